@@ -1,0 +1,35 @@
+@{
+    # The one place the version lives; build.ps1 passes it to dotnet and names out/NginxKit/<version>/ after it.
+    ModuleVersion        = '0.1.0'
+    RootModule           = 'NginxKit.dll'
+    GUID                 = '5f0b7a51-2c4e-4f0e-9a43-6d1c8e2b7a90'
+    Author               = 'NginxKit contributors'
+    CompanyName          = 'NginxKit'
+    Copyright            = '(c) NginxKit contributors. MIT License.'
+    Description          = 'Cmdlets for an nginx entry on Kubernetes and Docker hosts under systemd: entry nodes, routes and nginx config, the entry deployment, Docker daemon settings, journal and health.'
+    CompatiblePSEditions = @('Core')
+    PowerShellVersion    = '7.6'
+    FormatsToProcess     = @('NginxKit.format.ps1xml')
+    TypesToProcess       = @('NginxKit.types.ps1xml')
+    CmdletsToExport      = @(
+        'Get-NginxRoute'
+        'New-NginxConf'
+        'Test-NginxConf'
+    )
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('nginx', 'kubernetes', 'docker', 'systemd', 'journald', 'ingress', 'Linux')
+            ProjectUri   = 'https://example.invalid/nginxkit'
+            LicenseUri   = 'https://example.invalid/nginxkit/LICENSE'
+            ReleaseNotes = @'
+0.1.0
+- Module frame: isolated engine load context, help from markdown, atomic writes, native tool runner.
+- New-NginxConf, Test-NginxConf: validated, deterministic nginx config with exact prefix stripping.
+- Get-NginxRoute -Path: routes from Service manifests on disk.
+'@
+        }
+    }
+}

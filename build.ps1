@@ -1,0 +1,231 @@
+#Requires -Version 7.6
+<#
+.SYNOPSIS
+    Builds, tests, benchmarks and packages NginxKit.
+.DESCRIPTION
+    Tasks (each runs alone and can be re-run):
+      Build    dotnet publish into out/NginxKit/<version>/, engine in Dependencies/, help compiled from docs/.
+      Test     xunit for the core, then Pester through Import-Module; ends with "N passed, N failed, N skipped".
+      Bench    runs bench/*.Bench.ps1, writes bench/results.json and prints a table.
+      Package  a .nupkg in out/packages that Install-PSResource/Save-PSResource accept from a folder repository.
+      Demo     the main job on examples/: Services to routes to a validated nginx config.
+      Clean    removes out/ and every bin/ and obj/.
+.EXAMPLE
+    dotnet tool restore; dotnet pwsh ./build.ps1 Test
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Position = 0)]
+    [ValidateSet('Build', 'Test', 'Bench', 'Package', 'Demo', 'Clean')]
+    [string[]] $Task = @('Build'),
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release',
+
+    # Pester tag filter, e.g. -Tag Nginx; by default every test runs.
+    [string[]] $Tag,
+
+    # Skip installing test prerequisites with apt-get.
+    [switch] $NoInstall
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 3.0
+$env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
+$env:DOTNET_NOLOGO = '1'
+
+$Root = $PSScriptRoot
+$Manifest = Import-PowerShellDataFile (Join-Path $Root 'NginxKit.psd1')
+$Version = $Manifest.ModuleVersion
+$ModuleDir = Join-Path $Root "out/NginxKit/$Version"
+$ModuleManifest = Join-Path $ModuleDir 'NginxKit.psd1'
+$ResultsDir = Join-Path $Root 'out/test-results'
+# This pwsh, as a command line: under `dotnet pwsh` the process is dotnet running pwsh.dll.
+$PwshHost = if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') {
+    @([Environment]::ProcessPath, [Reflection.Assembly]::GetEntryAssembly().Location)
+} else { @([Environment]::ProcessPath) }
+
+function Invoke-Native {
+    # Runs a native command, failing the task on a non-zero exit.
+    param([Parameter(Mandatory)] [string] $File, [string[]] $Arguments = @())
+    & $File @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "$File $($Arguments -join ' ') exited with $LASTEXITCODE" }
+}
+
+function Invoke-ChildPwsh {
+    # Runs a script in a fresh pwsh, so the built DLLs never load (and lock) in this process.
+    param([Parameter(Mandatory)] [string] $Script, [switch] $AllowFailure)
+    & $PwshHost[0] @($PwshHost | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $Script
+    if (-not $AllowFailure -and $LASTEXITCODE -ne 0) { throw "child pwsh exited with $LASTEXITCODE" }
+}
+
+function Invoke-Build {
+    Write-Host "==> Build NginxKit $Version ($Configuration)"
+    if (Test-Path $ModuleDir) { Remove-Item $ModuleDir -Recurse -Force }
+    $common = @('-c', $Configuration, "-p:Version=$Version", '--nologo', '-v', 'quiet')
+    Invoke-Native dotnet (@('publish', "$Root/src/NginxKit/NginxKit.csproj", '-o', $ModuleDir) + $common)
+    Invoke-Native dotnet (@('publish', "$Root/src/NginxKit.Engine/NginxKit.Engine.csproj", '-o', "$ModuleDir/Dependencies") + $common)
+    # The engine is reached only through the load context; a stray copy beside NginxKit.dll would defeat it.
+    Remove-Item "$ModuleDir/NginxKit.Engine.*", "$ModuleDir/*.deps.json", "$ModuleDir/Dependencies/*.deps.json" -ErrorAction Ignore
+    Copy-Item (Join-Path $Root 'NginxKit.psd1') $ModuleDir
+    Invoke-HelpBuild
+    Write-Host "    module ready: $ModuleManifest"
+}
+
+function Invoke-HelpBuild {
+    Write-Host '==> Help: docs/*.md to MAML'
+    Invoke-ChildPwsh @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$ModuleManifest'
+Import-Module '$Root/src/Help/HelpBuilder.psm1'
+ConvertTo-MamlHelp -DocsPath '$Root/docs' -ModuleName NginxKit -OutputPath '$ModuleDir/en-US'
+"@
+}
+
+function Assert-Built {
+    if (-not (Test-Path $ModuleManifest)) { Invoke-Build }
+}
+
+function Install-TestPrerequisites {
+    # Real components the tests drive. Installed only as root, through the ordinary apt-get.
+    $wanted = [ordered]@{ nginx = 'nginx'; 'systemd-journal-remote' = '/lib/systemd/systemd-journal-remote' }
+    $missing = @($wanted.GetEnumerator() | Where-Object {
+            -not (Get-Command $_.Value -ErrorAction Ignore) -and -not (Test-Path "/usr/sbin/$($_.Value)") -and -not (Test-Path $_.Value)
+        } | ForEach-Object Key)
+    if (-not $missing) { return }
+    if ($NoInstall -or (id -u) -ne '0' -or -not (Get-Command apt-get -ErrorAction Ignore)) {
+        Write-Warning "Missing test prerequisites: $($missing -join ', '). Tests that need them will skip (or fail under NGINXKIT_REQUIRE_REAL=1)."
+        return
+    }
+    Write-Host "==> apt-get install $($missing -join ' ')"
+    $env:DEBIAN_FRONTEND = 'noninteractive'
+    Invoke-Native apt-get @('update', '-qq')
+    Invoke-Native apt-get (@('install', '-y', '-qq', '--no-install-recommends') + $missing)
+    # The package starts the system nginx on port 80; the tests run their own instances.
+    if (Get-Command systemctl -ErrorAction Ignore) { systemctl stop nginx 2>$null }
+    if (Test-Path /run/nginx.pid) { & nginx -s quit 2>$null }
+}
+
+function Restore-TestTools {
+    Invoke-Native dotnet @('restore', "$Root/tests/Dependencies/TestDependencies.csproj", '--nologo', '-v', 'quiet')
+    $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path $HOME '.nuget/packages' }
+    $pester = Get-ChildItem (Join-Path $packages 'pester') -Directory | Where-Object Name -like '5.7.*' |
+        Sort-Object { [version]$_.Name } | Select-Object -Last 1
+    if (-not $pester) { throw "Pester 5.7.x was not restored under $packages" }
+    Join-Path $pester.FullName 'tools/Pester.psd1'
+}
+
+function Invoke-XunitTests {
+    Write-Host '==> xunit: the pure core'
+    $trx = Join-Path $ResultsDir 'xunit.trx'
+    Remove-Item $trx -ErrorAction Ignore
+    & dotnet test "$Root/tests/NginxKit.Engine.Tests/NginxKit.Engine.Tests.csproj" -c $Configuration --nologo `
+        --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal'
+    $exit = $LASTEXITCODE
+    if (-not (Test-Path $trx)) { return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
+    $counters = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
+    $result = [pscustomobject]@{
+        Passed  = [int]$counters.passed
+        Failed  = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted
+        Skipped = [int]$counters.notExecuted
+    }
+    if ($exit -ne 0 -and $result.Failed -eq 0) { $result.Failed = 1 } # the runner itself failed
+    $result
+}
+
+function Invoke-PesterTests {
+    param([string] $PesterPath)
+    Write-Host '==> Pester: the cmdlets through Import-Module'
+    $summary = Join-Path $ResultsDir 'pester-summary.json'
+    Remove-Item $summary -ErrorAction Ignore
+    $env:NGINXKIT_PESTER_TAG = $Tag -join ','
+    $env:NGINXKIT_MODULE_PATH = $ModuleManifest
+    $env:NGINXKIT_REPO_ROOT = $Root
+    $env:NO_COLOR = '1'
+    Invoke-ChildPwsh -AllowFailure @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$PesterPath' -MinimumVersion 5.7
+`$c = New-PesterConfiguration
+`$c.Run.Path = '$Root/tests/Pester'
+`$c.Run.PassThru = `$true
+`$c.Output.Verbosity = 'Detailed'
+`$c.TestResult.Enabled = `$true
+`$c.TestResult.OutputFormat = 'JUnitXml'
+`$c.TestResult.OutputPath = '$ResultsDir/pester.xml'
+if (`$env:NGINXKIT_PESTER_TAG) { `$c.Filter.Tag = `$env:NGINXKIT_PESTER_TAG -split ',' }
+`$r = Invoke-Pester -Configuration `$c
+[pscustomobject]@{ Passed = `$r.PassedCount; Failed = `$r.FailedCount + `$r.FailedBlocksCount + `$r.FailedContainersCount; Skipped = `$r.SkippedCount } |
+    ConvertTo-Json | Set-Content '$summary'
+"@
+    if (-not (Test-Path $summary)) { return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
+    Get-Content $summary -Raw | ConvertFrom-Json
+}
+
+function Invoke-Test {
+    Assert-Built
+    New-Item -ItemType Directory -Force $ResultsDir | Out-Null
+    Install-TestPrerequisites
+    $pester = Restore-TestTools
+    $results = @(Invoke-XunitTests; Invoke-PesterTests -PesterPath $pester)
+    $passed = ($results | Measure-Object Passed -Sum).Sum
+    $failed = ($results | Measure-Object Failed -Sum).Sum
+    $skipped = ($results | Measure-Object Skipped -Sum).Sum
+    Write-Host ''
+    Write-Host "$passed passed, $failed failed, $skipped skipped"
+    if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
+}
+
+function Invoke-Bench {
+    Assert-Built
+    $env:NGINXKIT_MODULE_PATH = $ModuleManifest
+    $env:NGINXKIT_REPO_ROOT = $Root
+    $results = [ordered]@{
+        machine   = [ordered]@{ cores = [Environment]::ProcessorCount; os = [Environment]::OSVersion.VersionString; pwsh = $PSVersionTable.PSVersion.ToString() }
+        timestamp = [DateTime]::UtcNow.ToString('o')
+        version   = $Version
+    }
+    foreach ($script in Get-ChildItem "$Root/bench" -Filter '*.Bench.ps1' | Sort-Object Name) {
+        $name = $script.Name -replace '\.Bench\.ps1$'
+        Write-Host "==> Bench $name"
+        $json = Invoke-ChildPwsh ". '$($script.FullName)'"
+        $results[$name] = ($json | Select-Object -Last 1) | ConvertFrom-Json -AsHashtable
+    }
+    $out = Join-Path $Root 'bench/results.json'
+    $results | ConvertTo-Json -Depth 8 | Set-Content $out
+    foreach ($name in $results.Keys | Where-Object { $results[$_] -is [System.Collections.IDictionary] -and $results[$_].Contains('table') }) {
+        Write-Host "`n$name"
+        $results[$name].table | ForEach-Object { [pscustomobject]$_ } | Format-Table -AutoSize | Out-Host
+    }
+    Write-Host "results: $out"
+}
+
+function Invoke-Package {
+    Assert-Built
+    $dest = Join-Path $Root 'out/packages'
+    New-Item -ItemType Directory -Force $dest | Out-Null
+    Remove-Item "$dest/NginxKit.*.nupkg" -ErrorAction Ignore
+    Write-Host "==> Package NginxKit $Version"
+    # PSResourceGet writes the package itself, so the nupkg is exactly what Install-PSResource expects.
+    Invoke-ChildPwsh @"
+`$ErrorActionPreference = 'Stop'
+`$name = 'NginxKitBuild' + [guid]::NewGuid().ToString('N')
+Register-PSResourceRepository -Name `$name -Uri '$dest' -Trusted
+try { Publish-PSResource -Path '$ModuleDir' -Repository `$name -SkipDependenciesCheck }
+finally { Unregister-PSResourceRepository -Name `$name }
+"@
+    Get-ChildItem "$dest/NginxKit.$Version.nupkg" | ForEach-Object { Write-Host "    $($_.FullName)" }
+}
+
+function Invoke-Demo {
+    Assert-Built
+    Invoke-ChildPwsh "& '$Root/examples/Demo.ps1' -ModulePath '$ModuleManifest'"
+}
+
+function Invoke-Clean {
+    Write-Host '==> Clean'
+    Remove-Item (Join-Path $Root 'out') -Recurse -Force -ErrorAction Ignore
+    Get-ChildItem $Root -Directory -Recurse -Include bin, obj -ErrorAction Ignore |
+        Where-Object FullName -notmatch '[\\/]\.git[\\/]' | Remove-Item -Recurse -Force -ErrorAction Ignore
+}
+
+foreach ($t in $Task) { & "Invoke-$t" }

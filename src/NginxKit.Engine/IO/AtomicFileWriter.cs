@@ -1,0 +1,148 @@
+using System.Runtime.InteropServices;
+using NginxKit.Engine.Text;
+
+namespace NginxKit.Engine.IO;
+
+/// <summary>What a write did, or would do under -WhatIf.</summary>
+/// <param name="Path">The full path of the target file.</param>
+/// <param name="Changed">True when the content differed (and, unless planned only, was written).</param>
+/// <param name="Hash">The content hash of the new content.</param>
+/// <param name="PreviousHash">The hash of what was there before, or null when there was no file.</param>
+/// <param name="BackupPath">Where the previous content was saved, or null when nothing was replaced.</param>
+/// <param name="Diff">Unified diff from the old content to the new one (filled when planning).</param>
+public sealed record FileWriteResult(string Path, bool Changed, string Hash, string? PreviousHash, string? BackupPath, string? Diff = null);
+
+public sealed record AtomicWriteOptions
+{
+    public static readonly AtomicWriteOptions Default = new();
+
+    /// <summary>Keep the replaced content at <c>Path + BackupSuffix</c>.</summary>
+    public bool Backup { get; init; } = true;
+
+    public string BackupSuffix { get; init; } = ".bak";
+
+    /// <summary>Mode for a new file; an existing file keeps its own mode.</summary>
+    public UnixFileMode NewFileMode { get; init; } =
+        UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
+    /// <summary>Create missing parent directories.</summary>
+    public bool CreateDirectory { get; init; } = true;
+}
+
+/// <summary>
+/// Writes files so that readers only ever see the old or the new content: a temp file in the same
+/// directory, fsync, rename over the target, fsync of the directory. Unchanged content is never
+/// rewritten, so file times stay put and watchers see nothing.
+/// </summary>
+public static class AtomicFileWriter
+{
+    /// <summary>Compares without writing; the result's Diff shows what a write would change.</summary>
+    public static FileWriteResult Plan(string path, string content, AtomicWriteOptions? options = null)
+    {
+        options ??= AtomicWriteOptions.Default;
+        path = System.IO.Path.GetFullPath(path);
+        var bytes = Utf8.GetBytes(content);
+        var existing = ReadExisting(path);
+        var changed = existing is null || !existing.AsSpan().SequenceEqual(bytes);
+        var oldText = existing is null ? null : Utf8.GetString(existing);
+        var diff = changed ? UnifiedDiff.Create(oldText, content, existing is null ? "/dev/null" : path, path) : string.Empty;
+        return new FileWriteResult(path, changed, ContentHash.Of(bytes), existing is null ? null : ContentHash.Of(existing),
+            changed && existing is not null && options.Backup ? path + options.BackupSuffix : null, diff);
+    }
+
+    public static FileWriteResult Write(string path, string content, AtomicWriteOptions? options = null) =>
+        Write(path, Utf8.GetBytes(content), options);
+
+    public static FileWriteResult Write(string path, byte[] content, AtomicWriteOptions? options = null)
+    {
+        options ??= AtomicWriteOptions.Default;
+        path = System.IO.Path.GetFullPath(path);
+        var directory = System.IO.Path.GetDirectoryName(path)!;
+        var hash = ContentHash.Of(content);
+
+        var existing = ReadExisting(path);
+        if (existing is not null && existing.AsSpan().SequenceEqual(content))
+            return new FileWriteResult(path, false, hash, hash, null);
+
+        if (options.CreateDirectory)
+            Directory.CreateDirectory(directory);
+
+        var mode = existing is not null ? File.GetUnixFileMode(path) : options.NewFileMode;
+        string? backup = null;
+        if (existing is not null && options.Backup)
+        {
+            backup = path + options.BackupSuffix;
+            WriteReplacing(backup, existing, mode);
+        }
+        WriteReplacing(path, content, mode);
+        return new FileWriteResult(path, true, hash, existing is null ? null : ContentHash.Of(existing), backup);
+    }
+
+    private static readonly System.Text.UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
+
+    private static byte[]? ReadExisting(string path)
+    {
+        try
+        {
+            return File.ReadAllBytes(path);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    private static void WriteReplacing(string path, byte[] content, UnixFileMode mode)
+    {
+        var directory = System.IO.Path.GetDirectoryName(path)!;
+        var temp = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            var streamOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, UnixCreateMode = mode };
+            using (var stream = new FileStream(temp, streamOptions))
+            {
+                stream.Write(content);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+        SyncDirectory(directory);
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    // The rename is only durable once the directory entry itself is on disk.
+    private static void SyncDirectory(string directory)
+    {
+        int fd = Native.open(directory, Native.O_RDONLY | Native.O_DIRECTORY);
+        if (fd < 0) return;
+        try { Native.fsync(fd); } finally { Native.close(fd); }
+    }
+
+    private static class Native
+    {
+        public const int O_RDONLY = 0;
+        public const int O_DIRECTORY = 0x10000;
+
+        [DllImport("libc", SetLastError = true)]
+        public static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
+
+        [DllImport("libc", SetLastError = true)]
+        public static extern int fsync(int fd);
+
+        [DllImport("libc")]
+        public static extern int close(int fd);
+    }
+}

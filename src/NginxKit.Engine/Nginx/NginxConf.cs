@@ -1,0 +1,26 @@
+using NginxKit.Engine.IO;
+
+namespace NginxKit.Engine.Nginx;
+
+/// <summary>What writing a config did (or, under -WhatIf, would do).</summary>
+/// <param name="Hash">The hash in the config's header (of everything below it).</param>
+public sealed record NginxConfWriteResult(string Path, bool Changed, string Hash, int RouteCount, string? BackupPath, string? Diff)
+{
+    internal static NginxConfWriteResult From(FileWriteResult file, RenderedConf conf) =>
+        new(file.Path, file.Changed, conf.Hash, conf.RouteCount, file.BackupPath, string.IsNullOrEmpty(file.Diff) ? null : file.Diff);
+}
+
+/// <summary>The whole render path shared by New-NginxConf and Sync-NginxConf.</summary>
+public static class NginxConf
+{
+    public static RenderedConf Render(IReadOnlyList<AcceptedRoute> routes, NginxConfOptions options, NginxTemplate? template = null) =>
+        template is null ? NginxConfRenderer.Render(routes, options) : template.Render(routes, options);
+
+    /// <summary>Compares a render with the file on disk without writing; the result carries the diff.</summary>
+    public static NginxConfWriteResult Plan(string path, RenderedConf conf, bool backup = true) =>
+        NginxConfWriteResult.From(AtomicFileWriter.Plan(path, conf.Text, new AtomicWriteOptions { Backup = backup }), conf);
+
+    /// <summary>Writes atomically, and only when the content changed.</summary>
+    public static NginxConfWriteResult Write(string path, RenderedConf conf, bool backup = true) =>
+        NginxConfWriteResult.From(AtomicFileWriter.Write(path, conf.Text, new AtomicWriteOptions { Backup = backup }), conf);
+}

@@ -1,0 +1,116 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using NginxKit.Engine.Diagnostics;
+
+namespace NginxKit.Engine.Nginx;
+
+/// <summary>Server-level settings of a rendered config. Each is checked by <see cref="Validate"/> before rendering.</summary>
+public sealed record NginxConfOptions
+{
+    public IReadOnlyList<string> Listen { get; init; } = ["80"];
+
+    /// <summary>server_name of the default server, which holds every route that names no server.</summary>
+    public string ServerName { get; init; } = RouteSet.DefaultServerName;
+
+    /// <summary>Extra proxy_set_header lines, by header name. A name that matches a standard header replaces it.</summary>
+    public IReadOnlyDictionary<string, string> ProxyHeaders { get; init; } = new Dictionary<string, string>();
+
+    public int? ProxyConnectTimeoutSec { get; init; }
+
+    public int? ProxyReadTimeoutSec { get; init; }
+
+    public int? ProxySendTimeoutSec { get; init; }
+
+    /// <summary>Where the 50x.html error page lives.</summary>
+    public string ErrorPageRoot { get; init; } = "/usr/share/nginx/html";
+
+    public const string InvalidListen = nameof(InvalidListen);
+    public const string InvalidProxyHeader = nameof(InvalidProxyHeader);
+    public const string InvalidTimeout = nameof(InvalidTimeout);
+
+    private static readonly string[] ListenFlags = ["default_server", "reuseport"];
+
+    /// <summary>Returns every problem with these options; an empty list means they can be rendered.</summary>
+    public IReadOnlyList<Problem> Validate()
+    {
+        var problems = new List<Problem>();
+        if (Listen.Count == 0)
+            problems.Add(new Problem(InvalidListen, ProblemCategory.InvalidArgument, "Give at least one listen address, such as 80.", null, "ListenRequired"));
+        foreach (var listen in Listen)
+        {
+            var rule = CheckListen(listen);
+            if (rule is not null)
+                problems.Add(new Problem(InvalidListen, ProblemCategory.InvalidArgument,
+                    $"Listen '{Printable.Escape(listen)}' is not valid ({rule}). Use a port (80), an address and port (127.0.0.1:8080, [::]:80, *:80), optionally followed by default_server or reuseport.",
+                    listen, rule));
+        }
+        var serverRule = RouteRules.CheckServerName(ServerName);
+        if (serverRule is not null)
+            problems.Add(new Problem(RouteRules.InvalidServerName, ProblemCategory.InvalidArgument,
+                $"Server name '{Printable.Escape(ServerName)}' is not valid ({serverRule}). Use _, a DNS name, or *. followed by a DNS name.", ServerName, serverRule));
+        foreach (var (name, value) in ProxyHeaders)
+        {
+            var rule = CheckHeader(name, value);
+            if (rule is not null)
+                problems.Add(new Problem(InvalidProxyHeader, ProblemCategory.InvalidArgument,
+                    $"Header '{Printable.Escape(name)}' is not valid ({rule}). Names are letters, digits and -; values are printable ASCII without \" or \\.", name, rule));
+        }
+        foreach (var (label, seconds) in new[] { ("ProxyConnectTimeoutSec", ProxyConnectTimeoutSec), ("ProxyReadTimeoutSec", ProxyReadTimeoutSec), ("ProxySendTimeoutSec", ProxySendTimeoutSec) })
+        {
+            if (seconds is { } s && s is < 1 or > 86400)
+                problems.Add(new Problem(InvalidTimeout, ProblemCategory.InvalidArgument, $"{label} must be between 1 and 86400 seconds.", s, "TimeoutOutOfRange"));
+        }
+        if (RouteRules.CheckPath(ErrorPageRoot) is { } rootRule)
+            problems.Add(new Problem("InvalidErrorPageRoot", ProblemCategory.InvalidArgument, $"ErrorPageRoot is not a valid path ({rootRule}).", ErrorPageRoot, rootRule));
+        return problems;
+    }
+
+    /// <summary>Checks one listen value in nginx's own forms.</summary>
+    public static string? CheckListen(string? listen)
+    {
+        if (string.IsNullOrWhiteSpace(listen)) return "ListenRequired";
+        var parts = listen.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        foreach (var flag in parts.Skip(1))
+            if (!ListenFlags.Contains(flag)) return "ListenFlag";
+        if (parts.Length > 1 + ListenFlags.Length || parts.Skip(1).Distinct().Count() != parts.Length - 1) return "ListenFlag";
+
+        var address = parts[0];
+        string port;
+        if (address.StartsWith('['))
+        {
+            var close = address.IndexOf("]:", StringComparison.Ordinal);
+            if (close < 0) return "ListenPortRequired";
+            var ip = address[1..close];
+            foreach (var c in ip)
+                if (!(char.IsAsciiHexDigit(c) || c is ':' or '.')) return "ListenAddress";
+            if (!IPAddress.TryParse(ip, out var parsed) || parsed.AddressFamily != AddressFamily.InterNetworkV6) return "ListenAddress";
+            port = address[(close + 2)..];
+        }
+        else if (address.Contains(':'))
+        {
+            var colon = address.LastIndexOf(':');
+            var host = address[..colon];
+            if (host != "*" && RouteRules.CheckHost(host, out _) is not null) return "ListenAddress";
+            if (host.Contains(':')) return "ListenAddress";
+            port = address[(colon + 1)..];
+        }
+        else
+        {
+            port = address;
+        }
+        if (port.Length is 0 or > 5 || !port.All(char.IsAsciiDigit)) return "ListenPort";
+        return RouteRules.CheckPort(int.Parse(port, CultureInfo.InvariantCulture)) is null ? null : "ListenPort";
+    }
+
+    private static string? CheckHeader(string name, string? value)
+    {
+        if (string.IsNullOrEmpty(name) || name.Length > 128) return "HeaderName";
+        foreach (var c in name)
+            if (!(char.IsAsciiLetterOrDigit(c) || c == '-')) return "HeaderName";
+        if (value is null || value.Length > 1024) return "HeaderValue";
+        foreach (var c in value)
+            if (c is < ' ' or > '~' or '"' or '\\') return "HeaderValue";
+        return null;
+    }
+}

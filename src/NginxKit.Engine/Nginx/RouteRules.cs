@@ -1,0 +1,198 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using NginxKit.Engine.Diagnostics;
+
+namespace NginxKit.Engine.Nginx;
+
+/// <summary>
+/// The allow-lists every value must pass before it is placed in a config. A syntax check by
+/// <c>nginx -t</c> is no defence (it accepts injected server blocks), so each value is checked
+/// against the characters it may hold, not against the ones known to be dangerous.
+/// </summary>
+public static class RouteRules
+{
+    public const int MaxPathLength = 512;
+    public const int MaxHostLength = 253;
+
+    public const string InvalidRoutePath = nameof(InvalidRoutePath);
+    public const string InvalidRouteBackend = nameof(InvalidRouteBackend);
+    public const string InvalidRoutePort = nameof(InvalidRoutePort);
+    public const string InvalidServerName = nameof(InvalidServerName);
+    public const string InvalidRouteService = nameof(InvalidRouteService);
+    public const string InvalidRouteNamespace = nameof(InvalidRouteNamespace);
+    public const string DuplicateRoutePath = nameof(DuplicateRoutePath);
+
+    /// <summary>
+    /// Checks a path prefix: "/" followed by segments of RFC 3986 unreserved characters
+    /// (A–Z a–z 0–9 - . _ ~), with no empty, "." or ".." segment. Returns the rule broken, or null.
+    /// </summary>
+    public static string? CheckPath(string? path)
+    {
+        if (string.IsNullOrEmpty(path)) return "PathRequired";
+        if (path.Length > MaxPathLength) return "PathTooLong";
+        if (path[0] != '/') return "PathMustStartWithSlash";
+        int segmentStart = 1;
+        for (int i = 1; i <= path.Length; i++)
+        {
+            if (i == path.Length || path[i] == '/')
+            {
+                var segment = path.AsSpan(segmentStart, i - segmentStart);
+                if (segment.Length == 0 && i < path.Length) return "PathDoubleSlash";
+                if (segment is "." or "..") return "PathDotSegment";
+                segmentStart = i + 1;
+                continue;
+            }
+            var c = path[i];
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' or '~')) return "PathCharacter";
+        }
+        return null;
+    }
+
+    /// <summary>The location prefix for a valid path: always ending in "/", so "/volume" never matches "/volumeX".</summary>
+    public static string LocationFor(string path) => path.EndsWith('/') ? path : path + "/";
+
+    /// <summary>
+    /// Checks a backend host: dotted IPv4, IPv6 (bare or in brackets, no zone), or an RFC 1123
+    /// DNS name. Returns the rule broken, or null, and the form to place in a URL.
+    /// </summary>
+    public static string? CheckHost(string? host, out string address)
+    {
+        address = string.Empty;
+        if (string.IsNullOrEmpty(host)) return "HostRequired";
+        if (host.Length > MaxHostLength + 2) return "HostTooLong";
+
+        var bare = host.Length > 2 && host[0] == '[' && host[^1] == ']' ? host[1..^1] : host;
+        if (bare.Contains(':'))
+        {
+            foreach (var c in bare)
+                if (!(char.IsAsciiHexDigit(c) || c is ':' or '.')) return "HostCharacter";
+            if (!IPAddress.TryParse(bare, out var ip) || ip.AddressFamily != AddressFamily.InterNetworkV6) return "HostInvalidIPv6";
+            address = "[" + bare + "]";
+            return null;
+        }
+        if (!ReferenceEquals(bare, host)) return "HostInvalidIPv6";
+
+        if (LooksNumeric(host))
+        {
+            if (!IsDottedQuad(host)) return "HostInvalidIPv4";
+            address = host;
+            return null;
+        }
+        var rule = CheckDnsName(host);
+        if (rule is not null) return rule;
+        address = host;
+        return null;
+    }
+
+    /// <summary>Ports are 1–65535.</summary>
+    public static string? CheckPort(int port) => port is >= 1 and <= 65535 ? null : "PortOutOfRange";
+
+    /// <summary>A server_name: "_" (any), a DNS name, or "*." followed by a DNS name.</summary>
+    public static string? CheckServerName(string? name)
+    {
+        if (string.IsNullOrEmpty(name)) return "ServerNameRequired";
+        if (name == "_") return null;
+        return CheckDnsName(name.StartsWith("*.", StringComparison.Ordinal) ? name[2..] : name);
+    }
+
+    /// <summary>An RFC 1123 label as Kubernetes uses for names and namespaces: 1–63 of a–z 0–9 -, alphanumeric at both ends.</summary>
+    public static string? CheckDnsLabel(string? label)
+    {
+        if (string.IsNullOrEmpty(label)) return "NameRequired";
+        if (label.Length > 63) return "NameTooLong";
+        foreach (var c in label)
+            if (!(char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')) return "NameCharacter";
+        if (label[0] == '-' || label[^1] == '-') return "NameHyphenAtEnd";
+        return null;
+    }
+
+    private static string? CheckDnsName(string name)
+    {
+        if (name.Length == 0) return "HostRequired";
+        if (name.Length > MaxHostLength) return "HostTooLong";
+        int labelStart = 0;
+        for (int i = 0; i <= name.Length; i++)
+        {
+            if (i == name.Length || name[i] == '.')
+            {
+                int length = i - labelStart;
+                if (length == 0) return "HostEmptyLabel";
+                if (length > 63) return "HostLabelTooLong";
+                if (name[labelStart] == '-' || name[i - 1] == '-') return "HostLabelHyphenAtEnd";
+                labelStart = i + 1;
+                continue;
+            }
+            var c = name[i];
+            if (!(char.IsAsciiLetterOrDigit(c) || c == '-')) return "HostCharacter";
+        }
+        return null;
+    }
+
+    // "10.1.2" or "0x7f.1" must not slip through as DNS names and be read as addresses by a resolver.
+    private static bool LooksNumeric(string host)
+    {
+        var last = host.AsSpan(host.LastIndexOf('.') + 1);
+        if (last.Length == 0) return false;
+        foreach (var c in last)
+            if (!char.IsAsciiDigit(c)) return last.StartsWith("0x", StringComparison.OrdinalIgnoreCase);
+        return true;
+    }
+
+    private static bool IsDottedQuad(string host)
+    {
+        var parts = host.Split('.');
+        if (parts.Length != 4) return false;
+        foreach (var part in parts)
+        {
+            if (part.Length is 0 or > 3) return false;
+            if (part.Length > 1 && part[0] == '0') return false;
+            foreach (var c in part) if (!char.IsAsciiDigit(c)) return false;
+            if (int.Parse(part, CultureInfo.InvariantCulture) > 255) return false;
+        }
+        return true;
+    }
+
+    /// <summary>Checks one route; returns the accepted form, or the problem naming the route and the rule.</summary>
+    public static AcceptedRoute? Accept(Route route, string defaultServerName, out Problem? problem)
+    {
+        problem = null;
+        var rule = CheckPath(route.Path);
+        if (rule is not null)
+        {
+            problem = Fail(InvalidRoutePath, route, rule, $"The path must be a prefix like /volume or /api/v2/ made of letters, digits and - . _ ~.");
+            return null;
+        }
+        rule = CheckHost(route.Backend, out var address);
+        if (rule is not null)
+        {
+            problem = Fail(InvalidRouteBackend, route, rule, "The backend must be an IPv4 address, an IPv6 address or a DNS name.");
+            return null;
+        }
+        rule = CheckPort(route.Port);
+        if (rule is not null)
+        {
+            problem = Fail(InvalidRoutePort, route, rule, "The port must be between 1 and 65535.");
+            return null;
+        }
+        if (route.ServerName is not null && (rule = CheckServerName(route.ServerName)) is not null)
+        {
+            problem = Fail(InvalidServerName, route, rule, "The server name must be _, a DNS name or *. followed by a DNS name.");
+            return null;
+        }
+        if (route.Service is not null && (rule = CheckDnsLabel(route.Service)) is not null)
+        {
+            problem = Fail(InvalidRouteService, route, rule, "The service name must be a Kubernetes name: lowercase letters, digits and -.");
+            return null;
+        }
+        if (route.Namespace is not null && (rule = CheckDnsLabel(route.Namespace)) is not null)
+        {
+            problem = Fail(InvalidRouteNamespace, route, rule, "The namespace must be a Kubernetes name: lowercase letters, digits and -.");
+            return null;
+        }
+        return new AcceptedRoute(route, LocationFor(route.Path!), address, route.ServerName ?? defaultServerName);
+    }
+
+    private static Problem Fail(string errorId, Route route, string rule, string hint) =>
+        new(errorId, ProblemCategory.InvalidData, $"Skipped {route}: {rule}. {hint}", route, rule);
+}

@@ -1,0 +1,59 @@
+using System.Collections;
+using System.Management.Automation;
+using NginxKit.Engine.Diagnostics;
+using NginxKit.Engine.Nginx;
+using NginxKit.Infrastructure;
+
+namespace NginxKit.Commands.Nginx;
+
+/// <summary>The rendering options New-NginxConf and Sync-NginxConf share, checked once before any route.</summary>
+internal static class NginxConfCommandOptions
+{
+    public static NginxConfOptions Build(PSCmdlet cmdlet, string[] listen, string? serverName, Hashtable? headers,
+        int connectTimeout, int readTimeout, int sendTimeout)
+    {
+        var headerMap = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (headers is not null)
+            foreach (DictionaryEntry entry in headers)
+                headerMap[entry.Key?.ToString() ?? string.Empty] = (entry.Value is PSObject p ? p.BaseObject : entry.Value)?.ToString() ?? string.Empty;
+
+        var options = new NginxConfOptions
+        {
+            Listen = listen,
+            ServerName = serverName ?? RouteSet.DefaultServerName,
+            ProxyHeaders = headerMap,
+            ProxyConnectTimeoutSec = connectTimeout == 0 ? null : connectTimeout,
+            ProxyReadTimeoutSec = readTimeout == 0 ? null : readTimeout,
+            ProxySendTimeoutSec = sendTimeout == 0 ? null : sendTimeout,
+        };
+        var problems = options.Validate();
+        if (problems.Count > 0)
+            cmdlet.ThrowTerminatingError(ErrorRecords.From(problems[0]));
+        return options;
+    }
+
+    public static NginxTemplate LoadTemplate(PSCmdlet cmdlet, string template)
+    {
+        var path = cmdlet.GetUnresolvedProviderPathFromPSPath(template);
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            cmdlet.ThrowTerminatingError(ErrorRecords.From(new Problem("TemplateNotReadable", ProblemCategory.ReadError,
+                $"Cannot read the template '{path}': {ex.Message}", path), ex));
+            throw; // unreachable
+        }
+        try
+        {
+            return NginxTemplate.Parse(text, path);
+        }
+        catch (NginxKitException ex)
+        {
+            cmdlet.ThrowTerminatingError(ErrorRecords.From(ex.Problem, ex));
+            throw;
+        }
+    }
+}

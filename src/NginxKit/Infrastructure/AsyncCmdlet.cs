@@ -1,0 +1,63 @@
+using System.Management.Automation;
+using NginxKit.Engine.Diagnostics;
+
+namespace NginxKit.Infrastructure;
+
+/// <summary>
+/// Base for NginxKit's cmdlets. Async work runs under ProcessRecord with its continuations back on
+/// the pipeline thread; Ctrl+C (StopProcessing) cancels <see cref="CancellationToken"/> so an in-flight API
+/// call or child process ends at once. Problems from the engine become error records here.
+/// </summary>
+public abstract class AsyncCmdlet : PSCmdlet, IDisposable
+{
+    private readonly CancellationTokenSource stop = new();
+
+    /// <summary>Cancelled when the user presses Ctrl+C or the pipeline stops.</summary>
+    protected CancellationToken CancellationToken => stop.Token;
+
+    protected virtual Task BeginProcessingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    protected virtual Task ProcessRecordAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    protected virtual Task EndProcessingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    protected override void BeginProcessing() => RunOnPipelineThread(BeginProcessingAsync);
+
+    protected override void ProcessRecord() => RunOnPipelineThread(ProcessRecordAsync);
+
+    protected override void EndProcessing() => RunOnPipelineThread(EndProcessingAsync);
+
+    protected override void StopProcessing() => stop.Cancel();
+
+    private void RunOnPipelineThread(Func<CancellationToken, Task> step)
+    {
+        try
+        {
+            PipelineSynchronizationContext.Run(() => step(stop.Token));
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+        catch (NginxKitException ex)
+        {
+            ThrowTerminatingError(ErrorRecords.From(ex.Problem, ex));
+        }
+    }
+
+    /// <summary>Writes one non-terminating error for one bad item; the pipeline goes on.</summary>
+    protected void WriteProblem(Problem problem, Exception? exception = null) => WriteError(ErrorRecords.From(problem, exception));
+
+    /// <summary>Asks ShouldProcess with a full description (shown by -WhatIf, e.g. a diff) and a short prompt.</summary>
+    protected bool ShouldProcessWithDetail(string target, string action, string? detail)
+    {
+        var description = detail is null or "" ? $"Performing the operation \"{action}\" on target \"{target}\"." : $"{action} \"{target}\":\n{detail}";
+        return ShouldProcess(description, $"{action} \"{target}\"?", action);
+    }
+
+    public void Dispose()
+    {
+        stop.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}

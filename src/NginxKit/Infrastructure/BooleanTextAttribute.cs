@@ -1,0 +1,23 @@
+using System.Management.Automation;
+
+namespace NginxKit.Infrastructure;
+
+/// <summary>
+/// Reads "true"/"false" (and yes/no, 1/0) as booleans. Without it a CSV column holding "False"
+/// would bind as $true, because PowerShell treats every non-empty string as true.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
+public sealed class BooleanTextAttribute : ArgumentTransformationAttribute
+{
+    public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
+    {
+        var value = inputData is PSObject pso ? pso.BaseObject : inputData;
+        if (value is not string text) return inputData;
+        return text.Trim().ToLowerInvariant() switch
+        {
+            "true" or "yes" or "1" or "on" => true,
+            "false" or "no" or "0" or "off" or "" => false,
+            _ => throw new ArgumentTransformationMetadataException($"'{text}' is not a boolean. Use true or false."),
+        };
+    }
+}

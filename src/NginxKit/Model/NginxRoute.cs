@@ -1,0 +1,45 @@
+using NginxKit.Engine.Nginx;
+
+namespace NginxKit;
+
+/// <summary>
+/// A route: a URL path prefix proxied to a backend host and port, normally a Service's ClusterIP.
+/// Scripts can build one from a hashtable: <c>[NginxKit.NginxRoute]@{ Path = '/volume'; Backend = '10.0.0.5'; Port = 8080 }</c>.
+/// </summary>
+public sealed class NginxRoute
+{
+    public string? Path { get; set; }
+
+    public string? Backend { get; set; }
+
+    public int Port { get; set; }
+
+    public string? Service { get; set; }
+
+    public string? Namespace { get; set; }
+
+    public bool StripPrefix { get; set; } = true;
+
+    public string? ServerName { get; set; }
+
+    public override string ToString() => ToEngine().ToString();
+
+    internal Route ToEngine() => new(Path, Backend, Port)
+    {
+        Service = Service,
+        Namespace = Namespace,
+        StripPrefix = StripPrefix,
+        ServerName = ServerName,
+    };
+
+    internal static NginxRoute From(Route route) => new()
+    {
+        Path = route.Path,
+        Backend = route.Backend,
+        Port = route.Port,
+        Service = route.Service,
+        Namespace = route.Namespace,
+        StripPrefix = route.StripPrefix,
+        ServerName = route.ServerName,
+    };
+}

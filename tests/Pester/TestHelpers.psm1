@@ -1,0 +1,50 @@
+# Shared by every NginxKit Pester suite. Tests import the BUILT module named by
+# $env:NGINXKIT_MODULE_PATH (build.ps1 Test sets it), never the source tree.
+
+function Get-NginxKitModulePath {
+    if (-not $env:NGINXKIT_MODULE_PATH) { throw 'Set NGINXKIT_MODULE_PATH to the built NginxKit.psd1 (build.ps1 Test does this).' }
+    $env:NGINXKIT_MODULE_PATH
+}
+
+function Get-RepoRoot {
+    if ($env:NGINXKIT_REPO_ROOT) { return $env:NGINXKIT_REPO_ROOT }
+    (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+}
+
+function Find-RealTool {
+    <#
+    .SYNOPSIS
+        Finds a real component a test needs. Returns its path, or $null when the test should skip.
+        Under NGINXKIT_REQUIRE_REAL=1 a missing component throws, so CI fails instead of skipping.
+    #>
+    param([Parameter(Mandatory)] [string] $Name, [string[]] $Candidates = @())
+    foreach ($candidate in @($Candidates) + @("/usr/sbin/$Name", "/usr/bin/$Name", "/lib/systemd/$Name")) {
+        if ($candidate -and (Test-Path $candidate)) { return $candidate }
+    }
+    $cmd = Get-Command $Name -CommandType Application -ErrorAction Ignore | Select-Object -First 1
+    if ($cmd) { return $cmd.Source }
+    if ($env:NGINXKIT_REQUIRE_REAL -eq '1') { throw "NGINXKIT_REQUIRE_REAL=1 but '$Name' is not installed." }
+    $null
+}
+
+function Invoke-FreshPwsh {
+    <#
+    .SYNOPSIS
+        Runs a script in a new pwsh process (the same pwsh as this one) and returns its output lines.
+        For tests about process-wide state: assembly load contexts, import time.
+    #>
+    param([Parameter(Mandatory)] [string] $Script)
+    $hostArgs = if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') {
+        @([Reflection.Assembly]::GetEntryAssembly().Location)
+    } else { @() }
+    $output = & ([Environment]::ProcessPath) @hostArgs -NoProfile -NonInteractive -Command $Script 2>&1
+    [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = @($output | ForEach-Object { "$_" }) }
+}
+
+function New-TestDirectory {
+    # A fresh directory under the system temp folder; the caller removes it.
+    $path = Join-Path ([IO.Path]::GetTempPath()) ("nginxkit-test-" + [guid]::NewGuid().ToString('N').Substring(0, 12))
+    New-Item -ItemType Directory -Path $path | Select-Object -ExpandProperty FullName
+}
+
+Export-ModuleMember -Function Get-NginxKitModulePath, Get-RepoRoot, Find-RealTool, Invoke-FreshPwsh, New-TestDirectory
