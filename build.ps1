@@ -41,7 +41,7 @@ $ModuleDir = Join-Path $Root "out/NginxKit/$Version"
 $ModuleManifest = Join-Path $ModuleDir 'NginxKit.psd1'
 $ResultsDir = Join-Path $Root 'out/test-results'
 # This pwsh, as a command line: under `dotnet pwsh` the process is dotnet running pwsh.dll.
-$PwshHost = if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') {
+[string[]] $PwshHost = if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') {
     @([Environment]::ProcessPath, [Reflection.Assembly]::GetEntryAssembly().Location)
 } else { @([Environment]::ProcessPath) }
 
@@ -163,6 +163,7 @@ if (`$env:NGINXKIT_PESTER_TAG) { `$c.Filter.Tag = `$env:NGINXKIT_PESTER_TAG -spl
 
 function Invoke-Test {
     Assert-Built
+    Invoke-Package # the package test installs it from a folder repository
     New-Item -ItemType Directory -Force $ResultsDir | Out-Null
     Install-TestPrerequisites
     $pester = Restore-TestTools

@@ -34,7 +34,7 @@ function Invoke-FreshPwsh {
         For tests about process-wide state: assembly load contexts, import time.
     #>
     param([Parameter(Mandatory)] [string] $Script)
-    $hostArgs = if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') {
+    [string[]] $hostArgs = if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') {
         @([Reflection.Assembly]::GetEntryAssembly().Location)
     } else { @() }
     $output = & ([Environment]::ProcessPath) @hostArgs -NoProfile -NonInteractive -Command $Script 2>&1

@@ -6,13 +6,14 @@ using NginxKit.Infrastructure;
 namespace NginxKit.Commands.Nginx;
 
 /// <summary>Renders nginx's default.conf from routes; writes it atomically with -OutFile.</summary>
-[Cmdlet(VerbsCommon.New, "NginxConf", SupportsShouldProcess = true, DefaultParameterSetName = ByProperty)]
+[Cmdlet(VerbsCommon.New, "NginxConf", SupportsShouldProcess = true, DefaultParameterSetName = ByHashtable)]
 [OutputType(typeof(string))]
 [OutputType(typeof(NginxConfWriteResult))]
 public sealed class NewNginxConfCommand : AsyncCmdlet
 {
     private const string ByProperty = "ByProperty";
     private const string ByRoute = "ByRoute";
+    private const string ByHashtable = "ByHashtable";
 
     private readonly List<AcceptedRoute> accepted = [];
     private readonly List<Engine.Diagnostics.Problem> conflicts = [];
@@ -20,7 +21,15 @@ public sealed class NewNginxConfCommand : AsyncCmdlet
     private NginxTemplate? template;
 
     [Parameter(Mandatory = true, ParameterSetName = ByRoute, ValueFromPipeline = true)]
+    [RouteTransformation]
     public NginxRoute[] Route { get; set; } = [];
+
+    /// <summary>
+    /// Hashtables from the pipeline, each describing one route. PowerShell never converts piped
+    /// hashtables to a class, so they get a parameter of their own.
+    /// </summary>
+    [Parameter(Mandatory = true, ParameterSetName = ByHashtable, ValueFromPipeline = true)]
+    public IDictionary[] InputObject { get; set; } = [];
 
     [Parameter(Mandatory = true, ParameterSetName = ByProperty, ValueFromPipelineByPropertyName = true)]
     [AllowEmptyString]
@@ -79,7 +88,7 @@ public sealed class NewNginxConfCommand : AsyncCmdlet
 
     protected override Task BeginProcessingAsync(CancellationToken cancellationToken)
     {
-        options = NginxConfCommandOptions.Build(this, Listen, ParameterSetName == ByRoute ? ServerName : null, ProxySetHeader,
+        options = NginxConfCommandOptions.Build(this, Listen, ParameterSetName == ByProperty ? null : ServerName, ProxySetHeader,
             ProxyConnectTimeoutSec, ProxyReadTimeoutSec, ProxySendTimeoutSec);
         if (Template is not null)
             template = NginxConfCommandOptions.LoadTemplate(this, Template);
@@ -92,6 +101,20 @@ public sealed class NewNginxConfCommand : AsyncCmdlet
         {
             foreach (var route in Route)
                 if (route is not null) Accept(route.ToEngine());
+        }
+        else if (ParameterSetName == ByHashtable)
+        {
+            foreach (var map in InputObject)
+            {
+                try
+                {
+                    Accept(RouteTransformationAttribute.FromDictionary(map).ToEngine());
+                }
+                catch (Exception ex) when (ex is ArgumentTransformationMetadataException or PSInvalidCastException)
+                {
+                    WriteError(ErrorRecords.Create("InvalidRouteHashtable", ErrorCategory.InvalidArgument, ex.Message, map, ex));
+                }
+            }
         }
         else
         {

@@ -1,0 +1,383 @@
+#Requires -Version 7.6
+<#
+.SYNOPSIS
+    Goals for rendering 10,000 routes, against what users write by hand today.
+.DESCRIPTION
+    (a) The C# core (RouteSet.Build + NginxConf.Render, hash included) takes < 5 ms for 10,000 typed
+        routes, and is >= 10x faster than a hand-written PowerShell loop over a here-string.
+        Timed in bench/NginxKit.Bench (no PowerShell in the way); the loop is timed here, in pwsh.
+    (b) New-NginxConf adds little to a pipeline: `Get-NginxRoute -Path <10k Services> | New-NginxConf`
+        is <= 1.2x the same pipeline into Out-Null; likewise `$typedRoutes | New-NginxConf` against
+        `$typedRoutes | Out-Null` with NginxRoute objects already in memory.
+    (c) `$pscustomobjects | New-NginxConf` is no slower than the hand-written loop (ratio <= 1.0).
+
+    The machines are noisy and have 2 cores, so nothing here asserts a time: every goal is judged on
+    medians taken in this one run, after warm-up, with the compared cases interleaved so drift in
+    load touches them alike. A garbage collection before each sample keeps one case's garbage from
+    being collected on the next case's clock.
+
+    When a goal is missed, the breakdown rows say where the time goes: the same pipelines into two
+    no-op compiled cmdlets that declare New-NginxConf's exact parameters, one a plain PSCmdlet (the
+    cost of PowerShell's parameter binding alone) and one on NginxKit's AsyncCmdlet base (binding
+    plus the per-record async plumbing). What New-NginxConf takes beyond that is its own work.
+
+    Run by `build.ps1 Bench` with NGINXKIT_MODULE_PATH and NGINXKIT_REPO_ROOT set; prints progress
+    with Write-Host and one compact JSON object as the last line of stdout.
+#>
+param(
+    [int] $RouteCount = 10000,
+    # Samples per in-memory case, and per Get-NginxRoute case (those take about a second each).
+    [int] $Repeat = 9,
+    [int] $YamlRepeat = 5,
+    [int] $CoreIterations = 50
+)
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 3.0
+
+$repo = if ($env:NGINXKIT_REPO_ROOT) { $env:NGINXKIT_REPO_ROOT } else { Split-Path $PSScriptRoot }
+$module = if ($env:NGINXKIT_MODULE_PATH) { $env:NGINXKIT_MODULE_PATH } else {
+    Get-ChildItem "$repo/out/NginxKit/*/NginxKit.psd1" | Select-Object -First 1 -ExpandProperty FullName
+}
+if (-not $module -or -not (Test-Path $module)) { throw "Built module not found; run build.ps1 Build first." }
+$work = Join-Path $repo 'out/bench'
+
+$goal = [ordered]@{ core_ms = 5.0; core_speedup = 10.0; pipeline_ratio = 1.2; objects_ratio = 1.0 }
+
+function Get-Median([double[]] $Values) {
+    $s = [double[]]($Values | Sort-Object)
+    $m = [int][math]::Floor($s.Count / 2)
+    if ($s.Count % 2) { $s[$m] } else { ($s[$m - 1] + $s[$m]) / 2 }
+}
+
+function Measure-Interleaved {
+    # Times each case $Repeat times, round-robin, after $Warmup untimed rounds; returns name -> median ms.
+    param([System.Collections.Specialized.OrderedDictionary] $Cases, [int] $Repeat, [int] $Warmup = 2)
+    $samples = @{}
+    foreach ($name in $Cases.Keys) { $samples[$name] = [Collections.Generic.List[double]]::new() }
+    for ($round = -$Warmup; $round -lt $Repeat; $round++) {
+        foreach ($name in $Cases.Keys) {
+            [GC]::Collect(); [GC]::WaitForPendingFinalizers(); [GC]::Collect()
+            $sw = [Diagnostics.Stopwatch]::StartNew()
+            $null = & $Cases[$name]
+            $sw.Stop()
+            if ($round -ge 0) { $samples[$name].Add($sw.Elapsed.TotalMilliseconds) }
+        }
+    }
+    $medians = [ordered]@{}
+    foreach ($name in $Cases.Keys) {
+        $medians[$name] = Get-Median $samples[$name]
+        Write-Host ("    {0,-24} median {1,9:N2} ms  (min {2:N2}, max {3:N2})" -f $name, $medians[$name],
+            ($samples[$name] | Measure-Object -Minimum).Minimum, ($samples[$name] | Measure-Object -Maximum).Maximum)
+    }
+    $medians
+}
+
+function Get-ConfHash([string] $Text) {
+    # The hash New-NginxConf writes in the config's first line; equal hashes mean equal work was done.
+    if ($Text -match '^# nginxkit-hash: (\S+)') { $Matches[1] } else { $null }
+}
+
+# ---------------------------------------------------------------------------------------------
+# (a, part 1) The C# core, in its own process.
+# ---------------------------------------------------------------------------------------------
+Write-Host '    building the C# harness (bench/NginxKit.Bench, Release)'
+$harnessDir = Join-Path $work 'harness'
+$buildLog = & dotnet build (Join-Path $PSScriptRoot 'NginxKit.Bench/NginxKit.Bench.csproj') -c Release -o $harnessDir --nologo -v quiet 2>&1
+if ($LASTEXITCODE -ne 0) {
+    $buildLog | ForEach-Object { Write-Host "    $_" }
+    throw "dotnet build of bench/NginxKit.Bench failed ($LASTEXITCODE)"
+}
+Write-Host "    timing the C# core: $RouteCount routes, $CoreIterations iterations after warm-up"
+# The harness reports progress on stderr; only its last stdout line is the result.
+$coreJson = & dotnet (Join-Path $harnessDir 'NginxKit.Bench.dll') --routes $RouteCount --iterations $CoreIterations 2>$null
+if ($LASTEXITCODE -ne 0) { throw "the C# harness exited with $LASTEXITCODE" }
+$core = ($coreJson | Select-Object -Last 1) | ConvertFrom-Json -AsHashtable
+Write-Host ("    C# core median {0:N2} ms (RouteSet.Build {1:N2} + Render {2:N2}; hash alone {3:N2}); min {4:N2}, max {5:N2}; gen2 GCs {6} in {7} iterations" -f
+    $core.median_ms, $core.build_median_ms, $core.render_median_ms, $core.hash_only_median_ms, $core.min_ms, $core.max_ms, $core.gc_collections.gen2, $CoreIterations)
+
+# ---------------------------------------------------------------------------------------------
+# Inputs, the same routes as the harness: /svc<i> -> 10.96.<i/250>.<i%250+1>:<8000+i%1000>.
+# ---------------------------------------------------------------------------------------------
+Import-Module $module
+Write-Host "    generating $RouteCount PSCustomObjects and a $RouteCount-Service manifest"
+$objects = foreach ($i in 0..($RouteCount - 1)) {
+    [pscustomobject]@{
+        Path      = "/svc$i"
+        Backend   = "10.96.$([math]::Floor($i / 250)).$($i % 250 + 1)"
+        Port      = 8000 + $i % 1000
+        Service   = "svc$i"
+        Namespace = "ns$($i % 10)"
+    }
+}
+
+# What `kubectl get svc -A -o yaml` prints, trimmed to what Get-NginxRoute reads.
+$yamlDir = Join-Path $work "yaml-$PID"
+New-Item -ItemType Directory -Force $yamlDir | Out-Null
+$yamlPath = Join-Path $yamlDir 'services.yaml'
+$yaml = [Text.StringBuilder]::new("apiVersion: v1`nkind: List`nmetadata:`n  resourceVersion: `"`"`nitems:`n")
+foreach ($o in $objects) {
+    $null = $yaml.Append(@"
+- apiVersion: v1
+  kind: Service
+  metadata:
+    name: $($o.Service)
+    namespace: $($o.Namespace)
+    annotations:
+      nginxkit.io/path: $($o.Path)
+  spec:
+    clusterIP: $($o.Backend)
+    ports:
+    - port: $($o.Port)
+      protocol: TCP
+      targetPort: 8080
+    type: ClusterIP
+
+"@)
+}
+[IO.File]::WriteAllText($yamlPath, $yaml.ToString())
+$yaml = $null
+
+try {
+    $typedRoutes = @(Get-NginxRoute -Path $yamlPath)
+    if ($typedRoutes.Count -ne $RouteCount) { throw "Get-NginxRoute returned $($typedRoutes.Count) routes, expected $RouteCount" }
+
+    # -----------------------------------------------------------------------------------------
+    # The hand-written loops: what users write today. No validation, no ordering, no hash; the
+    # same directives per location as New-NginxConf, so both produce a config of the same size.
+    # Two common shapes; the faster one is the reference, so the goals compare against the best
+    # a user would get by hand.
+    # -----------------------------------------------------------------------------------------
+    $handStringBuilder = {
+        $sb = [System.Text.StringBuilder]::new()
+        [void]$sb.Append(@"
+server {
+    listen 80;
+    server_name _;
+    absolute_redirect off;
+
+"@)
+        foreach ($r in $objects) {
+            [void]$sb.Append(@"
+    # $($r.Namespace)/$($r.Service)
+    location $($r.Path)/ {
+        proxy_pass http://$($r.Backend):$($r.Port)/;
+        proxy_redirect off;
+        proxy_set_header Host `$host;
+        proxy_set_header X-Real-IP `$remote_addr;
+        proxy_set_header X-Forwarded-For `$proxy_add_x_forwarded_for;
+    }
+
+"@)
+        }
+        [void]$sb.Append(@"
+    error_page 500 502 503 504 /50x.html;
+    location = /50x.html {
+        root /usr/share/nginx/html;
+    }
+}
+
+"@)
+        $sb.ToString()
+    }
+    $handJoin = {
+        $locations = foreach ($r in $objects) {
+            @"
+    # $($r.Namespace)/$($r.Service)
+    location $($r.Path)/ {
+        proxy_pass http://$($r.Backend):$($r.Port)/;
+        proxy_redirect off;
+        proxy_set_header Host `$host;
+        proxy_set_header X-Real-IP `$remote_addr;
+        proxy_set_header X-Forwarded-For `$proxy_add_x_forwarded_for;
+    }
+"@
+        }
+        @"
+server {
+    listen 80;
+    server_name _;
+    absolute_redirect off;
+
+$($locations -join "`n`n")
+
+    error_page 500 502 503 504 /50x.html;
+    location = /50x.html {
+        root /usr/share/nginx/html;
+    }
+}
+
+"@
+    }
+
+    # Every form must render the very config the harness timed, or the comparison is not like for like.
+    $hashes = [ordered]@{
+        core    = $core.hash
+        objects = Get-ConfHash ($objects | New-NginxConf)
+        typed   = Get-ConfHash ($typedRoutes | New-NginxConf)
+        yaml    = Get-ConfHash (Get-NginxRoute -Path $yamlPath | New-NginxConf)
+    }
+    $outputsMatch = @($hashes.Values | Select-Object -Unique).Count -eq 1
+    if (-not $outputsMatch) { Write-Warning "The forms rendered different configs: $(($hashes.GetEnumerator() | ForEach-Object { "$($_.Key)=$($_.Value)" }) -join ', ')" }
+    $handChars = (& $handStringBuilder).Length
+    Write-Host ("    config size: New-NginxConf {0:N0} chars, hand-written {1:N0} chars" -f $core.conf_chars, $handChars)
+
+    # -----------------------------------------------------------------------------------------
+    # For the breakdown: no-op cmdlets with New-NginxConf's exact parameter declarations.
+    # -----------------------------------------------------------------------------------------
+    $nginxKitDll = [NginxKit.NginxRoute].Assembly.Location
+    $engineDll = Join-Path (Split-Path $nginxKitDll) 'Dependencies/NginxKit.Engine.dll'
+    $parameters = @'
+        [Parameter(Mandatory = true, ParameterSetName = "ByRoute", ValueFromPipeline = true)]
+        public NginxKit.NginxRoute[] Route { get; set; } = new NginxKit.NginxRoute[0];
+        [Parameter(Mandatory = true, ParameterSetName = "ByProperty", ValueFromPipelineByPropertyName = true)]
+        [AllowEmptyString]
+        public string Path { get; set; } = string.Empty;
+        [Parameter(Mandatory = true, ParameterSetName = "ByProperty", ValueFromPipelineByPropertyName = true)]
+        [Alias("ClusterIP", "Host")]
+        [AllowEmptyString]
+        public string Backend { get; set; } = string.Empty;
+        [Parameter(Mandatory = true, ParameterSetName = "ByProperty", ValueFromPipelineByPropertyName = true)]
+        public int Port { get; set; }
+        [Parameter(ParameterSetName = "ByProperty", ValueFromPipelineByPropertyName = true)]
+        [Alias("ServiceName")]
+        public string Service { get; set; }
+        [Parameter(ParameterSetName = "ByProperty", ValueFromPipelineByPropertyName = true)]
+        public string Namespace { get; set; }
+        [Parameter(ParameterSetName = "ByProperty", ValueFromPipelineByPropertyName = true)]
+        [NginxKit.Infrastructure.BooleanText]
+        public bool StripPrefix { get; set; } = true;
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        public string ServerName { get; set; }
+        [Parameter] [ValidateNotNullOrEmpty] public string[] Listen { get; set; } = new[] { "80" };
+        [Parameter] public System.Collections.Hashtable ProxySetHeader { get; set; }
+        [Parameter] public int ProxyConnectTimeoutSec { get; set; }
+        [Parameter] public int ProxyReadTimeoutSec { get; set; }
+        [Parameter] public int ProxySendTimeoutSec { get; set; }
+        [Parameter] [ValidateNotNullOrEmpty] public string Template { get; set; }
+        [Parameter] [ValidateNotNullOrEmpty] public string OutFile { get; set; }
+        [Parameter] public SwitchParameter NoBackup { get; set; }
+'@
+    $noopSource = @"
+using System.Management.Automation;
+namespace NginxKitBench
+{
+    // Binding only: PowerShell binds every record, ProcessRecord does nothing.
+    [Cmdlet("Invoke", "BenchBindOnly", SupportsShouldProcess = true, DefaultParameterSetName = "ByProperty")]
+    public sealed class BindOnlyCommand : PSCmdlet
+    {
+$parameters
+    }
+
+    // Binding plus NginxKit's AsyncCmdlet base, which runs each record through its synchronization context.
+    [Cmdlet("Invoke", "BenchBindAsync", SupportsShouldProcess = true, DefaultParameterSetName = "ByProperty")]
+    public sealed class BindAsyncCommand : NginxKit.Infrastructure.AsyncCmdlet
+    {
+$parameters
+    }
+}
+"@
+    Write-Host '    compiling the no-op cmdlets for the breakdown'
+    $noopTypes = Add-Type -TypeDefinition $noopSource -ReferencedAssemblies $nginxKitDll, $engineDll -PassThru -WarningAction Ignore
+    Import-Module -Assembly $noopTypes[0].Assembly
+
+    # -----------------------------------------------------------------------------------------
+    # (a, part 2) and (c): in-memory input. All in one interleaved set so the ratios share conditions.
+    # -----------------------------------------------------------------------------------------
+    Write-Host "    timing in-memory pipelines: $Repeat samples each, interleaved"
+    $memory = Measure-Interleaved -Repeat $Repeat -Cases ([ordered]@{
+            'hand: StringBuilder'      = $handStringBuilder
+            'hand: -join'              = $handJoin
+            'objects | New-NginxConf'  = { $objects | New-NginxConf }
+            'typed | New-NginxConf'    = { $typedRoutes | New-NginxConf }
+            'typed | Out-Null'         = { $typedRoutes | Out-Null }
+            'objects | BindOnly'       = { $objects | Invoke-BenchBindOnly }
+            'objects | BindAsync'      = { $objects | Invoke-BenchBindAsync }
+            'typed | BindOnly'         = { $typedRoutes | Invoke-BenchBindOnly }
+            'typed | BindAsync'        = { $typedRoutes | Invoke-BenchBindAsync }
+        })
+
+    # -----------------------------------------------------------------------------------------
+    # (b) From manifests on disk: Get-NginxRoute reads and checks 10,000 Services in both cases.
+    # -----------------------------------------------------------------------------------------
+    Write-Host "    timing Get-NginxRoute pipelines: $YamlRepeat samples each, interleaved"
+    $disk = Measure-Interleaved -Repeat $YamlRepeat -Warmup 1 -Cases ([ordered]@{
+            'yaml | New-NginxConf' = { Get-NginxRoute -Path $yamlPath | New-NginxConf }
+            'yaml | Out-Null'      = { Get-NginxRoute -Path $yamlPath | Out-Null }
+        })
+}
+finally {
+    Remove-Item $yamlDir -Recurse -Force -ErrorAction Ignore
+}
+
+# ---------------------------------------------------------------------------------------------
+# Ratios and goals.
+# ---------------------------------------------------------------------------------------------
+function Round([double] $x, [int] $Digits = 3) { [math]::Round($x, $Digits) }
+
+$handMs = [math]::Min($memory['hand: StringBuilder'], $memory['hand: -join'])
+$handName = if ($memory['hand: StringBuilder'] -le $memory['hand: -join']) { 'StringBuilder' } else { '-join' }
+$coreMs = [double]$core.median_ms
+$coreSpeedup = $handMs / $coreMs
+$yamlRatio = $disk['yaml | New-NginxConf'] / $disk['yaml | Out-Null']
+$typedRatio = $memory['typed | New-NginxConf'] / $memory['typed | Out-Null']
+$objectsRatio = $memory['objects | New-NginxConf'] / $handMs
+
+$met = [ordered]@{
+    a_core_under_5ms       = $coreMs -lt $goal.core_ms
+    a_core_10x_faster      = $coreSpeedup -ge $goal.core_speedup
+    b_yaml_pipeline_ratio  = $yamlRatio -le $goal.pipeline_ratio
+    b_typed_pipeline_ratio = $typedRatio -le $goal.pipeline_ratio
+    c_objects_vs_hand      = $objectsRatio -le $goal.objects_ratio
+}
+
+function Share([string] $Part, [string] $Whole) { Round ($memory[$Part] / $memory[$Whole]) }
+$rows = @(
+    [ordered]@{ measure = 'C# core: RouteSet.Build + Render + hash (10k typed)'; median_ms = Round $coreMs 2; ratio = $null; goal = "< $($goal.core_ms) ms"; met = $met.a_core_under_5ms }
+    [ordered]@{ measure = "hand-written loop ($handName) / C# core"; median_ms = Round $handMs 2; ratio = Round $coreSpeedup 1; goal = ">= $($goal.core_speedup)x"; met = $met.a_core_10x_faster }
+    [ordered]@{ measure = 'Get-NginxRoute | New-NginxConf / | Out-Null'; median_ms = Round $disk['yaml | New-NginxConf'] 1; ratio = Round $yamlRatio; goal = "<= $($goal.pipeline_ratio)"; met = $met.b_yaml_pipeline_ratio }
+    [ordered]@{ measure = '  Get-NginxRoute | Out-Null (reference)'; median_ms = Round $disk['yaml | Out-Null'] 1; ratio = $null; goal = ''; met = $null }
+    [ordered]@{ measure = '$typedRoutes | New-NginxConf / | Out-Null'; median_ms = Round $memory['typed | New-NginxConf'] 2; ratio = Round $typedRatio 1; goal = "<= $($goal.pipeline_ratio)"; met = $met.b_typed_pipeline_ratio }
+    [ordered]@{ measure = '  $typedRoutes | Out-Null (reference)'; median_ms = Round $memory['typed | Out-Null'] 3; ratio = $null; goal = ''; met = $null }
+    [ordered]@{ measure = '$objects | New-NginxConf / hand-written loop'; median_ms = Round $memory['objects | New-NginxConf'] 2; ratio = Round $objectsRatio; goal = "<= $($goal.objects_ratio)"; met = $met.c_objects_vs_hand }
+    [ordered]@{ measure = '  hand-written: StringBuilder + here-string'; median_ms = Round $memory['hand: StringBuilder'] 2; ratio = $null; goal = ''; met = $null }
+    [ordered]@{ measure = '  hand-written: -join of here-strings'; median_ms = Round $memory['hand: -join'] 2; ratio = $null; goal = ''; met = $null }
+    [ordered]@{ measure = 'breakdown: $objects | no-op PSCmdlet (binding), share'; median_ms = Round $memory['objects | BindOnly'] 2; ratio = Share 'objects | BindOnly' 'objects | New-NginxConf'; goal = ''; met = $null }
+    [ordered]@{ measure = 'breakdown: $objects | no-op AsyncCmdlet, share'; median_ms = Round $memory['objects | BindAsync'] 2; ratio = Share 'objects | BindAsync' 'objects | New-NginxConf'; goal = ''; met = $null }
+    [ordered]@{ measure = 'breakdown: $typedRoutes | no-op PSCmdlet (binding), share'; median_ms = Round $memory['typed | BindOnly'] 2; ratio = Share 'typed | BindOnly' 'typed | New-NginxConf'; goal = ''; met = $null }
+    [ordered]@{ measure = 'breakdown: $typedRoutes | no-op AsyncCmdlet, share'; median_ms = Round $memory['typed | BindAsync'] 2; ratio = Share 'typed | BindAsync' 'typed | New-NginxConf'; goal = ''; met = $null }
+)
+
+$result = [ordered]@{
+    goal          = "10k routes: C# core < $($goal.core_ms) ms and >= $($goal.core_speedup)x the hand-written loop; New-NginxConf <= $($goal.pipeline_ratio)x the same pipeline into Out-Null; PSCustomObjects | New-NginxConf <= $($goal.objects_ratio)x the hand-written loop"
+    routes        = $RouteCount
+    repeat        = $Repeat
+    yaml_repeat   = $YamlRepeat
+    outputs_match = $outputsMatch
+    core          = $core
+    medians_ms    = [ordered]@{
+        core                    = $coreMs
+        hand_stringbuilder      = Round $memory['hand: StringBuilder']
+        hand_join               = Round $memory['hand: -join']
+        hand_reference          = Round $handMs
+        objects_new_nginxconf   = Round $memory['objects | New-NginxConf']
+        typed_new_nginxconf     = Round $memory['typed | New-NginxConf']
+        typed_out_null          = Round $memory['typed | Out-Null']
+        yaml_new_nginxconf      = Round $disk['yaml | New-NginxConf']
+        yaml_out_null           = Round $disk['yaml | Out-Null']
+        objects_bind_only       = Round $memory['objects | BindOnly']
+        objects_bind_async      = Round $memory['objects | BindAsync']
+        typed_bind_only         = Round $memory['typed | BindOnly']
+        typed_bind_async        = Round $memory['typed | BindAsync']
+    }
+    ratios        = [ordered]@{
+        core_speedup_vs_hand  = Round $coreSpeedup
+        yaml_pipeline         = Round $yamlRatio
+        typed_pipeline        = Round $typedRatio
+        objects_vs_hand       = Round $objectsRatio
+    }
+    met           = $met
+    all_met       = -not ($met.Values -contains $false)
+    table         = $rows
+}
+Write-Host ("    goals met: {0} of {1}" -f @($met.Values | Where-Object { $_ }).Count, $met.Count)
+$result | ConvertTo-Json -Compress -Depth 6

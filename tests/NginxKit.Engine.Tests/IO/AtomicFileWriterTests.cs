@@ -1,0 +1,85 @@
+using NginxKit.Engine.IO;
+using NginxKit.Engine.Text;
+using Xunit;
+
+namespace NginxKit.Engine.Tests.IO;
+
+public sealed class AtomicFileWriterTests : IDisposable
+{
+    private readonly DirectoryInfo dir = Directory.CreateTempSubdirectory("nginxkit-writer-");
+
+    public void Dispose() => dir.Delete(recursive: true);
+
+    private string PathOf(string name) => Path.Combine(dir.FullName, name);
+
+    [Fact]
+    public void CreatesANewFileAndItsMissingDirectories()
+    {
+        var path = PathOf("conf.d/default.conf");
+        var result = AtomicFileWriter.Write(path, "hello\n");
+        Assert.True(result.Changed);
+        Assert.Null(result.PreviousHash);
+        Assert.Null(result.BackupPath);
+        Assert.Equal(ContentHash.Of("hello\n"), result.Hash);
+        Assert.Equal("hello\n", File.ReadAllText(path));
+    }
+
+    [Fact]
+    public void UnchangedContentIsNotRewritten()
+    {
+        var path = PathOf("a.conf");
+        AtomicFileWriter.Write(path, "same\n");
+        var before = File.GetLastWriteTimeUtc(path);
+        File.SetLastWriteTimeUtc(path, before.AddMinutes(-5));
+        var result = AtomicFileWriter.Write(path, "same\n");
+        Assert.False(result.Changed);
+        Assert.Equal(before.AddMinutes(-5), File.GetLastWriteTimeUtc(path));
+        Assert.False(File.Exists(path + ".bak"));
+    }
+
+    [Fact]
+    public void AChangeKeepsABackupOfTheOldContentAndTheFileMode()
+    {
+        var path = PathOf("b.conf");
+        AtomicFileWriter.Write(path, "old\n");
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var result = AtomicFileWriter.Write(path, "new\n");
+        Assert.True(result.Changed);
+        Assert.Equal(path + ".bak", result.BackupPath);
+        Assert.Equal("old\n", File.ReadAllText(path + ".bak"));
+        Assert.Equal("new\n", File.ReadAllText(path));
+        Assert.Equal(ContentHash.Of("old\n"), result.PreviousHash);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+    }
+
+    [Fact]
+    public void NoBackupWhenAskedNot()
+    {
+        var path = PathOf("c.conf");
+        AtomicFileWriter.Write(path, "old\n");
+        var result = AtomicFileWriter.Write(path, "new\n", new AtomicWriteOptions { Backup = false });
+        Assert.Null(result.BackupPath);
+        Assert.False(File.Exists(path + ".bak"));
+    }
+
+    [Fact]
+    public void PlanShowsTheDiffAndWritesNothing()
+    {
+        var path = PathOf("d.conf");
+        AtomicFileWriter.Write(path, "a\nb\nc\n");
+        var plan = AtomicFileWriter.Plan(path, "a\nB\nc\n");
+        Assert.True(plan.Changed);
+        Assert.Equal("a\nb\nc\n", File.ReadAllText(path));
+        Assert.Contains("-b\n+B\n", plan.Diff);
+        Assert.False(AtomicFileWriter.Plan(path, "a\nb\nc\n").Changed);
+        Assert.Contains("--- /dev/null", AtomicFileWriter.Plan(PathOf("new.conf"), "x\n").Diff);
+    }
+
+    [Fact]
+    public void LeavesNoTempFilesBehind()
+    {
+        var path = PathOf("e.conf");
+        for (int i = 0; i < 5; i++) AtomicFileWriter.Write(path, $"v{i}\n");
+        Assert.Equal(["e.conf", "e.conf.bak"], Directory.GetFiles(dir.FullName).Select(Path.GetFileName).Order());
+    }
+}

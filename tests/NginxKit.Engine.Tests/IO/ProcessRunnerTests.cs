@@ -1,0 +1,65 @@
+using System.Diagnostics;
+using NginxKit.Engine.Diagnostics;
+using NginxKit.Engine.IO;
+using Xunit;
+
+namespace NginxKit.Engine.Tests.IO;
+
+public class ProcessRunnerTests
+{
+    [Fact]
+    public async Task ReturnsExitCodeOutputAndErrorAsData()
+    {
+        var result = await ProcessRunner.Instance.RunAsync(new ProcessSpec("/bin/sh", ["-c", "echo out; echo err >&2; exit 3"]));
+        Assert.Equal(3, result.ExitCode);
+        Assert.False(result.Succeeded);
+        Assert.Equal("out\n", result.StandardOutput);
+        Assert.Equal("err\n", result.StandardError);
+    }
+
+    [Fact]
+    public async Task ArgumentsAreNeverResplitByAShell()
+    {
+        var result = await ProcessRunner.Instance.RunAsync(new ProcessSpec("/usr/bin/printf", ["%s|", "a b", "$HOME", "'q'"]));
+        Assert.Equal("a b|$HOME|'q'|", result.StandardOutput.TrimEnd('\n'));
+    }
+
+    [Fact]
+    public async Task StreamsLinesAsTheyArriveAndPassesStdinAndEnvironment()
+    {
+        var lines = new List<string>();
+        var spec = new ProcessSpec("/bin/sh", ["-c", "cat; echo \"$NGINXKIT_X\""])
+        {
+            StandardInput = "one\ntwo\n",
+            Environment = new Dictionary<string, string?> { ["NGINXKIT_X"] = "three" },
+            OnOutputLine = lines.Add,
+        };
+        await ProcessRunner.Instance.RunAsync(spec);
+        Assert.Equal(["one", "two", "three"], lines);
+    }
+
+    [Fact]
+    public async Task CancellationKillsTheProcess()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        var sw = Stopwatch.StartNew();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ProcessRunner.Instance.RunAsync(new ProcessSpec("/bin/sleep", ["30"]), cts.Token));
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task AMissingCommandIsNativeCommandNotFound()
+    {
+        var ex = await Assert.ThrowsAsync<NginxKitException>(() => ProcessRunner.Instance.RunAsync(new ProcessSpec("/no/such/tool", [])));
+        Assert.Equal("NativeCommandNotFound", ex.Problem.ErrorId);
+        Assert.Equal(ProblemCategory.NotInstalled, ex.Problem.Category);
+    }
+
+    [Fact]
+    public void FindLooksInSbinToo()
+    {
+        Assert.Equal("/bin/sh", NativeCommand.Find("/bin/sh"));
+        Assert.NotNull(NativeCommand.Find("sh"));
+        Assert.Null(NativeCommand.Find("no-such-tool-nginxkit"));
+    }
+}

@@ -1,0 +1,132 @@
+using NginxKit.Engine.Kubernetes;
+using NginxKit.Engine.Nginx;
+using Xunit;
+
+namespace NginxKit.Engine.Tests.Kubernetes;
+
+public class ServiceRoutesTests
+{
+    private static string Service(string name, string? annotations = null, string ports = "    - port: 8080\n", string clusterIp = "10.96.0.10", string type = "ClusterIP", string ns = "apps", string? labels = null) => $"""
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: {name}
+          namespace: {ns}
+        {(annotations is null ? "" : "  annotations:\n" + annotations)}{(labels is null ? "" : "  labels:\n" + labels)}
+        spec:
+          type: {type}
+          clusterIP: {clusterIp}
+          ports:
+        {ports}
+        """;
+
+    private static DiscoveredRoute One(string yaml) =>
+        Assert.Single(RouteDiscovery.FromServices(ServiceManifestReader.Parse(yaml), null, null));
+
+    [Fact]
+    public void AnnotatedPathAndTheOnlyPort()
+    {
+        var route = One(Service("volume", "    nginxkit.io/path: /volume\n")).Route!;
+        Assert.Equal(("/volume", "10.96.0.10", 8080, "volume", "apps", true), (route.Path, route.Backend, route.Port, route.Service, route.Namespace, route.StripPrefix));
+    }
+
+    [Fact]
+    public void WithoutAnAnnotationThePathIsTheServiceName() => Assert.Equal("/dashboard", One(Service("dashboard")).Route!.Path);
+
+    [Theory]
+    [InlineData("http", 80)]
+    [InlineData("9090", 9090)]
+    public void ThePortAnnotationPicksAPortByNameOrNumber(string wanted, int port)
+    {
+        var yaml = Service("api", $"    nginxkit.io/port: \"{wanted}\"\n", "    - name: http\n      port: 80\n    - name: metrics\n      port: 9090\n");
+        Assert.Equal(port, One(yaml).Route!.Port);
+    }
+
+    [Fact]
+    public void SeveralPortsWithoutAnAnnotationAreAmbiguous()
+    {
+        var found = One(Service("api", null, "    - name: http\n      port: 80\n    - name: metrics\n      port: 9090\n"));
+        Assert.Equal(ServiceRoutes.AmbiguousServicePort, found.Problem!.ErrorId);
+    }
+
+    [Fact]
+    public void APortAnnotationNamingNoPortIsAnError() =>
+        Assert.Equal(ServiceRoutes.ServicePortNotFound, One(Service("api", "    nginxkit.io/port: grpc\n")).Problem!.ErrorId);
+
+    [Theory]
+    [InlineData("None", "ClusterIP", "headless")]
+    [InlineData("", "ExternalName", "ExternalName")]
+    public void ServicesWithoutAClusterIpAreSkippedWithAWarning(string clusterIp, string type, string why)
+    {
+        var found = One(Service("db", null, "    - port: 5432\n", clusterIp == "" ? "\"\"" : clusterIp, type));
+        Assert.Null(found.Route);
+        Assert.Contains(why, found.Warning);
+    }
+
+    [Fact]
+    public void TheApiServersOwnServiceAndOptedOutServicesAreSkipped()
+    {
+        Assert.NotNull(One(Service("kubernetes", null, "    - port: 443\n", ns: "default", labels: "    component: apiserver\n    provider: kubernetes\n")).Warning);
+        Assert.NotNull(One(Service("internal", "    nginxkit.io/expose: \"false\"\n")).Warning);
+    }
+
+    [Fact]
+    public void StripPrefixAndServerNameAnnotations()
+    {
+        var route = One(Service("legacy", "    nginxkit.io/strip-prefix: \"false\"\n    nginxkit.io/server-name: shop.example.com\n")).Route!;
+        Assert.False(route.StripPrefix);
+        Assert.Equal("shop.example.com", route.ServerName);
+        Assert.Equal(ServiceRoutes.InvalidAnnotation, One(Service("x", "    nginxkit.io/strip-prefix: maybe\n")).Problem!.ErrorId);
+    }
+
+    [Theory]
+    [InlineData("\"/volume/ { return 200; } } server { listen 127.0.0.1:18099; location /evil/ {\"", RouteRules.InvalidRoutePath)]
+    [InlineData("\"/a\\nb\"", RouteRules.InvalidRoutePath)]
+    [InlineData("\"/$host\"", RouteRules.InvalidRoutePath)]
+    [InlineData("/vol%2e%2e", RouteRules.InvalidRoutePath)]
+    public void HostileAnnotationsAreRefusedByTheSameRulesAsNewNginxConf(string path, string errorId)
+    {
+        var found = One(Service("evil", $"    nginxkit.io/path: {path}\n"));
+        Assert.Null(found.Route);
+        Assert.Equal(errorId, found.Problem!.ErrorId);
+    }
+
+    [Fact]
+    public void HostileServerNameAnnotationIsRefused() =>
+        Assert.Equal(RouteRules.InvalidServerName, One(Service("evil", "    nginxkit.io/server-name: \"a; include /etc/passwd\"\n")).Problem!.ErrorId);
+
+    [Fact]
+    public void ReadsKubectlListOutputJsonAndMultipleDocuments()
+    {
+        var list = """
+            apiVersion: v1
+            kind: List
+            items:
+            - apiVersion: v1
+              kind: Service
+              metadata: { name: a, namespace: x }
+              spec: { clusterIP: 10.0.0.1, ports: [ { port: 80 } ] }
+            - apiVersion: apps/v1
+              kind: Deployment
+              metadata: { name: d }
+            ---
+            apiVersion: v1
+            kind: ServiceList
+            items:
+            - metadata: { name: b, namespace: y }
+              spec: { clusterIP: 10.0.0.2, ports: [ { port: 81 } ] }
+            """;
+        Assert.Equal(["a", "b"], ServiceManifestReader.Parse(list).Select(s => s.Metadata.Name));
+        var json = """{"apiVersion":"v1","kind":"Service","metadata":{"name":"j","namespace":"z"},"spec":{"clusterIP":"10.0.0.3","ports":[{"port":82}]}}""";
+        Assert.Equal(82, ServiceManifestReader.Parse(json).Single().Spec.Ports[0].Port);
+    }
+
+    [Fact]
+    public void NamespaceAndSelectorFilter()
+    {
+        var yaml = Service("a", ns: "x", labels: "    app: web\n") + "---\n" + Service("b", ns: "y", labels: "    app: db\n");
+        var services = ServiceManifestReader.Parse(yaml);
+        Assert.Equal(["a"], RouteDiscovery.FromServices(services, "x", null).Select(r => r.Route!.Service));
+        Assert.Equal(["b"], RouteDiscovery.FromServices(services, null, LabelSelector.Parse("app in (db, cache)")).Select(r => r.Route!.Service));
+    }
+}

@@ -1,0 +1,145 @@
+# The module frame: manifest, import, load-context isolation, packaging.
+BeforeDiscovery {
+    Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
+}
+
+BeforeAll {
+    Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
+    $modulePath = Get-NginxKitModulePath
+    $manifest = Import-PowerShellDataFile $modulePath
+    $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path $HOME '.nuget/packages' }
+    $oldYaml = Join-Path $packages 'yamldotnet/11.2.1/lib/netstandard2.1/YamlDotNet.dll'
+    $example = Join-Path (Get-RepoRoot) 'examples/services.yaml'
+}
+
+Describe 'The module manifest' -Tag 'Module' {
+    It 'exports an explicit list of cmdlets, with no wildcards' {
+        $manifest.CmdletsToExport | Should -Not -BeNullOrEmpty
+        $manifest.CmdletsToExport | Where-Object { $_ -match '\*' } | Should -BeNullOrEmpty
+        $manifest.FunctionsToExport | Should -BeNullOrEmpty
+        $manifest.AliasesToExport | Should -BeNullOrEmpty
+    }
+
+    It 'is for PowerShell 7.6 Core, with a format file and a types file' {
+        $manifest.CompatiblePSEditions | Should -Be 'Core'
+        $manifest.PowerShellVersion | Should -Be '7.6'
+        $manifest.FormatsToProcess | Should -Be 'NginxKit.format.ps1xml'
+        $manifest.TypesToProcess | Should -Be 'NginxKit.types.ps1xml'
+    }
+
+    It 'carries tags, a project URI and release notes' {
+        $manifest.PrivateData.PSData.Tags | Should -Contain 'nginx'
+        $manifest.PrivateData.PSData.ProjectUri | Should -Not -BeNullOrEmpty
+        $manifest.PrivateData.PSData.ReleaseNotes | Should -Match $manifest.ModuleVersion
+    }
+
+    It 'is built into a folder named after its one version, which stamps the assemblies too' {
+        Split-Path (Split-Path $modulePath) -Leaf | Should -Be $manifest.ModuleVersion
+        $dll = Join-Path (Split-Path $modulePath) 'NginxKit.dll'
+        [Reflection.AssemblyName]::GetAssemblyName($dll).Version.ToString(3) | Should -Be $manifest.ModuleVersion
+    }
+
+    It 'keeps the engine and its packages in Dependencies/, never beside NginxKit.dll' {
+        $dir = Split-Path $modulePath
+        Get-ChildItem $dir -Filter *.dll | ForEach-Object Name | Should -Be 'NginxKit.dll'
+        'NginxKit.Engine.dll', 'KubernetesClient.dll', 'YamlDotNet.dll' | ForEach-Object {
+            Join-Path $dir "Dependencies/$_" | Should -Exist
+        }
+    }
+}
+
+Describe 'Import-Module' -Tag 'Module' {
+    It 'imports the built module and exports exactly the manifest''s cmdlets' {
+        $r = Invoke-FreshPwsh "Import-Module '$modulePath' -ErrorAction Stop; (Get-Command -Module NginxKit).Name | Sort-Object"
+        $r.ExitCode | Should -Be 0 -Because ($r.Output -join "`n")
+        $r.Output | Should -Be ($manifest.CmdletsToExport | Sort-Object)
+    }
+
+    It 'loads the engine in its own load context, not the default one' {
+        $r = Invoke-FreshPwsh @"
+Import-Module '$modulePath' -ErrorAction Stop
+Get-NginxRoute -Path '$example' -WarningAction SilentlyContinue | Out-Null
+[AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -in 'NginxKit', 'NginxKit.Engine', 'YamlDotNet', 'KubernetesClient' } |
+    ForEach-Object { '{0}={1}' -f `$_.GetName().Name, [Runtime.Loader.AssemblyLoadContext]::GetLoadContext(`$_).Name } | Sort-Object
+"@
+        $r.Output | Should -Be @('KubernetesClient=NginxKit', 'NginxKit.Engine=NginxKit', 'NginxKit=Default', 'YamlDotNet=NginxKit')
+    }
+}
+
+Describe 'A session that already loaded another YamlDotNet' -Tag 'Module', 'Isolation' {
+    BeforeAll {
+        $oldYaml | Should -Exist -Because 'tests/Dependencies restores YamlDotNet 11.2.1'
+    }
+
+    It 'imports NginxKit after YamlDotNet 11.2.1, and both work in the same session' {
+        $r = Invoke-FreshPwsh @"
+`$ErrorActionPreference = 'Stop'
+Add-Type -Path '$oldYaml'
+`$before = (New-Object YamlDotNet.Serialization.Deserializer).Deserialize[object]('a: 1')['a']
+Import-Module '$modulePath'
+`$routes = @(Get-NginxRoute -Path '$example' -WarningAction SilentlyContinue)
+`$after = (New-Object YamlDotNet.Serialization.Deserializer).Deserialize[object]('b: 2')['b']
+"old=`$before,`$after"
+"routes=`$(`$routes.Count)"
+[AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'YamlDotNet' } |
+    ForEach-Object { 'yaml={0}@{1}' -f `$_.GetName().Version, [Runtime.Loader.AssemblyLoadContext]::GetLoadContext(`$_).Name } | Sort-Object
+"@
+        $r.ExitCode | Should -Be 0 -Because ($r.Output -join "`n")
+        $r.Output | Should -Contain 'old=1,2'
+        $r.Output | Should -Contain 'routes=5'
+        $r.Output | Should -Contain 'yaml=11.0.0.0@Default'
+        $r.Output | Should -Contain 'yaml=18.0.0.0@NginxKit'
+    }
+
+    It 'lets the older YamlDotNet load after NginxKit has used its own' {
+        $r = Invoke-FreshPwsh @"
+`$ErrorActionPreference = 'Stop'
+Import-Module '$modulePath'
+`$routes = @(Get-NginxRoute -Path '$example' -WarningAction SilentlyContinue)
+Add-Type -Path '$oldYaml'
+`$v = (New-Object YamlDotNet.Serialization.Deserializer).Deserialize[object]('a: 3')['a']
+"routes=`$(`$routes.Count) old=`$v"
+"@
+        $r.ExitCode | Should -Be 0 -Because ($r.Output -join "`n")
+        $r.Output | Should -Contain 'routes=5 old=3'
+    }
+
+    It 'names its public route type for scripts: [NginxKit.NginxRoute]' {
+        $r = Invoke-FreshPwsh @"
+Import-Module '$modulePath' -ErrorAction Stop
+`$route = [NginxKit.NginxRoute]@{ Path = '/a'; Backend = '10.0.0.1'; Port = 80 }
+`$route.GetType().FullName + ' ' + `$route.StripPrefix
+"@
+        $r.Output | Should -Be 'NginxKit.NginxRoute True'
+    }
+}
+
+Describe 'The package' -Tag 'Module', 'Package' {
+    BeforeAll {
+        $packageDir = Join-Path (Get-RepoRoot) 'out/packages'
+        $nupkg = Join-Path $packageDir "NginxKit.$($manifest.ModuleVersion).nupkg"
+    }
+
+    It 'is a nupkg that Save-PSResource takes from a folder repository, and the saved module works' {
+        $nupkg | Should -Exist -Because 'build.ps1 Test packages the module first'
+        $target = New-TestDirectory
+        try {
+            $r = Invoke-FreshPwsh @"
+`$ErrorActionPreference = 'Stop'
+`$name = 'NginxKitTest' + [guid]::NewGuid().ToString('N')
+Register-PSResourceRepository -Name `$name -Uri '$packageDir' -Trusted
+try {
+    Save-PSResource -Name NginxKit -Repository `$name -Path '$target' -TrustRepository -Quiet
+} finally { Unregister-PSResourceRepository -Name `$name }
+Import-Module (Join-Path '$target' 'NginxKit')
+(Get-Module NginxKit).Version.ToString()
+(Get-NginxRoute -Path '$example' -WarningAction SilentlyContinue | New-NginxConf) -match 'location /volume/ \{' | Select-Object -First 1
+"@
+            $r.ExitCode | Should -Be 0 -Because ($r.Output -join "`n")
+            $r.Output[0] | Should -Be $manifest.ModuleVersion
+            $r.Output | Should -Contain 'True'
+            Join-Path $target "NginxKit/$($manifest.ModuleVersion)/Dependencies/NginxKit.Engine.dll" | Should -Exist
+        }
+        finally { Remove-Item $target -Recurse -Force -ErrorAction Ignore }
+    }
+}

@@ -1,0 +1,271 @@
+# New-NginxConf and Test-NginxConf through Import-Module: binding, errors, files, templates.
+BeforeDiscovery {
+    Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
+    $nginx = Find-RealTool nginx
+}
+
+BeforeAll {
+    Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
+    Import-Module (Get-NginxKitModulePath) -Force
+    $example = Join-Path (Get-RepoRoot) 'examples/services.yaml'
+    $routes = @(
+        @{ Path = '/volume'; Backend = '10.96.12.40'; Port = 8080; Service = 'volume'; Namespace = 'storage'; StripPrefix = $true }
+        @{ Path = '/api'; Backend = '10.96.30.7'; Port = 80; Service = 'api'; Namespace = 'platform'; StripPrefix = $true }
+        @{ Path = '/legacy'; Backend = '10.96.31.9'; Port = 8081; Service = 'legacy'; Namespace = 'platform'; StripPrefix = $false }
+    )
+    function Get-LocationCount([string] $Text) { ([regex]::Matches($Text, '(?m)^    location /')).Count }
+}
+
+Describe 'New-NginxConf input' -Tag 'Nginx' {
+    It 'renders the same bytes from hashtables (-Route), piped hashtables, PSCustomObjects, CSV and typed routes' {
+        $dir = New-TestDirectory
+        try {
+            $fromRoute = New-NginxConf -Route $routes
+            $fromPipedHashtables = $routes | New-NginxConf
+            $fromObjects = $routes | ForEach-Object { [pscustomobject]$_ } | New-NginxConf
+            $routes | ForEach-Object { [pscustomobject]$_ } | Export-Csv "$dir/routes.csv"
+            $fromCsv = Import-Csv "$dir/routes.csv" | New-NginxConf
+            $fromTyped = $routes | ForEach-Object { [NginxKit.NginxRoute]$_ } | New-NginxConf
+            $fromCsv | Should -BeExactly $fromRoute
+            $fromObjects | Should -BeExactly $fromRoute
+            $fromPipedHashtables | Should -BeExactly $fromRoute
+            $fromTyped | Should -BeExactly $fromRoute
+            $fromRoute | Should -Match 'proxy_pass http://10\.96\.31\.9:8081;'
+        }
+        finally { Remove-Item $dir -Recurse -Force }
+    }
+
+    It 'takes Get-NginxRoute output and agrees with the same routes given as objects' {
+        $fromServices = Get-NginxRoute -Path $example -WarningAction SilentlyContinue | New-NginxConf
+        $same = Get-NginxRoute -Path $example -WarningAction SilentlyContinue |
+            Select-Object Path, Backend, Port, Service, Namespace, StripPrefix | New-NginxConf
+        $same | Should -BeExactly $fromServices
+        Get-LocationCount $fromServices | Should -Be 5
+    }
+
+    It 'binds -Backend by its ClusterIP and Host aliases' {
+        $a = [pscustomobject]@{ Path = '/a'; ClusterIP = '10.0.0.1'; Port = 80 } | New-NginxConf
+        $b = [pscustomobject]@{ Path = '/a'; Host = '10.0.0.1'; Port = 80 } | New-NginxConf
+        $a | Should -BeExactly $b
+        $a | Should -Match 'proxy_pass http://10\.0\.0\.1:80/;'
+    }
+
+    It 'renders byte-identical output whatever the input order' {
+        $one = $routes | New-NginxConf
+        $two = $routes[2], $routes[0], $routes[1] | New-NginxConf
+        $two | Should -BeExactly $one
+        ($one -split "`n")[0] | Should -Match '^# nginxkit-hash: sha256:[0-9a-f]{64}$'
+    }
+}
+
+Describe 'New-NginxConf errors' -Tag 'Nginx' {
+    It 'writes one error per bad route, with its ErrorId, category and the route as target, and renders the rest' {
+        $bad = @(
+            [pscustomobject]@{ Path = '/x;y'; Backend = '10.0.0.1'; Port = 80 }
+            [pscustomobject]@{ Path = '/ok1'; Backend = 'evil.com}'; Port = 80 }
+            [pscustomobject]@{ Path = '/ok2'; Backend = '10.0.0.1'; Port = 70000 }
+            [pscustomobject]@{ Path = '/ok3'; Backend = '10.0.0.1'; Port = 80; Namespace = 'Bad NS' }
+        )
+        $conf = @($routes | ForEach-Object { [pscustomobject]$_ }) + $bad | New-NginxConf -ErrorVariable errs -ErrorAction SilentlyContinue
+        $errs.Count | Should -Be 4
+        $errs.FullyQualifiedErrorId | ForEach-Object { ($_ -split ',')[0] } |
+            Should -Be @('InvalidRoutePath', 'InvalidRouteBackend', 'InvalidRoutePort', 'InvalidRouteNamespace')
+        $errs | ForEach-Object { $_.CategoryInfo.Category | Should -Be 'InvalidData' }
+        $errs[0].TargetObject.Path | Should -Be '/x;y'
+        $errs[0].ErrorDetails.RecommendedAction | Should -Match 'PathCharacter'
+        Get-LocationCount $conf | Should -Be 3
+        $conf | Should -Not -Match 'x;y|evil|70000|ok3'
+    }
+
+    It 'reports a second route on the same path as DuplicateRoutePath and keeps the first in sort order' {
+        $conf = @(
+            [pscustomobject]@{ Path = '/volume/'; Backend = '10.0.0.9'; Port = 80; Namespace = 'zeta'; Service = 'volume' }
+            [pscustomobject]@{ Path = '/volume'; Backend = '10.0.0.1'; Port = 80; Namespace = 'alpha'; Service = 'volume' }
+        ) | New-NginxConf -ErrorVariable errs -ErrorAction SilentlyContinue
+        $errs.Count | Should -Be 1
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'DuplicateRoutePath,*'
+        $errs[0].Exception.Message | Should -Match 'alpha/volume'
+        $conf | Should -Match 'proxy_pass http://10\.0\.0\.1:80/;'
+        $conf | Should -Not -Match '10\.0\.0\.9'
+    }
+
+    It 'stops before rendering when a server-level option is invalid (<Name>)' -ForEach @(
+        @{ Name = 'listen'; Params = @{ Listen = '80; include /etc/passwd' }; ErrorId = 'InvalidListen' }
+        @{ Name = 'server name'; Params = @{ ServerName = 'a b' }; ErrorId = 'InvalidServerName' }
+        @{ Name = 'header'; Params = @{ ProxySetHeader = @{ 'X-A' = 'x"; return 200; "' } }; ErrorId = 'InvalidProxyHeader' }
+        @{ Name = 'timeout'; Params = @{ ProxyReadTimeoutSec = 100000 }; ErrorId = 'InvalidTimeout' }
+    ) {
+        { New-NginxConf -Route $routes @Params -ErrorAction Stop } | Should -Throw -ErrorId "$ErrorId,*"
+    }
+
+    It 'reads "False" in a CSV StripPrefix column as false, and refuses a non-boolean' {
+        $conf = [pscustomobject]@{ Path = '/a'; Backend = '10.0.0.1'; Port = '80'; StripPrefix = 'False' } | New-NginxConf
+        $conf | Should -Match 'proxy_pass http://10\.0\.0\.1:80;'
+        [pscustomobject]@{ Path = '/a'; Backend = '10.0.0.1'; Port = '80'; StripPrefix = 'perhaps' } |
+            New-NginxConf -ErrorVariable errs -ErrorAction SilentlyContinue | Out-Null
+        $errs.Count | Should -BeGreaterThan 0
+    }
+}
+
+Describe 'New-NginxConf -OutFile' -Tag 'Nginx' {
+    BeforeEach { $dir = New-TestDirectory; $file = Join-Path $dir 'conf.d/default.conf' }
+    AfterEach { Remove-Item $dir -Recurse -Force }
+
+    It 'writes the file and says Changed, with the path and the hash from the header' {
+        $r = New-NginxConf -Route $routes -OutFile $file
+        $r.Changed | Should -BeTrue
+        $r.Path | Should -Be $file
+        $r.RouteCount | Should -Be 3
+        $r.Hash | Should -Match '^sha256:'
+        (Get-Content $file -TotalCount 1) | Should -Be "# nginxkit-hash: $($r.Hash)"
+        Get-Content $file -Raw | Should -BeExactly (New-NginxConf -Route $routes)
+    }
+
+    It 'leaves an unchanged file untouched: same time, no backup, Changed false' {
+        New-NginxConf -Route $routes -OutFile $file | Out-Null
+        (Get-Item $file).LastWriteTimeUtc = [datetime]::UtcNow.AddHours(-1)
+        $before = (Get-Item $file).LastWriteTimeUtc
+        $r = New-NginxConf -Route $routes -OutFile $file
+        $r.Changed | Should -BeFalse
+        (Get-Item $file).LastWriteTimeUtc | Should -Be $before
+        "$file.bak" | Should -Not -Exist
+    }
+
+    It 'keeps a backup of the replaced config' {
+        New-NginxConf -Route $routes -OutFile $file | Out-Null
+        $old = Get-Content $file -Raw
+        $r = New-NginxConf -Route $routes[0] -OutFile $file
+        $r.Changed | Should -BeTrue
+        $r.BackupPath | Should -Be "$file.bak"
+        Get-Content "$file.bak" -Raw | Should -BeExactly $old
+    }
+
+    It '-WhatIf writes nothing and shows the diff against the current file' {
+        New-NginxConf -Route $routes -OutFile $file | Out-Null
+        $before = Get-Content $file -Raw
+        $r = New-NginxConf -Route $routes[0], $routes[1] -OutFile $file -WhatIf
+        Get-Content $file -Raw | Should -BeExactly $before
+        $r.Changed | Should -BeTrue
+        $r.Diff | Should -Match '(?m)^-    location /legacy/ \{$'
+        $shown = Invoke-FreshPwsh "Import-Module '$(Get-NginxKitModulePath)'; New-NginxConf -Route @{ Path = '/a'; Backend = '10.0.0.1'; Port = 80 } -OutFile '$file' -WhatIf | Out-Null"
+        ($shown.Output -join "`n") | Should -Match 'What if: Write nginx config'
+        ($shown.Output -join "`n") | Should -Match '\+    location /a/ \{'
+    }
+}
+
+Describe 'New-NginxConf -Template' -Tag 'Nginx' {
+    BeforeAll { $dir = New-TestDirectory }
+    AfterAll { Remove-Item $dir -Recurse -Force }
+
+    It 'places only validated values into the user''s layout' {
+        Set-Content "$dir/t.conf" "server {`n    listen {{ listen }};`n{{#routes}}    location {{ location }} { proxy_pass {{ proxy_pass }}; }`n{{/routes}}}`n"
+        $bad = [pscustomobject]@{ Path = '/evil/ { return 200; } #'; Backend = '10.0.0.1'; Port = 80 }
+        $conf = @($routes | ForEach-Object { [pscustomobject]$_ }) + $bad |
+            New-NginxConf -Template "$dir/t.conf" -Listen 8080 -ErrorVariable errs -ErrorAction SilentlyContinue
+        $errs.Count | Should -Be 1
+        $conf | Should -Match '    location /api/ \{ proxy_pass http://10\.96\.30\.7:80/; \}'
+        $conf | Should -Match 'listen 8080;'
+        $conf | Should -Not -Match 'evil'
+    }
+
+    It 'refuses a template with an unknown placeholder as InvalidTemplate' {
+        Set-Content "$dir/bad.conf" "server { {{ raw_annotation }} }"
+        { New-NginxConf -Route $routes -Template "$dir/bad.conf" -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidTemplate,*'
+    }
+}
+
+Describe 'Test-NginxConf' -Tag 'Nginx', 'Real' {
+    It 'passes a rendered config' -Skip:(-not $nginx) {
+        $r = New-NginxConf -Route $routes | Test-NginxConf
+        $r.Valid | Should -BeTrue
+        @($r.Errors).Count | Should -Be 0
+    }
+
+    It 'fails a broken config and names the line' -Skip:(-not $nginx) {
+        $r = Test-NginxConf -Text "server {`n    listen 80;`n    location /a } {`n}`n"
+        $r.Valid | Should -BeFalse
+        $e = @($r.Errors)[0]
+        $e.Level | Should -Be 'emerg'
+        $e.Line | Should -Be 3
+        $e.File | Should -Be '<input>'
+        $e.Message | Should -Match 'unexpected "}"'
+    }
+
+    It 'tests files from the pipeline and reports an unreadable one' -Skip:(-not $nginx) {
+        $dir = New-TestDirectory
+        try {
+            New-NginxConf -Route $routes -OutFile "$dir/default.conf" | Out-Null
+            $r = @(Get-Item "$dir/default.conf" | Test-NginxConf)
+            $r.Count | Should -Be 1
+            $r[0].Valid | Should -BeTrue
+            Test-NginxConf -LiteralPath "$dir/missing.conf" -ErrorVariable errs -ErrorAction SilentlyContinue
+            $errs[0].FullyQualifiedErrorId | Should -BeLike 'ConfigNotReadable,*'
+        }
+        finally { Remove-Item $dir -Recurse -Force }
+    }
+
+    It 'says NginxNotFound when the given nginx does not exist' {
+        { Test-NginxConf -Text 'server { }' -NginxPath /nonexistent/nginx -ErrorAction Stop } | Should -Throw -ErrorId 'NginxNotFound,*'
+    }
+}
+
+Describe 'Get-NginxRoute -Path' -Tag 'Nginx', 'Kubernetes' {
+    BeforeAll { $dir = New-TestDirectory }
+    AfterAll { Remove-Item $dir -Recurse -Force }
+
+    It 'reads kubectl List output and warns about the Services it skips' {
+        $r = @(Get-NginxRoute -Path $example -WarningVariable warns -WarningAction SilentlyContinue)
+        $r.Count | Should -Be 5
+        $r[0] | Should -BeOfType NginxKit.NginxRoute
+        ($r | Where-Object Service -EQ 'api').Port | Should -Be 80
+        ($r | Where-Object Service -EQ 'dashboard').Path | Should -Be '/dashboard'
+        ($r | Where-Object Service -EQ 'legacy').StripPrefix | Should -BeFalse
+        $warns.Count | Should -Be 2
+        ($warns -join "`n") | Should -Match 'storage/postgres: it is headless'
+    }
+
+    It 'filters by -Namespace and -Selector' {
+        (Get-NginxRoute -Path $example -Namespace storage -WarningAction SilentlyContinue).Service | Should -Be 'volume'
+        (Get-NginxRoute -Path $example -Selector 'app=api' -WarningAction SilentlyContinue).Service | Should -Be @('api', 'api-v2')
+        { Get-NginxRoute -Path $example -Selector 'app in api' -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidSelector,*'
+    }
+
+    It 'reads a directory tree of YAML and JSON manifests' {
+        New-Item -ItemType Directory "$dir/tree/apps" | Out-Null
+        Set-Content "$dir/tree/apps/a.yaml" "apiVersion: v1`nkind: Service`nmetadata: { name: a, namespace: x }`nspec: { clusterIP: 10.0.0.1, ports: [ { port: 80 } ] }"
+        Set-Content "$dir/tree/b.json" '{"apiVersion":"v1","kind":"Service","metadata":{"name":"b","namespace":"x"},"spec":{"clusterIP":"10.0.0.2","ports":[{"port":81}]}}'
+        Set-Content "$dir/tree/readme.txt" 'not a manifest'
+        (Get-NginxRoute -Path "$dir/tree").Service | Should -Be @('a', 'b')
+    }
+
+    It 'refuses hostile annotations with the same ErrorIds as New-NginxConf and never emits them' {
+        $hostile = @"
+apiVersion: v1
+kind: Service
+metadata:
+  name: evil
+  namespace: x
+  annotations:
+    nginxkit.io/path: "/volume/ { return 200; } } server { listen 127.0.0.1:18099; location /evil/ {"
+spec: { clusterIP: 10.0.0.1, ports: [ { port: 80 } ] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: ok, namespace: x }
+spec: { clusterIP: 10.0.0.2, ports: [ { port: 80 } ] }
+"@
+        Set-Content "$dir/hostile.yaml" $hostile
+        $r = @(Get-NginxRoute -Path "$dir/hostile.yaml" -ErrorVariable errs -ErrorAction SilentlyContinue)
+        $r.Service | Should -Be 'ok'
+        $errs.Count | Should -Be 1
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'InvalidRoutePath,*'
+        $r | New-NginxConf | Should -Not -Match 'evil|18099'
+    }
+
+    It 'reports a missing file and a file that does not parse, one error each' {
+        Set-Content "$dir/broken.yaml" "kind: Service`nmetadata: [unclosed"
+        Get-NginxRoute -Path "$dir/none.yaml", "$dir/broken.yaml", $example -ErrorVariable errs -ErrorAction SilentlyContinue -WarningAction SilentlyContinue |
+            Measure-Object | ForEach-Object Count | Should -Be 5
+        $errs.FullyQualifiedErrorId | ForEach-Object { ($_ -split ',')[0] } | Should -Be @('ManifestNotFound', 'ManifestParseError')
+    }
+}

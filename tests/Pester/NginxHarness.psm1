@@ -1,0 +1,393 @@
+# Drives a real nginx and raw-socket echo backends for the routing suites.
+#
+#   Start-EchoBackend / Stop-EchoBackend   the tests/Fixtures/EchoBackend app, one process serving one or more names
+#   Start-NginxServer / Update-NginxServer / Stop-NginxServer
+#                                          nginx -g 'daemon off;' in a private temp prefix, reload with -s reload
+#   Invoke-RawHttp                         one HTTP/1.1 request over a TcpClient: no redirects followed, no path rewritten
+#   Get-FreeTcpPort                        an unused loopback port
+#
+# Environment:
+#   NGINXKIT_ECHO_BACKEND  path to the built EchoBackend.dll (build.ps1 sets it). When unset, the fixture
+#                          is built into out/fixtures/EchoBackend under the repository root on first use.
+
+Set-StrictMode -Version 3.0
+
+$script:EchoBackendDll = $null
+$script:Latin1 = [Text.Encoding]::Latin1
+
+function Get-HarnessRepoRoot {
+    if ($env:NGINXKIT_REPO_ROOT) { return $env:NGINXKIT_REPO_ROOT }
+    (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+}
+
+function Get-EchoBackendPath {
+    <#
+    .SYNOPSIS
+        The EchoBackend.dll to run: $env:NGINXKIT_ECHO_BACKEND, or a build of tests/Fixtures/EchoBackend made once per session.
+    #>
+    if ($env:NGINXKIT_ECHO_BACKEND) {
+        if (-not (Test-Path -LiteralPath $env:NGINXKIT_ECHO_BACKEND)) {
+            throw "NGINXKIT_ECHO_BACKEND is '$env:NGINXKIT_ECHO_BACKEND', which does not exist. Build tests/Fixtures/EchoBackend first."
+        }
+        return $env:NGINXKIT_ECHO_BACKEND
+    }
+    if ($script:EchoBackendDll) { return $script:EchoBackendDll }
+    $root = Get-HarnessRepoRoot
+    $project = Join-Path $root 'tests/Fixtures/EchoBackend/EchoBackend.csproj'
+    $outDir = Join-Path $root 'out/fixtures/EchoBackend'
+    $output = & dotnet build $project -c Release -o $outDir --nologo -v quiet 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "dotnet build $project failed:`n$($output -join "`n")" }
+    $script:EchoBackendDll = Join-Path $outDir 'EchoBackend.dll'
+    $script:EchoBackendDll
+}
+
+function Get-FreeTcpPort {
+    <#
+    .SYNOPSIS
+        Returns a loopback TCP port that was free a moment ago (the OS picks it).
+    #>
+    $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+    try {
+        $listener.Start()
+        $listener.LocalEndpoint.Port
+    } finally {
+        $listener.Stop()
+    }
+}
+
+function Start-EchoBackend {
+    <#
+    .SYNOPSIS
+        Starts one EchoBackend process listening on 127.0.0.1 for each name; returns one object per name.
+    .DESCRIPTION
+        Every request to a name's port is answered 200 with the body "<name> <raw request line>".
+        The objects share the Process; Stop-EchoBackend stops it (closing its stdin).
+    .EXAMPLE
+        $backends = Start-EchoBackend -Name volume, api
+        $backends | Stop-EchoBackend
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [ValidatePattern('^[A-Za-z0-9._-]+$')] [string[]] $Name,
+        # One port per name; 0 or omitted takes an ephemeral port.
+        [int[]] $Port = @(),
+        [int] $TimeoutSec = 30
+    )
+    $dll = Get-EchoBackendPath
+    $psi = [Diagnostics.ProcessStartInfo]::new('dotnet')
+    $psi.ArgumentList.Add($dll)
+    $psi.ArgumentList.Add('--listen')
+    for ($i = 0; $i -lt $Name.Count; $i++) {
+        $p = if ($i -lt $Port.Count) { $Port[$i] } else { 0 }
+        $psi.ArgumentList.Add("$($Name[$i])=$p")
+    }
+    $psi.UseShellExecute = $false
+    $psi.RedirectStandardInput = $true   # closing it stops the backend, and so does this process ending
+    $psi.RedirectStandardOutput = $true
+    $process = [Diagnostics.Process]::Start($psi)
+
+    $ports = @{}
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSec)
+    try {
+        while ($ports.Count -lt $Name.Count) {
+            $read = $process.StandardOutput.ReadLineAsync()
+            $left = [Math]::Max(0, ($deadline - [DateTime]::UtcNow).TotalMilliseconds)
+            if (-not $read.Wait([int]$left)) { throw "EchoBackend did not report its ports within $TimeoutSec s." }
+            $line = $read.Result
+            if ($null -eq $line) { throw "EchoBackend exited before listening (exit code $(if ($process.HasExited) { $process.ExitCode }))." }
+            if ($line -match '^LISTENING (\d+) (\S+)$') { $ports[$Matches[2]] = [int]$Matches[1] }
+        }
+    } catch {
+        Stop-ProcessTree $process
+        throw
+    }
+    foreach ($n in $Name) {
+        [pscustomobject]@{
+            PSTypeName = 'NginxKit.Test.EchoBackend'
+            Name       = $n
+            Port       = $ports[$n]
+            Process    = $process
+        }
+    }
+}
+
+function Stop-EchoBackend {
+    <#
+    .SYNOPSIS
+        Stops the processes behind the given backends: stdin EOF first, a kill after 5 s.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory, ValueFromPipeline)] [AllowNull()] [object[]] $Backend)
+    begin { $processes = [Collections.Generic.List[Diagnostics.Process]]::new() }
+    process {
+        foreach ($b in $Backend) {
+            if ($b -and $b.Process -and -not $processes.Contains($b.Process)) { $processes.Add($b.Process) }
+        }
+    }
+    end {
+        foreach ($p in $processes) {
+            if (-not $p.HasExited) {
+                try { $p.StandardInput.Close() } catch { Write-Verbose "closing stdin: $_" }
+                if (-not $p.WaitForExit(5000)) { Stop-ProcessTree $p }
+            }
+            $p.Dispose()
+        }
+    }
+}
+
+function Stop-ProcessTree([Diagnostics.Process] $Process) {
+    try {
+        if (-not $Process.HasExited) {
+            $Process.Kill($true)
+            $null = $Process.WaitForExit(5000)
+        }
+    } catch [InvalidOperationException] { <# already gone #> }
+}
+
+function Get-NginxListenPort([string] $Config) {
+    # The first listen directive's port: "listen 127.0.0.1:18080;", "listen 18080 default_server;".
+    if ($Config -match '(?m)^\s*listen\s+(?:\S*:)?(\d+)[\s;]') { return [int]$Matches[1] }
+    throw 'The config has no "listen [address:]port" directive; pass -Port.'
+}
+
+function Get-NginxMainConfig([string] $Prefix) {
+    $user = if ((id -u) -eq '0') { "user root root;`n" } else { '' }
+    @"
+${user}worker_processes 1;
+pid $Prefix/nginx.pid;
+error_log $Prefix/error.log notice;
+events { worker_connections 256; }
+http {
+    access_log $Prefix/access.log;
+    client_body_temp_path $Prefix/client_body;
+    proxy_temp_path $Prefix/proxy;
+    fastcgi_temp_path $Prefix/fastcgi;
+    uwsgi_temp_path $Prefix/uwsgi;
+    scgi_temp_path $Prefix/scgi;
+    include $Prefix/conf.d/default.conf;
+}
+
+"@
+}
+
+function Get-NginxCommonArgs($Server) {
+    @('-p', "$($Server.Prefix)/", '-c', $Server.MainConfPath, '-e', "$($Server.Prefix)/error.log")
+}
+
+function Get-ErrorLogTail([string] $Prefix) {
+    $log = Join-Path $Prefix 'error.log'
+    if (Test-Path $log) { (Get-Content $log -Tail 20) -join "`n" } else { '(no error.log)' }
+}
+
+function Test-TcpPort([int] $Port) {
+    $client = [Net.Sockets.TcpClient]::new()
+    try {
+        $client.ConnectAsync([Net.IPAddress]::Loopback, $Port).Wait(500) -and $client.Connected
+    } catch {
+        $false
+    } finally {
+        $client.Dispose()
+    }
+}
+
+function Get-ChildProcessId([int] $ParentId) {
+    # Linux: the processes whose parent is $ParentId (nginx's workers), from /proc/<pid>/stat.
+    foreach ($dir in [IO.Directory]::EnumerateDirectories('/proc')) {
+        $name = [IO.Path]::GetFileName($dir)
+        if ($name -notmatch '^\d+$') { continue }
+        try { $text = [IO.File]::ReadAllText("$dir/stat") } catch { continue } # it exited meanwhile
+        # pid (comm) state ppid ...; comm may hold spaces, so split after the last ')'.
+        $fields = $text.Substring($text.LastIndexOf(')') + 2).Split(' ')
+        if ([int]$fields[1] -eq $ParentId) { [int]$name }
+    }
+}
+
+function Start-NginxServer {
+    <#
+    .SYNOPSIS
+        Runs nginx in the foreground on a server-level snippet (default.conf), in a fresh temp prefix.
+    .DESCRIPTION
+        Writes <prefix>/conf.d/default.conf and a main nginx.conf that includes it inside http {},
+        starts nginx -g 'daemon off;' and waits until the listen port accepts connections.
+        Returns Port, Prefix, ConfPath (the snippet; New-NginxConf -OutFile may write it), Process.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [string] $Config,
+        [string] $NginxPath,
+        # The port to wait for; by default the first listen directive's.
+        [int] $Port,
+        [int] $TimeoutSec = 15
+    )
+    if (-not $NginxPath) {
+        $NginxPath = @('/usr/sbin/nginx', (Get-Command nginx -CommandType Application -ErrorAction Ignore | Select-Object -First 1 -ExpandProperty Source)) |
+            Where-Object { $_ -and (Test-Path $_) } | Select-Object -First 1
+        if (-not $NginxPath) { throw 'nginx was not found; pass -NginxPath.' }
+    }
+    if (-not $Port) { $Port = Get-NginxListenPort $Config }
+
+    $prefix = Join-Path ([IO.Path]::GetTempPath()) ('nginxkit-nginx-' + [guid]::NewGuid().ToString('N').Substring(0, 12))
+    $null = New-Item -ItemType Directory -Path (Join-Path $prefix 'conf.d')
+    $server = [pscustomobject]@{
+        PSTypeName   = 'NginxKit.Test.NginxServer'
+        Port         = $Port
+        Prefix       = $prefix
+        ConfPath     = Join-Path $prefix 'conf.d/default.conf'
+        MainConfPath = Join-Path $prefix 'nginx.conf'
+        NginxPath    = $NginxPath
+        Process      = $null
+    }
+    Set-Content -LiteralPath $server.ConfPath -Value $Config -NoNewline
+    Set-Content -LiteralPath $server.MainConfPath -Value (Get-NginxMainConfig $prefix) -NoNewline
+
+    $psi = [Diagnostics.ProcessStartInfo]::new($NginxPath)
+    foreach ($a in (Get-NginxCommonArgs $server) + @('-g', 'daemon off;')) { $psi.ArgumentList.Add($a) }
+    $psi.UseShellExecute = $false
+    $psi.RedirectStandardInput = $true # nginx never reads it; keeps it off the test host's console
+    $server.Process = [Diagnostics.Process]::Start($psi)
+
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSec)
+    while (-not (Test-TcpPort $Port)) {
+        if ($server.Process.HasExited -or [DateTime]::UtcNow -gt $deadline) {
+            $why = if ($server.Process.HasExited) { "exited with $($server.Process.ExitCode)" } else { "did not listen on $Port within $TimeoutSec s" }
+            $log = Get-ErrorLogTail $prefix
+            Stop-NginxServer $server
+            throw "nginx $why. error.log:`n$log"
+        }
+        Start-Sleep -Milliseconds 20
+    }
+    $server
+}
+
+function Update-NginxServer {
+    <#
+    .SYNOPSIS
+        Reloads a running nginx: optionally rewrites the snippet, runs nginx -s reload with the same
+        -p/-c, and waits until the workers of the old config are gone, so every new connection
+        is served by the new config.
+    .EXAMPLE
+        New-NginxConf ... -OutFile $server.ConfPath; Update-NginxServer -Server $server
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] $Server,
+        # New snippet text; without it the file at $Server.ConfPath is reloaded as it stands.
+        [string] $Config,
+        [int] $TimeoutSec = 15
+    )
+    if ($PSBoundParameters.ContainsKey('Config')) { Set-Content -LiteralPath $Server.ConfPath -Value $Config -NoNewline }
+    $master = $Server.Process.Id
+    $oldWorkers = @(Get-ChildProcessId $master)
+    $output = & $Server.NginxPath @(Get-NginxCommonArgs $Server) -s reload 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "nginx -s reload exited with $LASTEXITCODE`: $($output -join "`n")" }
+
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSec)
+    while ($true) {
+        $now = @(Get-ChildProcessId $master)
+        $stale = @($now | Where-Object { $oldWorkers -contains $_ })
+        $fresh = @($now | Where-Object { $oldWorkers -notcontains $_ })
+        if ($stale.Count -eq 0 -and $fresh.Count -gt 0) { break }
+        if ($Server.Process.HasExited) { throw "nginx exited during reload. error.log:`n$(Get-ErrorLogTail $Server.Prefix)" }
+        if ([DateTime]::UtcNow -gt $deadline) {
+            throw "nginx reload did not replace its workers within $TimeoutSec s (old: $($oldWorkers -join ','); now: $($now -join ',')). error.log:`n$(Get-ErrorLogTail $Server.Prefix)"
+        }
+        Start-Sleep -Milliseconds 20
+    }
+    if (-not (Test-TcpPort $Server.Port)) { throw "nginx stopped listening on $($Server.Port) after reload." }
+}
+
+function Stop-NginxServer {
+    <#
+    .SYNOPSIS
+        Stops nginx with TERM (nginx -s stop), waits for it, and removes its prefix.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory, ValueFromPipeline)] [AllowNull()] $Server)
+    process {
+        if (-not $Server) { return }
+        $p = $Server.Process
+        if ($p -and -not $p.HasExited) {
+            $null = & $Server.NginxPath @(Get-NginxCommonArgs $Server) -s stop 2>&1
+            if (-not $p.WaitForExit(5000)) { Stop-ProcessTree $p }
+        }
+        if ($p) { $p.Dispose() }
+        if ($Server.Prefix -and (Test-Path -LiteralPath $Server.Prefix)) {
+            Remove-Item -LiteralPath $Server.Prefix -Recurse -Force -ErrorAction Ignore
+        }
+    }
+}
+
+function Invoke-RawHttp {
+    <#
+    .SYNOPSIS
+        Sends one raw HTTP/1.1 request to 127.0.0.1 and returns StatusCode, Headers, Location, Body, Raw.
+    .DESCRIPTION
+        The path goes on the wire byte for byte (Latin-1), redirects are not followed, and the
+        connection is closed after the answer. Invoke-WebRequest does neither.
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [int] $Port,
+        [Parameter(Mandatory)] [string] $Path,
+        [string] $HostHeader = 'localhost',
+        [string] $Method = 'GET',
+        [int] $TimeoutSec = 10
+    )
+    $client = [Net.Sockets.TcpClient]::new()
+    try {
+        $client.ReceiveTimeout = $TimeoutSec * 1000
+        $client.SendTimeout = $TimeoutSec * 1000
+        if (-not $client.ConnectAsync([Net.IPAddress]::Loopback, $Port).Wait($TimeoutSec * 1000)) {
+            throw "Could not connect to 127.0.0.1:$Port within $TimeoutSec s."
+        }
+        $stream = $client.GetStream()
+        $request = "$Method $Path HTTP/1.1`r`nHost: $HostHeader`r`nUser-Agent: NginxKit-tests`r`nAccept: */*`r`nConnection: close`r`n`r`n"
+        $bytes = $script:Latin1.GetBytes($request)
+        $stream.Write($bytes, 0, $bytes.Length)
+        $buffer = [IO.MemoryStream]::new()
+        $stream.CopyTo($buffer) # until the server closes
+        $raw = $script:Latin1.GetString($buffer.ToArray())
+    } finally {
+        $client.Dispose()
+    }
+
+    $split = $raw.IndexOf("`r`n`r`n")
+    if ($split -lt 0) { throw "No complete HTTP response from 127.0.0.1:$Port for $Path. Got: $raw" }
+    $headLines = $raw.Substring(0, $split) -split "`r`n"
+    $body = $raw.Substring($split + 4)
+    if ($headLines[0] -notmatch '^HTTP/\d\.\d (\d{3})') { throw "Bad status line: $($headLines[0])" }
+    $status = [int]$Matches[1]
+    $headers = [ordered]@{}
+    foreach ($line in $headLines | Select-Object -Skip 1) {
+        $colon = $line.IndexOf(':')
+        if ($colon -gt 0) { $headers[$line.Substring(0, $colon).Trim()] = $line.Substring($colon + 1).Trim() }
+    }
+    if ($headers.Contains('Transfer-Encoding') -and $headers['Transfer-Encoding'] -match 'chunked') {
+        $body = ConvertFrom-ChunkedBody $body
+    }
+    [pscustomobject]@{
+        PSTypeName = 'NginxKit.Test.RawHttpResponse'
+        StatusCode = $status
+        Headers    = $headers
+        Location   = if ($headers.Contains('Location')) { $headers['Location'] } else { $null }
+        Body       = $body
+        Raw        = $raw
+    }
+}
+
+function ConvertFrom-ChunkedBody([string] $Body) {
+    $sb = [Text.StringBuilder]::new()
+    $at = 0
+    while ($at -lt $Body.Length) {
+        $eol = $Body.IndexOf("`r`n", $at)
+        if ($eol -lt 0) { break }
+        $size = [Convert]::ToInt32(($Body.Substring($at, $eol - $at) -split ';')[0].Trim(), 16)
+        if ($size -eq 0) { break }
+        $null = $sb.Append($Body, $eol + 2, $size)
+        $at = $eol + 2 + $size + 2
+    }
+    $sb.ToString()
+}
+
+Export-ModuleMember -Function Get-EchoBackendPath, Get-FreeTcpPort, Start-EchoBackend, Stop-EchoBackend,
+    Start-NginxServer, Update-NginxServer, Stop-NginxServer, Invoke-RawHttp

@@ -1,0 +1,425 @@
+<#
+    Routes rendered by New-NginxConf, served by a real nginx, in front of raw-socket echo backends
+    (tests/Fixtures/EchoBackend) that answer with the exact request line nginx sent upstream.
+    Then hostile routes: each must be refused by name and never reach the config.
+
+    Environment:
+      NGINXKIT_MODULE_PATH   the built NginxKit.psd1 (required)
+      NGINXKIT_REPO_ROOT     the repository root (optional)
+      NGINXKIT_ECHO_BACKEND  the built EchoBackend.dll; when unset NginxHarness builds it into out/fixtures/EchoBackend
+      NGINXKIT_REQUIRE_REAL  1 to fail instead of skipping when nginx is not installed
+#>
+
+BeforeDiscovery {
+    Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
+    $nginx = Find-RealTool -Name nginx
+
+    # Test names show hostile values escaped, never raw (a newline or NUL would break the report).
+    function Format-Shown([object] $Value) {
+        if ($null -eq $Value) { return '<null>' }
+        $text = "$Value"
+        if ($text.Length -eq 0) { return "''" }
+        $sb = [Text.StringBuilder]::new("'")
+        foreach ($c in $text.ToCharArray()) {
+            if ($sb.Length -ge 60) { $null = $sb.Append("...($($text.Length) chars)"); break }
+            if ($c -ge ' ' -and $c -le '~') { $null = $sb.Append($c) } else { $null = $sb.Append(('\u{0:X4}' -f [int]$c)) }
+        }
+        $sb.Append("'").ToString()
+    }
+
+    $injection = '/volume/ { return 200; } } server { listen 127.0.0.1:18099; location /evil/ {'
+    $longPath = '/' + ('x' * 9999)
+    $longHost = (@('h' * 50) * 6) -join '.'  # 305 chars of valid-looking labels
+
+    # Kind says which field carries the value; the rest of the route is a marked, otherwise valid route.
+    $corpus = @(
+        # paths
+        @{ Kind = 'Path'; Value = "/volume`n}`nserver { listen 127.0.0.1:18098; }"; ErrorId = 'InvalidRoutePath'; Needle = '18098' }
+        @{ Kind = 'Path'; Value = "/volume`r`nreturn 200"; ErrorId = 'InvalidRoutePath'; Needle = 'return 200' }
+        @{ Kind = 'Path'; Value = '/vol}ume'; ErrorId = 'InvalidRoutePath' }
+        @{ Kind = 'Path'; Value = '/vol{ume'; ErrorId = 'InvalidRoutePath' }
+        @{ Kind = 'Path'; Value = '/vol;ume'; ErrorId = 'InvalidRoutePath' }
+        @{ Kind = 'Path'; Value = '/volume/ { return 200; }'; ErrorId = 'InvalidRoutePath'; Needle = 'return 200' }
+        @{ Kind = 'Path'; Value = $injection; ErrorId = 'InvalidRoutePath'; Needle = '/evil/' }
+        @{ Kind = 'Path'; Value = '/vol$host'; ErrorId = 'InvalidRoutePath' }
+        @{ Kind = 'Path'; Value = '/vol#ume'; ErrorId = 'InvalidRoutePath' }
+        @{ Kind = 'Path'; Value = '/vol"ume'; ErrorId = 'InvalidRoutePath' }
+        @{ Kind = 'Path'; Value = "/vol'ume"; ErrorId = 'InvalidRoutePath' }
+        @{ Kind = 'Path'; Value = '/vol\ume'; ErrorId = 'InvalidRoutePath' }
+        @{ Kind = 'Path'; Value = '/vol ume'; ErrorId = 'InvalidRoutePath' }
+        @{ Kind = 'Path'; Value = "/vol`tume"; ErrorId = 'InvalidRoutePath' }
+        @{ Kind = 'Path'; Value = "/vol`0ume"; ErrorId = 'InvalidRoutePath' }
+        @{ Kind = 'Path'; Value = '/volume/..'; ErrorId = 'InvalidRoutePath' }
+        @{ Kind = 'Path'; Value = '/../etc'; ErrorId = 'InvalidRoutePath' }
+        @{ Kind = 'Path'; Value = '//volume'; ErrorId = 'InvalidRoutePath' }
+        @{ Kind = 'Path'; Value = '/volume//api'; ErrorId = 'InvalidRoutePath' }
+        @{ Kind = 'Path'; Value = '/volume/%2e%2e'; ErrorId = 'InvalidRoutePath' }
+        @{ Kind = 'Path'; Value = '/volume%0a'; ErrorId = 'InvalidRoutePath' }
+        @{ Kind = 'Path'; Value = "/vol$([char]0x0443)me"; ErrorId = 'InvalidRoutePath' }       # Cyrillic у
+        @{ Kind = 'Path'; Value = "/volume$([char]0xFF0F)api"; ErrorId = 'InvalidRoutePath' }   # fullwidth solidus
+        @{ Kind = 'Path'; Value = "/volume$([char]0x2215)api"; ErrorId = 'InvalidRoutePath' }   # division slash
+        @{ Kind = 'Path'; Value = "/volume$([char]0x200B)"; ErrorId = 'InvalidRoutePath' }      # zero-width space
+        @{ Kind = 'Path'; Value = $longPath; ErrorId = 'InvalidRoutePath'; Needle = 'x' * 64 }
+        @{ Kind = 'Path'; Value = ''; ErrorId = 'InvalidRoutePath'; Needle = $null }
+        @{ Kind = 'Path'; Value = 'volume'; ErrorId = 'InvalidRoutePath'; Needle = 'location volume' }
+        @{ Kind = 'Path'; Value = '~ ^/volume'; ErrorId = 'InvalidRoutePath'; Needle = '^/volume' }
+        @{ Kind = 'Path'; Value = '= /volume'; ErrorId = 'InvalidRoutePath'; Needle = '= /volume' }
+        # backend hosts
+        @{ Kind = 'Backend'; Value = '10.0.0.1; evil'; ErrorId = 'InvalidRouteBackend'; Needle = 'evil' }
+        @{ Kind = 'Backend'; Value = 'evil.com}'; ErrorId = 'InvalidRouteBackend'; Needle = 'evil.com' }
+        @{ Kind = 'Backend'; Value = '"x"'; ErrorId = 'InvalidRouteBackend' }
+        @{ Kind = 'Backend'; Value = '1.2.3.4.5'; ErrorId = 'InvalidRouteBackend' }
+        @{ Kind = 'Backend'; Value = '256.1.1.1'; ErrorId = 'InvalidRouteBackend' }
+        @{ Kind = 'Backend'; Value = '0x7f.0.0.1'; ErrorId = 'InvalidRouteBackend' }
+        @{ Kind = 'Backend'; Value = '::1]'; ErrorId = 'InvalidRouteBackend' }
+        @{ Kind = 'Backend'; Value = '[::1%eth0]'; ErrorId = 'InvalidRouteBackend'; Needle = 'eth0' }
+        @{ Kind = 'Backend'; Value = '[::1]:80'; ErrorId = 'InvalidRouteBackend' }
+        @{ Kind = 'Backend'; Value = '10.1.2.3:80'; ErrorId = 'InvalidRouteBackend' }
+        @{ Kind = 'Backend'; Value = '-bad.example'; ErrorId = 'InvalidRouteBackend' }
+        @{ Kind = 'Backend'; Value = 'a..b'; ErrorId = 'InvalidRouteBackend' }
+        @{ Kind = 'Backend'; Value = 'evil.example/x'; ErrorId = 'InvalidRouteBackend' }
+        @{ Kind = 'Backend'; Value = "b$([char]0x00FC)cher.example"; ErrorId = 'InvalidRouteBackend' }
+        @{ Kind = 'Backend'; Value = "ex$([char]0x0430)mple.com"; ErrorId = 'InvalidRouteBackend' }   # Cyrillic а
+        @{ Kind = 'Backend'; Value = $longHost; ErrorId = 'InvalidRouteBackend'; Needle = 'h' * 50 }
+        @{ Kind = 'Backend'; Value = ''; ErrorId = 'InvalidRouteBackend'; Needle = $null }
+        # ports
+        @{ Kind = 'Port'; Value = 0; ErrorId = 'InvalidRoutePort'; Needle = '10.9.8.7:0' }
+        @{ Kind = 'Port'; Value = -1; ErrorId = 'InvalidRoutePort'; Needle = '10.9.8.7:-1' }
+        @{ Kind = 'Port'; Value = 65536; ErrorId = 'InvalidRoutePort'; Needle = '65536' }
+        @{ Kind = 'Port'; Value = 99999; ErrorId = 'InvalidRoutePort'; Needle = '99999' }
+        # the other fields a route carries into the config
+        @{ Kind = 'ServerName'; Value = 'evil.example; return 200'; ErrorId = 'InvalidServerName'; Needle = 'evil' }
+        @{ Kind = 'ServerName'; Value = 'x{'; ErrorId = 'InvalidServerName' }
+        @{ Kind = 'ServerName'; Value = '*.'; ErrorId = 'InvalidServerName'; Needle = 'server_name *.' }
+        @{ Kind = 'Service'; Value = "svc`n    location /evil/ {"; ErrorId = 'InvalidRouteService'; Needle = '/evil/' }
+        @{ Kind = 'Service'; Value = 'Evil Svc'; ErrorId = 'InvalidRouteService' }
+        @{ Kind = 'Service'; Value = 's' * 64; ErrorId = 'InvalidRouteService' }
+        @{ Kind = 'Namespace'; Value = 'ns}'; ErrorId = 'InvalidRouteNamespace' }
+        @{ Kind = 'Namespace'; Value = "ns`n}"; ErrorId = 'InvalidRouteNamespace' }
+        # a second, different route on the good route's location
+        @{ Kind = 'Duplicate'; Value = '/good/'; ErrorId = 'DuplicateRoutePath'; Needle = '192.0.2.1' }
+    )
+    foreach ($case in $corpus) {
+        if (-not $case.ContainsKey('Needle')) { $case.Needle = "$($case.Value)" }
+        $case.Shown = Format-Shown $case.Value
+    }
+
+    $badListen = @(
+        @{ Listen = '127.0.0.1:18080; include /etc/passwd' }
+        @{ Listen = '127.0.0.1:18080 ssl' }
+        @{ Listen = '127.0.0.1:99999' }
+        @{ Listen = 'unix:/tmp/nginx.sock' }
+        @{ Listen = '[::1%eth0]:80' }
+        @{ Listen = "18080`n}" }
+    ) | ForEach-Object { $_.Shown = Format-Shown $_.Listen; $_ }
+
+    $badHeaders = @(
+        @{ Name = 'X-Evil'; Value = 'v"; return 200; "' }
+        @{ Name = 'X-Evil'; Value = "v`n}" }
+        @{ Name = 'X-Evil'; Value = 'v\' }
+        @{ Name = 'X Evil'; Value = 'v' }
+        @{ Name = 'X-Evil;'; Value = 'v' }
+    ) | ForEach-Object { $_.Shown = "$(Format-Shown $_.Name)=$(Format-Shown $_.Value)"; $_ }
+}
+
+BeforeAll {
+    Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
+    Import-Module "$PSScriptRoot/NginxHarness.psm1" -Force
+    Import-Module (Get-NginxKitModulePath) -Force
+    $nginxPath = Find-RealTool -Name nginx
+
+    function Get-LocationCount([string] $Conf) {
+        # Route locations only: the error page's "location = /50x.html" is not one.
+        [regex]::Matches($Conf, '(?m)^\s*location\s+/').Count
+    }
+}
+
+Describe 'Routes rendered by New-NginxConf, served by a real nginx' -Tag 'Nginx', 'Real' -Skip:(-not $nginx) {
+    BeforeAll {
+        $backends = @(Start-EchoBackend -Name volume, api, apiv2, root, legacy, volumenext)
+        $port = @{}
+        foreach ($b in $backends) { $port[$b.Name] = $b.Port }
+    }
+
+    AfterAll {
+        if ($backends) { $backends | Stop-EchoBackend }
+    }
+
+    Context 'routes /volume, /api/, /api/v2, / and /legacy (StripPrefix off)' {
+        BeforeAll {
+            # /legacy goes first: its StripPrefix=false must not stick to the routes piped after it.
+            $routes = @(
+                [pscustomobject]@{ Path = '/legacy'; Backend = '127.0.0.1'; Port = $port.legacy; StripPrefix = $false }
+                [pscustomobject]@{ Path = '/volume'; Backend = '127.0.0.1'; Port = $port.volume; Service = 'volume'; Namespace = 'storage' }
+                [pscustomobject]@{ Path = '/api/'; Backend = '127.0.0.1'; Port = $port.api }
+                [pscustomobject]@{ Path = '/api/v2'; Backend = '127.0.0.1'; Port = $port.apiv2 }
+                [pscustomobject]@{ Path = '/'; Backend = '127.0.0.1'; Port = $port.root }
+            )
+            $listenPort = Get-FreeTcpPort
+            $conf = $routes | New-NginxConf -Listen "127.0.0.1:$listenPort" -ErrorAction Stop
+            $server = Start-NginxServer -Config $conf -NginxPath $nginxPath
+        }
+
+        AfterAll {
+            if ($server) { Stop-NginxServer $server }
+        }
+
+        It 'renders one location per route, each ending in /' {
+            Get-LocationCount $conf | Should -Be 5
+            foreach ($location in '/legacy/', '/volume/', '/api/', '/api/v2/', '/') {
+                $conf | Should -Match ([regex]::Escape("location $location {"))
+            }
+            $conf | Should -Match ([regex]::Escape("proxy_pass http://127.0.0.1:$($port.legacy);"))
+            $conf | Should -Match ([regex]::Escape("proxy_pass http://127.0.0.1:$($port.volume)/;"))
+            $conf | Should -Match 'absolute_redirect off;'
+        }
+
+        It 'passes Test-NginxConf' {
+            $result = Test-NginxConf -Text $conf -NginxPath $nginxPath
+            $result.Valid | Should -BeTrue -Because ($result.Messages | Out-String)
+        }
+
+        It '<Request> reaches <Backend> as <Expected>' -ForEach @(
+            @{ Request = '/volume/api/v1/pools'; Backend = 'volume'; Expected = '/api/v1/pools' }  # never //api/v1/pools
+            @{ Request = '/volume/'; Backend = 'volume'; Expected = '/' }
+            @{ Request = '/volumeX/a'; Backend = 'root'; Expected = '/volumeX/a' }                  # not the volume backend
+            @{ Request = '/api/x'; Backend = 'api'; Expected = '/x' }
+            @{ Request = '/api/v2/y'; Backend = 'apiv2'; Expected = '/y' }                          # longest prefix wins
+            @{ Request = '/api/v2/'; Backend = 'apiv2'; Expected = '/' }
+            @{ Request = '/api/v2x'; Backend = 'api'; Expected = '/v2x' }                           # a sibling, not /api/v2
+            @{ Request = '/volume/a?b=1&c=%2F'; Backend = 'volume'; Expected = '/a?b=1&c=%2F' }     # query string untouched
+            @{ Request = '/legacy/a/b'; Backend = 'legacy'; Expected = '/legacy/a/b' }              # StripPrefix off
+            @{ Request = '/legacy/'; Backend = 'legacy'; Expected = '/legacy/' }
+            @{ Request = '/'; Backend = 'root'; Expected = '/' }
+            @{ Request = '/volume//api'; Backend = 'volume'; Expected = '/api' }                    # a client's // is merged
+            @{ Request = '/volume/../api/x'; Backend = 'api'; Expected = '/x' }                     # dot segments resolved before matching
+        ) {
+            $response = Invoke-RawHttp -Port $server.Port -Path $Request
+            $response.StatusCode | Should -Be 200 -Because $response.Raw
+            $response.Body | Should -BeExactly "$Backend GET $Expected HTTP/1.0"
+        }
+
+        It '<Request> answers 301 with Location <Location>' -ForEach @(
+            @{ Request = '/volume'; Location = '/volume/'; HostHeader = 'localhost' }
+            @{ Request = '/api'; Location = '/api/'; HostHeader = 'localhost' }
+            @{ Request = '/api/v2'; Location = '/api/v2/'; HostHeader = 'localhost' }
+            @{ Request = '/legacy'; Location = '/legacy/'; HostHeader = 'localhost' }
+            @{ Request = '/volume?b=1'; Location = '/volume/?b=1'; HostHeader = 'localhost' }
+            # Relative, so a NodePort or any port mapping in front stays right.
+            @{ Request = '/volume'; Location = '/volume/'; HostHeader = 'node1.example:31234' }
+        ) {
+            $response = Invoke-RawHttp -Port $server.Port -Path $Request -HostHeader $HostHeader
+            $response.StatusCode | Should -Be 301 -Because $response.Raw
+            $response.Location | Should -BeExactly $Location
+        }
+
+        It 'serves 60 concurrent requests, each from the right backend' {
+            $client = [Net.Http.HttpClient]::new()
+            try {
+                $requests = foreach ($i in 1..60) {
+                    $name = @('volume', 'api', 'apiv2')[$i % 3]
+                    $path = @{ volume = "/volume/c$i"; api = "/api/c$i"; apiv2 = "/api/v2/c$i" }[$name]
+                    [pscustomobject]@{ Expected = "$name GET /c$i HTTP/1.0"; Task = $client.GetStringAsync("http://127.0.0.1:$($server.Port)$path") }
+                }
+                [Threading.Tasks.Task]::WaitAll([Threading.Tasks.Task[]]@($requests.Task), [TimeSpan]::FromSeconds(30)) | Should -BeTrue
+                foreach ($r in $requests) { $r.Task.Result | Should -BeExactly $r.Expected }
+            } finally {
+                $client.Dispose()
+            }
+        }
+    }
+
+    Context 'without a / route' {
+        BeforeAll {
+            $routes = @(
+                [pscustomobject]@{ Path = '/volume'; Backend = '127.0.0.1'; Port = $port.volume }
+                [pscustomobject]@{ Path = '/api/'; Backend = '127.0.0.1'; Port = $port.api }
+            )
+            $conf = $routes | New-NginxConf -Listen "127.0.0.1:$(Get-FreeTcpPort)" -ErrorAction Stop
+            $server = Start-NginxServer -Config $conf -NginxPath $nginxPath
+        }
+
+        AfterAll {
+            if ($server) { Stop-NginxServer $server }
+        }
+
+        It '<Request> answers 404 and reaches no backend' -ForEach @(
+            @{ Request = '/volumeX/a' }
+            @{ Request = '/volumes' }
+            @{ Request = '/apix' }
+            @{ Request = '/' }
+        ) {
+            $response = Invoke-RawHttp -Port $server.Port -Path $Request
+            $response.StatusCode | Should -Be 404
+            $response.Headers.Contains('X-Echo-Backend') | Should -BeFalse
+        }
+
+        It '/volume/a still reaches volume as /a' {
+            (Invoke-RawHttp -Port $server.Port -Path '/volume/a').Body | Should -BeExactly 'volume GET /a HTTP/1.0'
+        }
+    }
+
+    Context 'the naive "location /volume" form, which NginxKit does not render' {
+        BeforeAll {
+            # What a template writing "location {{.Path}}" with proxy_pass http://IP:PORT/ produces.
+            $listenPort = Get-FreeTcpPort
+            $naive = @"
+server {
+    listen 127.0.0.1:$listenPort;
+    location /volume {
+        proxy_pass http://127.0.0.1:$($port.volume)/;
+    }
+}
+"@
+            $server = Start-NginxServer -Config $naive -NginxPath $nginxPath
+        }
+
+        AfterAll {
+            if ($server) { Stop-NginxServer $server }
+        }
+
+        It '<Request> reaches <Backend> as <Expected>: <Why>' -ForEach @(
+            @{ Request = '/volume/api/v1/pools'; Backend = 'volume'; Expected = '//api/v1/pools'; Why = 'a double slash upstream' }
+            @{ Request = '/volumeX/a'; Backend = 'volume'; Expected = '/X/a'; Why = 'another path captured, and mangled' }
+            @{ Request = '/volume'; Backend = 'volume'; Expected = '/'; Why = 'no redirect, so relative links break' }
+        ) {
+            $response = Invoke-RawHttp -Port $server.Port -Path $Request
+            $response.StatusCode | Should -Be 200
+            $response.Body | Should -BeExactly "$Backend GET $Expected HTTP/1.0"
+        }
+
+        It 'New-NginxConf renders /volume as "location /volume/" instead' {
+            $conf = [pscustomobject]@{ Path = '/volume'; Backend = '127.0.0.1'; Port = $port.volume } | New-NginxConf -Listen '127.0.0.1:18080'
+            $conf | Should -Match ([regex]::Escape('location /volume/ {'))
+            $conf | Should -Not -Match 'location /volume \{'
+        }
+    }
+
+    Context 'reload after New-NginxConf -OutFile' {
+        BeforeAll {
+            $listen = "127.0.0.1:$(Get-FreeTcpPort)"
+            function Get-Routes([int] $VolumePort) {
+                [pscustomobject]@{ Path = '/volume'; Backend = '127.0.0.1'; Port = $VolumePort }
+                [pscustomobject]@{ Path = '/api/'; Backend = '127.0.0.1'; Port = $port.api }
+            }
+            $server = Start-NginxServer -Config (Get-Routes $port.volume | New-NginxConf -Listen $listen -ErrorAction Stop) -NginxPath $nginxPath
+        }
+
+        AfterAll {
+            if ($server) { Stop-NginxServer $server }
+        }
+
+        It 'serves the first config' {
+            (Invoke-RawHttp -Port $server.Port -Path '/volume/a').Body | Should -BeExactly 'volume GET /a HTTP/1.0'
+            (Invoke-RawHttp -Port $server.Port -Path '/api/x').Body | Should -BeExactly 'api GET /x HTTP/1.0'
+        }
+
+        It 'moves /volume to another backend when its port changes, and leaves /api alone' {
+            $write = Get-Routes $port.volumenext | New-NginxConf -Listen $listen -OutFile $server.ConfPath -ErrorAction Stop
+            $write.Changed | Should -BeTrue
+            $write.RouteCount | Should -Be 2
+            Update-NginxServer -Server $server
+            (Invoke-RawHttp -Port $server.Port -Path '/volume/a').Body | Should -BeExactly 'volumenext GET /a HTTP/1.0'
+            (Invoke-RawHttp -Port $server.Port -Path '/api/x').Body | Should -BeExactly 'api GET /x HTTP/1.0'
+        }
+
+        It 'writes nothing when the routes are unchanged' {
+            $write = Get-Routes $port.volumenext | New-NginxConf -Listen $listen -OutFile $server.ConfPath -ErrorAction Stop
+            $write.Changed | Should -BeFalse
+        }
+
+        It 'moves back on the next change' {
+            $null = Get-Routes $port.volume | New-NginxConf -Listen $listen -OutFile $server.ConfPath -ErrorAction Stop
+            Update-NginxServer -Server $server
+            (Invoke-RawHttp -Port $server.Port -Path '/volume/a').Body | Should -BeExactly 'volume GET /a HTTP/1.0'
+        }
+    }
+}
+
+Describe 'New-NginxConf refuses hostile routes' -Tag 'Nginx', 'Real', 'Security' -Skip:(-not $nginx) {
+    BeforeAll {
+        $goodRoute = [pscustomobject]@{ Path = '/good'; Backend = '127.0.0.1'; Port = 8080 }
+
+        function New-HostileRoute([string] $Kind, $Value) {
+            # A route marked with 10.9.8.7, :9999 or /bad-, carrying $Value in the field $Kind names.
+            $route = [ordered]@{ Path = "/bad-$($Kind.ToLowerInvariant())"; Backend = '10.9.8.7'; Port = 9999 }
+            switch ($Kind) {
+                'Path' { $route.Path = $Value }
+                'Backend' { $route.Backend = $Value }
+                'Port' { $route.Port = $Value }
+                'ServerName' { $route.ServerName = $Value }
+                'Service' { $route.Service = $Value }
+                'Namespace' { $route.Service = 'svc'; $route.Namespace = $Value }
+                'Duplicate' { $route.Path = $Value; $route.Backend = '192.0.2.1' }
+            }
+            [pscustomobject]$route
+        }
+
+        function Assert-OnlyGoodRoute([string] $Conf) {
+            $Conf | Should -Match ([regex]::Escape('location /good/ {'))
+            $Conf | Should -Match ([regex]::Escape('proxy_pass http://127.0.0.1:8080/;'))
+            Get-LocationCount $Conf | Should -Be 1
+            [regex]::Matches($Conf, 'proxy_pass').Count | Should -Be 1
+            [regex]::Matches($Conf, '(?m)^server \{').Count | Should -Be 1
+            # No trace of the refused route.
+            $Conf | Should -Not -Match '10\.9\.8\.7|:9999|/bad-|192\.0\.2\.1'
+        }
+    }
+
+    It 'refuses <Kind> <Shown> as <ErrorId>, and renders only the good route' -ForEach $corpus {
+        $routes = @($goodRoute, (New-HostileRoute $Kind $Value))
+        $conf = $routes | New-NginxConf -Listen '127.0.0.1:18080' -ErrorVariable errs -ErrorAction SilentlyContinue
+
+        @($errs).Count | Should -Be 1
+        $errs[0].FullyQualifiedErrorId | Should -BeLike "$ErrorId*"
+        # The message names the route with the value escaped: no raw control character in it.
+        $errs[0].ToString() | Should -Not -Match '[\x00-\x1f]'
+
+        $conf | Should -BeOfType [string]
+        Assert-OnlyGoodRoute $conf
+        if ($Needle) { $conf.Contains($Needle) | Should -BeFalse -Because "the hostile value must never be written" }
+
+        $result = Test-NginxConf -Text $conf -NginxPath $nginxPath
+        $result.Valid | Should -BeTrue -Because ($result.Messages | Out-String)
+    }
+
+    It 'refuses the whole corpus at once, one error per hostile route, through <Binding>' -ForEach @(
+        @{ Binding = 'piped properties'; Corpus = $corpus }
+        @{ Binding = '-Route [NginxKit.NginxRoute[]]'; Corpus = $corpus }
+    ) {
+        $corpus = $Corpus
+        $hostile = foreach ($case in $corpus) { New-HostileRoute $case.Kind $case.Value }
+        $conf = if ($Binding -eq 'piped properties') {
+            @($hostile) + $goodRoute | New-NginxConf -Listen '127.0.0.1:18080' -ErrorVariable errs -ErrorAction SilentlyContinue
+        } else {
+            $typed = foreach ($r in @($hostile) + $goodRoute) {
+                $t = [NginxKit.NginxRoute]::new()
+                foreach ($p in $r.PSObject.Properties) { $t.($p.Name) = $p.Value }
+                $t
+            }
+            New-NginxConf -Route $typed -Listen '127.0.0.1:18080' -ErrorVariable errs -ErrorAction SilentlyContinue
+        }
+
+        @($errs).Count | Should -Be $corpus.Count
+        $expected = $corpus.ErrorId | Group-Object -NoElement | Sort-Object Name | ForEach-Object { "$($_.Name)=$($_.Count)" }
+        $actual = $errs.FullyQualifiedErrorId | ForEach-Object { ($_ -split ',')[0] } | Group-Object -NoElement | Sort-Object Name | ForEach-Object { "$($_.Name)=$($_.Count)" }
+        $actual | Should -Be $expected
+        Assert-OnlyGoodRoute $conf
+        foreach ($case in $corpus | Where-Object Needle) { $conf.Contains($case.Needle) | Should -BeFalse -Because "of $($case.Shown)" }
+        (Test-NginxConf -Text $conf -NginxPath $nginxPath).Valid | Should -BeTrue
+    }
+
+    It 'stops on -Listen <Shown> with InvalidListen' -ForEach $badListen {
+        $caught = $null
+        try { $null = $goodRoute | New-NginxConf -Listen $Listen -ErrorAction Stop } catch { $caught = $_ }
+        $caught | Should -Not -BeNullOrEmpty
+        $caught.FullyQualifiedErrorId | Should -BeLike 'InvalidListen*'
+    }
+
+    It 'stops on -ProxySetHeader <Shown> with InvalidProxyHeader' -ForEach $badHeaders {
+        $caught = $null
+        try { $null = $goodRoute | New-NginxConf -Listen '127.0.0.1:18080' -ProxySetHeader @{ $Name = $Value } -ErrorAction Stop } catch { $caught = $_ }
+        $caught | Should -Not -BeNullOrEmpty
+        $caught.FullyQualifiedErrorId | Should -BeLike 'InvalidProxyHeader*'
+    }
+}
