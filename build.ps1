@@ -115,6 +115,16 @@ function Restore-TestTools {
     Join-Path $pester.FullName 'tools/Pester.psd1'
 }
 
+function Build-TestFixtures {
+    # Programs the Pester suites start: each is built once here and named by an environment variable.
+    $fixtures = [ordered]@{ EchoBackend = 'NGINXKIT_ECHO_BACKEND' }
+    foreach ($name in $fixtures.Keys) {
+        $out = Join-Path $Root "out/fixtures/$name"
+        Invoke-Native dotnet @('build', "$Root/tests/Fixtures/$name/$name.csproj", '-c', $Configuration, '-o', $out, '--nologo', '-v', 'quiet')
+        Set-Item "env:$($fixtures[$name])" (Join-Path $out "$name.dll")
+    }
+}
+
 function Invoke-XunitTests {
     Write-Host '==> xunit: the pure core'
     $trx = Join-Path $ResultsDir 'xunit.trx'
@@ -167,6 +177,7 @@ function Invoke-Test {
     New-Item -ItemType Directory -Force $ResultsDir | Out-Null
     Install-TestPrerequisites
     $pester = Restore-TestTools
+    Build-TestFixtures
     $results = @(Invoke-XunitTests; Invoke-PesterTests -PesterPath $pester)
     $passed = ($results | Measure-Object Passed -Sum).Sum
     $failed = ($results | Measure-Object Failed -Sum).Sum

@@ -77,6 +77,33 @@ function Get-ConfHash([string] $Text) {
     if ($Text -match '^# nginxkit-hash: (\S+)') { $Matches[1] } else { $null }
 }
 
+# C# source for attributes and types read by reflection, for the breakdown's no-op cmdlets.
+function ConvertTo-CSharpType([type] $Type) {
+    if ($Type.IsArray) { return (ConvertTo-CSharpType $Type.GetElementType()) + '[]' }
+    if ($Type.IsGenericType) {
+        $name = $Type.GetGenericTypeDefinition().FullName -replace '`\d+$'
+        return "global::$name<$(($Type.GetGenericArguments() | ForEach-Object { ConvertTo-CSharpType $_ }) -join ', ')>"
+    }
+    'global::' + ($Type.FullName -replace '\+', '.')
+}
+function ConvertTo-CSharpLiteral([Reflection.CustomAttributeTypedArgument] $Argument) {
+    $value = $Argument.Value
+    if ($value -is [System.Collections.ObjectModel.ReadOnlyCollection[Reflection.CustomAttributeTypedArgument]]) {
+        return "new $(ConvertTo-CSharpType $Argument.ArgumentType.GetElementType())[] { $(($value | ForEach-Object { ConvertTo-CSharpLiteral $_ }) -join ', ') }"
+    }
+    if ($null -eq $value) { return 'null' }
+    if ($Argument.ArgumentType.IsEnum) { return "($(ConvertTo-CSharpType $Argument.ArgumentType))$value" }
+    if ($value -is [string]) { return '@"' + ($value -replace '"', '""') + '"' }
+    if ($value -is [bool]) { return $value.ToString().ToLowerInvariant() }
+    if ($value -is [type]) { return "typeof($(ConvertTo-CSharpType $value))" }
+    [string]::Format([cultureinfo]::InvariantCulture, '{0}', $value)
+}
+function ConvertTo-CSharpAttribute([Reflection.CustomAttributeData] $Attribute) {
+    $arguments = @($Attribute.ConstructorArguments | ForEach-Object { ConvertTo-CSharpLiteral $_ }) +
+        @($Attribute.NamedArguments | ForEach-Object { "$($_.MemberName) = $(ConvertTo-CSharpLiteral $_.TypedValue)" })
+    "[$(ConvertTo-CSharpType $Attribute.AttributeType)($($arguments -join ', '))]"
+}
+
 # ---------------------------------------------------------------------------------------------
 # (a, part 1) The C# core, in its own process.
 # ---------------------------------------------------------------------------------------------
@@ -92,8 +119,9 @@ Write-Host "    timing the C# core: $RouteCount routes, $CoreIterations iteratio
 $coreJson = & dotnet (Join-Path $harnessDir 'NginxKit.Bench.dll') --routes $RouteCount --iterations $CoreIterations 2>$null
 if ($LASTEXITCODE -ne 0) { throw "the C# harness exited with $LASTEXITCODE" }
 $core = ($coreJson | Select-Object -Last 1) | ConvertFrom-Json -AsHashtable
-Write-Host ("    C# core median {0:N2} ms (RouteSet.Build {1:N2} + Render {2:N2}; hash alone {3:N2}); min {4:N2}, max {5:N2}; gen2 GCs {6} in {7} iterations" -f
-    $core.median_ms, $core.build_median_ms, $core.render_median_ms, $core.hash_only_median_ms, $core.min_ms, $core.max_ms, $core.gc_collections.gen2, $CoreIterations)
+Write-Host ("    C# core median {0:N2} ms (RouteSet.Build {1:N2} + Render {2:N2}; hash alone {3:N2}); min {4:N2}, max {5:N2}; {6} gen2 GCs on the clock in {7} iterations" -f
+    $core.median_ms, $core.build_median_ms, $core.render_median_ms, $core.hash_only_median_ms, $core.min_ms, $core.max_ms, $core.gen2_during_timed, $CoreIterations)
+Write-Host ("    C# core back-to-back (no GC between iterations) median {0:N2} ms, {1} gen2 GCs on the clock" -f $core.back_to_back_median_ms, $core.back_to_back_gen2)
 
 # ---------------------------------------------------------------------------------------------
 # Inputs, the same routes as the harness: /svc<i> -> 10.96.<i/250>.<i%250+1>:<8000+i%1000>.
@@ -222,54 +250,39 @@ $($locations -join "`n`n")
     Write-Host ("    config size: New-NginxConf {0:N0} chars, hand-written {1:N0} chars" -f $core.conf_chars, $handChars)
 
     # -----------------------------------------------------------------------------------------
-    # For the breakdown: no-op cmdlets with New-NginxConf's exact parameter declarations.
+    # For the breakdown: no-op cmdlets that declare New-NginxConf's parameters. The declarations
+    # are read from the loaded cmdlet by reflection, so they follow New-NginxConf as it changes.
     # -----------------------------------------------------------------------------------------
-    $nginxKitDll = [NginxKit.NginxRoute].Assembly.Location
+    $newConfType = (Get-Command New-NginxConf).ImplementingType
+    $nginxKitDll = $newConfType.Assembly.Location
     $engineDll = Join-Path (Split-Path $nginxKitDll) 'Dependencies/NginxKit.Engine.dll'
-    $parameters = @'
-        [Parameter(Mandatory = true, ParameterSetName = "ByRoute", ValueFromPipeline = true)]
-        public NginxKit.NginxRoute[] Route { get; set; } = new NginxKit.NginxRoute[0];
-        [Parameter(Mandatory = true, ParameterSetName = "ByProperty", ValueFromPipelineByPropertyName = true)]
-        [AllowEmptyString]
-        public string Path { get; set; } = string.Empty;
-        [Parameter(Mandatory = true, ParameterSetName = "ByProperty", ValueFromPipelineByPropertyName = true)]
-        [Alias("ClusterIP", "Host")]
-        [AllowEmptyString]
-        public string Backend { get; set; } = string.Empty;
-        [Parameter(Mandatory = true, ParameterSetName = "ByProperty", ValueFromPipelineByPropertyName = true)]
-        public int Port { get; set; }
-        [Parameter(ParameterSetName = "ByProperty", ValueFromPipelineByPropertyName = true)]
-        [Alias("ServiceName")]
-        public string Service { get; set; }
-        [Parameter(ParameterSetName = "ByProperty", ValueFromPipelineByPropertyName = true)]
-        public string Namespace { get; set; }
-        [Parameter(ParameterSetName = "ByProperty", ValueFromPipelineByPropertyName = true)]
-        [NginxKit.Infrastructure.BooleanText]
-        public bool StripPrefix { get; set; } = true;
-        [Parameter(ValueFromPipelineByPropertyName = true)]
-        public string ServerName { get; set; }
-        [Parameter] [ValidateNotNullOrEmpty] public string[] Listen { get; set; } = new[] { "80" };
-        [Parameter] public System.Collections.Hashtable ProxySetHeader { get; set; }
-        [Parameter] public int ProxyConnectTimeoutSec { get; set; }
-        [Parameter] public int ProxyReadTimeoutSec { get; set; }
-        [Parameter] public int ProxySendTimeoutSec { get; set; }
-        [Parameter] [ValidateNotNullOrEmpty] public string Template { get; set; }
-        [Parameter] [ValidateNotNullOrEmpty] public string OutFile { get; set; }
-        [Parameter] public SwitchParameter NoBackup { get; set; }
-'@
+    $cmdletAttribute = [Reflection.CustomAttributeData]::GetCustomAttributes($newConfType) |
+        Where-Object { $_.AttributeType -eq [System.Management.Automation.CmdletAttribute] }
+    $parameters = ($newConfType.GetProperties() | Where-Object { $_.IsDefined([System.Management.Automation.ParameterAttribute], $true) } |
+        ForEach-Object {
+            $attributes = [Reflection.CustomAttributeData]::GetCustomAttributes($_) | Where-Object {
+                # Compiler-emitted nullability markers are not visible to C#, and mean nothing to binding.
+                $_.AttributeType.Namespace -ne 'System.Runtime.CompilerServices'
+            } | ForEach-Object {
+                if (-not $_.AttributeType.IsPublic) { throw "New-NginxConf uses the non-public attribute $($_.AttributeType); the breakdown cannot mirror it." }
+                ConvertTo-CSharpAttribute $_
+            }
+            "        $($attributes -join ' ') public $(ConvertTo-CSharpType $_.PropertyType) $($_.Name) { get; set; }"
+        }) -join "`n"
+    $cmdletArguments = ($cmdletAttribute.NamedArguments | ForEach-Object { "$($_.MemberName) = $(ConvertTo-CSharpLiteral $_.TypedValue)" }) -join ', '
     $noopSource = @"
 using System.Management.Automation;
 namespace NginxKitBench
 {
-    // Binding only: PowerShell binds every record, ProcessRecord does nothing.
-    [Cmdlet("Invoke", "BenchBindOnly", SupportsShouldProcess = true, DefaultParameterSetName = "ByProperty")]
+    // Binding only: PowerShell binds every record; ProcessRecord does nothing.
+    [Cmdlet("Invoke", "BenchBindOnly", $cmdletArguments)]
     public sealed class BindOnlyCommand : PSCmdlet
     {
 $parameters
     }
 
     // Binding plus NginxKit's AsyncCmdlet base, which runs each record through its synchronization context.
-    [Cmdlet("Invoke", "BenchBindAsync", SupportsShouldProcess = true, DefaultParameterSetName = "ByProperty")]
+    [Cmdlet("Invoke", "BenchBindAsync", $cmdletArguments)]
     public sealed class BindAsyncCommand : NginxKit.Infrastructure.AsyncCmdlet
     {
 $parameters
@@ -277,7 +290,7 @@ $parameters
 }
 "@
     Write-Host '    compiling the no-op cmdlets for the breakdown'
-    $noopTypes = Add-Type -TypeDefinition $noopSource -ReferencedAssemblies $nginxKitDll, $engineDll -PassThru -WarningAction Ignore
+    $noopTypes = Add-Type -TypeDefinition $noopSource -ReferencedAssemblies $nginxKitDll, $engineDll, ([PSObject].Assembly.Location) -PassThru -WarningAction Ignore
     Import-Module -Assembly $noopTypes[0].Assembly
 
     # -----------------------------------------------------------------------------------------
@@ -333,6 +346,7 @@ $met = [ordered]@{
 function Share([string] $Part, [string] $Whole) { Round ($memory[$Part] / $memory[$Whole]) }
 $rows = @(
     [ordered]@{ measure = 'C# core: RouteSet.Build + Render + hash (10k typed)'; median_ms = Round $coreMs 2; ratio = $null; goal = "< $($goal.core_ms) ms"; met = $met.a_core_under_5ms }
+    [ordered]@{ measure = '  C# core back-to-back, no GC between iterations (reference)'; median_ms = Round $core.back_to_back_median_ms 2; ratio = $null; goal = ''; met = $null }
     [ordered]@{ measure = "hand-written loop ($handName) / C# core"; median_ms = Round $handMs 2; ratio = Round $coreSpeedup 1; goal = ">= $($goal.core_speedup)x"; met = $met.a_core_10x_faster }
     [ordered]@{ measure = 'Get-NginxRoute | New-NginxConf / | Out-Null'; median_ms = Round $disk['yaml | New-NginxConf'] 1; ratio = Round $yamlRatio; goal = "<= $($goal.pipeline_ratio)"; met = $met.b_yaml_pipeline_ratio }
     [ordered]@{ measure = '  Get-NginxRoute | Out-Null (reference)'; median_ms = Round $disk['yaml | Out-Null'] 1; ratio = $null; goal = ''; met = $null }

@@ -151,7 +151,7 @@ function Get-NginxListenPort([string] $Config) {
 }
 
 function Get-NginxMainConfig([string] $Prefix) {
-    $user = if ((id -u) -eq '0') { "user root root;`n" } else { '' }
+    $user = if ([Environment]::IsPrivilegedProcess) { "user root root;`n" } else { '' }
     @"
 ${user}worker_processes 1;
 pid $Prefix/nginx.pid;

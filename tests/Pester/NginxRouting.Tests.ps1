@@ -295,6 +295,32 @@ server {
         }
     }
 
+    Context 'routes on their own server_name' {
+        BeforeAll {
+            $routes = @(
+                [pscustomobject]@{ Path = '/volume'; Backend = '127.0.0.1'; Port = $port.volume; ServerName = 'vol.example' }
+                [pscustomobject]@{ Path = '/'; Backend = '127.0.0.1'; Port = $port.root }
+            )
+            $conf = $routes | New-NginxConf -Listen "127.0.0.1:$(Get-FreeTcpPort)" -ErrorAction Stop
+            $server = Start-NginxServer -Config $conf -NginxPath $nginxPath
+        }
+
+        AfterAll {
+            if ($server) { Stop-NginxServer $server }
+        }
+
+        It 'Host <HostHeader> <Request> answers <Status> <Body>' -ForEach @(
+            @{ HostHeader = 'vol.example'; Request = '/volume/a'; Status = 200; Body = 'volume GET /a HTTP/1.0' }
+            @{ HostHeader = 'other.example'; Request = '/volume/a'; Status = 200; Body = 'root GET /volume/a HTTP/1.0' }  # the default server
+            @{ HostHeader = 'localhost'; Request = '/x'; Status = 200; Body = 'root GET /x HTTP/1.0' }
+            @{ HostHeader = 'vol.example'; Request = '/x'; Status = 404; Body = '' }
+        ) {
+            $response = Invoke-RawHttp -Port $server.Port -Path $Request -HostHeader $HostHeader
+            $response.StatusCode | Should -Be $Status
+            if ($Status -eq 200) { $response.Body | Should -BeExactly $Body }
+        }
+    }
+
     Context 'reload after New-NginxConf -OutFile' {
         BeforeAll {
             $listen = "127.0.0.1:$(Get-FreeTcpPort)"
@@ -421,5 +447,22 @@ Describe 'New-NginxConf refuses hostile routes' -Tag 'Nginx', 'Real', 'Security'
         try { $null = $goodRoute | New-NginxConf -Listen '127.0.0.1:18080' -ProxySetHeader @{ $Name = $Value } -ErrorAction Stop } catch { $caught = $_ }
         $caught | Should -Not -BeNullOrEmpty
         $caught.FullyQualifiedErrorId | Should -BeLike 'InvalidProxyHeader*'
+    }
+
+    # The help says header values are "written in double quotes, so they are literal text, not nginx
+    # variables"; nginx expands $ inside double quotes all the same. Either refuse such a value or
+    # render one nginx accepts: never hand nginx a config it rejects.
+    It '-ProxySetHeader value <Shown> is refused or renders a config nginx accepts' -ForEach @(
+        @{ Value = 'a$'; Shown = "'a`$'" }
+        @{ Value = '${'; Shown = "'`${'" }
+        @{ Value = '$no_such_variable'; Shown = "'`$no_such_variable'" }
+    ) {
+        $conf = $goodRoute | New-NginxConf -Listen '127.0.0.1:18080' -ProxySetHeader @{ 'X-Note' = $Value } -ErrorAction SilentlyContinue -ErrorVariable errs
+        if ($errs) {
+            $errs[0].FullyQualifiedErrorId | Should -BeLike 'InvalidProxyHeader*'
+        } else {
+            $result = Test-NginxConf -Text $conf -NginxPath $nginxPath
+            $result.Valid | Should -BeTrue -Because "New-NginxConf accepted it, and rendered: $($conf -split "`n" -match 'X-Note')  nginx -t: $($result.Errors.Message)"
+        }
     }
 }

@@ -54,7 +54,7 @@ public sealed record NginxConfOptions
             var rule = CheckHeader(name, value);
             if (rule is not null)
                 problems.Add(new Problem(InvalidProxyHeader, ProblemCategory.InvalidArgument,
-                    $"Header '{Printable.Escape(name)}' is not valid ({rule}). Names are letters, digits and -; values are printable ASCII without \" or \\.", name, rule));
+                    $"Header '{Printable.Escape(name)}' is not valid ({rule}). Names are letters, digits and -; values are printable ASCII without \" or \\, and every $variable must be one nginx defines.", name, rule));
         }
         foreach (var (label, seconds) in new[] { ("ProxyConnectTimeoutSec", ProxyConnectTimeoutSec), ("ProxyReadTimeoutSec", ProxyReadTimeoutSec), ("ProxySendTimeoutSec", ProxySendTimeoutSec) })
         {
@@ -111,6 +111,39 @@ public sealed record NginxConfOptions
         if (value is null || value.Length > 1024) return "HeaderValue";
         foreach (var c in value)
             if (c is < ' ' or > '~' or '"' or '\\') return "HeaderValue";
+        return CheckVariables(value);
+    }
+
+    // nginx expands $name and ${name} inside quotes too, and refuses to start on an unknown one,
+    // so every variable must be one nginx is known to define.
+    private static readonly HashSet<string> KnownVariables =
+    [
+        "host", "hostname", "remote_addr", "remote_port", "remote_user", "scheme", "https", "request", "request_uri",
+        "request_method", "request_id", "request_length", "request_time", "uri", "document_uri", "args", "query_string",
+        "is_args", "server_name", "server_addr", "server_port", "server_protocol", "content_type", "content_length",
+        "proxy_add_x_forwarded_for", "proxy_host", "proxy_port", "realpath_root", "binary_remote_addr", "connection",
+        "connection_requests", "msec", "time_iso8601", "time_local", "nginx_version", "pid", "status", "ssl_protocol",
+        "ssl_cipher", "ssl_server_name", "ssl_client_verify", "ssl_client_s_dn",
+    ];
+
+    private static readonly string[] KnownVariablePrefixes = ["http_", "arg_", "cookie_", "sent_http_", "upstream_http_", "upstream_cookie_"];
+
+    private static string? CheckVariables(string value)
+    {
+        for (int i = value.IndexOf('$'); i >= 0; i = value.IndexOf('$', i + 1))
+        {
+            int start = i + 1;
+            bool braced = start < value.Length && value[start] == '{';
+            if (braced) start++;
+            int end = start;
+            while (end < value.Length && (char.IsAsciiLetterOrDigit(value[end]) || value[end] == '_')) end++;
+            if (braced && (end >= value.Length || value[end] != '}')) return "HeaderVariable";
+            var name = value[start..end];
+            if (name.Length == 0 || char.IsAsciiDigit(name[0])) return "HeaderVariable";
+            var lower = name.ToLowerInvariant();
+            if (!KnownVariables.Contains(lower) && !KnownVariablePrefixes.Any(p => lower.StartsWith(p, StringComparison.Ordinal) && lower.Length > p.Length))
+                return "HeaderVariable";
+        }
         return null;
     }
 }

@@ -41,6 +41,24 @@ public class NginxConfOptionsTests
         Assert.All(problems, p => Assert.Equal(NginxConfOptions.InvalidProxyHeader, p.ErrorId));
     }
 
+    [Theory]
+    [InlineData("$scheme", null)]
+    [InlineData("${host}:$server_port", null)]
+    [InlineData("$http_x_request_id", null)]
+    [InlineData("$arg_token and 100%", null)]
+    [InlineData("price: $", "HeaderVariable")]
+    [InlineData("a$", "HeaderVariable")]
+    [InlineData("${", "HeaderVariable")]
+    [InlineData("${host", "HeaderVariable")]
+    [InlineData("$no_such_variable", "HeaderVariable")]
+    [InlineData("$http_", "HeaderVariable")]
+    [InlineData("$1", "HeaderVariable")]
+    public void HeaderVariablesMustBeOnesNginxDefines(string value, string? rule)
+    {
+        var problems = new NginxConfOptions { ProxyHeaders = new Dictionary<string, string> { ["X-A"] = value } }.Validate();
+        Assert.Equal(rule, problems.SingleOrDefault()?.Rule);
+    }
+
     [Fact]
     public void TimeoutsAreBounded()
     {

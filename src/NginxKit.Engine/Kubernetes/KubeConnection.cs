@@ -1,0 +1,174 @@
+using k8s;
+using k8s.Autorest;
+using k8s.Exceptions;
+using k8s.KubeConfigModels;
+using NginxKit.Engine.Diagnostics;
+
+namespace NginxKit.Engine.Kubernetes;
+
+/// <summary>Which cluster to talk to: a kubeconfig file (or the defaults) and a context.</summary>
+public sealed record KubeTarget(string? KubeConfig = null, string? Context = null);
+
+/// <summary>What a connection points at, safe to print: never a token or a key.</summary>
+public sealed record KubeConnectionInfo(string Server, string? Context, string? User, string? Namespace, string Source, string AuthKind);
+
+/// <summary>
+/// An open client for one cluster. The kubeconfig is found the way kubectl finds it: the given
+/// file, else every file in $KUBECONFIG (merged), else ~/.kube/config, else the in-cluster
+/// service account. Whatever KubernetesClient supports for users works: tokens, client
+/// certificates, exec plugins.
+/// </summary>
+public sealed class KubeConnection : IDisposable
+{
+    public const string KubeConfigNotFound = nameof(KubeConfigNotFound);
+    public const string KubeConfigInvalid = nameof(KubeConfigInvalid);
+
+    private KubeConnection(IKubernetes client, KubeConnectionInfo info)
+    {
+        Client = client;
+        Info = info;
+    }
+
+    internal IKubernetes Client { get; }
+
+    public KubeConnectionInfo Info { get; }
+
+    public static KubeConnection Open(KubeTarget target)
+    {
+        var (config, source) = BuildConfiguration(target);
+        var auth = config.AccessToken is not null || config.TokenProvider is not null ? "token"
+            : config.ClientCertificateData is not null || config.ClientCertificateFilePath is not null ? "client certificate"
+            : config.Username is not null ? "basic" : "none";
+        var info = new KubeConnectionInfo(config.Host, config.CurrentContext, null, config.Namespace, source, auth);
+        return new KubeConnection(new k8s.Kubernetes(config), info);
+    }
+
+    /// <summary>The kubeconfig files that apply, in kubectl's order; empty when none exists.</summary>
+    public static IReadOnlyList<string> ConfigFiles(string? kubeConfig)
+    {
+        if (!string.IsNullOrEmpty(kubeConfig)) return [Path.GetFullPath(kubeConfig)];
+        var env = Environment.GetEnvironmentVariable("KUBECONFIG");
+        if (!string.IsNullOrEmpty(env))
+            return env.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).Where(File.Exists).ToList();
+        var home = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kube", "config");
+        return File.Exists(home) ? [home] : [];
+    }
+
+    /// <summary>Context names in the kubeconfig, for tab completion; empty when it cannot be read.</summary>
+    public static IReadOnlyList<string> ContextNames(string? kubeConfig)
+    {
+        try
+        {
+            var files = ConfigFiles(kubeConfig);
+            if (files.Count == 0) return [];
+            var config = Load(files);
+            return config.Contexts?.Select(c => c.Name).Where(n => n is not null).Order(StringComparer.Ordinal).ToList() ?? [];
+        }
+        catch (Exception ex) when (ex is KubeConfigException or IOException or YamlDotNet.Core.YamlException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
+    private static (KubernetesClientConfiguration Config, string Source) BuildConfiguration(KubeTarget target)
+    {
+        var files = ConfigFiles(target.KubeConfig);
+        try
+        {
+            if (target.KubeConfig is not null && !File.Exists(files[0]))
+                throw Missing($"The kubeconfig '{files[0]}' does not exist.");
+            if (files.Count > 0)
+            {
+                return (KubernetesClientConfiguration.BuildConfigFromConfigObject(Load(files), target.Context), string.Join(Path.PathSeparator, files));
+            }
+            if (KubernetesClientConfiguration.IsInCluster())
+            {
+                if (target.Context is not null)
+                    throw Missing($"There is no kubeconfig to take context '{target.Context}' from; in a pod only the service account applies.");
+                return (KubernetesClientConfiguration.InClusterConfig(), "in-cluster service account");
+            }
+            throw Missing("No kubeconfig was found: give -KubeConfig, set $env:KUBECONFIG, create ~/.kube/config, or run in a pod.");
+        }
+        catch (Exception ex) when (ex is KubeConfigException or YamlDotNet.Core.YamlException or IOException or UnauthorizedAccessException)
+        {
+            throw new NginxKitException(new Problem(KubeConfigInvalid, ProblemCategory.InvalidArgument,
+                $"The kubeconfig cannot be used: {ex.Message}", target.KubeConfig), ex);
+        }
+    }
+
+    // kubectl's merge of $KUBECONFIG: the first file to name a cluster, user or context wins.
+    private static K8SConfiguration Load(IReadOnlyList<string> files)
+    {
+        var first = KubernetesClientConfiguration.LoadKubeConfig(new FileInfo(files[0]), useRelativePaths: true);
+        foreach (var file in files.Skip(1))
+        {
+            var next = KubernetesClientConfiguration.LoadKubeConfig(new FileInfo(file), useRelativePaths: true);
+            first.CurrentContext ??= next.CurrentContext;
+            first.Clusters = Merge(first.Clusters, next.Clusters, c => c.Name);
+            first.Users = Merge(first.Users, next.Users, u => u.Name);
+            first.Contexts = Merge(first.Contexts, next.Contexts, c => c.Name);
+        }
+        return first;
+    }
+
+    private static List<T> Merge<T>(IEnumerable<T>? a, IEnumerable<T>? b, Func<T, string> name)
+    {
+        var merged = (a ?? []).ToList();
+        var seen = merged.Select(name).ToHashSet(StringComparer.Ordinal);
+        merged.AddRange((b ?? []).Where(x => seen.Add(name(x))));
+        return merged;
+    }
+
+    private static NginxKitException Missing(string message) =>
+        new(new Problem(KubeConfigNotFound, ProblemCategory.ObjectNotFound, message, null));
+
+    public void Dispose() => Client.Dispose();
+}
+
+/// <summary>Turns API failures into Problems with NginxKit's ErrorIds, without leaking credentials.</summary>
+public static class KubeErrors
+{
+    public const string Unauthorized = "KubeUnauthorized";
+    public const string Forbidden = "KubeForbidden";
+    public const string Conflict = "KubeConflict";
+    public const string Unreachable = "KubeUnreachable";
+    public const string ApiError = "KubeApiError";
+
+    /// <summary>The HTTP status of an API failure, or null when the server never answered.</summary>
+    public static int? StatusOf(Exception ex) => ex is HttpOperationException http ? (int)http.Response.StatusCode : null;
+
+    /// <summary>True for failures that no other item would escape either: no server, no credentials.</summary>
+    public static bool IsFatal(Exception ex) => ex is HttpRequestException or KubeConfigException or TaskCanceledException { InnerException: TimeoutException }
+        || StatusOf(ex) == 401;
+
+    public static Problem ToProblem(Exception ex, string what, object? target, string notFoundId)
+    {
+        var message = Reason(ex);
+        return StatusOf(ex) switch
+        {
+            404 => new Problem(notFoundId, ProblemCategory.ObjectNotFound, $"{what} was not found: {message}", target),
+            403 => new Problem(Forbidden, ProblemCategory.PermissionDenied, $"{what}: forbidden: {message} Check the RBAC rules of your user.", target),
+            401 => new Problem(Unauthorized, ProblemCategory.AuthenticationError, $"{what}: the cluster refused the credentials (401). Refresh them or check -Context.", target),
+            409 => new Problem(Conflict, ProblemCategory.ResourceExists, $"{what}: conflict: {message}", target),
+            null => new Problem(Unreachable, ProblemCategory.ConnectionError, $"{what}: the cluster did not answer: {message}", target),
+            var code => new Problem(ApiError, ProblemCategory.InvalidResult, $"{what}: the API answered {code}: {message}", target),
+        };
+    }
+
+    // The Status message the server sent, or the exception's own; never request headers.
+    private static string Reason(Exception ex)
+    {
+        if (ex is HttpOperationException http && !string.IsNullOrEmpty(http.Response.Content))
+        {
+            try
+            {
+                using var doc = System.Text.Json.JsonDocument.Parse(http.Response.Content);
+                if (doc.RootElement.TryGetProperty("message", out var m) && m.GetString() is { } s) return s;
+            }
+            catch (System.Text.Json.JsonException)
+            {
+            }
+        }
+        return ex.InnerException is { } inner && ex is HttpRequestException ? inner.Message : ex.Message;
+    }
+}
