@@ -12,8 +12,11 @@
     FormatsToProcess     = @('NginxKit.format.ps1xml')
     TypesToProcess       = @('NginxKit.types.ps1xml')
     CmdletsToExport      = @(
+        'Connect-NginxKitCluster'
+        'Get-EntryNode'
         'Get-NginxRoute'
         'New-NginxConf'
+        'Set-EntryNodeLabel'
         'Test-NginxConf'
     )
     FunctionsToExport    = @()

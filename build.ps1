@@ -78,7 +78,7 @@ function Invoke-HelpBuild {
 `$ErrorActionPreference = 'Stop'
 Import-Module '$ModuleManifest'
 Import-Module '$Root/src/Help/HelpBuilder.psm1'
-ConvertTo-MamlHelp -DocsPath '$Root/docs' -ModuleName NginxKit -OutputPath '$ModuleDir/en-US'
+ConvertTo-MamlHelp -DocsPath '$Root/docs' -ModuleName NginxKit -OutputPath '$ModuleDir/en-US' | Out-Null
 "@
 }
 
@@ -130,7 +130,7 @@ function Invoke-XunitTests {
     $trx = Join-Path $ResultsDir 'xunit.trx'
     Remove-Item $trx -ErrorAction Ignore
     & dotnet test "$Root/tests/NginxKit.Engine.Tests/NginxKit.Engine.Tests.csproj" -c $Configuration --nologo `
-        --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal'
+        --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal' | Out-Host
     $exit = $LASTEXITCODE
     if (-not (Test-Path $trx)) { return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
     $counters = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
@@ -152,7 +152,7 @@ function Invoke-PesterTests {
     $env:NGINXKIT_MODULE_PATH = $ModuleManifest
     $env:NGINXKIT_REPO_ROOT = $Root
     $env:NO_COLOR = '1'
-    Invoke-ChildPwsh -AllowFailure @"
+    Invoke-ChildPwsh -AllowFailure -Script @"
 `$ErrorActionPreference = 'Stop'
 Import-Module '$PesterPath' -MinimumVersion 5.7
 `$c = New-PesterConfiguration
@@ -166,7 +166,7 @@ if (`$env:NGINXKIT_PESTER_TAG) { `$c.Filter.Tag = `$env:NGINXKIT_PESTER_TAG -spl
 `$r = Invoke-Pester -Configuration `$c
 [pscustomobject]@{ Passed = `$r.PassedCount; Failed = `$r.FailedCount + `$r.FailedBlocksCount + `$r.FailedContainersCount; Skipped = `$r.SkippedCount } |
     ConvertTo-Json | Set-Content '$summary'
-"@
+"@ | Out-Host
     if (-not (Test-Path $summary)) { return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
     Get-Content $summary -Raw | ConvertFrom-Json
 }

@@ -449,18 +449,17 @@ Describe 'New-NginxConf refuses hostile routes' -Tag 'Nginx', 'Real', 'Security'
         $caught.FullyQualifiedErrorId | Should -BeLike 'InvalidProxyHeader*'
     }
 
-    # The help says header values are "written in double quotes, so they are literal text, not nginx
-    # variables"; nginx expands $ inside double quotes all the same. Either refuse such a value or
-    # render one nginx accepts: never hand nginx a config it rejects.
+    # nginx expands $variables inside double quotes and refuses to start on an unknown one, so a
+    # header value must either be refused up front or render a config nginx accepts.
     It '-ProxySetHeader value <Shown> is refused or renders a config nginx accepts' -ForEach @(
         @{ Value = 'a$'; Shown = "'a`$'" }
         @{ Value = '${'; Shown = "'`${'" }
         @{ Value = '$no_such_variable'; Shown = "'`$no_such_variable'" }
     ) {
-        $conf = $goodRoute | New-NginxConf -Listen '127.0.0.1:18080' -ProxySetHeader @{ 'X-Note' = $Value } -ErrorAction SilentlyContinue -ErrorVariable errs
-        if ($errs) {
-            $errs[0].FullyQualifiedErrorId | Should -BeLike 'InvalidProxyHeader*'
-        } else {
+        $conf = $null
+        try { $conf = $goodRoute | New-NginxConf -Listen '127.0.0.1:18080' -ProxySetHeader @{ 'X-Note' = $Value } -ErrorAction Stop }
+        catch { $_.FullyQualifiedErrorId | Should -BeLike 'InvalidProxyHeader*' }
+        if ($conf) {
             $result = Test-NginxConf -Text $conf -NginxPath $nginxPath
             $result.Valid | Should -BeTrue -Because "New-NginxConf accepted it, and rendered: $($conf -split "`n" -match 'X-Note')  nginx -t: $($result.Errors.Message)"
         }

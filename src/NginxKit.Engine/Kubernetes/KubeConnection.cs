@@ -35,11 +35,11 @@ public sealed class KubeConnection : IDisposable
 
     public static KubeConnection Open(KubeTarget target)
     {
-        var (config, source) = BuildConfiguration(target);
+        var (config, source, user) = BuildConfiguration(target);
         var auth = config.AccessToken is not null || config.TokenProvider is not null ? "token"
             : config.ClientCertificateData is not null || config.ClientCertificateFilePath is not null ? "client certificate"
             : config.Username is not null ? "basic" : "none";
-        var info = new KubeConnectionInfo(config.Host, config.CurrentContext, null, config.Namespace, source, auth);
+        var info = new KubeConnectionInfo(config.Host, config.CurrentContext, user, config.Namespace, source, auth);
         return new KubeConnection(new k8s.Kubernetes(config), info);
     }
 
@@ -70,7 +70,7 @@ public sealed class KubeConnection : IDisposable
         }
     }
 
-    private static (KubernetesClientConfiguration Config, string Source) BuildConfiguration(KubeTarget target)
+    private static (KubernetesClientConfiguration Config, string Source, string? User) BuildConfiguration(KubeTarget target)
     {
         var files = ConfigFiles(target.KubeConfig);
         try
@@ -79,13 +79,16 @@ public sealed class KubeConnection : IDisposable
                 throw Missing($"The kubeconfig '{files[0]}' does not exist.");
             if (files.Count > 0)
             {
-                return (KubernetesClientConfiguration.BuildConfigFromConfigObject(Load(files), target.Context), string.Join(Path.PathSeparator, files));
+                var merged = Load(files);
+                var config = KubernetesClientConfiguration.BuildConfigFromConfigObject(merged, target.Context);
+                var user = merged.Contexts?.FirstOrDefault(c => c.Name == config.CurrentContext)?.ContextDetails?.User;
+                return (config, string.Join(Path.PathSeparator, files), user);
             }
             if (KubernetesClientConfiguration.IsInCluster())
             {
                 if (target.Context is not null)
                     throw Missing($"There is no kubeconfig to take context '{target.Context}' from; in a pod only the service account applies.");
-                return (KubernetesClientConfiguration.InClusterConfig(), "in-cluster service account");
+                return (KubernetesClientConfiguration.InClusterConfig(), "in-cluster service account", "service account");
             }
             throw Missing("No kubeconfig was found: give -KubeConfig, set $env:KUBECONFIG, create ~/.kube/config, or run in a pod.");
         }

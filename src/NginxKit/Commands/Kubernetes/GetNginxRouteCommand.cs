@@ -4,20 +4,23 @@ using NginxKit.Infrastructure;
 
 namespace NginxKit.Commands.Kubernetes;
 
-/// <summary>Turns Services into routes that New-NginxConf takes.</summary>
-[Cmdlet(VerbsCommon.Get, "NginxRoute", DefaultParameterSetName = FromFiles)]
+/// <summary>Turns Services, from the cluster or from manifest files, into routes that New-NginxConf takes.</summary>
+[Cmdlet(VerbsCommon.Get, "NginxRoute", DefaultParameterSetName = FromCluster)]
 [OutputType(typeof(NginxRoute))]
-public sealed class GetNginxRouteCommand : AsyncCmdlet
+public sealed class GetNginxRouteCommand : KubeCmdlet
 {
+    private const string FromCluster = "FromCluster";
     private const string FromFiles = "FromFiles";
 
-    /// <summary>Manifest files or directories: kubectl get svc -o yaml output, or a GitOps tree.</summary>
+    /// <summary>Manifest files or directories: kubectl get svc -o yaml output, or a GitOps tree. Works offline.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = FromFiles, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName", "PSPath")]
     public string[] Path { get; set; } = [];
 
+    /// <summary>Only this namespace; by default every namespace.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(KubeNamespaceCompleter))]
     public string? Namespace { get; set; }
 
     /// <summary>A label selector, as kubectl takes it: app=web,tier!=cache.</summary>
@@ -26,7 +29,31 @@ public sealed class GetNginxRouteCommand : AsyncCmdlet
     [ValidateNotNullOrEmpty]
     public string? Selector { get; set; }
 
-    protected override Task ProcessRecordAsync(CancellationToken cancellationToken)
+    protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
+    {
+        if (ParameterSetName == FromFiles)
+        {
+            if (KubeConfig is not null || Context is not null)
+                ThrowTerminatingError(ErrorRecords.Create("KubeParameterWithPath", ErrorCategory.InvalidArgument,
+                    "-KubeConfig and -Context choose a cluster; with -Path the Services come from files. Give one or the other.", null));
+            Emit(RouteDiscovery.FromManifests(ResolvePaths(), Namespace, Selector), cancellationToken);
+            return;
+        }
+
+        IReadOnlyList<DiscoveredRoute> found;
+        try
+        {
+            found = await ClusterRoutes.DiscoverAsync(Connection, Namespace, Selector, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not Engine.Diagnostics.NginxKitException && (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
+        {
+            WriteApiFailure(ex, Namespace is null ? "Listing Services in all namespaces" : $"Listing Services in namespace '{Namespace}'", Namespace, "NamespaceNotFound");
+            return;
+        }
+        Emit(found, cancellationToken);
+    }
+
+    private List<string> ResolvePaths()
     {
         var paths = new List<string>();
         foreach (var item in Path)
@@ -40,13 +67,17 @@ public sealed class GetNginxRouteCommand : AsyncCmdlet
                 WriteError(ErrorRecords.Create("ManifestNotFound", ErrorCategory.ObjectNotFound, $"Cannot find '{item}'.", item, ex));
             }
         }
-        foreach (var found in RouteDiscovery.FromManifests(paths, Namespace, Selector))
+        return paths;
+    }
+
+    private void Emit(IEnumerable<DiscoveredRoute> found, CancellationToken cancellationToken)
+    {
+        foreach (var item in found)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (found.Route is not null) WriteObject(NginxRoute.From(found.Route));
-            else if (found.Warning is not null) WriteWarning(found.Warning);
-            else WriteProblem(found.Problem!);
+            if (item.Route is not null) WriteObject(NginxRoute.From(item.Route));
+            else if (item.Warning is not null) WriteWarning(item.Warning);
+            else WriteProblem(item.Problem!);
         }
-        return Task.CompletedTask;
     }
 }

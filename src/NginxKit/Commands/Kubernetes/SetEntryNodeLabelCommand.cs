@@ -1,0 +1,115 @@
+using System.Collections;
+using System.Management.Automation;
+using NginxKit.Engine.Kubernetes;
+using NginxKit.Infrastructure;
+
+namespace NginxKit.Commands.Kubernetes;
+
+/// <summary>Labels nodes as entry nodes (role=entry), or with any labels; -Remove takes them off.</summary>
+[Cmdlet(VerbsCommon.Set, "EntryNodeLabel", SupportsShouldProcess = true)]
+[OutputType(typeof(NodeLabelResult))]
+[OutputType(typeof(EntryNode))]
+public sealed class SetEntryNodeLabelCommand : KubeCmdlet
+{
+    private readonly List<string> nodes = [];
+    private readonly HashSet<string> seen = new(StringComparer.Ordinal);
+    private IReadOnlyDictionary<string, string?> labels = new Dictionary<string, string?>();
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(KubeNodeCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string[] Name { get; set; } = [];
+
+    /// <summary>The value of the role label; used when -Label is not given.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string Role { get; set; } = NodeLabeler.DefaultRole;
+
+    /// <summary>Any labels, instead of role=&lt;Role&gt;.</summary>
+    [Parameter]
+    public Hashtable? Label { get; set; }
+
+    /// <summary>Remove the labels (only their keys matter) instead of setting them.</summary>
+    [Parameter]
+    public SwitchParameter Remove { get; set; }
+
+    /// <summary>How many nodes are patched at once.</summary>
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int ThrottleLimit { get; set; } = 16;
+
+    /// <summary>Output the node as it is afterwards, instead of what changed.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override Task BeginProcessingAsync(CancellationToken cancellationToken)
+    {
+        var wanted = new Dictionary<string, string?>(StringComparer.Ordinal);
+        if (Label is null)
+        {
+            wanted[NodeLabeler.RoleLabel] = Remove ? null : Role;
+        }
+        else
+        {
+            foreach (DictionaryEntry entry in Label)
+                wanted[entry.Key?.ToString() ?? string.Empty] = Remove ? null : (entry.Value is PSObject p ? p.BaseObject : entry.Value)?.ToString() ?? string.Empty;
+        }
+        // Checked before any request: a bad key must not leave half the nodes labelled.
+        if (NodeLabeler.Validate(wanted) is [var bad, ..])
+            ThrowTerminatingError(ErrorRecords.From(bad));
+        labels = wanted;
+        return Task.CompletedTask;
+    }
+
+    protected override Task ProcessRecordAsync(CancellationToken cancellationToken)
+    {
+        foreach (var name in Name)
+            if (seen.Add(name)) nodes.Add(name);
+        return Task.CompletedTask;
+    }
+
+    protected override async Task EndProcessingAsync(CancellationToken cancellationToken)
+    {
+        var action = Remove ? $"Remove labels {string.Join(", ", labels.Keys)}" : $"Set labels {string.Join(", ", labels.Select(l => $"{l.Key}={l.Value}"))}";
+        // Ask for each node here, on the pipeline thread; the requests then run in parallel.
+        var apply = new List<string>();
+        var dryRun = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var node in nodes)
+        {
+            if (ShouldProcess($"{action} on node \"{node}\".", $"{action} on node \"{node}\"?", action, out var reason))
+                apply.Add(node);
+            else if (reason == ShouldProcessReason.WhatIf)
+            {
+                apply.Add(node); // -WhatIf asks the server: a dry run validates and reports, and changes nothing.
+                dryRun.Add(node);
+            }
+        }
+        if (apply.Count == 0) return;
+
+        var labeler = new NodeLabeler(Connection);
+        var live = apply.Where(n => !dryRun.Contains(n)).ToList();
+        var dry = apply.Where(dryRun.Contains).ToList();
+        foreach (var (batch, isDry) in new[] { (live, false), (dry, true) })
+        {
+            if (batch.Count == 0) continue;
+            IReadOnlyList<Task<NodeLabelResult>> results;
+            try
+            {
+                results = await labeler.SetManyAsync(batch, labels, isDry, ThrottleLimit, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                WriteApiFailure(ex, "Listing nodes", null, NodeLabeler.NodeNotFound);
+                return;
+            }
+            for (int i = 0; i < batch.Count; i++)
+            {
+                var task = results[i];
+                if (task.IsCompletedSuccessfully)
+                    WriteObject(PassThru ? task.Result.Node : task.Result);
+                else if (task.Exception?.InnerException is { } ex)
+                    WriteApiFailure(ex, $"Node '{batch[i]}'", batch[i], NodeLabeler.NodeNotFound);
+            }
+        }
+    }
+}
