@@ -13,10 +13,13 @@
     TypesToProcess       = @('NginxKit.types.ps1xml')
     CmdletsToExport      = @(
         'Connect-NginxKitCluster'
+        'Deploy-NginxKit'
         'Get-EntryNode'
         'Get-NginxRoute'
         'New-NginxConf'
+        'New-NginxKitManifest'
         'Set-EntryNodeLabel'
+        'Sync-NginxConf'
         'Test-NginxConf'
     )
     FunctionsToExport    = @()

@@ -121,10 +121,11 @@ $result = [ordered]@{
     met                         = $met
     met_process_delta           = $deltaMs -lt $goalMs
     table                       = @(
-        [ordered]@{ measure = 'Import-Module, in-process Stopwatch (goal)'; median_ms = Round $inProcessMs; goal = "< $goalMs ms"; met = $met }
-        [ordered]@{ measure = 'Import-Module, process wall time minus bare pwsh'; median_ms = Round $deltaMs; goal = "< $goalMs ms"; met = $deltaMs -lt $goalMs }
-        [ordered]@{ measure = 'bare pwsh -NoProfile -c exit (reference)'; median_ms = Round $bareMs; goal = ''; met = $null }
-        [ordered]@{ measure = 'Import-Module of an empty module, in-process (reference)'; median_ms = Round $emptyMs; goal = ''; met = $null }
+        [ordered]@{ measure = 'Import-Module, in-process'; median_ms = Round $inProcessMs; goal = "< $goalMs ms"; met = $met }
+        [ordered]@{ measure = 'Import-Module, process - bare pwsh'; median_ms = Round $deltaMs; goal = "< $goalMs ms"; met = $deltaMs -lt $goalMs }
+        [ordered]@{ measure = '  bare pwsh -c exit (ref)'; median_ms = Round $bareMs; goal = ''; met = $null }
+        [ordered]@{ measure = '  empty module, in-process (ref)'; median_ms = Round $emptyMs; goal = ''; met = $null }
+        [ordered]@{ measure = '  NginxKit own: in-process - empty'; median_ms = Round ($inProcessMs - $emptyMs); goal = ''; met = $null }
     )
 }
 Write-Host ("    in-process import {0:N1} ms (empty module {1:N1} ms); process delta {2:N1} ms; goal < {3} ms: {4}" -f

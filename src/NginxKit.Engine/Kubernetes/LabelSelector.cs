@@ -40,7 +40,7 @@ public sealed class LabelSelector
                 var rest = part[(setOp + (notIn ? 7 : 4))..].Trim();
                 if (!rest.StartsWith('(') || !rest.EndsWith(')')) throw Invalid(selector, "a set needs parentheses");
                 var values = rest[1..^1].Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
-                Check(selector, key);
+                Check(selector, key, values.ToArray());
                 requirements.Add(notIn
                     ? labels => !labels.TryGetValue(key, out var v) || !values.Contains(v)
                     : labels => labels.TryGetValue(key, out var v) && values.Contains(v));
@@ -48,13 +48,13 @@ public sealed class LabelSelector
             else if (part.Contains("!="))
             {
                 var (key, value) = Split(part, "!=");
-                Check(selector, key);
+                Check(selector, key, value);
                 requirements.Add(labels => !labels.TryGetValue(key, out var v) || v != value);
             }
             else if (part.Contains('='))
             {
                 var (key, value) = Split(part, part.Contains("==") ? "==" : "=");
-                Check(selector, key);
+                Check(selector, key, value);
                 requirements.Add(labels => labels.TryGetValue(key, out var v) && v == value);
             }
             else if (part.StartsWith('!'))
@@ -80,9 +80,11 @@ public sealed class LabelSelector
 
     private static int IndexOfWord(string part, string word) => part.IndexOf(word, StringComparison.Ordinal);
 
-    private static void Check(string selector, string key)
+    private static void Check(string selector, string key, params string[] values)
     {
         if (LabelRules.CheckKey(key) is { } rule) throw Invalid(selector, $"'{key}' is not a label key ({rule})");
+        foreach (var value in values)
+            if (LabelRules.CheckValue(value) is { } valueRule) throw Invalid(selector, $"'{value}' is not a label value ({valueRule})");
     }
 
     private static NginxKitException Invalid(string selector, string why) =>

@@ -45,7 +45,7 @@ public static class NginxConfRenderer
         do
         {
             var serverName = routes.Count > 0 ? routes[i].ServerName : options.ServerName;
-            AppendServerOpen(sb, options, serverName);
+            AppendServerOpen(sb, options, serverName, first: servers == 0);
             servers++;
             for (; i < routes.Count && routes[i].ServerName == serverName; i++)
                 AppendLocation(sb, routes[i], headers);
@@ -97,11 +97,12 @@ public static class NginxConfRenderer
     // Header values are checked to hold no quote or backslash, so quoting cannot be broken out of.
     private static string Quote(string value) => "\"" + value + "\"";
 
-    private static void AppendServerOpen(StringBuilder sb, NginxConfOptions options, string serverName)
+    // default_server and reuseport may appear once per address, so only the first server carries them.
+    private static void AppendServerOpen(StringBuilder sb, NginxConfOptions options, string serverName, bool first)
     {
         sb.Append("\nserver {\n");
         foreach (var listen in options.Listen)
-            sb.Append("    listen ").Append(listen).Append(";\n");
+            sb.Append("    listen ").Append(first ? listen : listen.Split(' ')[0]).Append(";\n");
         sb.Append("    server_name ").Append(serverName).Append(";\n");
         sb.Append("    absolute_redirect off;\n");
     }

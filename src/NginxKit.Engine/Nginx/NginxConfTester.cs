@@ -46,10 +46,14 @@ public sealed partial class NginxConfTester(IProcessRunner runner)
             File.WriteAllText(snippet, text);
             File.WriteAllText(main, mainConfig ? text : MainConfig(prefix.FullName, snippet));
 
-            var (file, args) = Unprivileged(nginx, ["-t", "-q", "-p", prefix.FullName + "/", "-c", main,
-                "-g", $"pid {prefix.FullName}/nginx.pid; error_log {prefix.FullName}/error.log;"]);
+            // A whole nginx.conf sets its own pid (a second one is an error) and temp paths, and is the
+            // operator's own file; a snippet is where cluster values land, so only it drops privileges.
+            List<string> args = mainConfig
+                ? ["-t", "-q", "-p", prefix.FullName + "/", "-c", main, "-g", $"error_log {prefix.FullName}/error.log;"]
+                : ["-t", "-q", "-p", prefix.FullName + "/", "-c", main, "-g", $"pid {prefix.FullName}/nginx.pid; error_log {prefix.FullName}/error.log;"];
+            var (file, finalArgs) = mainConfig ? (nginx, args) : Unprivileged(nginx, args);
             if (file != nginx) OpenForNobody(prefix.FullName);
-            var result = await runner.RunAsync(new ProcessSpec(file, args), cancellationToken).ConfigureAwait(false);
+            var result = await runner.RunAsync(new ProcessSpec(file, finalArgs), cancellationToken).ConfigureAwait(false);
             var output = (result.StandardError + result.StandardOutput).Trim();
             var messages = Parse(output, snippet, main, mainConfig);
             return new NginxConfTestResult(result.ExitCode == 0, messages, nginx, output);

@@ -55,6 +55,12 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
         return ShouldProcess(description, $"{action} \"{target}\"?", action);
     }
 
+    /// <summary>True under -WhatIf or $WhatIfPreference, so a cmdlet can ask the server for a dry run first.</summary>
+    protected bool IsWhatIf =>
+        MyInvocation.BoundParameters.TryGetValue("WhatIf", out var value)
+            ? value is SwitchParameter { IsPresent: true } || value is true
+            : LanguagePrimitives.IsTrue(SessionState.PSVariable.GetValue("WhatIfPreference"));
+
     public void Dispose()
     {
         stop.Dispose();

@@ -9,14 +9,18 @@ namespace NginxKit.Infrastructure;
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
 public sealed class BooleanTextAttribute : ArgumentTransformationAttribute
 {
+    /// <summary>What an empty string (an empty CSV cell) means: usually the parameter's default.</summary>
+    public bool EmptyMeans { get; set; }
+
     public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
     {
         var value = inputData is PSObject pso ? pso.BaseObject : inputData;
         if (value is not string text) return inputData;
         return text.Trim().ToLowerInvariant() switch
         {
+            "" => EmptyMeans,
             "true" or "yes" or "1" or "on" => true,
-            "false" or "no" or "0" or "off" or "" => false,
+            "false" or "no" or "0" or "off" => false,
             _ => throw new ArgumentTransformationMetadataException($"'{text}' is not a boolean. Use true or false."),
         };
     }

@@ -41,7 +41,7 @@ public sealed class RouteTransformationAttribute : ArgumentTransformationAttribu
                 case "servername": route.ServerName = item?.ToString(); break;
                 case "stripprefix":
                     route.StripPrefix = item is string text
-                        ? (bool)new BooleanTextAttribute().Transform(null!, text)!
+                        ? (bool)new BooleanTextAttribute { EmptyMeans = true }.Transform(null!, text)!
                         : LanguagePrimitives.IsTrue(item);
                     break;
                 default:

@@ -24,13 +24,16 @@ public sealed class NginxRoute
 
     public override string ToString() => ToEngine().ToString();
 
+    // A CSV cell cannot be null: an empty optional field means "not given".
     internal Route ToEngine() => new(Path, Backend, Port)
     {
-        Service = Service,
-        Namespace = Namespace,
+        Service = NullIfEmpty(Service),
+        Namespace = NullIfEmpty(Namespace),
         StripPrefix = StripPrefix,
-        ServerName = ServerName,
+        ServerName = NullIfEmpty(ServerName),
     };
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     internal static NginxRoute From(Route route) => new()
     {

@@ -15,6 +15,7 @@ public sealed class GetNginxRouteCommand : KubeCmdlet
     /// <summary>Manifest files or directories: kubectl get svc -o yaml output, or a GitOps tree. Works offline.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = FromFiles, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName", "PSPath")]
+    [SupportsWildcards]
     public string[] Path { get; set; } = [];
 
     /// <summary>Only this namespace; by default every namespace.</summary>

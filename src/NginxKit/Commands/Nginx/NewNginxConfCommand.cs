@@ -6,14 +6,13 @@ using NginxKit.Infrastructure;
 namespace NginxKit.Commands.Nginx;
 
 /// <summary>Renders nginx's default.conf from routes; writes it atomically with -OutFile.</summary>
-[Cmdlet(VerbsCommon.New, "NginxConf", SupportsShouldProcess = true, DefaultParameterSetName = ByHashtable)]
+[Cmdlet(VerbsCommon.New, "NginxConf", SupportsShouldProcess = true, DefaultParameterSetName = ByRoute)]
 [OutputType(typeof(string))]
 [OutputType(typeof(NginxConfWriteResult))]
 public sealed class NewNginxConfCommand : AsyncCmdlet
 {
     private const string ByProperty = "ByProperty";
     private const string ByRoute = "ByRoute";
-    private const string ByHashtable = "ByHashtable";
 
     private readonly List<AcceptedRoute> accepted = [];
     private readonly List<Engine.Diagnostics.Problem> conflicts = [];
@@ -23,13 +22,6 @@ public sealed class NewNginxConfCommand : AsyncCmdlet
     [Parameter(Mandatory = true, ParameterSetName = ByRoute, ValueFromPipeline = true)]
     [RouteTransformation]
     public NginxRoute[] Route { get; set; } = [];
-
-    /// <summary>
-    /// Hashtables from the pipeline, each describing one route. PowerShell never converts piped
-    /// hashtables to a class, so they get a parameter of their own.
-    /// </summary>
-    [Parameter(Mandatory = true, ParameterSetName = ByHashtable, ValueFromPipeline = true)]
-    public IDictionary[] InputObject { get; set; } = [];
 
     [Parameter(Mandatory = true, ParameterSetName = ByProperty, ValueFromPipelineByPropertyName = true)]
     [AllowEmptyString]
@@ -51,7 +43,7 @@ public sealed class NewNginxConfCommand : AsyncCmdlet
     public string? Namespace { get; set; }
 
     [Parameter(ParameterSetName = ByProperty, ValueFromPipelineByPropertyName = true)]
-    [BooleanText]
+    [BooleanText(EmptyMeans = true)]
     public bool StripPrefix { get; set; } = true;
 
     /// <summary>For piped properties, the route's own server; with -Route, the server of routes that name none.</summary>
@@ -86,6 +78,10 @@ public sealed class NewNginxConfCommand : AsyncCmdlet
     [Parameter]
     public SwitchParameter NoBackup { get; set; }
 
+    /// <summary>Write the file even when no route is left, which takes every route off the entry.</summary>
+    [Parameter]
+    public SwitchParameter AllowEmpty { get; set; }
+
     protected override Task BeginProcessingAsync(CancellationToken cancellationToken)
     {
         options = NginxConfCommandOptions.Build(this, Listen, ParameterSetName == ByProperty ? null : ServerName, ProxySetHeader,
@@ -102,29 +98,18 @@ public sealed class NewNginxConfCommand : AsyncCmdlet
             foreach (var route in Route)
                 if (route is not null) Accept(route.ToEngine());
         }
-        else if (ParameterSetName == ByHashtable)
-        {
-            foreach (var map in InputObject)
-            {
-                try
-                {
-                    Accept(RouteTransformationAttribute.FromDictionary(map).ToEngine());
-                }
-                catch (Exception ex) when (ex is ArgumentTransformationMetadataException or PSInvalidCastException)
-                {
-                    WriteError(ErrorRecords.Create("InvalidRouteHashtable", ErrorCategory.InvalidArgument, ex.Message, map, ex));
-                }
-            }
-        }
         else
         {
-            Accept(new Route(Path, Backend, Port)
+            Accept(new NginxRoute
             {
+                Path = Path,
+                Backend = Backend,
+                Port = Port,
                 Service = Service,
                 Namespace = Namespace,
                 StripPrefix = StripPrefix,
                 ServerName = ServerName,
-            });
+            }.ToEngine());
         }
         return Task.CompletedTask;
     }
@@ -149,6 +134,10 @@ public sealed class NewNginxConfCommand : AsyncCmdlet
         }
 
         var path = GetUnresolvedProviderPathFromPSPath(OutFile);
+        // An empty config would take every route off the entry: never by accident.
+        if (set.Accepted.Count == 0 && !AllowEmpty)
+            ThrowTerminatingError(ErrorRecords.Create("NoValidRoutes", ErrorCategory.InvalidData,
+                $"No valid route is left, so {path} was not written. Fix the routes, or give -AllowEmpty to write a config without any.", path));
         var plan = NginxConf.Plan(path, conf, !NoBackup);
         if (!plan.Changed)
         {

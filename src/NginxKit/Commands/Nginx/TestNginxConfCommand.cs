@@ -34,6 +34,8 @@ public sealed class TestNginxConfCommand : AsyncCmdlet
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
         var tester = new NginxConfTester(ProcessRunner.Instance);
+        // A path given to PowerShell is relative to the PowerShell location, not the process's.
+        if (NginxPath is not null && NginxPath.Contains('/')) NginxPath = GetUnresolvedProviderPathFromPSPath(NginxPath);
         if (ParameterSetName == ByText)
         {
             WriteObject(await tester.TestAsync(Text, NginxPath, MainConfig, cancellationToken));

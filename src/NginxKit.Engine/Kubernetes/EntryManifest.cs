@@ -1,0 +1,233 @@
+using k8s;
+using k8s.Models;
+using NginxKit.Engine.Diagnostics;
+
+namespace NginxKit.Engine.Kubernetes;
+
+/// <summary>The knobs of the entry deployment. Defaults are the ones the docs describe.</summary>
+public sealed record EntryManifestOptions
+{
+    public string Namespace { get; init; } = "nginx-entry";
+    public string Name { get; init; } = "nginx-entry";
+    public string NginxImage { get; init; } = "nginx:1.27";
+
+    /// <summary>The image with pwsh and NginxKit (see src/Container/Dockerfile).</summary>
+    public string GeneratorImage { get; init; } = "nginxkit:latest";
+
+    public int Replicas { get; init; } = 2;
+
+    /// <summary>The NodePort. Outside 30000–32767 the cluster's --service-node-port-range must allow it.</summary>
+    public int NodePort { get; init; } = 28888;
+
+    /// <summary>Value of the role label that pins pods to entry nodes.</summary>
+    public string Role { get; init; } = NodeLabeler.DefaultRole;
+
+    /// <summary>Annotations for every object (and the pod template).</summary>
+    public IReadOnlyDictionary<string, string> Annotations { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Only Services in this namespace become routes; null means every namespace.</summary>
+    public string? WatchNamespace { get; init; }
+}
+
+/// <summary>
+/// Builds the entry's objects: Namespace, ServiceAccount, the least RBAC the sidecar needs
+/// (list and watch Services), the Deployment and its NodePort Service. Pure: no cluster needed.
+/// </summary>
+public static class EntryManifest
+{
+    public const string InvalidManifestOption = nameof(InvalidManifestOption);
+    public const string ConfDir = "/etc/nginx/conf.d";
+    public const string RunDir = "/var/run";
+    public const string SidecarRunDir = "/run/nginx";
+    public const string PwshPath = "/usr/bin/pwsh";
+    public const string NginxPath = "/usr/sbin/nginx";
+
+    public static IReadOnlyList<Problem> Validate(EntryManifestOptions o)
+    {
+        var problems = new List<Problem>();
+        void Check(bool ok, string what, object? value) =>
+            _ = ok ? 0 : Add(problems, $"{what} is not valid: {Nginx.Printable.Escape(value?.ToString())}.", value);
+        Check(Nginx.RouteRules.CheckDnsLabel(o.Namespace) is null, "Namespace", o.Namespace);
+        Check(Nginx.RouteRules.CheckDnsLabel(o.Name) is null, "Name", o.Name);
+        Check(o.WatchNamespace is null || Nginx.RouteRules.CheckDnsLabel(o.WatchNamespace) is null, "WatchNamespace", o.WatchNamespace);
+        Check(IsImage(o.NginxImage), "NginxImage", o.NginxImage);
+        Check(IsImage(o.GeneratorImage), "GeneratorImage", o.GeneratorImage);
+        Check(o.Replicas is >= 0 and <= 1000, "Replicas", o.Replicas);
+        Check(o.NodePort is >= 1 and <= 65535, "NodePort", o.NodePort);
+        Check(LabelRules.CheckValue(o.Role) is null && o.Role.Length > 0, "Role", o.Role);
+        foreach (var key in o.Annotations.Keys)
+            Check(LabelRules.CheckKey(key) is null, "Annotation key", key);
+        return problems;
+    }
+
+    private static int Add(List<Problem> problems, string message, object? target)
+    {
+        problems.Add(new Problem(InvalidManifestOption, ProblemCategory.InvalidArgument, message, target));
+        return 0;
+    }
+
+    // Image references: registry/path:tag@digest, none of it able to break a YAML scalar or a shell.
+    private static bool IsImage(string image) =>
+        image.Length is > 0 and <= 512 && image.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or '/' or ':' or '@')
+        && char.IsAsciiLetterOrDigit(image[0]);
+
+    public static IReadOnlyList<object> Build(EntryManifestOptions o)
+    {
+        var labels = new Dictionary<string, string>
+        {
+            ["app.kubernetes.io/name"] = o.Name,
+            ["app.kubernetes.io/managed-by"] = "nginxkit",
+        };
+        var selector = new Dictionary<string, string> { ["app.kubernetes.io/name"] = o.Name };
+        V1ObjectMeta Meta(string name, bool namespaced = true) => new()
+        {
+            Name = name,
+            NamespaceProperty = namespaced ? o.Namespace : null,
+            Labels = new Dictionary<string, string>(labels),
+            Annotations = o.Annotations.Count == 0 ? null : new Dictionary<string, string>(o.Annotations),
+        };
+        var syncArgs = $"-OutFile {ConfDir}/default.conf -Listen 80" + (o.WatchNamespace is null ? "" : $" -Namespace {o.WatchNamespace}");
+        var watchName = $"{o.Name}-watch-services";
+
+        var deployment = new V1Deployment
+        {
+            ApiVersion = "apps/v1",
+            Kind = "Deployment",
+            Metadata = Meta(o.Name),
+            Spec = new V1DeploymentSpec
+            {
+                Replicas = o.Replicas,
+                Selector = new V1LabelSelector { MatchLabels = selector },
+                Strategy = new V1DeploymentStrategy { Type = "RollingUpdate", RollingUpdate = new V1RollingUpdateDeployment { MaxUnavailable = 1, MaxSurge = 0 } },
+                Template = new V1PodTemplateSpec
+                {
+                    Metadata = new V1ObjectMeta
+                    {
+                        Labels = new Dictionary<string, string>(labels),
+                        Annotations = o.Annotations.Count == 0 ? null : new Dictionary<string, string>(o.Annotations),
+                    },
+                    Spec = new V1PodSpec
+                    {
+                        ServiceAccountName = o.Name,
+                        NodeSelector = new Dictionary<string, string> { [NodeLabeler.RoleLabel] = o.Role },
+                        // The sidecar signals the nginx master by the PID in its pidfile.
+                        ShareProcessNamespace = true,
+                        InitContainers =
+                        [
+                            new V1Container
+                            {
+                                Name = "render",
+                                Image = o.GeneratorImage,
+                                // Full paths: an init container or sidecar does not inherit the image's ENTRYPOINT.
+                                Command = [PwshPath, "-NoLogo", "-NoProfile", "-NonInteractive", "-Command", $"Sync-NginxConf -Once {syncArgs}"],
+                                VolumeMounts = [new V1VolumeMount { Name = "conf", MountPath = ConfDir }],
+                                Resources = Requests("50m", "96Mi"),
+                            },
+                        ],
+                        Containers =
+                        [
+                            new V1Container
+                            {
+                                Name = "nginx",
+                                Image = o.NginxImage,
+                                Command = [NginxPath, "-g", "daemon off;"],
+                                Ports = [new V1ContainerPort { Name = "http", ContainerPort = 80, Protocol = "TCP" }],
+                                VolumeMounts =
+                                [
+                                    new V1VolumeMount { Name = "conf", MountPath = ConfDir, ReadOnlyProperty = true },
+                                    new V1VolumeMount { Name = "run", MountPath = RunDir },
+                                ],
+                                ReadinessProbe = new V1Probe { TcpSocket = new V1TCPSocketAction { Port = 80 }, PeriodSeconds = 5 },
+                                LivenessProbe = new V1Probe { TcpSocket = new V1TCPSocketAction { Port = 80 }, InitialDelaySeconds = 10, PeriodSeconds = 10 },
+                                Resources = Requests("100m", "64Mi"),
+                            },
+                            new V1Container
+                            {
+                                Name = "sync",
+                                Image = o.GeneratorImage,
+                                Command = [PwshPath, "-NoLogo", "-NoProfile", "-NonInteractive", "-Command",
+                                    $"Sync-NginxConf -Watch {syncArgs} -ReloadPidFile {SidecarRunDir}/nginx.pid | ForEach-Object {{ $_ | ConvertTo-Json -Compress }}"],
+                                VolumeMounts =
+                                [
+                                    new V1VolumeMount { Name = "conf", MountPath = ConfDir },
+                                    new V1VolumeMount { Name = "run", MountPath = SidecarRunDir },
+                                ],
+                                Resources = Requests("50m", "96Mi"),
+                            },
+                        ],
+                        Volumes =
+                        [
+                            new V1Volume { Name = "conf", EmptyDir = new V1EmptyDirVolumeSource() },
+                            new V1Volume { Name = "run", EmptyDir = new V1EmptyDirVolumeSource() },
+                        ],
+                    },
+                },
+            },
+        };
+
+        return
+        [
+            new V1Namespace { ApiVersion = "v1", Kind = "Namespace", Metadata = Meta(o.Namespace, namespaced: false) },
+            new V1ServiceAccount { ApiVersion = "v1", Kind = "ServiceAccount", Metadata = Meta(o.Name) },
+            new V1ClusterRole
+            {
+                ApiVersion = "rbac.authorization.k8s.io/v1",
+                Kind = "ClusterRole",
+                Metadata = Meta(watchName, namespaced: false),
+                Rules = [new V1PolicyRule { ApiGroups = [""], Resources = ["services"], Verbs = ["list", "watch"] }],
+            },
+            new V1ClusterRoleBinding
+            {
+                ApiVersion = "rbac.authorization.k8s.io/v1",
+                Kind = "ClusterRoleBinding",
+                Metadata = Meta(watchName, namespaced: false),
+                RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "ClusterRole", Name = watchName },
+                Subjects = [new Rbacv1Subject { Kind = "ServiceAccount", Name = o.Name, NamespaceProperty = o.Namespace }],
+            },
+            deployment,
+            new V1Service
+            {
+                ApiVersion = "v1",
+                Kind = "Service",
+                Metadata = Meta(o.Name),
+                Spec = new V1ServiceSpec
+                {
+                    Type = "NodePort",
+                    Selector = selector,
+                    Ports = [new V1ServicePort { Name = "http", Port = 80, TargetPort = 80, NodePort = o.NodePort, Protocol = "TCP" }],
+                },
+            },
+        ];
+    }
+
+    private static V1ResourceRequirements Requests(string cpu, string memory) => new()
+    {
+        Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(cpu), ["memory"] = new(memory) },
+    };
+
+    /// <summary>Multi-document YAML that kubectl apply -f accepts.</summary>
+    public static string ToYaml(IEnumerable<object> objects) =>
+        string.Join("---\n", objects.Select(KubernetesYaml.Serialize).Select(y => y.EndsWith('\n') ? y : y + "\n"));
+
+    /// <summary>Reads manifests back into typed objects (the round trip the tests check).</summary>
+    public static IReadOnlyList<object> FromYaml(string yaml) => KubernetesYaml.LoadAllFromString(yaml);
+
+    /// <summary>Reads a manifest file; a file that cannot be read or parsed is one Problem.</summary>
+    public static IReadOnlyList<object> ReadFile(string path, out Problem? problem)
+    {
+        problem = null;
+        try
+        {
+            return FromYaml(File.ReadAllText(path));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            problem = new Problem(ServiceManifestReader.ManifestNotReadable, ProblemCategory.ReadError, $"Cannot read '{path}': {ex.Message}", path);
+        }
+        catch (Exception ex) when (ex is YamlDotNet.Core.YamlException or InvalidOperationException or KeyNotFoundException or FormatException)
+        {
+            problem = new Problem(ServiceManifestReader.ManifestParseError, ProblemCategory.ParserError, $"'{path}' is not a manifest NginxKit can apply: {ex.Message}", path);
+        }
+        return [];
+    }
+}

@@ -1,0 +1,132 @@
+using k8s;
+using k8s.Models;
+using NginxKit.Engine.Diagnostics;
+using NginxKit.Engine.Text;
+
+namespace NginxKit.Engine.Kubernetes;
+
+/// <summary>What applying one object did, or under -WhatIf what the server's dry run said it would do.</summary>
+public sealed record ApplyResult(string Kind, string? Namespace, string Name, bool Changed, bool Created, bool DryRun, string? ResourceVersion, string? Diff);
+
+/// <summary>Progress of a rollout, as Deploy-NginxKit -Wait reports it.</summary>
+public sealed record RolloutStatus(string Name, int Desired, int Updated, int Available, bool Complete, string Message);
+
+/// <summary>
+/// Server-side apply with field manager "nginxkit": re-applying is the normal path and creates
+/// what is missing. Changed is read from the server: a no-op apply keeps the resourceVersion. A
+/// dry run is compared field by field with the live object instead, and carries a diff.
+/// </summary>
+public sealed class ManifestApplier(KubeConnection connection)
+{
+    public const string FieldManager = "nginxkit";
+    public const string UnsupportedKind = nameof(UnsupportedKind);
+    public const string RolloutTimeout = nameof(RolloutTimeout);
+
+    public static readonly IReadOnlyList<string> Kinds = ["Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Deployment", "Service"];
+
+    /// <summary>Objects from the pipeline arrive untyped; only Kubernetes objects of the kinds above are applied.</summary>
+    public Task<ApplyResult> ApplyAsync(object item, bool dryRun, CancellationToken cancellationToken) =>
+        item is IKubernetesObject<V1ObjectMeta> typed && Kinds.Contains(typed.Kind)
+            ? ApplyTypedAsync(typed, dryRun, cancellationToken)
+            : throw Unsupported(item is IKubernetesObject k ? k.Kind : item.GetType().Name);
+
+    /// <summary>Kind, namespace and name of a manifest object, for messages and ShouldProcess.</summary>
+    public static string Describe(object item) =>
+        item is IKubernetesObject<V1ObjectMeta> k ? $"{k.Kind}/{(k.Metadata?.NamespaceProperty is { } ns ? ns + "/" : "")}{k.Metadata?.Name}" : item.GetType().Name;
+
+    /// <summary>The Deployment's namespace and name, when the object is one.</summary>
+    public static (string Namespace, string Name)? DeploymentOf(object item) =>
+        item is V1Deployment d ? (d.Metadata.NamespaceProperty ?? "default", d.Metadata.Name) : null;
+
+    private async Task<ApplyResult> ApplyTypedAsync(IKubernetesObject<V1ObjectMeta> item, bool dryRun, CancellationToken cancellationToken)
+    {
+        var name = item.Metadata.Name;
+        var ns = item.Metadata.NamespaceProperty;
+        var before = await ReadAsync(item.Kind, name, ns, cancellationToken).ConfigureAwait(false);
+        var patch = new V1Patch(KubernetesYaml.Serialize(item), V1Patch.PatchType.ApplyPatch);
+        var after = await PatchAsync(item.Kind, patch, name, ns, dryRun ? "All" : null, cancellationToken).ConfigureAwait(false);
+
+        var oldText = before is null ? null : Comparable(before);
+        var newText = Comparable(after);
+        var changed = before is null || (dryRun ? oldText != newText : before.Metadata.ResourceVersion != after.Metadata.ResourceVersion);
+        var label = $"{item.Kind}/{(ns is null ? "" : ns + "/")}{name}";
+        var diff = changed ? UnifiedDiff.Create(oldText, newText, before is null ? "/dev/null" : $"live {label}", $"applied {label}") : null;
+        return new ApplyResult(item.Kind, ns, name, changed, before is null, dryRun, after.Metadata.ResourceVersion, diff);
+    }
+
+    /// <summary>Polls a Deployment until every replica is updated and available, or the timeout passes.</summary>
+    public async Task<RolloutStatus> WaitForRolloutAsync(string name, string ns, TimeSpan timeout, Action<RolloutStatus> progress, CancellationToken cancellationToken)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(timeout);
+        RolloutStatus status = new(name, 0, 0, 0, false, "waiting");
+        try
+        {
+            while (true)
+            {
+                var d = await connection.Client.AppsV1.ReadNamespacedDeploymentAsync(name, ns, cancellationToken: limit.Token).ConfigureAwait(false);
+                var desired = d.Spec?.Replicas ?? 1;
+                var updated = d.Status?.UpdatedReplicas ?? 0;
+                var available = d.Status?.AvailableReplicas ?? 0;
+                var observed = (d.Status?.ObservedGeneration ?? 0) >= (d.Metadata.Generation ?? 0);
+                var complete = observed && updated >= desired && available >= desired && (d.Status?.Replicas ?? 0) <= desired;
+                status = new RolloutStatus(name, desired, updated, available, complete,
+                    complete ? $"deployment \"{name}\" successfully rolled out" : $"{updated} of {desired} updated replicas, {available} available");
+                progress(status);
+                if (complete) return status;
+                await Task.Delay(TimeSpan.FromSeconds(1), limit.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new NginxKitException(new Problem(RolloutTimeout, ProblemCategory.OperationTimeout,
+                $"Deployment {ns}/{name} did not finish rolling out within {timeout.TotalSeconds:0} s: {status.Message}. Check its pods with kubectl describe.", name));
+        }
+    }
+
+    // The object without the fields the server owns, so live and applied compare on content.
+    private static string Comparable(IKubernetesObject<V1ObjectMeta> item)
+    {
+        var node = System.Text.Json.Nodes.JsonNode.Parse(KubernetesJson.Serialize(item))!.AsObject();
+        node.Remove("status");
+        if (node["metadata"] is System.Text.Json.Nodes.JsonObject meta)
+            foreach (var key in new[] { "resourceVersion", "uid", "generation", "creationTimestamp", "managedFields", "selfLink" })
+                meta.Remove(key);
+        return node.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n";
+    }
+
+    private async Task<IKubernetesObject<V1ObjectMeta>?> ReadAsync(string kind, string name, string? ns, CancellationToken ct)
+    {
+        try
+        {
+            return kind switch
+            {
+                "Namespace" => await connection.Client.CoreV1.ReadNamespaceAsync(name, cancellationToken: ct).ConfigureAwait(false),
+                "ServiceAccount" => await connection.Client.CoreV1.ReadNamespacedServiceAccountAsync(name, ns, cancellationToken: ct).ConfigureAwait(false),
+                "Service" => await connection.Client.CoreV1.ReadNamespacedServiceAsync(name, ns, cancellationToken: ct).ConfigureAwait(false),
+                "Deployment" => await connection.Client.AppsV1.ReadNamespacedDeploymentAsync(name, ns, cancellationToken: ct).ConfigureAwait(false),
+                "ClusterRole" => await connection.Client.RbacAuthorizationV1.ReadClusterRoleAsync(name, cancellationToken: ct).ConfigureAwait(false),
+                "ClusterRoleBinding" => await connection.Client.RbacAuthorizationV1.ReadClusterRoleBindingAsync(name, cancellationToken: ct).ConfigureAwait(false),
+                _ => throw Unsupported(kind),
+            };
+        }
+        catch (Exception ex) when (KubeErrors.StatusOf(ex) == 404)
+        {
+            return null;
+        }
+    }
+
+    private async Task<IKubernetesObject<V1ObjectMeta>> PatchAsync(string kind, V1Patch patch, string name, string? ns, string? dryRun, CancellationToken ct) => kind switch
+    {
+        "Namespace" => await connection.Client.CoreV1.PatchNamespaceAsync(patch, name, dryRun: dryRun, fieldManager: FieldManager, force: true, cancellationToken: ct).ConfigureAwait(false),
+        "ServiceAccount" => await connection.Client.CoreV1.PatchNamespacedServiceAccountAsync(patch, name, ns, dryRun: dryRun, fieldManager: FieldManager, force: true, cancellationToken: ct).ConfigureAwait(false),
+        "Service" => await connection.Client.CoreV1.PatchNamespacedServiceAsync(patch, name, ns, dryRun: dryRun, fieldManager: FieldManager, force: true, cancellationToken: ct).ConfigureAwait(false),
+        "Deployment" => await connection.Client.AppsV1.PatchNamespacedDeploymentAsync(patch, name, ns, dryRun: dryRun, fieldManager: FieldManager, force: true, cancellationToken: ct).ConfigureAwait(false),
+        "ClusterRole" => await connection.Client.RbacAuthorizationV1.PatchClusterRoleAsync(patch, name, dryRun: dryRun, fieldManager: FieldManager, force: true, cancellationToken: ct).ConfigureAwait(false),
+        "ClusterRoleBinding" => await connection.Client.RbacAuthorizationV1.PatchClusterRoleBindingAsync(patch, name, dryRun: dryRun, fieldManager: FieldManager, force: true, cancellationToken: ct).ConfigureAwait(false),
+        _ => throw Unsupported(kind),
+    };
+
+    private static NginxKitException Unsupported(string kind) =>
+        new(new Problem(UnsupportedKind, ProblemCategory.InvalidArgument, $"Deploy-NginxKit applies {string.Join(", ", Kinds)}; not {kind}.", kind));
+}

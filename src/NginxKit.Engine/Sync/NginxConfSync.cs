@@ -1,0 +1,285 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using NginxKit.Engine.Diagnostics;
+using NginxKit.Engine.IO;
+using NginxKit.Engine.Kubernetes;
+using NginxKit.Engine.Nginx;
+
+namespace NginxKit.Engine.Sync;
+
+public sealed record SyncSettings
+{
+    public required string OutFile { get; init; }
+
+    public NginxConfOptions Render { get; init; } = new();
+
+    public NginxTemplate? Template { get; init; }
+
+    public string? Namespace { get; init; }
+
+    public string? Selector { get; init; }
+
+    /// <summary>Quiet time after the last change before rendering: a burst becomes one reload.</summary>
+    public TimeSpan Debounce { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>The longest a change waits while changes keep coming.</summary>
+    public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>nginx for the pre-write test; null finds it, and without one only the allow-lists check.</summary>
+    public string? NginxPath { get; init; }
+
+    public bool SkipNginxTest { get; init; }
+
+    public NginxReloader Reloader { get; init; } = new NginxReloader.None();
+
+    public bool Backup { get; init; } = true;
+}
+
+/// <summary>What the sync loop reports besides its events: warnings and refused routes.</summary>
+public abstract record SyncMessage
+{
+    public sealed record Event(SyncEvent Value) : SyncMessage;
+    public sealed record Warning(string Text) : SyncMessage;
+    public sealed record Refused(Problem Problem) : SyncMessage;
+}
+
+/// <summary>
+/// Keeps nginx's config in step with the cluster's Services. Once: list, render, test, write.
+/// Watch: list, then watch from the list's resourceVersion; each burst of changes is debounced
+/// into one render, written only when it differs, tested before it is written, and followed by a
+/// reload. A config nginx rejects is never written, so the last good one keeps serving. A closed
+/// watch resumes from the last resourceVersion; a 410 Gone or a lost connection lists again.
+/// </summary>
+public sealed class NginxConfSync(KubeConnection connection, SyncSettings settings, IProcessRunner runner)
+{
+    public const string NoValidRoutes = nameof(NoValidRoutes);
+    public const string ConfigRejected = nameof(ConfigRejected);
+
+    private readonly object gate = new();
+    private readonly Dictionary<string, V1Service> services = new(StringComparer.Ordinal);
+    private readonly HashSet<string> reported = new(StringComparer.Ordinal);
+    private Dictionary<string, string> lastRoutes = new(StringComparer.Ordinal);
+    private string? resourceVersion;
+
+    /// <summary>Renders once from the cluster. Throws (so the process exits non-zero) when nothing usable came out.</summary>
+    public async Task<SyncEvent> OnceAsync(Func<SyncMessage, ValueTask> report, CancellationToken cancellationToken)
+    {
+        await ListAsync(cancellationToken).ConfigureAwait(false);
+        var result = await SyncAsync("once", report, requireRoutes: true, cancellationToken).ConfigureAwait(false);
+        if (result.Error is not null)
+            throw new NginxKitException(new Problem(result.Routes == 0 ? NoValidRoutes : ConfigRejected, ProblemCategory.InvalidResult, result.Error, settings.OutFile));
+        return result;
+    }
+
+    /// <summary>Renders from the cluster and compares with the file, writing nothing (-WhatIf).</summary>
+    public async Task<NginxConfWriteResult> PlanAsync(Func<SyncMessage, ValueTask> report, CancellationToken cancellationToken)
+    {
+        await ListAsync(cancellationToken).ConfigureAwait(false);
+        var (accepted, messages) = Discover();
+        foreach (var message in messages) await report(message).ConfigureAwait(false);
+        return NginxConf.Plan(settings.OutFile, NginxConf.Render(accepted, settings.Render, settings.Template), settings.Backup);
+    }
+
+    /// <summary>Runs until cancelled, reporting every sync, warning and refused route.</summary>
+    public async Task WatchAsync(Func<SyncMessage, ValueTask> report, CancellationToken cancellationToken)
+    {
+        var dirty = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+        var syncLoop = SyncLoopAsync(dirty.Reader, report, cancellationToken);
+        var backoff = TimeSpan.FromMilliseconds(200);
+        var needList = true;
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                try
+                {
+                    if (needList)
+                    {
+                        await ListAsync(cancellationToken).ConfigureAwait(false);
+                        needList = false;
+                        dirty.Writer.TryWrite("list");
+                    }
+                    var gone = false;
+                    Exception? streamError = null;
+                    void OnError(Exception ex)
+                    {
+                        if (ex is KubernetesException { Status.Code: 410 }) gone = true;
+                        else streamError = ex;
+                    }
+                    var events = settings.Namespace is null
+                        ? connection.Client.CoreV1.WatchListServiceForAllNamespacesAsync(allowWatchBookmarks: true, labelSelector: settings.Selector,
+                            resourceVersion: resourceVersion, timeoutSeconds: 300, onError: OnError, cancellationToken: cancellationToken)
+                        : connection.Client.CoreV1.WatchListNamespacedServiceAsync(settings.Namespace, allowWatchBookmarks: true, labelSelector: settings.Selector,
+                            resourceVersion: resourceVersion, timeoutSeconds: 300, onError: OnError, cancellationToken: cancellationToken);
+                    await foreach (var (type, service) in events.ConfigureAwait(false))
+                    {
+                        if (Apply(type, service))
+                            dirty.Writer.TryWrite(type.ToString());
+                        backoff = TimeSpan.FromMilliseconds(200);
+                    }
+                    if (gone)
+                    {
+                        await report(new SyncMessage.Warning($"The watch from resourceVersion {resourceVersion} expired (410 Gone); listing Services again.")).ConfigureAwait(false);
+                        needList = true;
+                    }
+                    else if (streamError is not null)
+                    {
+                        await report(new SyncMessage.Warning($"The watch stream failed ({streamError.Message}); listing Services again.")).ConfigureAwait(false);
+                        needList = true;
+                    }
+                }
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not NginxKitException)
+                {
+                    // Lost server, 410 on the request itself, or anything else: list again once it answers.
+                    needList = true;
+                    await report(new SyncMessage.Warning($"Watching Services failed ({Describe(ex)}); retrying in {backoff.TotalSeconds:0.0} s.")).ConfigureAwait(false);
+                    await Task.Delay(backoff, cancellationToken).ConfigureAwait(false);
+                    backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            dirty.Writer.TryComplete();
+            try { await syncLoop.ConfigureAwait(false); } catch (OperationCanceledException) { }
+        }
+    }
+
+    private static string Describe(Exception ex) => KubeErrors.StatusOf(ex) is { } code ? $"HTTP {code}" : ex.InnerException?.Message ?? ex.Message;
+
+    private async Task SyncLoopAsync(ChannelReader<string> dirty, Func<SyncMessage, ValueTask> report, CancellationToken cancellationToken)
+    {
+        while (await dirty.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            dirty.TryRead(out var trigger);
+            var first = Stopwatch.StartNew();
+            // Wait for quiet, but never longer than MaxDelay from the first change.
+            while (true)
+            {
+                var left = settings.MaxDelay - first.Elapsed;
+                if (left <= TimeSpan.Zero) break;
+                using var quiet = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                quiet.CancelAfter(left < settings.Debounce ? left : settings.Debounce);
+                try
+                {
+                    if (!await dirty.WaitToReadAsync(quiet.Token).ConfigureAwait(false)) break;
+                    while (dirty.TryRead(out _)) { }
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    break;
+                }
+            }
+            await report(new SyncMessage.Event(await SyncAsync(trigger ?? "change", report, requireRoutes: false, cancellationToken).ConfigureAwait(false))).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ListAsync(CancellationToken cancellationToken)
+    {
+        var list = await ClusterRoutes.ListServicesAsync(connection, settings.Namespace, settings.Selector, cancellationToken).ConfigureAwait(false);
+        lock (gate)
+        {
+            services.Clear();
+            foreach (var service in list.Items)
+                services[Key(service)] = service;
+            resourceVersion = list.Metadata?.ResourceVersion;
+        }
+    }
+
+    private bool Apply(WatchEventType type, V1Service service)
+    {
+        lock (gate)
+        {
+            if (service.Metadata?.ResourceVersion is { } rv) resourceVersion = rv;
+            switch (type)
+            {
+                case WatchEventType.Added:
+                case WatchEventType.Modified:
+                    services[Key(service)] = service;
+                    return true;
+                case WatchEventType.Deleted:
+                    return services.Remove(Key(service));
+                default:
+                    return false; // BOOKMARK: only the resourceVersion moves on.
+            }
+        }
+    }
+
+    private static string Key(V1Service s) => $"{s.Metadata?.NamespaceProperty}/{s.Metadata?.Name}";
+
+    // Routes from the current Services, by the same rules as Get-NginxRoute and New-NginxConf.
+    private (IReadOnlyList<AcceptedRoute> Accepted, List<SyncMessage> Messages) Discover()
+    {
+        List<V1Service> snapshot;
+        lock (gate) snapshot = ClusterRoutes.Sorted(services.Values).ToList();
+        var routes = new List<Route>();
+        var messages = new List<SyncMessage>();
+        foreach (var found in RouteDiscovery.FromServices(snapshot, null, null))
+        {
+            if (found.Route is not null) routes.Add(found.Route);
+            else if (found.Warning is not null) messages.Add(new SyncMessage.Warning(found.Warning));
+            else messages.Add(new SyncMessage.Refused(found.Problem!));
+        }
+        var set = RouteSet.Build(routes, settings.Render.ServerName);
+        messages.AddRange(set.Problems.Select(p => new SyncMessage.Refused(p)));
+        return (set.Accepted, messages);
+    }
+
+    private async Task<SyncEvent> SyncAsync(string trigger, Func<SyncMessage, ValueTask> report, bool requireRoutes, CancellationToken cancellationToken)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var (accepted, messages) = Discover();
+        // Say each warning and refusal once, not on every sync while it stands.
+        var now = messages.Select(m => m.ToString()).ToHashSet(StringComparer.Ordinal);
+        foreach (var message in messages)
+            if (!reported.Contains(message.ToString())) await report(message).ConfigureAwait(false);
+        reported.Clear();
+        reported.UnionWith(now);
+
+        var conf = NginxConf.Render(accepted, settings.Render, settings.Template);
+        var current = accepted.ToDictionary(r => $"{r.ServerName}{r.Location}", r => r.ProxyPass, StringComparer.Ordinal);
+        var added = current.Where(c => !lastRoutes.TryGetValue(c.Key, out var v) || v != c.Value).Select(c => c.Key).Order(StringComparer.Ordinal).ToList();
+        var removed = lastRoutes.Keys.Where(k => !current.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
+
+        SyncEvent Done(bool changed, bool written, bool reloaded, bool validated, string? error) =>
+            new(DateTimeOffset.UtcNow, trigger, changed, written, reloaded, validated, conf.Hash, accepted.Count, messages.Count(m => m is SyncMessage.Refused),
+                added, removed, stopwatch.Elapsed.TotalMilliseconds, error);
+
+        if (requireRoutes && accepted.Count == 0)
+            return Done(false, false, false, false, $"No Service yields a valid route; nothing was written.");
+
+        var plan = AtomicFileWriter.Plan(settings.OutFile, conf.Text);
+        if (!plan.Changed)
+        {
+            lastRoutes = current;
+            return Done(false, false, false, false, null);
+        }
+
+        var validated = false;
+        if (!settings.SkipNginxTest && NginxConfTester.FindNginx(settings.NginxPath) is not null)
+        {
+            var test = await new NginxConfTester(runner).TestAsync(conf.Text, settings.NginxPath, mainConfig: false, cancellationToken).ConfigureAwait(false);
+            if (!test.Valid)
+                return Done(true, false, false, true, $"nginx -t rejected the new config, so the last good one stays: {string.Join("; ", test.Errors.Select(e => e.Message))}");
+            validated = true;
+        }
+
+        AtomicFileWriter.Write(settings.OutFile, conf.Text, new AtomicWriteOptions { Backup = settings.Backup });
+        lastRoutes = current;
+        try
+        {
+            await settings.Reloader.ReloadAsync(runner, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NginxKitException ex)
+        {
+            return Done(true, true, false, validated, ex.Problem.Message);
+        }
+        return Done(true, true, settings.Reloader is not NginxReloader.None, validated, null);
+    }
+}

@@ -1,0 +1,83 @@
+using System.Collections;
+using System.Management.Automation;
+using NginxKit.Engine.Kubernetes;
+using NginxKit.Infrastructure;
+
+namespace NginxKit.Commands.Kubernetes;
+
+/// <summary>Builds the entry's manifests: Namespace, ServiceAccount, RBAC, Deployment and NodePort Service.</summary>
+[Cmdlet(VerbsCommon.New, "NginxKitManifest")]
+[OutputType(typeof(object))]
+[OutputType(typeof(string))]
+public sealed class NewNginxKitManifestCommand : AsyncCmdlet
+{
+    private static readonly EntryManifestOptions Defaults = new();
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string Namespace { get; set; } = Defaults.Namespace;
+
+    /// <summary>Name of the Deployment, Service and ServiceAccount.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string Name { get; set; } = Defaults.Name;
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string NginxImage { get; set; } = Defaults.NginxImage;
+
+    /// <summary>The image with pwsh and NginxKit that renders and watches.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string GeneratorImage { get; set; } = Defaults.GeneratorImage;
+
+    [Parameter]
+    public int Replicas { get; set; } = Defaults.Replicas;
+
+    [Parameter]
+    public int NodePort { get; set; } = Defaults.NodePort;
+
+    /// <summary>The role label value of the nodes the pods are pinned to.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string Role { get; set; } = Defaults.Role;
+
+    [Parameter]
+    public Hashtable? Annotation { get; set; }
+
+    /// <summary>Only Services in this namespace become routes; by default every namespace.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? WatchNamespace { get; set; }
+
+    /// <summary>One multi-document YAML string that kubectl apply -f accepts, instead of objects.</summary>
+    [Parameter]
+    public SwitchParameter AsYaml { get; set; }
+
+    protected override Task EndProcessingAsync(CancellationToken cancellationToken)
+    {
+        var annotations = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (Annotation is not null)
+            foreach (DictionaryEntry entry in Annotation)
+                annotations[entry.Key?.ToString() ?? string.Empty] = (entry.Value is PSObject p ? p.BaseObject : entry.Value)?.ToString() ?? string.Empty;
+        var options = new EntryManifestOptions
+        {
+            Namespace = Namespace,
+            Name = Name,
+            NginxImage = NginxImage,
+            GeneratorImage = GeneratorImage,
+            Replicas = Replicas,
+            NodePort = NodePort,
+            Role = Role,
+            Annotations = annotations,
+            WatchNamespace = WatchNamespace,
+        };
+        if (EntryManifest.Validate(options) is [var bad, ..])
+            ThrowTerminatingError(ErrorRecords.From(bad));
+
+        var objects = EntryManifest.Build(options);
+        if (AsYaml) WriteObject(EntryManifest.ToYaml(objects));
+        else WriteObject(objects, enumerateCollection: true);
+        return Task.CompletedTask;
+    }
+}

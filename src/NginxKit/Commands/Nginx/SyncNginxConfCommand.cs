@@ -1,0 +1,196 @@
+using System.Collections;
+using System.Management.Automation;
+using System.Runtime.InteropServices;
+using System.Threading.Channels;
+using NginxKit.Engine.IO;
+using NginxKit.Engine.Sync;
+using NginxKit.Infrastructure;
+
+namespace NginxKit.Commands.Nginx;
+
+/// <summary>
+/// Renders nginx's config from the cluster's Services: once (the init container), or keeping it in
+/// step with a watch and reloading nginx on each real change (the sidecar).
+/// </summary>
+[Cmdlet(VerbsData.Sync, "NginxConf", SupportsShouldProcess = true, DefaultParameterSetName = OnceSet)]
+[OutputType(typeof(SyncEvent))]
+public sealed class SyncNginxConfCommand : KubeCmdlet
+{
+    private const string OnceSet = "Once";
+    private const string Watching = "Watch";
+
+    /// <summary>Render from the cluster, write, and exit. Exits non-zero when the cluster cannot be read or no route is valid.</summary>
+    [Parameter(ParameterSetName = OnceSet)]
+    public SwitchParameter Once { get; set; }
+
+    /// <summary>Keep the config in step with the cluster until Ctrl+C or SIGTERM.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = Watching)]
+    public SwitchParameter Watch { get; set; }
+
+    [Parameter(Mandatory = true)]
+    [ValidateNotNullOrEmpty]
+    public string OutFile { get; set; } = string.Empty;
+
+    /// <summary>Only Services in this namespace; by default every namespace.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(KubeNamespaceCompleter))]
+    public string? Namespace { get; set; }
+
+    [Parameter]
+    [Alias("l")]
+    [ValidateNotNullOrEmpty]
+    public string? Selector { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[] Listen { get; set; } = ["80"];
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ServerName { get; set; }
+
+    [Parameter]
+    public Hashtable? ProxySetHeader { get; set; }
+
+    [Parameter]
+    public int ProxyConnectTimeoutSec { get; set; }
+
+    [Parameter]
+    public int ProxyReadTimeoutSec { get; set; }
+
+    [Parameter]
+    public int ProxySendTimeoutSec { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Template { get; set; }
+
+    /// <summary>Quiet time after the last change before rendering, in milliseconds.</summary>
+    [Parameter(ParameterSetName = Watching)]
+    [ValidateRange(0, 60000)]
+    public int DebounceMs { get; set; } = 50;
+
+    /// <summary>Reload by SIGHUP to the PID in this pidfile (a sidecar sharing the pod's process namespace).</summary>
+    [Parameter(ParameterSetName = Watching)]
+    [ValidateNotNullOrEmpty]
+    public string? ReloadPidFile { get; set; }
+
+    /// <summary>Reload by running this command, for example 'nginx','-s','reload'.</summary>
+    [Parameter(ParameterSetName = Watching)]
+    [ValidateNotNullOrEmpty]
+    public string[]? ReloadCommand { get; set; }
+
+    /// <summary>Reload by running nginx -s reload with the nginx found on PATH (or -NginxPath).</summary>
+    [Parameter(ParameterSetName = Watching)]
+    public SwitchParameter ReloadNginx { get; set; }
+
+    /// <summary>The nginx used for nginx -t before each write, and by -ReloadNginx.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? NginxPath { get; set; }
+
+    /// <summary>Write without the nginx -t check (the allow-lists still apply).</summary>
+    [Parameter]
+    public SwitchParameter SkipNginxTest { get; set; }
+
+    [Parameter]
+    public SwitchParameter NoBackup { get; set; }
+
+    protected override async Task EndProcessingAsync(CancellationToken cancellationToken)
+    {
+        var reloaders = (ReloadPidFile is null ? 0 : 1) + (ReloadCommand is null ? 0 : 1) + (ReloadNginx ? 1 : 0);
+        if (reloaders > 1)
+            ThrowTerminatingError(ErrorRecords.Create("ConflictingReload", ErrorCategory.InvalidArgument,
+                "Give one of -ReloadPidFile, -ReloadCommand and -ReloadNginx.", null));
+        if (Watch && IsWhatIf)
+            ThrowTerminatingError(ErrorRecords.Create("WhatIfNeedsOnce", ErrorCategory.InvalidOperation,
+                "-WhatIf previews one render: use it with -Once (the default), not with -Watch.", null));
+
+        var nginxPath = NginxPath is not null && NginxPath.Contains('/') ? GetUnresolvedProviderPathFromPSPath(NginxPath) : NginxPath;
+        NginxReloader reloader = ReloadPidFile is not null ? new NginxReloader.PidFile(GetUnresolvedProviderPathFromPSPath(ReloadPidFile))
+            : ReloadCommand is not null ? new NginxReloader.Command(ReloadCommand)
+            : ReloadNginx ? new NginxReloader.Command([nginxPath ?? "nginx", "-s", "reload"])
+            : new NginxReloader.None();
+        var settings = new SyncSettings
+        {
+            OutFile = GetUnresolvedProviderPathFromPSPath(OutFile),
+            Render = NginxConfCommandOptions.Build(this, Listen, ServerName, ProxySetHeader, ProxyConnectTimeoutSec, ProxyReadTimeoutSec, ProxySendTimeoutSec),
+            Template = Template is null ? null : NginxConfCommandOptions.LoadTemplate(this, Template),
+            Namespace = Namespace,
+            Selector = Selector,
+            Debounce = TimeSpan.FromMilliseconds(DebounceMs),
+            NginxPath = nginxPath,
+            SkipNginxTest = SkipNginxTest,
+            Reloader = reloader,
+            Backup = !NoBackup,
+        };
+
+        if (!Watch)
+        {
+            await RunOnceAsync(settings, cancellationToken);
+            return;
+        }
+
+        // SIGTERM (a pod stopping) ends the watch like Ctrl+C does, so the loop finishes cleanly.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        });
+        WriteVerbose($"Watching Services; writing {settings.OutFile}; reload: {reloader}.");
+        var messages = Channel.CreateUnbounded<SyncMessage>();
+        var sync = new NginxConfSync(Connection, settings, ProcessRunner.Instance);
+        var loop = sync.WatchAsync(m => messages.Writer.WriteAsync(m), stop.Token)
+            .ContinueWith(t => messages.Writer.TryComplete(t.Exception), TaskScheduler.Default);
+        await foreach (var message in messages.Reader.ReadAllAsync(CancellationToken.None))
+            Report(message);
+        await loop;
+    }
+
+    private async Task RunOnceAsync(SyncSettings settings, CancellationToken cancellationToken)
+    {
+        var messages = new List<SyncMessage>();
+        var sync = new NginxConfSync(Connection, settings, ProcessRunner.Instance);
+        if (IsWhatIf)
+        {
+            var plan = await sync.PlanAsync(m => { messages.Add(m); return ValueTask.CompletedTask; }, cancellationToken);
+            messages.ForEach(Report);
+            ShouldProcessWithDetail(settings.OutFile, "Write nginx config", plan.Changed ? plan.Diff : "no change");
+            WriteObject(plan);
+            return;
+        }
+        if (!ShouldProcess(settings.OutFile, "Write nginx config")) return;
+        try
+        {
+            var result = await sync.OnceAsync(m => { messages.Add(m); return ValueTask.CompletedTask; }, cancellationToken);
+            messages.ForEach(Report);
+            WriteObject(result);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            messages.ForEach(Report);
+            if (ex is Engine.Diagnostics.NginxKitException) throw;
+            // -Once must end the process non-zero when the cluster cannot be read: stop everything.
+            var problem = Engine.Kubernetes.KubeErrors.ToProblem(ex, "Listing Services", Namespace, "NamespaceNotFound");
+            ThrowTerminatingError(ErrorRecords.From(problem, ex));
+        }
+    }
+
+    private void Report(SyncMessage message)
+    {
+        switch (message)
+        {
+            case SyncMessage.Event e:
+                WriteObject(e.Value);
+                break;
+            case SyncMessage.Warning w:
+                WriteWarning(w.Text);
+                break;
+            case SyncMessage.Refused r:
+                WriteProblem(r.Problem);
+                break;
+        }
+    }
+}
