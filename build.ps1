@@ -199,14 +199,16 @@ function Invoke-Bench {
     foreach ($script in Get-ChildItem "$Root/bench" -Filter '*.Bench.ps1' | Sort-Object Name) {
         $name = $script.Name -replace '\.Bench\.ps1$'
         Write-Host "==> Bench $name"
-        $json = Invoke-ChildPwsh ". '$($script.FullName)'"
-        $results[$name] = ($json | Select-Object -Last 1) | ConvertFrom-Json -AsHashtable
+        # Progress lines go to the console as they come; the last JSON line is the result.
+        $lines = Invoke-ChildPwsh -AllowFailure ". '$($script.FullName)'" | ForEach-Object { if ("$_" -notlike '{*') { Write-Host $_ }; "$_" }
+        $json = @($lines | Where-Object { $_ -like '{*' }) | Select-Object -Last 1
+        $results[$name] = if ($json) { $json | ConvertFrom-Json -AsHashtable } else { @{ error = "bench script failed (exit $LASTEXITCODE)" } }
     }
     $out = Join-Path $Root 'bench/results.json'
     $results | ConvertTo-Json -Depth 8 | Set-Content $out
     foreach ($name in $results.Keys | Where-Object { $results[$_] -is [System.Collections.IDictionary] -and $results[$_].Contains('table') }) {
         Write-Host "`n$name"
-        $results[$name].table | ForEach-Object { [pscustomobject]$_ } | Format-Table -AutoSize | Out-Host
+        $results[$name].table | ForEach-Object { [pscustomobject]$_ } | Format-Table -AutoSize | Out-String -Width 250 | Write-Host
     }
     Write-Host "results: $out"
 }

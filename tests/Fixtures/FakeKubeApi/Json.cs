@@ -19,6 +19,10 @@ public static class Json
 
     public static string? Namespace(JsonObject obj) => Str(obj["metadata"]?["namespace"]);
 
+    /// <summary>An integer member, whether it came from parsed JSON or was set in code (as int or long).</summary>
+    public static long? Long(JsonNode? node) =>
+        node is JsonValue && long.TryParse(node.ToJsonString(), out var l) ? l : null;
+
     public static long ResourceVersionOf(JsonObject obj) =>
         long.TryParse(Str(obj["metadata"]?["resourceVersion"]), out var rv) ? rv : 0;
 
@@ -79,31 +83,24 @@ public static class Json
         }
     }
 
-    /// <summary>Reorders members like the apiserver's Go structs: kind, apiVersion, metadata, spec, ..., status.</summary>
+    /// <summary>
+    /// A copy ordered like the apiserver's Go structs (kind, apiVersion, metadata, spec, ...,
+    /// status; metadata in ObjectMeta order), re-parsed so every value is JSON-backed however it was set.
+    /// </summary>
     public static JsonObject Canonical(JsonObject obj)
     {
-        var ordered = new JsonObject();
-        void Move(JsonObject from, JsonObject to, string key)
+        static JsonObject Ordered(JsonObject source, string[] first, string? last)
         {
-            if (from.ContainsKey(key))
-            {
-                var v = from[key];
-                from.Remove(key);
-                to[key] = v;
-            }
+            var keys = first.Where(source.ContainsKey)
+                .Concat(source.Select(p => p.Key).Where(k => !first.Contains(k) && k != last))
+                .Concat(last is not null && source.ContainsKey(last) ? [last] : Array.Empty<string>());
+            var result = new JsonObject();
+            foreach (var key in keys) result[key] = source[key]?.DeepClone();
+            return result;
         }
-        foreach (var key in new[] { "kind", "apiVersion", "metadata" }) Move(obj, ordered, key);
-        foreach (var key in obj.Select(p => p.Key).Where(k => k != "status").ToList()) Move(obj, ordered, key);
-        Move(obj, ordered, "status");
-
-        if (ordered["metadata"] is JsonObject meta)
-        {
-            var m = new JsonObject();
-            foreach (var key in MetadataOrder) Move(meta, m, key);
-            foreach (var key in meta.Select(p => p.Key).ToList()) Move(meta, m, key);
-            ordered["metadata"] = m;
-        }
-        return ordered;
+        var ordered = Ordered(obj, ["kind", "apiVersion", "metadata"], "status");
+        if (ordered["metadata"] is JsonObject meta) ordered["metadata"] = Ordered(meta, MetadataOrder, null);
+        return JsonNode.Parse(ordered.ToJsonString(Compact))!.AsObject();
     }
 
     private static readonly string[] MetadataOrder =

@@ -7,7 +7,7 @@ public sealed class KubeApiException(JsonObject status) : Exception(status["mess
 {
     public JsonObject Status { get; } = status;
 
-    public int Code => Status["code"]!.GetValue<int>();
+    public int Code => (int)(Json.Long(Status["code"]) ?? 500);
 }
 
 /// <summary>Builds Status objects worded the way the real apiserver words them.</summary>

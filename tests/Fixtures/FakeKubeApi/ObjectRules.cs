@@ -40,7 +40,7 @@ public sealed class ObjectRules
         ApplyDefaults(type, updated, old);
         if (type.TracksGeneration)
         {
-            var generation = old["metadata"]?["generation"]?.GetValue<long>() ?? 1;
+            var generation = Json.Long(old["metadata"]?["generation"]) ?? 1;
             if (!Json.DeepEquals(old["spec"], updated["spec"])) generation++;
             Json.Metadata(updated)["generation"] = generation;
         }

@@ -268,8 +268,8 @@ public sealed class Registry(ObjectStore store, ObjectRules rules)
 
     private static bool Same(JsonObject current, JsonObject updated)
     {
-        var a = Json.Canonical(Json.Clone(current));
-        var b = Json.Canonical(Json.Clone(updated));
+        var a = Json.Canonical(current);
+        var b = Json.Canonical(updated);
         Json.Metadata(b)["resourceVersion"] = Json.Metadata(a)["resourceVersion"]?.DeepClone();
         return Json.DeepEquals(a, b);
     }

@@ -257,6 +257,5 @@ public static class Tables
             .Where(s => Json.Str(s["kind"]) == kind)
             .Select(s => kind == "ServiceAccount" ? $"{Json.Str(s["namespace"])}/{Json.Str(s["name"])}" : Json.Str(s["name"])));
 
-    private static long Int(JsonNode? node) =>
-        node is JsonValue v && v.TryGetValue<long>(out var l) ? l : 0;
+    private static long Int(JsonNode? node) => Json.Long(node) ?? 0;
 }

@@ -1,0 +1,97 @@
+using System.Text.RegularExpressions;
+using NginxKit.Engine.Diagnostics;
+
+namespace NginxKit.Engine.Systemd;
+
+/// <summary>
+/// The words of DOCKER_OPTS as dockerd receives them. systemd substitutes an unbraced
+/// <c>$DOCKER_OPTS</c> split at whitespace and interprets no quotes, so a value holding a space
+/// cannot be carried at all: it is refused rather than silently cut in two.
+/// </summary>
+public sealed partial class DockerOptions
+{
+    public const string InvalidDockerOption = nameof(InvalidDockerOption);
+
+    private readonly List<string> words;
+
+    private DockerOptions(List<string> words) => this.words = words;
+
+    public IReadOnlyList<string> Words => words;
+
+    public static DockerOptions Parse(string? value) =>
+        new((value ?? string.Empty).Split([' ', '\t', '\n'], StringSplitOptions.RemoveEmptyEntries).ToList());
+
+    public override string ToString() => string.Join(' ', words);
+
+    /// <summary>Every value of a flag, in either form: <c>--dns 8.8.8.8</c> or <c>--dns=8.8.8.8</c>.</summary>
+    public IReadOnlyList<string> ValuesOf(params string[] flags)
+    {
+        var values = new List<string>();
+        for (int i = 0; i < words.Count; i++)
+        {
+            foreach (var flag in flags)
+            {
+                if (words[i] == flag && i + 1 < words.Count) values.Add(words[i + 1]);
+                else if (words[i].StartsWith(flag + "=", StringComparison.Ordinal)) values.Add(words[i][(flag.Length + 1)..]);
+            }
+        }
+        return values;
+    }
+
+    /// <summary>Replaces every occurrence of a flag with one <c>flag value</c> pair per value (none removes it).</summary>
+    public void Replace(string flag, IEnumerable<string> values, params string[] aliases)
+    {
+        var all = aliases.Prepend(flag).ToArray();
+        var kept = new List<string>();
+        int at = -1;
+        for (int i = 0; i < words.Count; i++)
+        {
+            var word = words[i];
+            if (all.Contains(word)) { at = at < 0 ? kept.Count : at; i++; continue; }
+            if (all.Any(f => word.StartsWith(f + "=", StringComparison.Ordinal))) { at = at < 0 ? kept.Count : at; continue; }
+            kept.Add(word);
+        }
+        var added = new List<string>();
+        foreach (var value in values)
+        {
+            if (CheckWord(value) is { } rule)
+                throw Invalid($"{flag} {Nginx.Printable.Escape(value)}", rule);
+            added.Add(flag);
+            added.Add(value);
+        }
+        kept.InsertRange(at < 0 ? kept.Count : at, added);
+        words.Clear();
+        words.AddRange(kept);
+    }
+
+    /// <summary>Checks raw options given as one string: every word must survive systemd's splitting as it is.</summary>
+    public static DockerOptions FromRaw(string raw)
+    {
+        if (raw.Contains('"') || raw.Contains('\''))
+            throw Invalid(raw, "QuotedValue", "systemd does not interpret quotes in $DOCKER_OPTS: they would reach dockerd as part of the value. Use values without spaces, or daemon.json (Set-DockerDaemonConfig).");
+        var options = Parse(raw);
+        foreach (var word in options.words)
+            if (CheckWord(word) is { } rule) throw Invalid(word, rule);
+        return options;
+    }
+
+    private static string? CheckWord(string word)
+    {
+        if (word.Length == 0) return "EmptyValue";
+        if (word.Any(char.IsWhiteSpace)) return "WhitespaceInValue";
+        if (word.Any(c => char.IsControl(c))) return "ControlCharacter";
+        return null;
+    }
+
+    private static NginxKitException Invalid(string what, string rule, string? hint = null) =>
+        new(new Problem(InvalidDockerOption, ProblemCategory.InvalidArgument,
+            $"'{Nginx.Printable.Escape(what)}' cannot be passed through DOCKER_OPTS ({rule}). " +
+            (hint ?? "systemd splits $DOCKER_OPTS at whitespace, so no value may contain a space. Use daemon.json (Set-DockerDaemonConfig) for such values."),
+            what, rule));
+
+    /// <summary>Hides the password in proxy URLs (http://user:pass@host) wherever text is shown.</summary>
+    public static string MaskCredentials(string text) => Credentials().Replace(text, "$1***@");
+
+    [GeneratedRegex(@"(://[^\s/:@]*:)[^\s/@]+@")]
+    private static partial Regex Credentials();
+}
