@@ -61,4 +61,4 @@ done <<< "$snapshot"
 ns=(--pid --fork --kill-child --mount-proc --mount --uts --ipc --cgroup --propagation private)
 [ "${NETWORK:-0}" = 1 ] || ns+=(--net)
 echo $$ > "$root/unshare.pid"
-exec unshare "${ns[@]}" "$here/setup.sh" "$root"
+exec unshare "${ns[@]}" /bin/bash "$here/setup.sh" "$root"

@@ -66,8 +66,10 @@ for d in /usr/lib/systemd/system-generators /usr/lib/systemd/system-environment-
 done
 # An empty /etc/init.d: `systemctl enable` would otherwise call update-rc.d on the host's init scripts.
 mount --bind "$empty" /etc/init.d
-# systemd's own state and the persistent journal stay private too.
-mount -t tmpfs -o mode=0755 tmpfs /var/lib/systemd
+# /var/lib reads as the host's but writes go to ROOT (systemd's state, anything a test runs inside).
+mount -t overlay overlay \
+    -o "lowerdir=/var/lib,upperdir=$root/var-lib/upper,workdir=$root/var-lib/work" /var/lib
+# The persistent journal stays private too (journald keeps to /run/log/journal here anyway: nothing flushes it).
 [ -d /var/log/journal ] && mount --bind "$root/var-log-journal" /var/log/journal
 
 # The stand-in dockerd in front of the real /usr/bin and /usr/sbin: a read-only overlay whose top
@@ -78,13 +80,17 @@ if [ "${STANDIN:-0}" = 1 ]; then
     done
 fi
 
-# The real Docker engine keeps its configuration private, and its data under ROOT (see README.md).
+# The real Docker engine at its default paths, with its data under ROOT. The data directories are
+# plain ext4 directories bound over /var/lib/docker and /var/lib/containerd, not part of the /var/lib
+# overlay: overlay2 and containerd's overlayfs snapshotter cannot stack on an overlayfs.
+# /etc/docker is private because dockerd 20.10 writes key.json there.
 if [ "${REAL_DOCKER:-0}" = 1 ]; then
+    for d in docker containerd; do
+        mkdir -p "/var/lib/$d" "$root/var-lib-$d"
+        mount --bind "$root/var-lib-$d" "/var/lib/$d"
+    done
     mount --bind "$root/etc-docker" /etc/docker
-    mount --bind "$root/etc-containerd" /etc/containerd
 fi
-
-hostname nginxkit-harness
 
 # `container` tells systemd it is not on bare metal: it skips hardware setup and mounts it cannot do.
 exec env -i container=nginxkit-harness TERM=vt102 \

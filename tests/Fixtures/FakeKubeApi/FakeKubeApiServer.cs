@@ -1,0 +1,179 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace FakeKubeApi;
+
+/// <summary>
+/// A fake kube-apiserver on 127.0.0.1 (plain HTTP). Host it in-process:
+/// <code>
+/// await using var server = await FakeKubeApiServer.StartAsync(port: 0, token: null);
+/// server.AddObjects(JsonNode.Parse("""{"apiVersion":"v1","kind":"Node","metadata":{"name":"n1"}}""")!);
+/// File.WriteAllText(path, server.KubeConfigYaml());
+/// </code>
+/// or run it standalone (Program.cs). The methods mirror the /_fake/ control API.
+/// </summary>
+public sealed class FakeKubeApiServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _bookmarks = Task.CompletedTask;
+
+    private FakeKubeApiServer(WebApplication app, string? token)
+    {
+        _app = app;
+        Token = token;
+        Store = new ObjectStore(new WatchHub());
+        Registry = new Registry(Store, new ObjectRules());
+        Registry.SeedBuiltInNamespaces();
+    }
+
+    /// <summary>http://127.0.0.1:PORT/</summary>
+    public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>The bearer token every API request must carry, or null when anything goes.</summary>
+    public string? Token { get; }
+
+    public ObjectStore Store { get; }
+
+    public Registry Registry { get; }
+
+    public WatchHub Watches => Store.Hub;
+
+    public FaultInjector Faults { get; } = new();
+
+    public RequestLog Requests { get; } = new();
+
+    /// <summary>
+    /// Starts listening on 127.0.0.1:<paramref name="port"/> (0 picks a free port). The store
+    /// starts with the namespaces every cluster has: default, kube-node-lease, kube-public, kube-system.
+    /// Watches that allow bookmarks get one every <paramref name="bookmarkInterval"/> (default 1 s).
+    /// </summary>
+    public static async Task<FakeKubeApiServer> StartAsync(int port = 0, string? token = null, TimeSpan? bookmarkInterval = null,
+        CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ApplicationName = typeof(FakeKubeApiServer).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(IPAddress.Loopback, port, l => l.Protocols = HttpProtocols.Http1);
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = 16 * 1024 * 1024;
+        });
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
+
+        var app = builder.Build();
+        var server = new FakeKubeApiServer(app, token);
+        ControlEndpoints.Map(app, server);
+        var api = new ApiEndpoints(server.Registry, server.Faults, server.Requests, token);
+        app.MapFallback("{**path}", api.HandleAsync);
+        await app.StartAsync(cancellationToken);
+
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        server.BaseAddress = new Uri(address.TrimEnd('/') + "/");
+        server._bookmarks = server.EmitBookmarksAsync(bookmarkInterval ?? TimeSpan.FromSeconds(1), server._stopping.Token);
+        return server;
+    }
+
+    /// <summary>Back to a fresh cluster: objects, faults, the request log and open watches all go; the resourceVersion keeps counting.</summary>
+    public void Reset()
+    {
+        Watches.CloseAll();
+        Store.Clear();
+        Registry.SeedBuiltInNamespaces();
+        Faults.Clear();
+        Requests.Clear();
+    }
+
+    /// <summary>Stores objects directly (a JSON object or array of them); see <see cref="Registry.Seed"/>.</summary>
+    public IReadOnlyList<JsonObject> AddObjects(JsonNode objects)
+    {
+        var list = objects is JsonArray a ? a.ToList() : [objects];
+        return list.Select(o => Registry.Seed(o as JsonObject ?? throw KubeStatus.BadRequest("each object must be a JSON object"))).ToList();
+    }
+
+    /// <summary>A copy of a stored object, by apiVersion and kind; null when absent.</summary>
+    public JsonObject? GetObject(string apiVersion, string kind, string? ns, string name)
+    {
+        var type = ResourceCatalog.FindByKind(apiVersion, kind) ?? throw new ArgumentException($"{apiVersion} {kind} is not served");
+        return Store.Get(type, type.Namespaced ? ns ?? "default" : null, name);
+    }
+
+    /// <summary>Every stored object, of every type.</summary>
+    public IReadOnlyList<JsonObject> AllObjects() =>
+        ResourceCatalog.All.SelectMany(t => Store.List(t, null).Items).ToList();
+
+    public void AddFault(FakeFault fault) => Faults.Add(fault);
+
+    public void ClearFaults() => Faults.Clear();
+
+    public IReadOnlyList<RecordedRequest> GetRequests() => Requests.Snapshot();
+
+    public void ClearRequests() => Requests.Clear();
+
+    /// <summary>Ends every open watch stream; returns how many there were.</summary>
+    public int CloseWatches() => Watches.CloseAll();
+
+    /// <summary>Forgets event history, so a watch from an older resourceVersion gets 410 Expired.</summary>
+    public void Compact() => Store.Compact();
+
+    /// <summary>A kubeconfig for this server: cluster, user and context all named "fake".</summary>
+    public string KubeConfigYaml(string? token = null, string @namespace = "default")
+    {
+        token ??= Token;
+        var user = token is null ? "{}" : $"\n    token: {token}";
+        return $"""
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: fake
+              cluster:
+                server: {BaseAddress.ToString().TrimEnd('/')}
+            contexts:
+            - name: fake
+              context:
+                cluster: fake
+                user: fake
+                namespace: {@namespace}
+            current-context: fake
+            users:
+            - name: fake
+              user: {user}
+
+            """;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync();
+        Watches.CloseAll();
+        await _bookmarks;
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        _stopping.Dispose();
+    }
+
+    private async Task EmitBookmarksAsync(TimeSpan interval, CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(interval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct)) Store.EmitBookmarks();
+        }
+        catch (OperationCanceledException)
+        {
+            // disposed
+        }
+    }
+}

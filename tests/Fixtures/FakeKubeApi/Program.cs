@@ -1,0 +1,70 @@
+// FakeKubeApi standalone: a fake kube-apiserver for tests that drive kubectl or a client library.
+//
+//   dotnet FakeKubeApi.dll [--port N] [--token T] [--ignore-stdin]
+//
+// Prints exactly one line, "LISTENING http://127.0.0.1:PORT", once it serves; then serves until
+// stdin reaches EOF (the process that started it closed the pipe or exited) or SIGTERM/SIGINT.
+// --ignore-stdin serves until a signal only (for runs with stdin at /dev/null).
+
+using System.Runtime.InteropServices;
+using FakeKubeApi;
+
+var port = 0;
+string? token = null;
+var watchStdin = true;
+for (var i = 0; i < args.Length; i++)
+{
+    switch (args[i])
+    {
+        case "--port" when i + 1 < args.Length && int.TryParse(args[i + 1], out var p) && p is >= 0 and <= 65535:
+            port = p;
+            i++;
+            break;
+        case "--token" when i + 1 < args.Length && args[i + 1].Length > 0:
+            token = args[++i];
+            break;
+        case "--ignore-stdin":
+            watchStdin = false;
+            break;
+        default:
+            Console.Error.WriteLine($"FakeKubeApi: unexpected argument '{args[i]}'");
+            Console.Error.WriteLine("usage: FakeKubeApi [--port N] [--token T] [--ignore-stdin]");
+            return 2;
+    }
+}
+
+using var stop = new CancellationTokenSource();
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.Cancel(); });
+using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; stop.Cancel(); });
+
+await using var server = await FakeKubeApiServer.StartAsync(port, token);
+Console.Out.WriteLine($"LISTENING {server.BaseAddress.ToString().TrimEnd('/')}");
+Console.Out.Flush();
+
+if (watchStdin)
+{
+    _ = Task.Run(() =>
+    {
+        try
+        {
+            using var stdin = Console.OpenStandardInput();
+            var buffer = new byte[256];
+            while (stdin.Read(buffer, 0, buffer.Length) > 0) { }
+        }
+        catch (IOException)
+        {
+            // stdin gone: same as EOF
+        }
+        stop.Cancel();
+    });
+}
+
+try
+{
+    await Task.Delay(Timeout.Infinite, stop.Token);
+}
+catch (OperationCanceledException)
+{
+    // asked to stop
+}
+return 0;
