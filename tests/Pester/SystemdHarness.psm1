@@ -114,8 +114,8 @@ function Get-HarnessChildEnvironment {
     # The environment for programs run inside: the caller's, minus what points into the host's /run
     # (now private) and with pagers and colours off, so output is plain text.
     param([Collections.IDictionary] $Environment)
-    $Environment.Remove('XDG_RUNTIME_DIR')
-    $Environment.Remove('DBUS_SESSION_BUS_ADDRESS')
+    [void]$Environment.Remove('XDG_RUNTIME_DIR')
+    [void]$Environment.Remove('DBUS_SESSION_BUS_ADDRESS')
     $Environment['SYSTEMD_PAGER'] = ''
     $Environment['SYSTEMD_COLORS'] = '0'
     $Environment['PAGER'] = 'cat'

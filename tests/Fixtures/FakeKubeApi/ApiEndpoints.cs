@@ -116,6 +116,12 @@ public sealed class ApiEndpoints(Registry registry, FaultInjector faults, Reques
                 await WriteAsync(ctx, 200, doc, contentType);
                 return;
             }
+            if (method == "GET" && OpenApi.Answer(path) is { } spec)
+            {
+                ctx.Response.ContentType = JsonType;
+                await ctx.Response.WriteAsync(spec, ctx.RequestAborted);
+                return;
+            }
             throw KubeStatus.PathNotFound();
         }
 
@@ -227,7 +233,9 @@ public sealed class ApiEndpoints(Registry registry, FaultInjector faults, Reques
         response.ContentType = JsonType;
         response.Headers.CacheControl = "no-cache, private";
         using var sub = registry.Store.Subscribe(filter, from, IsTrue(q["sendInitialEvents"]), IsTrue(q["allowWatchBookmarks"]), out var expired);
+        // Headers go out now, so the client sees its watch open before the first event.
         await response.StartAsync(ctx.RequestAborted);
+        await response.Body.FlushAsync(ctx.RequestAborted);
         if (sub is null)
         {
             await WriteEventAsync(response, "ERROR", expired!, ctx.RequestAborted);

@@ -93,6 +93,7 @@ if [ "${REAL_DOCKER:-0}" = 1 ]; then
 fi
 
 # `container` tells systemd it is not on bare metal: it skips hardware setup and mounts it cannot do.
-exec env -i container=nginxkit-harness TERM=vt102 \
+# TERM=dumb and SYSTEMD_COLORS=0 keep console.log free of escape sequences.
+exec env -i container=nginxkit-harness TERM=dumb SYSTEMD_COLORS=0 \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     /lib/systemd/systemd --system --show-status=yes

@@ -1,0 +1,18 @@
+namespace NginxKit.Engine.Systemd;
+
+/// <summary>An EnvironmentFile as systemd reads it, for Get-DockerEnvironmentFile.</summary>
+public sealed record DockerEnvironmentFileInfo(
+    string Path,
+    IReadOnlyDictionary<string, string> Variables,
+    IReadOnlyList<string> DockerOpts,
+    IReadOnlyList<EnvironmentLine> IgnoredExportLines,
+    IReadOnlyList<EnvironmentLine> Lines)
+{
+    public static DockerEnvironmentFileInfo Read(string path)
+    {
+        var file = EnvironmentFile.Parse(File.ReadAllText(path));
+        var variables = new SortedDictionary<string, string>(file.Variables.ToDictionary(v => v.Key, v => DockerOptions.MaskCredentials(v.Value)), StringComparer.Ordinal);
+        return new DockerEnvironmentFileInfo(path, variables,
+            DockerOptions.Parse(file.Variables.GetValueOrDefault("DOCKER_OPTS")).Words, file.ExportLines.ToList(), file.Lines);
+    }
+}

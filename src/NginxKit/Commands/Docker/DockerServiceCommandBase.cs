@@ -1,0 +1,56 @@
+using System.Management.Automation;
+using NginxKit.Engine.IO;
+using NginxKit.Engine.Systemd;
+using NginxKit.Infrastructure;
+
+namespace NginxKit.Commands.Docker;
+
+/// <summary>Shared by Enable-, Disable-, Start-, Stop- and Restart-DockerService.</summary>
+public abstract class DockerServiceCommandBase : AsyncCmdlet
+{
+    protected abstract string Action { get; }
+
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("Unit")]
+    [ValidateNotNullOrEmpty]
+    public string[] Name { get; set; } = [DockerEnvironment.Unit];
+
+    /// <summary>Output the unit's state afterwards instead of what changed.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    internal static string UnitName(string name) => name.Contains('.') ? name : name + ".service";
+
+    protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
+    {
+        var manager = new UnitManager(new Systemctl(ProcessRunner.Instance));
+        foreach (var raw in Name)
+        {
+            var name = UnitName(raw);
+            try
+            {
+                var before = await manager.ShowAsync(name, cancellationToken);
+                if (!before.Exists)
+                {
+                    WriteProblem(new Engine.Diagnostics.Problem("UnitNotFound", Engine.Diagnostics.ProblemCategory.ObjectNotFound,
+                        $"systemd has no unit {name}. Install Docker first (Install-DockerEngine).", name));
+                    continue;
+                }
+                var wouldChange = UnitManager.WouldChange(Action, before);
+                if (!wouldChange)
+                {
+                    WriteVerbose($"{name}: nothing to {Action} ({before.ActiveState}, {before.UnitFileState}).");
+                    WriteObject(PassThru ? before : new UnitChangeResult(name, Action, false, before));
+                    continue;
+                }
+                if (!ShouldProcess(name, char.ToUpperInvariant(Action[0]) + Action[1..])) continue;
+                var result = await manager.ApplyAsync(name, Action, before, cancellationToken);
+                WriteObject(PassThru ? result.State : result);
+            }
+            catch (Engine.Diagnostics.NginxKitException ex) when (ex.Problem.ErrorId == Systemctl.SystemctlFailed)
+            {
+                WriteProblem(ex.Problem, ex);
+            }
+        }
+    }
+}

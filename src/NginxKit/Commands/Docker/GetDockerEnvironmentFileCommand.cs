@@ -1,0 +1,38 @@
+using System.Management.Automation;
+using NginxKit.Engine.Systemd;
+using NginxKit.Infrastructure;
+
+namespace NginxKit.Commands.Docker;
+
+/// <summary>/etc/default/docker as systemd reads it: the variables, DOCKER_OPTS split into its words, and the export lines systemd ignores.</summary>
+[Cmdlet(VerbsCommon.Get, "DockerEnvironmentFile")]
+[OutputType(typeof(DockerEnvironmentFileInfo))]
+public sealed class GetDockerEnvironmentFileCommand : AsyncCmdlet
+{
+    /// <summary>Operate on a tree mounted elsewhere (an image being built, an offline host) instead of /.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string Root { get; set; } = "/";
+
+    /// <summary>The file, relative to -Root; /etc/default/docker by default.</summary>
+    [Parameter(Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = DockerEnvironment.EnvironmentFilePath;
+
+    protected override Task ProcessRecordAsync(CancellationToken cancellationToken)
+    {
+        var root = GetUnresolvedProviderPathFromPSPath(Root);
+        var path = DockerEnvironment.UnderRoot(root, Path);
+        if (!File.Exists(path))
+        {
+            WriteProblem(new Engine.Diagnostics.Problem("EnvironmentFileNotFound", Engine.Diagnostics.ProblemCategory.ObjectNotFound,
+                $"{path} does not exist. Set-DockerEnvironmentFile creates it.", path));
+            return Task.CompletedTask;
+        }
+        var info = DockerEnvironmentFileInfo.Read(path);
+        foreach (var line in info.IgnoredExportLines)
+            WriteWarning($"{path}:{line.LineNumber}: systemd ignores '{DockerOptions.MaskCredentials(line.Raw.Trim())}' (it is not KEY=value), so {line.Key} never reaches dockerd. Set-DockerEnvironmentFile rewrites such lines.");
+        WriteObject(info);
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,30 @@
+using System.Management.Automation;
+using NginxKit.Engine.IO;
+using NginxKit.Engine.Systemd;
+using NginxKit.Infrastructure;
+
+namespace NginxKit.Commands.Docker;
+
+/// <summary>The docker unit's state from systemctl show: FragmentPath, enabled, active, drop-ins, ExecStart.</summary>
+[Cmdlet(VerbsCommon.Get, "DockerService")]
+[OutputType(typeof(SystemdUnit))]
+public sealed class GetDockerServiceCommand : AsyncCmdlet
+{
+    /// <summary>The unit; docker.service by default (containerd.service and docker.socket work too).</summary>
+    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("Unit")]
+    [ValidateNotNullOrEmpty]
+    public string[] Name { get; set; } = [DockerEnvironment.Unit];
+
+    protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
+    {
+        var systemctl = new Systemctl(ProcessRunner.Instance);
+        foreach (var name in Name)
+        {
+            var unit = await systemctl.ShowAsync(DockerServiceCommandBase.UnitName(name), cancellationToken);
+            if (unit.Exists) WriteObject(unit);
+            else WriteProblem(new Engine.Diagnostics.Problem("UnitNotFound", Engine.Diagnostics.ProblemCategory.ObjectNotFound,
+                $"systemd has no unit {unit.Name}. Install Docker first (Install-DockerEngine).", unit.Name));
+        }
+    }
+}

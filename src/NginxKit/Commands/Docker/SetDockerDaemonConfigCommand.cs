@@ -1,0 +1,119 @@
+using System.Collections;
+using System.Management.Automation;
+using System.Text.Json.Nodes;
+using NginxKit.Engine.IO;
+using NginxKit.Engine.Systemd;
+using NginxKit.Infrastructure;
+
+namespace NginxKit.Commands.Docker;
+
+/// <summary>Merges settings into /etc/docker/daemon.json, refusing any that DOCKER_OPTS or the unit already give as flags.</summary>
+[Cmdlet(VerbsCommon.Set, "DockerDaemonConfig", SupportsShouldProcess = true)]
+[OutputType(typeof(FileWriteResult))]
+public sealed class SetDockerDaemonConfigCommand : AsyncCmdlet
+{
+    [Parameter]
+    [AllowEmptyCollection]
+    public string[]? Dns { get; set; }
+
+    [Parameter]
+    [AllowEmptyCollection]
+    public string[]? RegistryMirror { get; set; }
+
+    [Parameter]
+    [AllowEmptyCollection]
+    public string[]? InsecureRegistry { get; set; }
+
+    [Parameter]
+    [AllowEmptyString]
+    public string? HttpProxy { get; set; }
+
+    [Parameter]
+    [AllowEmptyString]
+    public string? HttpsProxy { get; set; }
+
+    [Parameter]
+    [AllowEmptyString]
+    public string? NoProxy { get; set; }
+
+    /// <summary>Any other daemon.json keys, as values ConvertTo-Json can write; $null removes a key.</summary>
+    [Parameter]
+    public Hashtable? Setting { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string Root { get; set; } = "/";
+
+    // PowerShell values to JSON: hashtables become objects, lists arrays, the rest scalars.
+    private static JsonNode? ToJson(object? value) => (value is PSObject p ? p.BaseObject : value) switch
+    {
+        null => null,
+        string s => JsonValue.Create(s),
+        bool b => JsonValue.Create(b),
+        int or long or short or byte => JsonValue.Create(Convert.ToInt64(value is PSObject q ? q.BaseObject : value, System.Globalization.CultureInfo.InvariantCulture)),
+        double or float or decimal => JsonValue.Create(Convert.ToDouble(value is PSObject r ? r.BaseObject : value, System.Globalization.CultureInfo.InvariantCulture)),
+        IDictionary map => new JsonObject(map.Cast<DictionaryEntry>().Select(e => KeyValuePair.Create(e.Key?.ToString() ?? string.Empty, ToJson(e.Value)))),
+        IEnumerable list => new JsonArray(list.Cast<object?>().Select(ToJson).ToArray()),
+        var other => JsonValue.Create(other.ToString()),
+    };
+
+    protected override Task EndProcessingAsync(CancellationToken cancellationToken)
+    {
+        var root = GetUnresolvedProviderPathFromPSPath(Root);
+        var path = DockerEnvironment.UnderRoot(root, DockerDaemonConfig.DefaultPath);
+        var config = DockerDaemonConfig.Parse(File.Exists(path) ? File.ReadAllText(path) : null, path);
+
+        var changes = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
+        static JsonNode? List(string[] values) => values.Length == 0 ? null : new JsonArray(values.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray());
+        if (Dns is not null) changes["dns"] = List(Dns);
+        if (RegistryMirror is not null) changes["registry-mirrors"] = List(RegistryMirror);
+        if (InsecureRegistry is not null) changes["insecure-registries"] = List(InsecureRegistry);
+        if (HttpProxy is not null || HttpsProxy is not null || NoProxy is not null)
+        {
+            var proxies = config["proxies"] as JsonObject ?? new JsonObject();
+            foreach (var (key, value) in new[] { ("http-proxy", HttpProxy), ("https-proxy", HttpsProxy), ("no-proxy", NoProxy) })
+            {
+                if (value is null) continue;
+                if (value.Length == 0) proxies.Remove(key);
+                else proxies[key] = value;
+            }
+            changes["proxies"] = proxies.Count == 0 ? null : proxies.DeepClone();
+        }
+        if (Setting is not null)
+            foreach (DictionaryEntry entry in Setting)
+                changes[entry.Key?.ToString() ?? string.Empty] = ToJson(entry.Value);
+
+        // The flags dockerd already gets, from the unit and from DOCKER_OPTS, must not be set here too.
+        var flags = new List<string>();
+        try
+        {
+            var (_, directives) = DockerUnitDropIn.ReadInstalled(root, DockerEnvironment.Unit, ownDropIn: "");
+            var execStart = UnitFile.Effective(directives, "Service", "ExecStart").LastOrDefault() ?? string.Empty;
+            flags.AddRange(DockerOptions.Parse(execStart).Words.Skip(1));
+        }
+        catch (Engine.Diagnostics.NginxKitException ex) when (ex.Problem.ErrorId == DockerUnitDropIn.UnitNotFound)
+        {
+            WriteVerbose("No docker.service unit found; only DOCKER_OPTS is checked for conflicts.");
+        }
+        var envPath = DockerEnvironment.UnderRoot(root, DockerEnvironment.EnvironmentFilePath);
+        if (File.Exists(envPath))
+            flags.AddRange(DockerOptions.Parse(EnvironmentFile.Parse(File.ReadAllText(envPath)).Variables.GetValueOrDefault("DOCKER_OPTS")).Words);
+
+        var text = DockerDaemonConfig.Merge(config, changes);
+        var merged = DockerDaemonConfig.Parse(text, path);
+        foreach (var conflict in DockerDaemonConfig.Conflicts(flags, merged, path))
+            ThrowTerminatingError(ErrorRecords.From(conflict));
+
+        var plan = AtomicFileWriter.Plan(path, text);
+        if (!plan.Changed)
+        {
+            WriteObject(plan with { Diff = null });
+            return Task.CompletedTask;
+        }
+        if (ShouldProcessWithDetail(path, "Write daemon.json", DockerOptions.MaskCredentials(plan.Diff ?? "")))
+            WriteObject(AtomicFileWriter.Write(path, text));
+        else if (IsWhatIf)
+            WriteObject(plan with { Diff = DockerOptions.MaskCredentials(plan.Diff ?? "") });
+        return Task.CompletedTask;
+    }
+}
