@@ -37,24 +37,28 @@ public sealed record AtomicWriteOptions
 public static class AtomicFileWriter
 {
     /// <summary>Compares without writing; the result's Diff shows what a write would change.</summary>
-    public static FileWriteResult Plan(string path, string content, AtomicWriteOptions? options = null)
+    public static FileWriteResult Plan(string path, string content, AtomicWriteOptions? options = null) =>
+        Plan(path, Utf8.GetBytes(content), options);
+
+    public static FileWriteResult Plan(string path, ReadOnlyMemory<byte> bytes, AtomicWriteOptions? options = null)
     {
         options ??= AtomicWriteOptions.Default;
         path = System.IO.Path.GetFullPath(path);
-        var bytes = Utf8.GetBytes(content);
         var existing = ReadExisting(path);
-        var changed = existing is null || !existing.AsSpan().SequenceEqual(bytes);
+        var changed = existing is null || !existing.AsSpan().SequenceEqual(bytes.Span);
+        var content = changed ? Utf8.GetString(bytes.Span) : string.Empty;
         var oldText = existing is null ? null : Utf8.GetString(existing);
         var diff = changed ? UnifiedDiff.Create(oldText, content, existing is null ? "/dev/null" : path, path) : string.Empty;
-        return new FileWriteResult(path, changed, ContentHash.Of(bytes), existing is null ? null : ContentHash.Of(existing),
+        return new FileWriteResult(path, changed, ContentHash.Of(bytes.Span), existing is null ? null : ContentHash.Of(existing),
             changed && existing is not null && options.Backup ? path + options.BackupSuffix : null, diff);
     }
 
     public static FileWriteResult Write(string path, string content, AtomicWriteOptions? options = null) =>
         Write(path, Utf8.GetBytes(content), options);
 
-    public static FileWriteResult Write(string path, byte[] content, AtomicWriteOptions? options = null)
+    public static FileWriteResult Write(string path, ReadOnlyMemory<byte> memory, AtomicWriteOptions? options = null)
     {
+        var content = memory.Span;
         options ??= AtomicWriteOptions.Default;
         path = System.IO.Path.GetFullPath(path);
         var directory = System.IO.Path.GetDirectoryName(path)!;
@@ -74,7 +78,7 @@ public static class AtomicFileWriter
             backup = path + options.BackupSuffix;
             WriteReplacing(backup, existing, mode);
         }
-        WriteReplacing(path, content, mode);
+        WriteReplacing(path, memory, mode);
         return new FileWriteResult(path, true, hash, existing is null ? null : ContentHash.Of(existing), backup);
     }
 
@@ -96,7 +100,7 @@ public static class AtomicFileWriter
         }
     }
 
-    private static void WriteReplacing(string path, byte[] content, UnixFileMode mode)
+    private static void WriteReplacing(string path, ReadOnlyMemory<byte> content, UnixFileMode mode)
     {
         var directory = System.IO.Path.GetDirectoryName(path)!;
         var temp = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
@@ -105,7 +109,7 @@ public static class AtomicFileWriter
             var streamOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, UnixCreateMode = mode };
             using (var stream = new FileStream(temp, streamOptions))
             {
-                stream.Write(content);
+                stream.Write(content.Span);
                 stream.Flush(flushToDisk: true);
             }
             File.Move(temp, path, overwrite: true);

@@ -18,9 +18,9 @@ public static class NginxConf
 
     /// <summary>Compares a render with the file on disk without writing; the result carries the diff.</summary>
     public static NginxConfWriteResult Plan(string path, RenderedConf conf, bool backup = true) =>
-        NginxConfWriteResult.From(AtomicFileWriter.Plan(path, conf.Text, new AtomicWriteOptions { Backup = backup }), conf);
+        NginxConfWriteResult.From(AtomicFileWriter.Plan(path, conf.Utf8, new AtomicWriteOptions { Backup = backup }), conf);
 
     /// <summary>Writes atomically, and only when the content changed.</summary>
     public static NginxConfWriteResult Write(string path, RenderedConf conf, bool backup = true) =>
-        NginxConfWriteResult.From(AtomicFileWriter.Write(path, conf.Text, new AtomicWriteOptions { Backup = backup }), conf);
+        NginxConfWriteResult.From(AtomicFileWriter.Write(path, conf.Utf8, new AtomicWriteOptions { Backup = backup }), conf);
 }

@@ -72,9 +72,9 @@ public sealed class NginxTemplate
 
     public RenderedConf Render(IReadOnlyList<AcceptedRoute> routes, NginxConfOptions options)
     {
-        var headers = NginxConfRenderer.HeaderLines(options);
-        var sb = new StringBuilder(routes.Count * 300 + 1024);
-        sb.Append(' ', NginxConfRenderer.HeaderLength);
+        var headers = Encoding.UTF8.GetBytes(NginxConfRenderer.HeaderLines(options));
+        var sb = new ConfWriter(routes.Count * 300 + 1024);
+        sb.Pad(NginxConfRenderer.HeaderLength);
         foreach (var node in nodes)
         {
             switch (node)

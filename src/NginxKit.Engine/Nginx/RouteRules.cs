@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using NginxKit.Engine.Diagnostics;
@@ -141,16 +140,22 @@ public static class RouteRules
 
     private static bool IsDottedQuad(string host)
     {
-        var parts = host.Split('.');
-        if (parts.Length != 4) return false;
-        foreach (var part in parts)
+        int parts = 0, start = 0;
+        for (int i = 0; i <= host.Length; i++)
         {
-            if (part.Length is 0 or > 3) return false;
-            if (part.Length > 1 && part[0] == '0') return false;
-            foreach (var c in part) if (!char.IsAsciiDigit(c)) return false;
-            if (int.Parse(part, CultureInfo.InvariantCulture) > 255) return false;
+            if (i < host.Length && host[i] != '.') continue;
+            var part = host.AsSpan(start, i - start);
+            if (part.Length is 0 or > 3 || (part.Length > 1 && part[0] == '0')) return false;
+            int value = 0;
+            foreach (var c in part)
+            {
+                if (!char.IsAsciiDigit(c)) return false;
+                value = value * 10 + (c - '0');
+            }
+            if (value > 255 || ++parts > 4) return false;
+            start = i + 1;
         }
-        return true;
+        return parts == 4;
     }
 
     /// <summary>Checks one route; returns the accepted form, or the problem naming the route and the rule.</summary>
