@@ -17,6 +17,7 @@
         'Disable-DockerService'
         'Enable-DockerService'
         'Get-DockerEnvironmentFile'
+        'Get-DockerJournal'
         'Get-DockerService'
         'Get-EntryNode'
         'Get-NginxRoute'

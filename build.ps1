@@ -88,7 +88,12 @@ function Assert-Built {
 
 function Install-TestPrerequisites {
     # Real components the tests drive. Installed only as root, through the ordinary apt-get.
-    $wanted = [ordered]@{ nginx = 'nginx'; 'systemd-journal-remote' = '/lib/systemd/systemd-journal-remote' }
+    $wanted = [ordered]@{
+        nginx                    = 'nginx'
+        'systemd-journal-remote' = '/lib/systemd/systemd-journal-remote'
+        'docker.io'              = '/usr/sbin/dockerd'       # the real engine under the systemd harness
+        'busybox-static'         = '/bin/busybox'            # a rootfs to docker import: no registry here
+    }
     $missing = @($wanted.GetEnumerator() | Where-Object {
             -not (Get-Command $_.Value -ErrorAction Ignore) -and -not (Test-Path "/usr/sbin/$($_.Value)") -and -not (Test-Path $_.Value)
         } | ForEach-Object Key)

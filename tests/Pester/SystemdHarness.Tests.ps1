@@ -46,6 +46,11 @@ BeforeAll {
         $values
     }
 
+    function Format-Literal([string] $Text) {
+        # Text for -BeLike that matches itself: systemctl's ExecStart has [] (a wildcard set).
+        [WildcardPattern]::Escape($Text)
+    }
+
     function Write-UnixText {
         # A config file as an editor on Linux leaves it: LF line ends, a final newline, no BOM.
         param([string] $Path, [string[]] $Line)
@@ -59,14 +64,16 @@ BeforeAll {
         param([psobject] $Harness)
         (Test-Path "/proc/$($Harness.Pid)") | Should -BeFalse -Because 'the inner systemd was killed'
         Test-Path -LiteralPath $Harness.Root | Should -BeFalse
-        $hostNs = (Get-Item "/proc/$PID/ns/pid").LinkTarget
-        $strays = @(Get-Process | Where-Object {
-                $_.ProcessName -match '^(systemd|systemd-journal|dockerd|containerd|containerd-shim.*|sleep)$' -and
-                (Get-Item "/proc/$($_.Id)/ns/pid" -ErrorAction Ignore).LinkTarget -notin @($hostNs, $null)
-            } | ForEach-Object { "$($_.Id) $($_.ProcessName)" })
+        $Harness.Cgroups | Should -Not -BeNullOrEmpty
+        $Harness.Cgroups | Where-Object { Test-Path -LiteralPath $_ } | Should -BeNullOrEmpty -Because 'the child cgroups are removed'
+        # ps: no systemd, journald, dockerd, containerd, shim or sleep outside the host's PID namespace.
+        $hostNs = [IO.FileInfo]::new("/proc/$PID/ns/pid").LinkTarget
+        $strays = @(& ps -e -o pid=,comm= | ForEach-Object {
+                $procId, $comm = $_.Trim() -split '\s+', 2
+                $ns = try { [IO.FileInfo]::new("/proc/$procId/ns/pid").LinkTarget } catch { $null }
+                if ($comm -match '^(systemd|systemd-journal|dockerd|containerd|containerd-shim.*|sleep)$' -and $ns -and $ns -ne $hostNs) { "$procId $comm" }
+            })
         $strays | Should -BeNullOrEmpty -Because 'ps shows nothing left of the harness'
-        $name = Split-Path -Leaf $Harness.Root
-        @(Get-ChildItem /sys/fs/cgroup -Recurse -Directory -Filter $name -ErrorAction Ignore) | Should -BeNullOrEmpty
     }
 }
 
@@ -100,9 +107,9 @@ Describe 'docker-ce''s unit under a real systemd, with the stand-in dockerd' -Ta
         $show.ActiveState | Should -Be 'inactive'
         $show.SubState | Should -Be 'dead'
         $show.MainPID | Should -Be '0'
-        $show.ExecStart | Should -BeLike '{ path=/usr/bin/dockerd ; argv[]=/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock ;*'
-        $show.EnvironmentFiles | Should -Be ''
-        $show.DropInPaths | Should -Be ''
+        $show.ExecStart | Should -BeLike ((Format-Literal '{ path=/usr/bin/dockerd ; argv[]=/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock ;') + '*')
+        $show.ContainsKey('EnvironmentFiles') | Should -BeFalse -Because 'systemctl show prints no EnvironmentFiles line at all when there is none (even with --all)'
+        $show.DropInPaths | Should -Be '' -Because 'unlike EnvironmentFiles, an empty DropInPaths is printed'
         $show.NeedDaemonReload | Should -Be 'no'
         Test-Path (Join-Path $h.EtcDefault 'docker') | Should -BeFalse -Because 'docker-ce''s unit reads no /etc/default/docker'
     }
@@ -146,7 +153,7 @@ Describe 'docker-ce''s unit under a real systemd, with the stand-in dockerd' -Ta
         $show.FragmentPath | Should -Be '/lib/systemd/system/docker.service' -Because 'the packaged unit is untouched'
         $show.DropInPaths | Should -Be '/etc/systemd/system/docker.service.d/nginxkit.conf'
         $show.EnvironmentFiles | Should -Be '/etc/default/docker (ignore_errors=yes)'
-        $show.ExecStart | Should -BeLike '*argv[]=/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock $DOCKER_OPTS ;*'
+        $show.ExecStart | Should -BeLike ('*' + (Format-Literal 'argv[]=/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock $DOCKER_OPTS ;') + '*')
         $show.NeedDaemonReload | Should -Be 'no'
     }
 
@@ -216,7 +223,7 @@ Describe 'Debian''s docker.io unit under a real systemd, with the stand-in docke
         $show = Get-UnitShow $h
         $show.FragmentPath | Should -Be '/lib/systemd/system/docker.service'
         $show.EnvironmentFiles | Should -Be '/etc/default/docker (ignore_errors=yes)'
-        $show.ExecStart | Should -BeLike '{ path=/usr/sbin/dockerd ; argv[]=/usr/sbin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock $DOCKER_OPTS ;*'
+        $show.ExecStart | Should -BeLike ((Format-Literal '{ path=/usr/sbin/dockerd ; argv[]=/usr/sbin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock $DOCKER_OPTS ;') + '*')
         (Get-Content (Join-Path $h.EtcDefault 'docker') -Raw) | Should -Match 'Here in Debian, this file is sourced by'
     }
 

@@ -46,7 +46,7 @@ function Test-SameProcess {
 function Get-PidNamespace {
     # "pid:[4026531836]" for a process, $null when it is gone.
     param([int] $ProcessId)
-    try { (Get-Item -LiteralPath "/proc/$ProcessId/ns/pid" -Force -ErrorAction Stop).LinkTarget } catch { $null }
+    try { [IO.FileInfo]::new("/proc/$ProcessId/ns/pid").LinkTarget } catch { $null }
 }
 
 function Get-ProcessesInNamespace {
@@ -134,12 +134,15 @@ function Clear-StaleSystemdHarness {
     # the temp folder whose owner process is gone. A live owner's harness is never touched.
     foreach ($dir in Get-ChildItem -LiteralPath (Get-HarnessTempBase) -Directory -Filter "$script:RootPrefix*" -ErrorAction Ignore) {
         $conf = Join-Path $dir.FullName 'harness.conf'
-        if (-not (Test-Path -LiteralPath $conf)) { continue }
-        $values = @{}
-        foreach ($line in Get-Content -LiteralPath $conf) { if ($line -match '^(\w+)=(.*)$') { $values[$Matches[1]] = $Matches[2] } }
-        if ($values['OWNER_PID'] -and (Test-SameProcess ([int]$values['OWNER_PID']) ([long]$values['OWNER_START']))) { continue }
+        if (Test-Path -LiteralPath $conf) {
+            $values = @{}
+            foreach ($line in Get-Content -LiteralPath $conf) { if ($line -match '^(\w+)=(.*)$') { $values[$Matches[1]] = $Matches[2] } }
+            if ($values['OWNER_PID'] -and (Test-SameProcess ([int]$values['OWNER_PID']) ([long]$values['OWNER_START']))) { continue }
+        } elseif ($dir.LastWriteTimeUtc -gt [DateTime]::UtcNow.AddHours(-1)) {
+            continue # no harness.conf yet: possibly a harness being created right now
+        }
         Write-Warning "Removing a systemd harness left by a process that is gone: $($dir.FullName)"
-        Stop-SystemdHarness -Harness ([pscustomobject]@{ Root = $dir.FullName }) -ErrorAction Continue
+        try { Stop-SystemdHarness -Harness ([pscustomobject]@{ Root = $dir.FullName }) } catch { Write-Warning "$_" }
     }
 }
 
@@ -249,7 +252,7 @@ function Start-SystemdHarness {
         NginxKit.SystemdHarness: Pid (host PID of the inner systemd), Root (host temp dir), Variant, Network,
         EtcDefault, EtcSystemdSystem, LibSystemdSystem, Results (the private copies under Root that are
         /etc/default, /etc/systemd/system, /usr/lib/systemd/system and /run/standin-dockerd inside),
-        ConsoleLog, BootSeconds, and what teardown needs.
+        ConsoleLog, Cgroups (its child cgroup in each hierarchy), BootSeconds, and what teardown needs.
     #>
     [CmdletBinding()]
     [OutputType('NginxKit.SystemdHarness')]
@@ -281,6 +284,7 @@ function Start-SystemdHarness {
         LibSystemdSystem = Join-Path $root 'lib-systemd-system'
         Results          = Join-Path $root 'results'
         ConsoleLog       = Join-Path $root 'console.log'
+        Cgroups          = [string[]]@()
         BootSeconds      = 0.0
         PidStartTicks    = 0L
         PidNamespace     = $null
@@ -352,6 +356,7 @@ function Start-SystemdHarness {
         if ($scriptProcess.HasExited -or -not $found -or -not $harness.Pid) { throw 'systemd did not start.' }
         $harness.PidStartTicks = Get-ProcStartTicks $harness.Pid
         $harness.PidNamespace = Get-PidNamespace $harness.Pid
+        $harness.Cgroups = [string[]](Get-Content -LiteralPath (Join-Path $root 'cgroups'))
         Write-HarnessState $harness
 
         # Booted means `systemctl is-system-running` says running (or degraded: a unit failed, the
@@ -373,9 +378,11 @@ function Start-SystemdHarness {
         Write-Verbose "systemd harness $root booted in $($harness.BootSeconds) s (host PID $($harness.Pid))"
         $harness
     } catch {
+        $failure = $_.Exception.Message
+        # systemd's boot status (and any error of boot.sh or setup.sh) is on the pty, kept in console.log.
         $console = if (Test-Path -LiteralPath $harness.ConsoleLog) { (Get-Content -LiteralPath $harness.ConsoleLog -Tail 40) -join "`n" } else { '' }
-        Stop-SystemdHarness -Harness $harness -ErrorAction Continue
-        throw "Start-SystemdHarness -Variant ${Variant}: $($_.Exception.Message)`nconsole:`n$console"
+        try { Stop-SystemdHarness -Harness $harness } catch { Write-Warning "$_" }
+        throw "Start-SystemdHarness -Variant ${Variant}: $failure`nconsole:`n$console"
     }
 }
 
@@ -406,8 +413,9 @@ function Invoke-InHarness {
         throw "The systemd harness $($Harness.Root) is not running."
     }
     if (-not $WorkingDirectory) {
+        # The caller's directory exists inside too, unless it is under what the harness replaces.
         $WorkingDirectory = (Get-Location -PSProvider FileSystem).ProviderPath
-        if (-not (Test-Path -LiteralPath $WorkingDirectory)) { $WorkingDirectory = '/' }
+        if ($WorkingDirectory -match '^/(run|dev|sys|proc)(/|$)' -or -not (Test-Path -LiteralPath $WorkingDirectory)) { $WorkingDirectory = '/' }
     }
     $psi = [Diagnostics.ProcessStartInfo]::new('nsenter')
     # -a: every namespace of the target. --wd: entering a mount namespace resets the working
@@ -614,6 +622,7 @@ function Stop-SystemdHarness {
         [string[]] $cgroups = if (Test-Path -LiteralPath $cgroupFile) { Get-Content -LiteralPath $cgroupFile } else { @() }
         $namespace = if ($state.PSObject.Properties['PidNamespace']) { $state.PidNamespace } else { $null }
 
+        $watch = [Diagnostics.Stopwatch]::StartNew()
         # 1. The inner systemd, if it is still the process we started (PIDs get reused).
         if ($state.PSObject.Properties['Pid'] -and $state.Pid -and (Test-SameProcess $state.Pid $state.PidStartTicks)) {
             Send-Kill $state.Pid
@@ -625,12 +634,14 @@ function Stop-SystemdHarness {
             if ($left) { Send-Kill $left }
             -not $left
         }
+        Write-Verbose "harness processes gone after $($watch.ElapsedMilliseconds) ms"
         # 3. script(1) and its bash wrapper end when unshare does; if not, they go too.
         if ($state.PSObject.Properties['ScriptPid'] -and $state.ScriptPid) {
             $scriptPid = [int]$state.ScriptPid
             $isOurs = { try { [IO.File]::ReadAllText("/proc/$scriptPid/cmdline").Contains($root) } catch { $false } }
             if (-not (Wait-Until -TimeoutSec 5 -Condition { -not (& $isOurs) })) { Send-Kill $scriptPid }
         }
+        Write-Verbose "script(1) gone after $($watch.ElapsedMilliseconds) ms"
         # 4. cgroups depth-first: a cgroup directory is removed with rmdir, and only once it has no
         #    children and no processes. Directory.Delete(path, $false) is rmdir.
         $leftCgroups = @()
@@ -646,17 +657,19 @@ function Stop-SystemdHarness {
                 if (-not $gone) { $leftCgroups += $dir }
             }
         }
+        Write-Verbose "cgroups removed after $($watch.ElapsedMilliseconds) ms"
         # 5. The temp dir. Its mounts lived in the harness's mount namespace, gone with its last
         #    process; --one-file-system still refuses to descend into anything mounted there.
         if (Test-Path -LiteralPath $root) { & rm -rf --one-file-system -- $root 2>&1 | Out-Null }
         if ($Harness.PSObject.Properties['Stopped']) { $Harness.Stopped = $true }
+        Write-Verbose "temp dir removed after $($watch.ElapsedMilliseconds) ms"
 
         $leftProcesses = @(Get-ProcessesInCgroups $cgroups) + @(Get-ProcessesInNamespace $namespace)
         $problems = @()
         if (-not $drained -or $leftProcesses) { $problems += "processes still running: $($leftProcesses -join ', ')" }
         if ($leftCgroups) { $problems += "cgroups not removed: $($leftCgroups -join ', ')" }
         if (Test-Path -LiteralPath $root) { $problems += "directory not removed: $root" }
-        if ($problems) { Write-Error "Stop-SystemdHarness ${root}: $($problems -join '; ')" }
+        if ($problems) { throw "Stop-SystemdHarness ${root}: $($problems -join '; ')" }
     }
 }
 

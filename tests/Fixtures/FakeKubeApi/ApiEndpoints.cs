@@ -50,7 +50,7 @@ public sealed record ApiRoute(ResourceType Type, string? Namespace, string? Name
 public sealed class ApiEndpoints(Registry registry, FaultInjector faults, RequestLog log, string? token)
 {
     private const string JsonType = "application/json";
-    private static readonly string[] WriteContentTypes = ["application/json", "application/yaml"];
+    private static readonly string[] WriteContentTypes = ["application/json", "application/yaml", Protobuf.ContentType];
 
     public async Task HandleAsync(HttpContext ctx)
     {
@@ -92,13 +92,13 @@ public sealed class ApiEndpoints(Registry registry, FaultInjector faults, Reques
         entry.Status = ctx.Response.StatusCode;
     }
 
-    private async Task ServeAsync(HttpContext ctx, string path, string? body, RecordedRequest entry)
+    private async Task ServeAsync(HttpContext ctx, string path, byte[]? body, RecordedRequest entry)
     {
         var method = ctx.Request.Method;
         var route = ApiRoute.Parse(path);
         // kubectl delete --dry-run=server puts dryRun in the DeleteOptions body, not the query.
-        var deleteOptions = method == "DELETE" && !string.IsNullOrWhiteSpace(body)
-            ? Json.ParseJsonOrYaml(body, allowYaml: false) as JsonObject
+        var deleteOptions = method == "DELETE" && !string.IsNullOrWhiteSpace(Text(body))
+            ? Json.ParseJsonOrYaml(Text(body), allowYaml: false) as JsonObject
             : null;
         if ((deleteOptions?["dryRun"] as JsonArray)?.Any(v => Json.Str(v) == "All") == true) entry.DryRun = true;
         if (faults.Match(method, path, entry.DryRun) is { } fault) throw Injected(fault, route, method, entry.Watch);
@@ -156,7 +156,7 @@ public sealed class ApiEndpoints(Registry registry, FaultInjector faults, Reques
                     throw KubeStatus.BadRequest("PATCH " + path + ": fieldManager is required for apply requests");
                 if (!isApply && q["force"].Count > 0)
                     throw KubeStatus.BadRequest("force: Forbidden: may not be specified for non-apply patch");
-                var (obj, created) = registry.Patch(type, ns, name, patchType, body ?? "", options, force: IsTrue(q["force"]));
+                var (obj, created) = registry.Patch(type, ns, name, patchType, Text(body), options, force: IsTrue(q["force"]));
                 await WriteAsync(ctx, created ? 201 : 200, obj);
                 return;
             }
@@ -331,22 +331,29 @@ public sealed class ApiEndpoints(Registry registry, FaultInjector faults, Reques
         return new Representation.Plain();
     }
 
-    private static async Task<string?> ReadBodyAsync(HttpRequest request, RecordedRequest entry)
+    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, RecordedRequest entry)
     {
         if (request.Method is "GET" or "HEAD") return null;
-        using var reader = new StreamReader(request.Body, Encoding.UTF8);
-        var body = await reader.ReadToEndAsync();
-        entry.Body = body.Length > 65536 ? body[..65536] : body;
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer);
+        var body = buffer.ToArray();
+        // The log keeps text bodies as text and binary (protobuf) ones as base64.
+        entry.Body = MediaType(request.ContentType) == Protobuf.ContentType
+            ? Convert.ToBase64String(body.AsSpan(0, Math.Min(body.Length, 65536)))
+            : Encoding.UTF8.GetString(body.AsSpan(0, Math.Min(body.Length, 65536)));
         return body;
     }
 
-    private static JsonNode? ParseWriteBody(HttpRequest request, string? body)
+    private static JsonNode? ParseWriteBody(HttpRequest request, byte[]? body)
     {
         var media = MediaType(request.ContentType);
+        if (media == Protobuf.ContentType) return Protobuf.Decode(body ?? []);
         if (media.Length > 0 && !WriteContentTypes.Contains(media))
             throw KubeStatus.UnsupportedMediaType(media, WriteContentTypes);
-        return Json.ParseJsonOrYaml(body ?? "", allowYaml: media == "application/yaml");
+        return Json.ParseJsonOrYaml(Text(body), allowYaml: media == "application/yaml");
     }
+
+    private static string Text(byte[]? body) => body is null ? "" : Encoding.UTF8.GetString(body);
 
     private static string MediaType(string? contentType) =>
         (contentType ?? "").Split(';')[0].Trim().ToLowerInvariant();

@@ -7,7 +7,12 @@ namespace FakeKubeApi;
 /// <summary>Small JsonNode helpers shared by the store, the patchers and the endpoints.</summary>
 public static class Json
 {
-    public static readonly JsonSerializerOptions Compact = new() { WriteIndented = false };
+    // Escapes only what JSON requires (plus control characters): '+' and '<' stay readable, as Go mostly keeps them.
+    public static readonly JsonSerializerOptions Compact = new()
+    {
+        WriteIndented = false,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     public static string? Str(JsonNode? node) =>
         node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;

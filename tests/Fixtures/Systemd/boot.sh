@@ -59,6 +59,6 @@ done <<< "$snapshot"
 # 2. Unshare. --kill-child: if unshare dies, systemd (and with it the whole PID namespace) is SIGKILLed.
 # --net gives a private network with only a down loopback (no route out); NETWORK=1 keeps the host's.
 ns=(--pid --fork --kill-child --mount-proc --mount --uts --ipc --cgroup --propagation private)
-[ "${NETWORK:-0}" = 1 ] || ns+=(--net)
+if [ "${NETWORK:-0}" != 1 ]; then ns+=(--net); fi
 echo $$ > "$root/unshare.pid"
 exec unshare "${ns[@]}" /bin/bash "$here/setup.sh" "$root"

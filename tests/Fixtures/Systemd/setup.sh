@@ -38,7 +38,7 @@ mount --move "$dev" /dev
 # /proc/sys/net when the network namespace is private (it is then the harness's own, and a real
 # dockerd must write ip_forward and friends there).
 mount --bind /proc/sys /proc/sys
-[ "${NETWORK:-0}" = 1 ] || mount --bind /proc/sys/net /proc/sys/net
+if [ "${NETWORK:-0}" != 1 ]; then mount --bind /proc/sys/net /proc/sys/net; fi
 mount -o remount,bind,ro /proc/sys
 
 # A fresh sysfs, so /sys/class/net shows this network namespace, with nothing at /sys/fs/cgroup:
@@ -62,7 +62,7 @@ mount --bind "$root/etc-default" /etc/default
 for d in /usr/lib/systemd/system-generators /usr/lib/systemd/system-environment-generators \
          /etc/systemd/system-generators /usr/local/lib/systemd/system-generators \
          /usr/local/lib/systemd/system; do
-    [ -d "$d" ] && mount --bind "$empty" "$d"
+    if [ -d "$d" ]; then mount --bind "$empty" "$d"; fi
 done
 # An empty /etc/init.d: `systemctl enable` would otherwise call update-rc.d on the host's init scripts.
 mount --bind "$empty" /etc/init.d
@@ -70,7 +70,7 @@ mount --bind "$empty" /etc/init.d
 mount -t overlay overlay \
     -o "lowerdir=/var/lib,upperdir=$root/var-lib/upper,workdir=$root/var-lib/work" /var/lib
 # The persistent journal stays private too (journald keeps to /run/log/journal here anyway: nothing flushes it).
-[ -d /var/log/journal ] && mount --bind "$root/var-log-journal" /var/log/journal
+if [ -d /var/log/journal ]; then mount --bind "$root/var-log-journal" /var/log/journal; fi
 
 # The stand-in dockerd in front of the real /usr/bin and /usr/sbin: a read-only overlay whose top
 # layer holds only `dockerd`. Both paths, so docker-ce's and Debian's ExecStart both reach it.
@@ -89,7 +89,8 @@ if [ "${REAL_DOCKER:-0}" = 1 ]; then
         mkdir -p "/var/lib/$d" "$root/var-lib-$d"
         mount --bind "$root/var-lib-$d" "/var/lib/$d"
     done
-    mount --bind "$root/etc-docker" /etc/docker
+    # docker.io ships /etc/docker, so it is there whenever the real engine is.
+    if [ -d /etc/docker ]; then mount --bind "$root/etc-docker" /etc/docker; fi
 fi
 
 # `container` tells systemd it is not on bare metal: it skips hardware setup and mounts it cannot do.

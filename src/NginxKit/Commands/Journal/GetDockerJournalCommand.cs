@@ -1,0 +1,75 @@
+using System.Management.Automation;
+using NginxKit.Engine.Journal;
+using NginxKit.Infrastructure;
+
+namespace NginxKit.Commands.Journal;
+
+/// <summary>Docker's logs from journald as objects, filtered inside the journal; -Follow streams new ones.</summary>
+[Cmdlet(VerbsCommon.Get, "DockerJournal")]
+[OutputType(typeof(JournalEntry))]
+public sealed class GetDockerJournalCommand : AsyncCmdlet
+{
+    /// <summary>The units to read; docker.service by default. Give several to read them together: -Unit docker, containerd.</summary>
+    [Parameter(Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string[] Unit { get; set; } = ["docker.service"];
+
+    /// <summary>Entries at or after this time: a DateTime, or journalctl's forms such as "1 hour ago", "today", "@1764064800".</summary>
+    [Parameter]
+    [JournalTime]
+    public DateTimeOffset? Since { get; set; }
+
+    [Parameter]
+    [JournalTime]
+    public DateTimeOffset? Until { get; set; }
+
+    /// <summary>Only the last N entries (still oldest first).</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int? Last { get; set; }
+
+    /// <summary>A priority and everything more severe (err), or a range (warning..err).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompletions("emerg", "alert", "crit", "err", "warning", "notice", "info", "debug", "warning..err")]
+    public string? Priority { get; set; }
+
+    /// <summary>A boot: 0 for the newest in the journal, -1 the one before, or a boot ID.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Boot { get; set; }
+
+    /// <summary>Keep reading new entries until Ctrl+C.</summary>
+    [Parameter]
+    public SwitchParameter Follow { get; set; }
+
+    /// <summary>A directory of journal files, for example copied from another host.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Directory { get; set; }
+
+    /// <summary>Journal files to read.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? File { get; set; }
+
+    protected override Task ProcessRecordAsync(CancellationToken cancellationToken)
+    {
+        var query = new JournalQuery
+        {
+            Units = Unit.Select(u => u.Contains('.') ? u : u + ".service").ToList(),
+            Since = Since,
+            Until = Until,
+            Last = Last,
+            Priority = Priority is null ? null : JournalQuery.ParsePriority(Priority),
+            Boot = Boot,
+            Directory = Directory is null ? null : GetUnresolvedProviderPathFromPSPath(Directory),
+            Files = File?.SelectMany(f => f.IndexOfAny(['*', '?']) >= 0 ? GetResolvedProviderPathFromPSPath(f, out _) : [GetUnresolvedProviderPathFromPSPath(f)]).ToList() ?? [],
+            Follow = Follow,
+        };
+        using var reader = JournalReader.Open(query, problem => WriteProblem(problem));
+        foreach (var entry in reader.Read(cancellationToken))
+            WriteObject(entry);
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,392 @@
+# Drives tests/Fixtures/FakeKubeApi, a loopback fake kube-apiserver that speaks the real wire
+# protocol (checked against kubectl by FakeKubeApi.Tests.ps1).
+#
+#   Get-KubeTestTarget             the cluster a Kubernetes test runs against: $env:NGINXKIT_TEST_KUBECONFIG
+#                                  (a real cluster, IsFake = $false) or a freshly started fake (IsFake = $true)
+#   Start-FakeKubeApi / Stop-FakeKubeApi
+#                                  one fake per call, with a kubeconfig (cluster, context and user "fake")
+#   Add-FakeKubeObject             seeds objects straight into the store
+#   Add-FakeKubeFault / Clear-FakeKubeFault
+#                                  answer matching requests with a Status error (403, 409 once, ...)
+#   Get-FakeKubeRequest / Clear-FakeKubeRequest
+#                                  the API requests the fake saw (method, path, query, dryRun, fieldManager, status)
+#   Close-FakeKubeWatch            ends every open watch (clients must resume)
+#   Invoke-FakeKubeCompaction      forgets event history (older resourceVersions get 410 Expired)
+#   Reset-FakeKubeApi              back to a fresh cluster (objects, faults, request log, watches)
+#   Invoke-Kubectl                 runs kubectl against a target, capturing exit code, stdout and stderr
+#
+# Environment:
+#   NGINXKIT_FAKE_KUBE_API      path to the built FakeKubeApi.dll (build.ps1 sets it). When unset, the fixture
+#                               is built into out/fixtures/FakeKubeApi under the repository root on first use.
+#   NGINXKIT_TEST_KUBECONFIG    a real cluster's kubeconfig: Get-KubeTestTarget returns it instead of a fake.
+
+Set-StrictMode -Version 3.0
+
+$script:FakeKubeApiDll = $null
+
+function Get-FakeKubeApiRepoRoot {
+    if ($env:NGINXKIT_REPO_ROOT) { return $env:NGINXKIT_REPO_ROOT }
+    (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+}
+
+function Get-FakeKubeApiPath {
+    <#
+    .SYNOPSIS
+        The FakeKubeApi.dll to run: $env:NGINXKIT_FAKE_KUBE_API, or a build of tests/Fixtures/FakeKubeApi made once per session.
+    #>
+    if ($env:NGINXKIT_FAKE_KUBE_API) {
+        if (-not (Test-Path -LiteralPath $env:NGINXKIT_FAKE_KUBE_API)) {
+            throw "NGINXKIT_FAKE_KUBE_API is '$env:NGINXKIT_FAKE_KUBE_API', which does not exist. Build tests/Fixtures/FakeKubeApi first."
+        }
+        return $env:NGINXKIT_FAKE_KUBE_API
+    }
+    if ($script:FakeKubeApiDll) { return $script:FakeKubeApiDll }
+    $root = Get-FakeKubeApiRepoRoot
+    $project = Join-Path $root 'tests/Fixtures/FakeKubeApi/FakeKubeApi.csproj'
+    $outDir = Join-Path $root 'out/fixtures/FakeKubeApi'
+    $output = & dotnet build $project -c Release -o $outDir --nologo -v quiet 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "dotnet build $project failed:`n$($output -join "`n")" }
+    $script:FakeKubeApiDll = Join-Path $outDir 'FakeKubeApi.dll'
+    $script:FakeKubeApiDll
+}
+
+function New-FakeKubeConfig {
+    # A kubeconfig whose cluster, context and user are all named "fake"; the user carries the token, if any.
+    param([Parameter(Mandatory)] [string] $Path, [Parameter(Mandatory)] [string] $Url, [string] $Token)
+    $user = if ($Token) { "`n    token: $Token" } else { ' {}' }
+    @"
+apiVersion: v1
+kind: Config
+clusters:
+- name: fake
+  cluster:
+    server: $Url
+contexts:
+- name: fake
+  context:
+    cluster: fake
+    user: fake
+    namespace: default
+current-context: fake
+users:
+- name: fake
+  user:$user
+"@ | Set-Content -LiteralPath $Path -Encoding utf8NoBOM
+    $Path
+}
+
+function Start-FakeKubeApi {
+    <#
+    .SYNOPSIS
+        Starts a fake kube-apiserver on 127.0.0.1 (a free port) and writes a kubeconfig for it.
+    .DESCRIPTION
+        Returns Url, KubeConfig (path), CacheDir (a private kubectl --cache-dir), Token, Process,
+        Directory (the temp directory holding both) and IsFake = $true. The store starts with the
+        namespaces every cluster has (default, kube-node-lease, kube-public, kube-system).
+        With -Token every API request must carry "Authorization: Bearer <token>"; note that kubectl
+        never sends a token over plain HTTP, so kubectl only ever gets 401 from such a fake.
+    .EXAMPLE
+        $fake = Start-FakeKubeApi
+        kubectl --kubeconfig $fake.KubeConfig get nodes
+        Stop-FakeKubeApi $fake
+    #>
+    [CmdletBinding()]
+    param(
+        [string] $Token,
+        [int] $TimeoutSec = 60
+    )
+    $dll = Get-FakeKubeApiPath
+    $psi = [Diagnostics.ProcessStartInfo]::new('dotnet')
+    $psi.ArgumentList.Add($dll)
+    if ($Token) {
+        $psi.ArgumentList.Add('--token')
+        $psi.ArgumentList.Add($Token)
+    }
+    $psi.UseShellExecute = $false
+    $psi.RedirectStandardInput = $true   # closing it stops the fake, and so does this process ending
+    $psi.RedirectStandardOutput = $true
+    $process = [Diagnostics.Process]::Start($psi)
+
+    try {
+        $url = $null
+        $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSec)
+        while (-not $url) {
+            $read = $process.StandardOutput.ReadLineAsync()
+            $left = [Math]::Max(0, ($deadline - [DateTime]::UtcNow).TotalMilliseconds)
+            if (-not $read.Wait([int]$left)) { throw "FakeKubeApi did not report LISTENING within $TimeoutSec s." }
+            $line = $read.Result
+            if ($null -eq $line) { throw "FakeKubeApi exited before listening (exit code $(if ($process.HasExited) { $process.ExitCode }))." }
+            if ($line -match '^LISTENING (http://\S+)$') { $url = $Matches[1] }
+        }
+        $dir = Join-Path ([IO.Path]::GetTempPath()) ('fakekube-' + [guid]::NewGuid().ToString('N').Substring(0, 12))
+        New-Item -ItemType Directory -Path $dir | Out-Null
+        $kubeConfig = New-FakeKubeConfig -Path (Join-Path $dir 'kubeconfig') -Url $url -Token $Token
+    } catch {
+        Stop-FakeKubeProcess $process
+        throw
+    }
+    [pscustomobject]@{
+        PSTypeName = 'NginxKit.Test.KubeTarget'
+        IsFake     = $true
+        Url        = $url
+        KubeConfig = $kubeConfig
+        CacheDir   = Join-Path $dir 'kube-cache'
+        Token      = if ($Token) { $Token } else { $null }
+        Directory  = $dir
+        Process    = $process
+    }
+}
+
+function Stop-FakeKubeApi {
+    <#
+    .SYNOPSIS
+        Stops a fake started by Start-FakeKubeApi (stdin EOF first, a kill after 5 s) and removes its temp directory.
+        A real-cluster target from Get-KubeTestTarget is left alone.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory, ValueFromPipeline, Position = 0)] [AllowNull()] [object] $Server)
+    process {
+        if (-not $Server -or -not $Server.IsFake) { return }
+        $p = $Server.Process
+        if ($p -and -not $p.HasExited) {
+            try { $p.StandardInput.Close() } catch { Write-Verbose "closing stdin: $_" }
+            if (-not $p.WaitForExit(5000)) { Stop-FakeKubeProcess $p }
+        }
+        if ($p) { $p.Dispose() }
+        if ($Server.Directory -and (Test-Path -LiteralPath $Server.Directory)) {
+            Remove-Item -LiteralPath $Server.Directory -Recurse -Force -ErrorAction Ignore
+        }
+    }
+}
+
+function Stop-FakeKubeProcess([Diagnostics.Process] $Process) {
+    try {
+        if (-not $Process.HasExited) {
+            $Process.Kill($true)
+            $null = $Process.WaitForExit(5000)
+        }
+    } catch [InvalidOperationException] { <# already gone #> }
+}
+
+function Get-KubeTestTarget {
+    <#
+    .SYNOPSIS
+        The cluster a Kubernetes test runs against.
+    .DESCRIPTION
+        With $env:NGINXKIT_TEST_KUBECONFIG set: that real cluster (IsFake = $false, Url read from the
+        kubeconfig's first cluster; the test must use a namespace and labels of its own and clean up).
+        Otherwise a fresh fake from Start-FakeKubeApi (IsFake = $true). Tests skip fault-injection and
+        seeding cases when IsFake is $false. Stop-FakeKubeApi accepts either kind.
+    #>
+    [CmdletBinding()]
+    param([string] $Token)
+    if ($env:NGINXKIT_TEST_KUBECONFIG) {
+        $path = $env:NGINXKIT_TEST_KUBECONFIG
+        if (-not (Test-Path -LiteralPath $path)) { throw "NGINXKIT_TEST_KUBECONFIG is '$path', which does not exist." }
+        $server = Select-String -LiteralPath $path -Pattern '^\s*server:\s*(\S+)' | Select-Object -First 1
+        return [pscustomobject]@{
+            PSTypeName = 'NginxKit.Test.KubeTarget'
+            IsFake     = $false
+            Url        = if ($server) { $server.Matches[0].Groups[1].Value } else { $null }
+            KubeConfig = (Resolve-Path -LiteralPath $path).Path
+            CacheDir   = Join-Path ([IO.Path]::GetTempPath()) 'nginxkit-kube-cache'
+            Token      = $null
+            Directory  = $null
+            Process    = $null
+        }
+    }
+    Start-FakeKubeApi -Token $Token
+}
+
+function Invoke-FakeKubeControl {
+    # One call to the fake's /_fake/ control API; failures throw with the fake's Status message.
+    param(
+        [Parameter(Mandatory)] [object] $Server,
+        [Parameter(Mandatory)] [ValidateSet('GET', 'POST', 'DELETE')] [string] $Method,
+        [Parameter(Mandatory)] [string] $Path,
+        [string] $Body
+    )
+    if (-not $Server.IsFake) { throw "$Method /_fake/$Path needs the fake API server; this target is a real cluster." }
+    $params = @{ Uri = "$($Server.Url)/_fake/$Path"; Method = $Method; SkipHttpErrorCheck = $true; StatusCodeVariable = 'code' }
+    if ($PSBoundParameters.ContainsKey('Body')) { $params.Body = $Body; $params.ContentType = 'application/json' }
+    $response = Invoke-RestMethod @params
+    if ($code -ge 300) {
+        $message = if ($response -and $response.PSObject.Properties['message']) { $response.message } else { "$response" }
+        throw "FakeKubeApi $Method /_fake/$Path answered $code`: $message"
+    }
+    # Invoke-RestMethod unrolls a JSON array; callers get its items.
+    $response
+}
+
+function Add-FakeKubeObject {
+    <#
+    .SYNOPSIS
+        Stores Kubernetes objects directly in the fake (create or replace), bypassing the API.
+    .DESCRIPTION
+        Each object (hashtable, pscustomobject or JSON string) needs apiVersion, kind and metadata.name.
+        Namespaced objects default to the "default" namespace, and a missing namespace is created.
+        Status, uid and creationTimestamp given are kept (so tests can seed ready deployments or old
+        objects); defaults and validation apply as on create. Returns the stored objects.
+    .EXAMPLE
+        Add-FakeKubeObject -Server $fake -Object @{ apiVersion = 'v1'; kind = 'Node'; metadata = @{ name = 'n1'; labels = @{ zone = 'a' } } }
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object] $Server,
+        [Parameter(Mandatory, ValueFromPipeline)] [object[]] $Object
+    )
+    begin { $all = [Collections.Generic.List[object]]::new() }
+    process { foreach ($o in $Object) { $all.Add($o) } }
+    end {
+        $items = foreach ($o in $all) {
+            if ($o -is [string]) { $o } else { ConvertTo-Json -InputObject $o -Depth 64 -Compress }
+        }
+        Invoke-FakeKubeControl -Server $Server -Method POST -Path objects -Body ('[' + ($items -join ',') + ']')
+    }
+}
+
+function Add-FakeKubeFault {
+    <#
+    .SYNOPSIS
+        Makes the fake answer matching requests with a Status error instead of serving them.
+    .DESCRIPTION
+        -Path is the exact request path or a glob where * matches anything ("/api/v1/nodes/*").
+        -Method empty or * matches every method. -Times is how many requests it applies to (-1: all).
+        -Reason defaults to the apiserver's reason for the code (403 Forbidden, 409 Conflict, ...) and
+        -Message to the apiserver's wording for it. -DryRunOnly limits it to dryRun requests.
+    .EXAMPLE
+        Add-FakeKubeFault -Server $fake -Method PATCH -Path /api/v1/nodes/n3 -Code 403
+        Add-FakeKubeFault -Server $fake -Method PUT -Path '/api/v1/nodes/*' -Code 409 -Times 1
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object] $Server,
+        [string] $Method = '*',
+        [Parameter(Mandatory)] [string] $Path,
+        [Parameter(Mandatory)] [ValidateRange(400, 599)] [int] $Code,
+        [string] $Reason,
+        [string] $Message,
+        [int] $Times = -1,
+        [switch] $DryRunOnly
+    )
+    $fault = [ordered]@{ method = $Method; path = $Path; code = $Code; times = $Times; dryRunOnly = [bool]$DryRunOnly }
+    if ($Reason) { $fault.reason = $Reason }
+    if ($Message) { $fault.message = $Message }
+    $null = Invoke-FakeKubeControl -Server $Server -Method POST -Path faults -Body (ConvertTo-Json $fault -Compress)
+}
+
+function Clear-FakeKubeFault {
+    <# .SYNOPSIS Removes every injected fault. #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] [object] $Server)
+    $null = Invoke-FakeKubeControl -Server $Server -Method DELETE -Path faults
+}
+
+function Get-FakeKubeRequest {
+    <#
+    .SYNOPSIS
+        The API requests the fake has seen, oldest first (control requests under /_fake/ are not logged).
+    .DESCRIPTION
+        Each has method, path, query (raw), contentType, accept, userAgent, dryRun, fieldManager,
+        discovery (true for /version, /api, /apis, group and openapi documents), watch, status, body, time.
+        -Method and -Path (wildcards allowed) filter; -ExcludeDiscovery drops discovery requests.
+    .EXAMPLE
+        Get-FakeKubeRequest -Server $fake -Method PATCH -Path /api/v1/nodes/n1
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [object] $Server,
+        [string] $Method,
+        [string] $Path,
+        [switch] $ExcludeDiscovery
+    )
+    Invoke-FakeKubeControl -Server $Server -Method GET -Path requests | Where-Object {
+        (-not $Method -or $_.method -eq $Method) -and
+        (-not $Path -or $_.path -like $Path) -and
+        (-not $ExcludeDiscovery -or -not $_.discovery)
+    }
+}
+
+function Clear-FakeKubeRequest {
+    <# .SYNOPSIS Empties the request log. #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] [object] $Server)
+    $null = Invoke-FakeKubeControl -Server $Server -Method DELETE -Path requests
+}
+
+function Close-FakeKubeWatch {
+    <# .SYNOPSIS Ends every open watch stream, as an apiserver restart would; returns how many were open. #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] [object] $Server)
+    (Invoke-FakeKubeControl -Server $Server -Method POST -Path watches/close).closed
+}
+
+function Invoke-FakeKubeCompaction {
+    <#
+    .SYNOPSIS
+        Forgets the event history: a watch from any older resourceVersion then gets an ERROR event
+        with a 410 Expired Status. Returns the current resourceVersion (still watchable).
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] [object] $Server)
+    (Invoke-FakeKubeControl -Server $Server -Method POST -Path compact).resourceVersion
+}
+
+function Reset-FakeKubeApi {
+    <#
+    .SYNOPSIS
+        Back to a fresh cluster: objects (but the built-in namespaces), faults, the request log and open
+        watches go. The resourceVersion keeps increasing.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] [object] $Server)
+    $null = Invoke-FakeKubeControl -Server $Server -Method POST -Path reset
+}
+
+function Invoke-Kubectl {
+    <#
+    .SYNOPSIS
+        Runs kubectl against a target (its kubeconfig and a private discovery cache) and returns
+        ExitCode, Output (stdout), Error (stderr) and TimedOut. Never throws on a non-zero exit.
+    .DESCRIPTION
+        -TimeoutSec kills kubectl (and its children) when it runs longer; TimedOut tells. Use it for
+        commands that do not end on their own, such as "get -w". Pass the arguments as an array
+        (quoted, so PowerShell does not take "-o" or "--show-labels" for its own parameters).
+    .EXAMPLE
+        $r = Invoke-Kubectl $fake @('label', 'node', 'n1', 'role=entry')
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory, Position = 0)] [object] $Target,
+        [Parameter(Mandatory, Position = 1)] [string[]] $Arguments,
+        [int] $TimeoutSec = 60,
+        [string] $Kubectl = 'kubectl'
+    )
+    $psi = [Diagnostics.ProcessStartInfo]::new($Kubectl)
+    foreach ($a in @('--kubeconfig', $Target.KubeConfig, '--cache-dir', $Target.CacheDir) + $Arguments) { $psi.ArgumentList.Add($a) }
+    $psi.UseShellExecute = $false
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardError = $true
+    $psi.RedirectStandardInput = $true
+    $process = [Diagnostics.Process]::Start($psi)
+    try {
+        $process.StandardInput.Close()
+        $stdout = $process.StandardOutput.ReadToEndAsync()
+        $stderr = $process.StandardError.ReadToEndAsync()
+        $timedOut = -not $process.WaitForExit($TimeoutSec * 1000)
+        if ($timedOut) { Stop-FakeKubeProcess $process }
+        $process.WaitForExit()
+        [pscustomobject]@{
+            ExitCode = if ($timedOut) { $null } else { $process.ExitCode }
+            Output   = $stdout.GetAwaiter().GetResult()
+            Error    = $stderr.GetAwaiter().GetResult()
+            TimedOut = $timedOut
+        }
+    } finally {
+        $process.Dispose()
+    }
+}
+
+Export-ModuleMember -Function Get-KubeTestTarget, Start-FakeKubeApi, Stop-FakeKubeApi, Add-FakeKubeObject, Add-FakeKubeFault,
+    Clear-FakeKubeFault, Get-FakeKubeRequest, Clear-FakeKubeRequest, Close-FakeKubeWatch, Invoke-FakeKubeCompaction,
+    Reset-FakeKubeApi, Invoke-Kubectl, Get-FakeKubeApiPath
