@@ -104,11 +104,15 @@ function Install-TestPrerequisites {
     }
     Write-Host "==> apt-get install $($missing -join ' ')"
     $env:DEBIAN_FRONTEND = 'noninteractive'
-    Invoke-Native apt-get @('update', '-qq')
-    Invoke-Native apt-get (@('install', '-y', '-qq', '--no-install-recommends') + $missing)
-    # The package starts the system nginx on port 80; the tests run their own instances.
-    if (Get-Command systemctl -ErrorAction Ignore) { systemctl stop nginx 2>$null }
-    if (Test-Path /run/nginx.pid) { & nginx -s quit 2>$null }
+    # The tests run their own nginx and dockerd; packages must not start the host's.
+    $policy = '/usr/sbin/policy-rc.d'
+    $ownPolicy = -not (Test-Path $policy)
+    if ($ownPolicy) { Set-Content $policy "#!/bin/sh`nexit 101"; chmod 755 $policy }
+    try {
+        Invoke-Native apt-get @('update', '-qq')
+        Invoke-Native apt-get (@('install', '-y', '-qq', '--no-install-recommends') + $missing)
+    }
+    finally { if ($ownPolicy) { Remove-Item $policy } }
 }
 
 function Restore-TestTools {
