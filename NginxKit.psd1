@@ -19,8 +19,10 @@
         'Get-DockerEnvironmentFile'
         'Get-DockerJournal'
         'Get-DockerService'
+        'Get-DockerVersion'
         'Get-EntryNode'
         'Get-NginxRoute'
+        'Install-DockerEngine'
         'New-NginxConf'
         'New-NginxKitManifest'
         'Restart-DockerService'
@@ -30,6 +32,7 @@
         'Start-DockerService'
         'Stop-DockerService'
         'Sync-NginxConf'
+        'Test-DockerEngine'
         'Test-NginxConf'
     )
     FunctionsToExport    = @()

@@ -110,7 +110,7 @@ public sealed class Systemctl(IProcessRunner runner)
         var result = await runner.RunAsync(new ProcessSpec(systemctl, args), cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded && !allowFailure)
             throw new NginxKitException(new Problem(SystemctlFailed, ProblemCategory.InvalidOperation,
-                $"'systemctl {string.Join(' ', args)}' failed (exit {result.ExitCode}): {result.StandardError.Trim()} See the unit's log with Get-DockerJournal.",
+                $"'systemctl {string.Join(' ', args)}' failed (exit {result.ExitCode}): {result.StandardError.Trim().TrimEnd('.')}. See the unit's log with Get-DockerJournal.",
                 args.Count > 1 ? args[^1] : null));
         return result;
     }
