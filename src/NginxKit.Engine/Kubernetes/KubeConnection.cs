@@ -100,7 +100,24 @@ public sealed class KubeConnection : IDisposable
     }
 
     // kubectl's merge of $KUBECONFIG: the first file to name a cluster, user or context wins.
-    private static K8SConfiguration Load(IReadOnlyList<string> files)
+    private static K8SConfiguration Load(IReadOnlyList<string> files) => WithoutEmptyUsers(Merge(files));
+
+    // kubectl talks to a cluster without credentials when the user entry is empty; KubernetesClient
+    // refuses such a user outright. Leaving the user out of the context gives kubectl's behaviour.
+    private static K8SConfiguration WithoutEmptyUsers(K8SConfiguration config)
+    {
+        var empty = (config.Users ?? []).Where(u => u.UserCredentials is null || IsEmpty(u.UserCredentials)).Select(u => u.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var context in config.Contexts ?? [])
+            if (context.ContextDetails?.User is { } user && empty.Contains(user)) context.ContextDetails.User = null;
+        return config;
+    }
+
+    private static bool IsEmpty(UserCredentials u) =>
+        string.IsNullOrEmpty(u.Token) && string.IsNullOrEmpty(u.ClientCertificateData) && string.IsNullOrEmpty(u.ClientCertificate)
+        && string.IsNullOrEmpty(u.ClientKeyData) && string.IsNullOrEmpty(u.ClientKey) && string.IsNullOrEmpty(u.UserName)
+        && string.IsNullOrEmpty(u.Password) && u.ExternalExecution is null && u.AuthProvider is null;
+
+    private static K8SConfiguration Merge(IReadOnlyList<string> files)
     {
         var first = KubernetesClientConfiguration.LoadKubeConfig(new FileInfo(files[0]), useRelativePaths: true);
         foreach (var file in files.Skip(1))

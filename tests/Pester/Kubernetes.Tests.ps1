@@ -1,0 +1,328 @@
+# Entry nodes, cluster routes and connections, against the fake API server (or a real cluster
+# named by NGINXKIT_TEST_KUBECONFIG: fault-injection cases then skip).
+BeforeDiscovery {
+    Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
+    $kubectl = Find-RealTool kubectl
+    $isFake = -not $env:NGINXKIT_TEST_KUBECONFIG
+}
+
+BeforeAll {
+    Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
+    Import-Module "$PSScriptRoot/FakeKubeApi.psm1" -Force
+    Import-Module (Get-NginxKitModulePath) -Force
+    $target = Get-KubeTestTarget
+    $kc = $target.KubeConfig
+    # Names of our own, so the suite can run against a real cluster and clean up.
+    $prefix = 'nkt-' + [guid]::NewGuid().ToString('N').Substring(0, 6)
+
+    function New-TestNode([string] $Name, [hashtable] $Labels = @{}) {
+        @{ apiVersion = 'v1'; kind = 'Node'; metadata = @{ name = $Name; labels = $Labels }
+           status = @{ conditions = @(@{ type = 'Ready'; status = 'True' }); addresses = @(@{ type = 'InternalIP'; address = '192.0.2.10' }) } }
+    }
+    function New-TestService([string] $Name, [string] $Namespace, [string] $ClusterIP, [int] $Port = 80, [hashtable] $Annotations = @{}, [hashtable] $Labels = @{}) {
+        @{ apiVersion = 'v1'; kind = 'Service'; metadata = @{ name = $Name; namespace = $Namespace; annotations = $Annotations; labels = $Labels }
+           spec = @{ type = 'ClusterIP'; clusterIP = $ClusterIP; ports = @(@{ port = $Port; protocol = 'TCP' }) } }
+    }
+    function Get-NodeLabels([string] $Name) {
+        (Invoke-Kubectl $target @('get', 'node', $Name, '-o', 'json')).Output | ConvertFrom-Json -AsHashtable | ForEach-Object { $_.metadata.labels }
+    }
+}
+
+AfterAll {
+    if ($target) { Stop-FakeKubeApi $target }
+}
+
+Describe 'Set-EntryNodeLabel' -Tag 'Kubernetes' -Skip:(-not $isFake) {
+    BeforeEach {
+        Reset-FakeKubeApi $target
+        Add-FakeKubeObject $target -Object @(1..3 | ForEach-Object { New-TestNode "n$_" }) | Out-Null
+        Clear-FakeKubeRequest $target
+    }
+
+    It 'labels a node role=entry with one PATCH, and a re-run sends none' {
+        $r = Set-EntryNodeLabel -Name n1 -KubeConfig $kc
+        $r.Changed | Should -BeTrue
+        $r.Node.Labels['role'] | Should -Be 'entry'
+        (Get-NodeLabels n1)['role'] | Should -Be 'entry'
+        @(Get-FakeKubeRequest $target -Method PATCH).Count | Should -Be 1
+        Clear-FakeKubeRequest $target
+        $again = Set-EntryNodeLabel -Name n1 -KubeConfig $kc
+        $again.Changed | Should -BeFalse
+        @(Get-FakeKubeRequest $target -Method PATCH).Count | Should -Be 0
+    }
+
+    It 'sends a merge patch that carries the resourceVersion it was computed from' {
+        Set-EntryNodeLabel -Name n1 -KubeConfig $kc | Out-Null
+        $patch = @(Get-FakeKubeRequest $target -Method PATCH)[0]
+        $patch.contentType | Should -BeLike 'application/merge-patch+json*'
+        $patch.fieldManager | Should -Be 'nginxkit'
+        ($patch.body | ConvertFrom-Json).metadata.resourceVersion | Should -Not -BeNullOrEmpty
+    }
+
+    It 'removes the label with -Remove, and any labels with -Label' {
+        Set-EntryNodeLabel -Name n2 -Label @{ 'nginxkit.io/zone' = 'a'; tier = 'edge' } -KubeConfig $kc | Out-Null
+        (Get-NodeLabels n2)['tier'] | Should -Be 'edge'
+        $r = Set-EntryNodeLabel -Name n2 -Label @{ tier = '' } -Remove -KubeConfig $kc
+        $r.Changed | Should -BeTrue
+        @((Get-NodeLabels n2).Keys) | Should -Not -Contain 'tier'
+        (Get-NodeLabels n2)['nginxkit.io/zone'] | Should -Be 'a'
+        (Set-EntryNodeLabel -Name n2 -Remove -KubeConfig $kc).Changed | Should -BeFalse
+    }
+
+    It 'gives one NodeNotFound error for a missing node and labels the others' {
+        $r = @(Set-EntryNodeLabel -Name n1, ghost, n3 -KubeConfig $kc -ErrorVariable errs -ErrorAction SilentlyContinue)
+        $r.Name | Should -Be @('n1', 'n3')
+        $errs.Count | Should -Be 1
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'NodeNotFound,*'
+        $errs[0].TargetObject | Should -Be 'ghost'
+        (Get-NodeLabels n3)['role'] | Should -Be 'entry'
+    }
+
+    It 'gives one KubeForbidden error for a node the API refuses, and the others go on' {
+        Add-FakeKubeFault -Server $target -Method PATCH -Path /api/v1/nodes/n2 -Code 403 | Out-Null
+        $r = @(Set-EntryNodeLabel -Name n1, n2, n3 -KubeConfig $kc -ErrorVariable errs -ErrorAction SilentlyContinue)
+        $r.Name | Should -Be @('n1', 'n3')
+        $errs.Count | Should -Be 1
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'KubeForbidden,*'
+        $errs[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
+        @((Get-NodeLabels n2).Keys) | Should -Not -Contain 'role'
+    }
+
+    It 'retries a 409 conflict and succeeds' {
+        Add-FakeKubeFault -Server $target -Method PATCH -Path /api/v1/nodes/n1 -Code 409 -Times 1 | Out-Null
+        $r = Set-EntryNodeLabel -Name n1 -KubeConfig $kc
+        $r.Changed | Should -BeTrue
+        $r.Attempts | Should -Be 2
+        @(Get-FakeKubeRequest $target -Method PATCH -Path /api/v1/nodes/n1).Count | Should -Be 2
+        (Get-NodeLabels n1)['role'] | Should -Be 'entry'
+    }
+
+    It 'keeps the labels other writers set' {
+        Add-FakeKubeObject $target -Object (New-TestNode n1 @{ other = 'x' }) | Out-Null
+        $r = Set-EntryNodeLabel -Name n1 -KubeConfig $kc
+        $r.Changed | Should -BeTrue
+        (Get-NodeLabels n1)['other'] | Should -Be 'x'
+    }
+
+    It '-WhatIf sends only dry-run requests and changes nothing' {
+        $r = @(Set-EntryNodeLabel -Name n1, n2 -KubeConfig $kc -WhatIf)
+        $r.Changed | Should -Be @($true, $true)
+        $r.DryRun | Should -Be @($true, $true)
+        $writes = @(Get-FakeKubeRequest $target | Where-Object { $_.method -in 'PATCH', 'PUT', 'POST', 'DELETE' })
+        $writes.Count | Should -Be 2
+        $writes | ForEach-Object { $_.dryRun | Should -BeTrue }
+        @((Get-NodeLabels n1).Keys) | Should -Not -Contain 'role'
+    }
+
+    It 'checks label syntax before any request' {
+        { Set-EntryNodeLabel -Name n1 -Label @{ 'bad key!' = 'x' } -KubeConfig $kc -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidLabel,*'
+        { Set-EntryNodeLabel -Name n1 -Role 'no spaces' -KubeConfig $kc -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidLabel,*'
+        @(Get-FakeKubeRequest $target -ExcludeDiscovery).Count | Should -Be 0
+    }
+
+    It 'takes node objects from Get-EntryNode -All through the pipeline' {
+        $r = @(Get-EntryNode -All -KubeConfig $kc | Where-Object Name -ne 'n2' | Set-EntryNodeLabel -KubeConfig $kc)
+        $r.Name | Should -Be @('n1', 'n3')
+        (Get-EntryNode -KubeConfig $kc).Name | Should -Be @('n1', 'n3')
+    }
+
+    It 'labels 500 nodes with one LIST and 500 PATCHes, unlabels them, and a re-run patches none' {
+        Reset-FakeKubeApi $target
+        Add-FakeKubeObject $target -Object @(1..500 | ForEach-Object { New-TestNode ('w{0:d3}' -f $_) }) | Out-Null
+        Clear-FakeKubeRequest $target
+        $names = 1..500 | ForEach-Object { 'w{0:d3}' -f $_ }
+        $r = @(Set-EntryNodeLabel -Name $names -KubeConfig $kc -ThrottleLimit 16)
+        $r.Count | Should -Be 500
+        @($r | Where-Object Changed).Count | Should -Be 500
+        $r[0].Name | Should -Be 'w001' -Because 'results come in input order'
+        @(Get-FakeKubeRequest $target -Method PATCH).Count | Should -Be 500
+        @(Get-FakeKubeRequest $target -Method GET -ExcludeDiscovery | Where-Object path -eq '/api/v1/nodes').Count | Should -Be 1
+        (Get-EntryNode -KubeConfig $kc).Count | Should -Be 500
+        Clear-FakeKubeRequest $target
+        @(Set-EntryNodeLabel -Name $names -KubeConfig $kc | Where-Object Changed).Count | Should -Be 0
+        @(Get-FakeKubeRequest $target -Method PATCH).Count | Should -Be 0
+        @(Set-EntryNodeLabel -Name $names -Remove -KubeConfig $kc | Where-Object Changed).Count | Should -Be 500
+        @(Get-EntryNode -KubeConfig $kc).Count | Should -Be 0
+    }
+}
+
+Describe 'Get-EntryNode' -Tag 'Kubernetes' -Skip:(-not $isFake) {
+    BeforeAll {
+        Reset-FakeKubeApi $target
+        Add-FakeKubeObject $target -Object @(
+            New-TestNode e1 @{ role = 'entry'; 'node-role.kubernetes.io/worker' = '' }
+            New-TestNode e2 @{ role = 'entry' }
+            New-TestNode w1 @{ role = 'worker' }
+        ) | Out-Null
+    }
+
+    It 'lists the nodes labelled role=entry' {
+        (Get-EntryNode -KubeConfig $kc).Name | Should -Be @('e1', 'e2')
+    }
+
+    It 'lists another role with -Role, and every node with -All' {
+        (Get-EntryNode -Role worker -KubeConfig $kc).Name | Should -Be 'w1'
+        (Get-EntryNode -All -KubeConfig $kc).Name | Should -Be @('e1', 'e2', 'w1')
+    }
+
+    It 'reports Ready, Roles, Labels and Age, and the default view shows them' {
+        $n = Get-EntryNode e1 -KubeConfig $kc
+        $n.Ready | Should -BeTrue
+        $n.Roles | Should -Be 'worker'
+        $n.Labels['role'] | Should -Be 'entry'
+        $n.Age | Should -BeOfType [timespan]
+        $n.InternalIP | Should -Be '192.0.2.10'
+        $table = ($n | Out-String -Width 200)
+        $table | Should -Match 'Name\s+Ready\s+Roles\s+Age\s+Labels'
+        $table | Should -Match 'e1\s+Ready\s+worker'
+    }
+
+    It 'names a node that is not an entry node in an error' {
+        Get-EntryNode w1, e2 -KubeConfig $kc -ErrorVariable errs -ErrorAction SilentlyContinue | ForEach-Object Name | Should -Be 'e2'
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'NodeNotFound,*'
+    }
+
+    It 'agrees with kubectl, both ways' -Skip:(-not $kubectl) {
+        (Invoke-Kubectl $target @('label', 'node', 'w1', 'role=entry', '--overwrite')).ExitCode | Should -Be 0
+        (Get-EntryNode -KubeConfig $kc).Name | Should -Contain 'w1'
+        Set-EntryNodeLabel w1 -Role worker -KubeConfig $kc | Out-Null
+        $shown = (Invoke-Kubectl $target @('get', 'nodes', '--show-labels', '--no-headers')).Output
+        ($shown -split "`n" | Where-Object { $_ -match '^w1\s' }) | Should -Match 'role=worker'
+    }
+}
+
+Describe 'Get-NginxRoute from the cluster' -Tag 'Kubernetes' -Skip:(-not $isFake) {
+    BeforeAll {
+        Reset-FakeKubeApi $target
+        Add-FakeKubeObject $target -Object @(
+            New-TestService volume storage 10.96.0.10 8080 @{ 'nginxkit.io/path' = '/volume' } @{ app = 'volume' }
+            New-TestService api platform 10.96.0.20 80 @{ 'nginxkit.io/path' = '/api' } @{ app = 'api' }
+            New-TestService dashboard platform 10.96.0.30 3000 @{} @{ app = 'ui' }
+            New-TestService evil platform 10.96.0.40 80 @{ 'nginxkit.io/path' = '/x { return 200; } #' }
+            @{ apiVersion = 'v1'; kind = 'Service'; metadata = @{ name = 'db'; namespace = 'storage' }; spec = @{ clusterIP = 'None'; ports = @(@{ port = 5432 }) } }
+        ) | Out-Null
+    }
+
+    It 'turns Services in every namespace into routes, skipping headless ones with a warning and refusing hostile ones' {
+        $r = @(Get-NginxRoute -KubeConfig $kc -WarningVariable warns -WarningAction SilentlyContinue -ErrorVariable errs -ErrorAction SilentlyContinue)
+        $r.Path | Should -Be @('/api', '/dashboard', '/volume')
+        ($r | Where-Object Path -eq '/volume').Backend | Should -Be '10.96.0.10'
+        ($warns -join "`n") | Should -Match 'storage/db: it is headless'
+        $errs.Count | Should -Be 1
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'InvalidRoutePath,*'
+        $r | New-NginxConf | Should -Not -Match 'return 200'
+    }
+
+    It 'reads one namespace, and a label selector' {
+        (Get-NginxRoute -KubeConfig $kc -Namespace storage -WarningAction SilentlyContinue).Service | Should -Be 'volume'
+        (Get-NginxRoute -KubeConfig $kc -Selector 'app in (api,ui)' -ErrorAction SilentlyContinue).Service | Should -Be @('api', 'dashboard')
+    }
+
+    It 'sees what kubectl get svc -A -o yaml shows' -Skip:(-not $kubectl) {
+        $dir = New-TestDirectory
+        try {
+            (Invoke-Kubectl $target @('get', 'svc', '-A', '-o', 'yaml')).Output | Set-Content "$dir/svc.yaml"
+            $offline = Get-NginxRoute -Path "$dir/svc.yaml" -WarningAction SilentlyContinue -ErrorAction SilentlyContinue | New-NginxConf
+            $live = Get-NginxRoute -KubeConfig $kc -WarningAction SilentlyContinue -ErrorAction SilentlyContinue | New-NginxConf
+            $live | Should -BeExactly $offline
+        }
+        finally { Remove-Item $dir -Recurse -Force }
+    }
+}
+
+Describe 'Connections' -Tag 'Kubernetes' -Skip:(-not $isFake) {
+    BeforeAll {
+        $secret = 'tok-' + [guid]::NewGuid().ToString('N')
+        $guarded = Start-FakeKubeApi -Token $secret
+        Add-FakeKubeObject $guarded -Object (New-TestNode g1 @{ role = 'entry' }) | Out-Null
+        $dir = New-TestDirectory
+        # One kubeconfig, three contexts: the guarded fake with a token, with an exec plugin, and a dead port.
+        $exec = Join-Path $dir 'cred.sh'
+        Set-Content $exec "#!/bin/sh`necho '{""apiVersion"":""client.authentication.k8s.io/v1"",""kind"":""ExecCredential"",""status"":{""token"":""$secret""}}'"
+        chmod 755 $exec
+        $multi = Join-Path $dir 'config'
+        Set-Content $multi @"
+apiVersion: v1
+kind: Config
+clusters:
+- name: guarded
+  cluster: { server: "$($guarded.Url)" }
+- name: dead
+  cluster: { server: "http://127.0.0.1:1" }
+users:
+- name: token
+  user: { token: "$secret" }
+- name: exec
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      command: $exec
+      interactiveMode: Never
+- name: nobody
+  user: {}
+contexts:
+- name: with-token
+  context: { cluster: guarded, user: token }
+- name: with-exec
+  context: { cluster: guarded, user: exec }
+- name: no-credentials
+  context: { cluster: guarded, user: nobody }
+- name: dead
+  context: { cluster: dead, user: token }
+current-context: with-token
+"@
+    }
+    AfterAll {
+        Stop-FakeKubeApi $guarded
+        Remove-Item $dir -Recurse -Force -ErrorAction Ignore
+    }
+
+    It 'authenticates with a token, and with an exec plugin' {
+        (Get-EntryNode -KubeConfig $multi).Name | Should -Be 'g1'
+        (Get-EntryNode -KubeConfig $multi -Context with-exec).Name | Should -Be 'g1'
+    }
+
+    It 'stops with KubeUnauthorized when the cluster refuses the credentials' {
+        { Get-EntryNode -KubeConfig $multi -Context no-credentials -ErrorAction Stop } | Should -Throw -ErrorId 'KubeUnauthorized,*'
+    }
+
+    It 'stops with KubeUnreachable when no server answers' {
+        { Get-EntryNode -KubeConfig $multi -Context dead -ErrorAction Stop } | Should -Throw -ErrorId 'KubeUnreachable,*'
+    }
+
+    It 'never shows the token in verbose, debug, warning or error output' {
+        $all = & {
+            Get-EntryNode -KubeConfig $multi -Verbose -Debug
+            Set-EntryNodeLabel g1 -KubeConfig $multi -Verbose -Debug -WhatIf
+            try { Get-EntryNode -KubeConfig $multi -Context no-credentials -Verbose -Debug } catch { $_ | Out-String }
+            Connect-NginxKitCluster -KubeConfig $multi | Format-List * | Out-String
+        } *>&1 | Out-String
+        $all | Should -Not -Match $secret
+        $all | Should -Match 'Cluster http://127.0.0.1'
+    }
+
+    It 'takes $env:KUBECONFIG by default, and Connect-NginxKitCluster sets a session default' {
+        $r = Invoke-FreshPwsh @"
+Import-Module '$(Get-NginxKitModulePath)'
+`$env:KUBECONFIG = '$multi'
+(Get-EntryNode).Name
+`$env:KUBECONFIG = '/nonexistent'
+(Connect-NginxKitCluster -KubeConfig '$multi' -Context with-exec).Context
+(Get-EntryNode).Name
+"@
+        $r.Output | Should -Be @('g1', 'with-exec', 'g1')
+    }
+
+    It 'completes contexts from the kubeconfig, nodes from the cluster, and offers nothing when no cluster answers' {
+        $r = Invoke-FreshPwsh @"
+Import-Module '$(Get-NginxKitModulePath)'
+function Complete([string] `$line) { (TabExpansion2 `$line `$line.Length).CompletionMatches }
+(Complete 'Get-EntryNode -KubeConfig $multi -Context with-').CompletionText -join ','
+(Complete 'Set-EntryNodeLabel -KubeConfig $multi -Name g').CompletionText -join ','
+`$sw = [Diagnostics.Stopwatch]::StartNew()
+@(Complete 'Set-EntryNodeLabel -KubeConfig $multi -Context dead -Name ').Count
+`$sw.Elapsed.TotalSeconds -lt 5
+"@
+        $r.Output | Should -Be @('with-exec,with-token', 'g1', '0', 'True')
+    }
+}
