@@ -126,7 +126,7 @@ function Restore-TestTools {
 
 function Build-TestFixtures {
     # Programs the Pester suites start: each is built once here and named by an environment variable.
-    $fixtures = [ordered]@{ EchoBackend = 'NGINXKIT_ECHO_BACKEND' }
+    $fixtures = [ordered]@{ EchoBackend = 'NGINXKIT_ECHO_BACKEND'; FakeKubeApi = 'NGINXKIT_FAKE_KUBE_API' }
     foreach ($name in $fixtures.Keys) {
         $out = Join-Path $Root "out/fixtures/$name"
         Invoke-Native dotnet @('build', "$Root/tests/Fixtures/$name/$name.csproj", '-c', $Configuration, '-o', $out, '--nologo', '-v', 'quiet')

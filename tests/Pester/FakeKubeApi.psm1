@@ -201,7 +201,7 @@ function Get-KubeTestTarget {
 function Invoke-FakeKubeControl {
     # One call to the fake's /_fake/ control API; failures throw with the fake's Status message.
     param(
-        [Parameter(Mandatory)] [object] $Server,
+        [Parameter(Mandatory, Position = 0)] [object] $Server,
         [Parameter(Mandatory)] [ValidateSet('GET', 'POST', 'DELETE')] [string] $Method,
         [Parameter(Mandatory)] [string] $Path,
         [string] $Body
@@ -232,8 +232,8 @@ function Add-FakeKubeObject {
     #>
     [CmdletBinding()]
     param(
-        [Parameter(Mandatory)] [object] $Server,
-        [Parameter(Mandatory, ValueFromPipeline)] [object[]] $Object
+        [Parameter(Mandatory, Position = 0)] [object] $Server,
+        [Parameter(Mandatory, ValueFromPipeline, Position = 1)] [object[]] $Object
     )
     begin { $all = [Collections.Generic.List[object]]::new() }
     process { foreach ($o in $Object) { $all.Add($o) } }
@@ -260,7 +260,7 @@ function Add-FakeKubeFault {
     #>
     [CmdletBinding()]
     param(
-        [Parameter(Mandatory)] [object] $Server,
+        [Parameter(Mandatory, Position = 0)] [object] $Server,
         [string] $Method = '*',
         [Parameter(Mandatory)] [string] $Path,
         [Parameter(Mandatory)] [ValidateRange(400, 599)] [int] $Code,
@@ -278,7 +278,7 @@ function Add-FakeKubeFault {
 function Clear-FakeKubeFault {
     <# .SYNOPSIS Removes every injected fault. #>
     [CmdletBinding()]
-    param([Parameter(Mandatory)] [object] $Server)
+    param([Parameter(Mandatory, Position = 0)] [object] $Server)
     $null = Invoke-FakeKubeControl -Server $Server -Method DELETE -Path faults
 }
 
@@ -295,7 +295,7 @@ function Get-FakeKubeRequest {
     #>
     [CmdletBinding()]
     param(
-        [Parameter(Mandatory)] [object] $Server,
+        [Parameter(Mandatory, Position = 0)] [object] $Server,
         [string] $Method,
         [string] $Path,
         [switch] $ExcludeDiscovery
@@ -310,14 +310,14 @@ function Get-FakeKubeRequest {
 function Clear-FakeKubeRequest {
     <# .SYNOPSIS Empties the request log. #>
     [CmdletBinding()]
-    param([Parameter(Mandatory)] [object] $Server)
+    param([Parameter(Mandatory, Position = 0)] [object] $Server)
     $null = Invoke-FakeKubeControl -Server $Server -Method DELETE -Path requests
 }
 
 function Close-FakeKubeWatch {
     <# .SYNOPSIS Ends every open watch stream, as an apiserver restart would; returns how many were open. #>
     [CmdletBinding()]
-    param([Parameter(Mandatory)] [object] $Server)
+    param([Parameter(Mandatory, Position = 0)] [object] $Server)
     (Invoke-FakeKubeControl -Server $Server -Method POST -Path watches/close).closed
 }
 
@@ -328,7 +328,7 @@ function Invoke-FakeKubeCompaction {
         with a 410 Expired Status. Returns the current resourceVersion (still watchable).
     #>
     [CmdletBinding()]
-    param([Parameter(Mandatory)] [object] $Server)
+    param([Parameter(Mandatory, Position = 0)] [object] $Server)
     (Invoke-FakeKubeControl -Server $Server -Method POST -Path compact).resourceVersion
 }
 
@@ -339,7 +339,7 @@ function Reset-FakeKubeApi {
         watches go. The resourceVersion keeps increasing.
     #>
     [CmdletBinding()]
-    param([Parameter(Mandatory)] [object] $Server)
+    param([Parameter(Mandatory, Position = 0)] [object] $Server)
     $null = Invoke-FakeKubeControl -Server $Server -Method POST -Path reset
 }
 

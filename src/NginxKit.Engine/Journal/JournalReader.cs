@@ -9,7 +9,7 @@ namespace NginxKit.Engine.Journal;
 /// journalctl builds them, so -Last 5 on a million entries reads five, and memory stays flat:
 /// entries stream out one at a time.
 /// </summary>
-public sealed unsafe class JournalReader : IDisposable
+public sealed unsafe class JournalReader : IJournalReader
 {
     public const string JournalNotFound = nameof(JournalNotFound);
     public const string JournalNotReadable = nameof(JournalNotReadable);
@@ -203,10 +203,18 @@ public sealed unsafe class JournalReader : IDisposable
         return starts.OrderBy(s => s.Start).Select(s => s.Id).ToList();
     }
 
+    // Since and Until to the microsecond, as journalctl --since/--until cut: entries at or after Since
+    // (rounded up to the next µs) and at or before Until (rounded down). ExportStreamReader uses the same.
+    internal static ulong SinceUsec(DateTimeOffset since) =>
+        since <= DateTimeOffset.UnixEpoch ? 0 : (ulong)((since.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks + 9) / 10);
+
+    internal static ulong UntilUsec(DateTimeOffset until) =>
+        until <= DateTimeOffset.UnixEpoch ? 0 : (ulong)((until.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10);
+
     /// <summary>The entries, oldest first; with Follow, waits for new ones until cancelled.</summary>
     public IEnumerable<JournalEntry> Read(CancellationToken cancellationToken)
     {
-        var until = query.Until is { } u ? (ulong)(u.ToUnixTimeMilliseconds() * 1000) + 999 : ulong.MaxValue;
+        var until = query.Until is { } u ? UntilUsec(u) : ulong.MaxValue;
         bool positioned;
         if (query.Last is { } last)
         {
@@ -223,13 +231,13 @@ public sealed unsafe class JournalReader : IDisposable
             positioned = back > 0; // standing on the first entry to show
             if (query.Since is { } since && positioned)
             {
-                while (positioned && Realtime() < (ulong)(since.ToUnixTimeMilliseconds() * 1000))
+                while (positioned && Realtime() < SinceUsec(since))
                     positioned = SdJournal.sd_journal_next(journal) > 0;
             }
         }
         else
         {
-            if (query.Since is { } since) SdJournal.sd_journal_seek_realtime_usec(journal, (ulong)(since.ToUnixTimeMilliseconds() * 1000));
+            if (query.Since is { } since) SdJournal.sd_journal_seek_realtime_usec(journal, SinceUsec(since));
             else SdJournal.sd_journal_seek_head(journal);
             positioned = false;
         }

@@ -43,7 +43,8 @@ public sealed class ManifestApplier(KubeConnection connection)
         var name = item.Metadata.Name;
         var ns = item.Metadata.NamespaceProperty;
         var before = await ReadAsync(item.Kind, name, ns, cancellationToken).ConfigureAwait(false);
-        var patch = new V1Patch(KubernetesYaml.Serialize(item), V1Patch.PatchType.ApplyPatch);
+        // JSON is YAML, and V1Patch writes a string body as raw JSON: an apply body must be JSON.
+        var patch = new V1Patch(KubernetesJson.Serialize(item), V1Patch.PatchType.ApplyPatch);
         var after = await PatchAsync(item.Kind, patch, name, ns, dryRun ? "All" : null, cancellationToken).ConfigureAwait(false);
 
         var oldText = before is null ? null : Comparable(before);

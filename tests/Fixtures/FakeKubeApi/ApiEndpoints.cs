@@ -89,6 +89,15 @@ public sealed class ApiEndpoints(Registry registry, FaultInjector faults, Reques
         {
             if (!ctx.Response.HasStarted) await WriteAsync(ctx, ex.Code, ex.Status);
         }
+        catch (Exception ex) when (!ctx.RequestAborted.IsCancellationRequested && !ctx.Response.HasStarted)
+        {
+            // A bug in the fake: answer the way the apiserver answers its own failures.
+            await WriteAsync(ctx, 500, KubeStatus.Failure(500, "InternalError", $"Internal error occurred: {ex.GetType().Name}: {ex.Message}"));
+        }
+        catch (Exception) when (ctx.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away (typically in the middle of a watch).
+        }
         entry.Status = ctx.Response.StatusCode;
     }
 

@@ -27,10 +27,14 @@ public static class FieldManager
     /// <summary>
     /// Records a create, update or non-apply patch by <paramref name="manager"/>: it takes
     /// ownership of every field it added or changed, and other managers lose those fields.
+    /// Managed fields sent in the request (non-empty, not to a subresource) replace the stored
+    /// ones first: that is how clients rewrite them (kubectl's client-side to server-side apply
+    /// migration does).
     /// </summary>
     public static void RecordUpdate(ResourceType type, JsonObject? old, JsonObject updated, string manager, string? subresource, DateTimeOffset now)
     {
-        var entries = Read(old);
+        var sent = Read(updated);
+        var entries = sent.Count > 0 && subresource is null ? sent : Read(old);
         var changed = FieldSet.Changed(old, updated, includeStatus: subresource == "status" || !type.HasStatus);
         if (!changed.IsEmpty)
         {
@@ -67,7 +71,8 @@ public static class FieldManager
         var merged = (JsonObject)MergeApplied(live ?? new JsonObject(), applied, "")!;
         var mine = Find(entries, manager, "Apply", subresource);
         // Fields this manager applied last time and dropped now go, unless another manager still has them.
-        foreach (var path in mine.Fields.Members().Reverse())
+        // Parents come before their children, so a dropped list item goes whole (its fields then no longer resolve).
+        foreach (var path in mine.Fields.Members().ToList())
         {
             if (appliedSet.Touches(path) || others.Any(o => o.Fields.Touches(path))) continue;
             if (FieldSet.Resolve(merged, path) is { } at)

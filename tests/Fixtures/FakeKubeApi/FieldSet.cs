@@ -34,14 +34,20 @@ public sealed class FieldSet
     public static FieldSet FromFieldsV1(JsonObject? fields)
     {
         var set = new FieldSet();
-        if (fields is null) return set;
-        set.IsMember = fields.Count == 0;
-        foreach (var (key, value) in fields)
+        foreach (var (key, value) in fields ?? [])
         {
             if (key == ".") set.IsMember = true;
-            else set._children[key] = FromFieldsV1(value as JsonObject ?? []);
+            else set._children[key] = Node(value as JsonObject ?? []);
         }
         return set;
+
+        // Below the root, an empty object is a leaf: the field itself is owned.
+        static FieldSet Node(JsonObject fields)
+        {
+            var node = FromFieldsV1(fields);
+            if (fields.Count == 0) node.IsMember = true;
+            return node;
+        }
     }
 
     public JsonObject ToFieldsV1()

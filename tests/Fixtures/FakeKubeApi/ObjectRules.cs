@@ -82,6 +82,7 @@ public sealed class ObjectRules
         if (type != "ExternalName")
         {
             // Allocated values survive an update that omits them, as in the real service registry.
+            if (Json.Str(spec["clusterIP"]) == "") spec.Remove("clusterIP"); // "" asks for an allocation
             spec["clusterIP"] ??= oldSpec?["clusterIP"]?.DeepClone() ?? $"10.96.{_nextClusterIp / 250}.{_nextClusterIp++ % 250 + 1}";
             spec["clusterIPs"] ??= oldSpec?["clusterIPs"]?.DeepClone() ?? new JsonArray(Json.Str(spec["clusterIP"]));
             spec["ipFamilies"] ??= new JsonArray("IPv4");

@@ -9,7 +9,9 @@ namespace FakeKubeApi;
 /// <c>fieldValidation=Strict</c> it looks up the resource's PATCH operation (by its
 /// x-kubernetes-group-version-kind) and checks that the operation takes that query parameter;
 /// without /openapi/v3 (and /openapi/v2) <c>kubectl apply</c> fails with "failed to download
-/// openapi". Schemas are open objects: the fake does not validate field names.
+/// openapi". The component schemas are deliberately not tagged with their kind: client-side
+/// <c>kubectl apply</c> then finds no schema to compute its patch from and silently uses its
+/// compiled-in types (the real schemas), instead of warning about fields a stub schema lacks.
 /// </summary>
 public static class OpenApi
 {
@@ -62,13 +64,11 @@ public static class OpenApi
                     ["kind"] = new JsonObject { ["type"] = "string" },
                     ["metadata"] = new JsonObject { ["allOf"] = new JsonArray(Ref("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta")) },
                 },
-                ["x-kubernetes-group-version-kind"] = new JsonArray(gvk.DeepClone()),
             };
             schemas[schema + "List"] = new JsonObject
             {
                 ["type"] = "object",
                 ["properties"] = new JsonObject { ["items"] = new JsonObject { ["type"] = "array", ["items"] = Ref(schema) } },
-                ["x-kubernetes-group-version-kind"] = new JsonArray(new JsonObject { ["group"] = r.Group, ["version"] = r.Version, ["kind"] = r.ListKind }),
             };
 
             var collection = r.Namespaced ? $"{r.GroupVersionPath}/namespaces/{{namespace}}/{r.Plural}" : $"{r.GroupVersionPath}/{r.Plural}";

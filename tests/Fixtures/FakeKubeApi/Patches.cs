@@ -113,10 +113,7 @@ public static class Patches
             {
                 case "add": doc = Add(doc, path, Value(o, kind)); break;
                 case "remove": doc = Remove(doc, path, out _); break;
-                case "replace":
-                    Resolve(doc, path, kind); // must exist
-                    doc = Add(Remove(doc, path, out _), path, Value(o, kind), replacing: true);
-                    break;
+                case "replace": doc = Replace(doc, path, Value(o, kind)); break;
                 case "move":
                 {
                     var from = Json.Str(o["from"]) ?? throw KubeStatus.PatchFailed("move operation missing from");
@@ -167,11 +164,11 @@ public static class Patches
         return node;
     }
 
-    private static JsonNode Add(JsonNode doc, string path, JsonNode? value, bool replacing = false)
+    private static JsonNode Add(JsonNode doc, string path, JsonNode? value)
     {
         var tokens = Tokens(path);
         if (tokens.Length == 0) return value ?? throw KubeStatus.PatchFailed("add operation does not apply: cannot replace the document with null");
-        var parent = Resolve(doc, "/" + string.Join('/', tokens[..^1].Select(Escape)), replacing ? "replace" : "add");
+        var parent = Resolve(doc, "/" + string.Join('/', tokens[..^1].Select(Escape)), "add");
         var last = tokens[^1];
         switch (parent)
         {
@@ -185,7 +182,28 @@ public static class Patches
                 a.Insert(i, value);
                 break;
             default:
-                throw KubeStatus.PatchFailed($"{(replacing ? "replace" : "add")} operation does not apply: doc is missing path: \"{path}\": missing value");
+                throw KubeStatus.PatchFailed($"add operation does not apply: doc is missing path: \"{path}\": missing value");
+        }
+        return doc;
+    }
+
+    // Replaces in place, so the member keeps its position.
+    private static JsonNode Replace(JsonNode doc, string path, JsonNode? value)
+    {
+        var tokens = Tokens(path);
+        if (tokens.Length == 0) return value ?? throw KubeStatus.PatchFailed("replace operation does not apply: cannot replace the document with null");
+        var parent = Resolve(doc, "/" + string.Join('/', tokens[..^1].Select(Escape)), "replace");
+        var last = tokens[^1];
+        switch (parent)
+        {
+            case JsonObject o when o.ContainsKey(last):
+                o[last] = value;
+                break;
+            case JsonArray a when int.TryParse(last, out var i) && i >= 0 && i < a.Count:
+                a[i] = value;
+                break;
+            default:
+                throw KubeStatus.PatchFailed($"replace operation does not apply: doc is missing key: {path}: missing value");
         }
         return doc;
     }

@@ -60,7 +60,7 @@ public sealed class Registry(ObjectStore store, ObjectRules rules)
                 throw KubeStatus.NamespaceNotFound(ns);
             if (name.Length > 0 && Store.Peek(type, ns, name) is not null) throw KubeStatus.AlreadyExists(type, name);
 
-            foreach (var key in new[] { "uid", "creationTimestamp", "generation", "managedFields", "deletionTimestamp" }) meta.Remove(key);
+            foreach (var key in new[] { "uid", "creationTimestamp", "generation", "deletionTimestamp" }) meta.Remove(key);
             meta["uid"] = Guid.NewGuid().ToString();
             meta["creationTimestamp"] = Json.Rfc3339(DateTimeOffset.UtcNow);
             rules.PrepareForCreate(type, obj);
@@ -166,6 +166,8 @@ public sealed class Registry(ObjectStore store, ObjectRules rules)
                     if (type == ResourceCatalog.Namespaces) DeleteContents(name);
                     Store.Commit(type, Json.Namespace(item), name, null);
                 }
+                item.Remove("kind");
+                item.Remove("apiVersion");
                 deleted.Add(item);
             }
             return new JsonObject
@@ -228,7 +230,6 @@ public sealed class Registry(ObjectStore store, ObjectRules rules)
         var meta = Json.Metadata(updated);
         var currentMeta = (JsonObject)current["metadata"]!;
         foreach (var key in new[] { "uid", "creationTimestamp", "resourceVersion" }) meta[key] = currentMeta[key]?.DeepClone();
-        if (!apply) meta["managedFields"] = currentMeta["managedFields"]?.DeepClone();
         Json.StripNulls(updated);
 
         updated = rules.PrepareForUpdate(type, current, updated, options.Subresource);

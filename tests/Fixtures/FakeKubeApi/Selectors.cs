@@ -5,8 +5,7 @@ namespace FakeKubeApi;
 
 /// <summary>
 /// A label selector in the apiserver's string syntax: <c>a=b</c>, <c>a==b</c>, <c>a!=b</c>, <c>a</c>,
-/// <c>!a</c>, <c>a in (x,y)</c>, <c>a notin (x)</c>, <c>a gt 1</c>/<c>a lt 1</c> are not in the
-/// string syntax, but <c>a&gt;1</c> and <c>a&lt;1</c> are.
+/// <c>!a</c>, <c>a in (x,y)</c>, <c>a notin (x)</c>, <c>a&gt;1</c>, <c>a&lt;1</c>, comma-separated (all must hold).
 /// </summary>
 public sealed class LabelSelector
 {

@@ -74,9 +74,45 @@ public static partial class Validation
         };
     }
 
+    /// <summary>
+    /// The type errors the apiserver's decoder would hit on the served kinds (labels, annotations and
+    /// ConfigMap data must be strings, ports and replicas integers); a 400, as the real decoding error is.
+    /// </summary>
+    public static void CheckTypes(ResourceType type, JsonObject obj)
+    {
+        void Fail(string field, JsonNode? value, string goType) => throw KubeStatus.BadRequest(
+            $"{type.Kind} in version \"{type.Version}\" cannot be handled as a {type.Kind}: json: cannot unmarshal {JsonKind(value)} into Go struct field {field} of type {goType}");
+
+        foreach (var map in new[] { "labels", "annotations" })
+            if (obj["metadata"]?[map] is JsonObject entries)
+                foreach (var (_, v) in entries)
+                    if (Json.Str(v) is null) Fail($"ObjectMeta.metadata.{map}", v, "string");
+        if (type.Kind == "ConfigMap")
+            foreach (var map in new[] { "data", "binaryData" })
+                if (obj[map] is JsonObject entries)
+                    foreach (var (_, v) in entries)
+                        if (Json.Str(v) is null) Fail($"ConfigMap.{map}", v, map == "data" ? "string" : "[]uint8");
+        if (type.Kind == "Service" && obj["spec"]?["ports"] is JsonArray ports)
+            foreach (var p in ports.OfType<JsonObject>())
+                foreach (var f in new[] { "port", "nodePort" })
+                    if (p[f] is { } v && Json.Long(v) is null) Fail($"ServicePort.spec.ports.{f}", v, "int32");
+        if (type.Kind == "Deployment" && obj["spec"]?["replicas"] is { } replicas && Json.Long(replicas) is null)
+            Fail("DeploymentSpec.spec.replicas", replicas, "int32");
+    }
+
+    private static string JsonKind(JsonNode? value) => value switch
+    {
+        JsonObject => "object",
+        JsonArray => "array",
+        JsonValue v when v.GetValueKind() is System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False => "bool",
+        JsonValue v when v.GetValueKind() == System.Text.Json.JsonValueKind.Number => "number",
+        _ => "string",
+    };
+
     /// <summary>Checks an object about to be stored; throws 422 Invalid with every error found.</summary>
     public static void Validate(ResourceType type, JsonObject obj, JsonObject? old)
     {
+        CheckTypes(type, obj);
         var errors = new List<FieldError>();
         var name = Json.Name(obj) ?? "";
         if (name.Length == 0) errors.Add(FieldError.Required("metadata.name"));

@@ -67,7 +67,8 @@ public sealed class GetDockerJournalCommand : AsyncCmdlet
             Files = File?.SelectMany(f => f.IndexOfAny(['*', '?']) >= 0 ? GetResolvedProviderPathFromPSPath(f, out _) : [GetUnresolvedProviderPathFromPSPath(f)]).ToList() ?? [],
             Follow = Follow,
         };
-        using var reader = JournalReader.Open(query, problem => WriteProblem(problem));
+        // sd-journal in process when libsystemd.so.0 loads, else journalctl -o export (NGINXKIT_JOURNAL_READER forces one).
+        using var reader = JournalReaders.Open(query, problem => WriteProblem(problem));
         foreach (var entry in reader.Read(cancellationToken))
             WriteObject(entry);
         return Task.CompletedTask;

@@ -1,0 +1,626 @@
+using System.Buffers.Binary;
+using System.Buffers.Text;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using NginxKit.Engine.Diagnostics;
+using NginxKit.Engine.IO;
+
+namespace NginxKit.Engine.Journal;
+
+/// <summary>A source of journal entries for one query: sd-journal in process, or journalctl's export stream.</summary>
+public interface IJournalReader : IDisposable
+{
+    /// <summary>The entries, oldest first; with Follow, waits for new ones until cancelled.</summary>
+    IEnumerable<JournalEntry> Read(CancellationToken cancellationToken);
+}
+
+/// <summary>Picks the reader for this host.</summary>
+public static class JournalReaders
+{
+    /// <summary>
+    /// NGINXKIT_JOURNAL_READER chooses the reader, read on every Open so tests can switch it per call:
+    /// unset or "auto" = sd-journal when libsystemd.so.0 loads, else journalctl; "export" = always
+    /// journalctl -o export (how tests run the fallback on hosts that have libsystemd);
+    /// "sdjournal" = always sd-journal (fails with LibsystemdMissing when it cannot load).
+    /// </summary>
+    public const string ReaderVariable = "NGINXKIT_JOURNAL_READER";
+
+    public const string InvalidJournalReader = nameof(InvalidJournalReader);
+
+    public static IJournalReader Open(JournalQuery query, Action<Problem> report)
+    {
+        var choice = Environment.GetEnvironmentVariable(ReaderVariable)?.Trim().ToLowerInvariant();
+        return choice switch
+        {
+            null or "" or "auto" => SdJournal.IsAvailable ? JournalReader.Open(query, report) : ExportStreamReader.Open(query, report),
+            "export" => ExportStreamReader.Open(query, report),
+            "sdjournal" => JournalReader.Open(query, report),
+            _ => throw new NginxKitException(new Problem(InvalidJournalReader, ProblemCategory.InvalidArgument,
+                $"{ReaderVariable}='{choice}' names no journal reader. Use auto, export or sdjournal.", choice)),
+        };
+    }
+}
+
+/// <summary>
+/// The fallback reader for hosts without libsystemd.so.0: runs <c>journalctl -o export</c> with the
+/// query's filters and parses its binary-safe export stream from stdout as bytes, one entry at a
+/// time, so memory stays flat however much it prints. Every filter runs inside journalctl, as the
+/// same matches and seeks <see cref="JournalReader"/> makes through sd-journal, and entries are built
+/// exactly as that reader builds them, so both give equal objects for the same query.
+/// Cancelling (Ctrl+C, Stop(), an early end of the pipeline) or disposing kills journalctl at once:
+/// no child is left behind, even under -Follow.
+/// </summary>
+public sealed class ExportStreamReader : IJournalReader
+{
+    // Only the fields a JournalEntry is built from. journalctl still prints __CURSOR,
+    // __REALTIME_TIMESTAMP, __MONOTONIC_TIMESTAMP and _BOOT_ID (from the entry header) for every
+    // entry; leaving the rest out cuts the stream to what is parsed.
+    private const string OutputFields = "MESSAGE,PRIORITY,_PID,UNIT,_SYSTEMD_UNIT,_HOSTNAME,SYSLOG_IDENTIFIER";
+    private const int StderrLimit = 16 * 1024;
+
+    private readonly JournalQuery query;
+    private readonly string journalctl;
+    private readonly IReadOnlyList<string> files; // -File: the ones that passed the checks
+    private string? bootId;                       // -Boot resolved to an ID, matched as _BOOT_ID=
+    private readonly object gate = new();
+    private Process? running;
+    private bool disposed;
+
+    private ExportStreamReader(JournalQuery query, string journalctl, IReadOnlyList<string> files)
+    {
+        this.query = query;
+        this.journalctl = journalctl;
+        this.files = files;
+    }
+
+    /// <summary>
+    /// Checks the journal the query names as <see cref="JournalReader.Open"/> does (the same problems,
+    /// reported the same way) and resolves -Boot, before anything is read.
+    /// </summary>
+    public static ExportStreamReader Open(JournalQuery query, Action<Problem> report, string? journalctlPath = null)
+    {
+        var journalctl = journalctlPath ?? NativeCommand.Find("journalctl")
+            ?? throw new NginxKitException(new Problem(JournalReader.LibsystemdMissing, ProblemCategory.NotInstalled,
+                "Neither libsystemd.so.0 nor journalctl is available on this host, so the journal cannot be read.", "journalctl"));
+        var files = new List<string>();
+        if (query.Files.Count > 0)
+        {
+            foreach (var file in query.Files)
+            {
+                if (!File.Exists(file)) { report(new Problem(JournalReader.JournalNotFound, ProblemCategory.ObjectNotFound, $"The journal file '{file}' does not exist.", file)); continue; }
+                if (CheckReadable(file) is { } problem) { report(problem); continue; }
+                files.Add(file);
+            }
+            files = LeaveOutCorrupt(journalctl, files, report);
+            if (files.Count == 0)
+                throw new NginxKitException(new Problem(JournalReader.JournalNotFound, ProblemCategory.ObjectNotFound, "None of the given journal files can be read.", query.Files));
+        }
+        else if (query.Directory is not null)
+        {
+            if (!Directory.Exists(query.Directory))
+                throw new NginxKitException(new Problem(JournalReader.JournalNotFound, ProblemCategory.ObjectNotFound, $"The journal directory '{query.Directory}' does not exist.", query.Directory));
+            // journalctl skips a corrupt or unreadable file with a note on stderr; say which ones are
+            // left out, up front, as JournalReader does.
+            var candidates = new List<string>();
+            foreach (var file in Directory.EnumerateFiles(query.Directory, "*.journal*", SearchOption.AllDirectories))
+            {
+                if (CheckReadable(file) is { } problem) report(problem);
+                else candidates.Add(file);
+            }
+            LeaveOutCorrupt(journalctl, candidates, report);
+        }
+        var reader = new ExportStreamReader(query, journalctl, files);
+        if (query.Boot is not null) reader.bootId = reader.ResolveBoot(query.Boot);
+        return reader;
+    }
+
+    private static Problem? CheckReadable(string file)
+    {
+        try
+        {
+            using (File.OpenRead(file)) { }
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return new Problem(JournalReader.JournalNotReadable, ProblemCategory.PermissionDenied, $"The journal file '{file}' cannot be read: {ex.Message}", file);
+        }
+    }
+
+    /// <summary>
+    /// libsystemd's verdict on each file, through journalctl: one run over them all, and one per
+    /// file only when that fails (journalctl --file refuses the whole set for one bad file).
+    /// </summary>
+    private static List<string> LeaveOutCorrupt(string journalctl, List<string> files, Action<Problem> report)
+    {
+        if (files.Count == 0 || OpenCheck(journalctl, files) is null) return files;
+        var good = new List<string>();
+        foreach (var file in files)
+        {
+            if (OpenCheck(journalctl, [file]) is { } error)
+                report(new Problem(JournalReader.JournalCorrupt, ProblemCategory.InvalidData, $"'{file}' is not a readable journal file ({error}); it is left out. Check it with journalctl --verify --file.", file));
+            else good.Add(file);
+        }
+        return good;
+    }
+
+    private static string? OpenCheck(string journalctl, IReadOnlyList<string> files)
+    {
+        var args = new List<string> { "--no-pager", "--quiet", "-n", "0" };
+        foreach (var f in files) args.Add("--file=" + f);
+        var (exit, _, stderr) = RunToEnd(journalctl, args);
+        return exit == 0 ? null : FirstLine(stderr) ?? $"journalctl exited with {exit}";
+    }
+
+    /// <summary>A boot ID as it is; an offset (0, -1, …) through journalctl --list-boots, the order journalctl -b uses.</summary>
+    private string ResolveBoot(string boot)
+    {
+        if (boot.Length == 32 && boot.All(char.IsAsciiHexDigit)) return boot.ToLowerInvariant();
+        if (!int.TryParse(boot, out var offset) || offset > 0)
+            throw new NginxKitException(new Problem(JournalReader.BootNotFound, ProblemCategory.InvalidArgument, $"'{boot}' is neither a boot ID nor an offset such as 0 or -1.", boot));
+        var args = new List<string> { "--no-pager", "--quiet", "--list-boots", "-o", "json" };
+        args.AddRange(SourceArguments());
+        var (exit, stdout, stderr) = RunToEnd(journalctl, args);
+        var boots = new List<string>();
+        if (exit == 0 && stdout.AsSpan().Trim().Length > 0)
+        {
+            using var json = JsonDocument.Parse(stdout);
+            boots.AddRange(json.RootElement.EnumerateArray().Select(b => b.GetProperty("boot_id").GetString()!));
+        }
+        else if (exit != 0 && !stderr.Contains("No such boot", StringComparison.Ordinal) && !stderr.Contains("No entries", StringComparison.Ordinal))
+        {
+            throw Failed(exit, stderr, "list the boots");
+        }
+        var index = boots.Count - 1 + offset;
+        if (index < 0 || index >= boots.Count)
+            throw new NginxKitException(new Problem(JournalReader.BootNotFound, ProblemCategory.ObjectNotFound, $"There is no boot {offset}: the journal holds {boots.Count}.", boot));
+        return boots[index];
+    }
+
+    // --directory/--file, or the local journal when neither is given.
+    private IEnumerable<string> SourceArguments()
+    {
+        if (files.Count > 0) return files.Select(f => "--file=" + f);
+        if (query.Directory is not null) return ["--directory=" + query.Directory];
+        return [];
+    }
+
+    // The instant boundaries in microseconds, computed exactly as JournalReader.Read does so both
+    // readers cut at the same entry.
+    private ulong? SinceUsec => query.Since is { } s ? JournalReader.SinceUsec(s) : null;
+    private ulong? UntilUsec => query.Until is { } u ? JournalReader.UntilUsec(u) : null;
+
+    /// <summary>
+    /// The journalctl arguments for one run. Matches go in as journalctl builds them for -u, -p and
+    /// the boot's _BOOT_ID; the seek is the caller's (<paramref name="position"/>).
+    /// </summary>
+    internal List<string> Arguments(IEnumerable<string> position)
+    {
+        var args = new List<string> { "--no-pager", "--quiet", "-o", "export", "--output-fields=" + OutputFields };
+        args.AddRange(SourceArguments());
+        foreach (var unit in query.Units) args.Add("--unit=" + unit);
+        if (query.Priority is var (most, least)) args.Add($"--priority={(int)most}..{(int)least}");
+        args.AddRange(position);
+        // A plain match, the one JournalReader adds: an ID not in the journal selects nothing rather
+        // than failing as journalctl -b would.
+        if (bootId is not null) args.Add("_BOOT_ID=" + bootId);
+        return args;
+    }
+
+    private static string At(ulong usec) => "@" + (usec / 1_000_000).ToString(CultureInfo.InvariantCulture) + "." + (usec % 1_000_000).ToString("D6", CultureInfo.InvariantCulture);
+
+    public IEnumerable<JournalEntry> Read(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        var since = SinceUsec;
+        var until = UntilUsec;
+        var window = new List<string>();
+        if (since is { } s) window.Add("--since=" + At(s));
+        if (until is { } u) window.Add("--until=" + At(u));
+
+        if (query.Last is not { } last)
+        {
+            // Forward from Since (or the head). Under -Follow, --until is left to this side: journalctl -f
+            // would hold back every later entry and never end, where JournalReader stops at the first.
+            var position = new List<string>();
+            if (since is { } s2) position.Add("--since=" + At(s2));
+            if (query.Follow) position.AddRange(["--lines=all", "--follow"]);
+            else if (until is { } u2) position.Add("--until=" + At(u2));
+            foreach (var entry in Run(Arguments(position), until, cancellationToken))
+                yield return entry;
+            yield break;
+        }
+
+        // The last N entries. With a window, journalctl -n counts from the tail, not from --until, so
+        // read the window backwards (-r stops after N) and turn the N entries around: the same entries
+        // JournalReader reaches by stepping back from Until. N is small and bounded by -Last.
+        string? lastCursor = null;
+        if (last > 0)
+        {
+            IEnumerable<JournalEntry> lastEntries = since is null && until is null
+                ? Run(Arguments(["--lines=" + last.ToString(CultureInfo.InvariantCulture)]), null, cancellationToken)
+                : Reversed(Run(Arguments([.. window, "--reverse", "--lines=" + last.ToString(CultureInfo.InvariantCulture)]), null, cancellationToken));
+            foreach (var entry in lastEntries)
+            {
+                lastCursor = entry.Cursor;
+                yield return entry;
+            }
+        }
+        if (!query.Follow) yield break;
+
+        // Then follow from just after what was shown. Nothing shown: new entries from the tail, or,
+        // with Until, from just past it, where the first entry found ends the read as it does in JournalReader.
+        List<string> follow = lastCursor is not null ? ["--after-cursor=" + lastCursor, "--lines=all"]
+            : until is { } u3 ? ["--since=" + At(u3 + 1), "--lines=all"]
+            : ["--lines=0"];
+        follow.Add("--follow");
+        foreach (var entry in Run(Arguments(follow), until, cancellationToken))
+            yield return entry;
+    }
+
+    private static IEnumerable<JournalEntry> Reversed(IEnumerable<JournalEntry> newestFirst)
+    {
+        var list = newestFirst.ToList();
+        list.Reverse();
+        return list;
+    }
+
+    /// <summary>One journalctl run, its entries as they arrive; stops at the first entry after <paramref name="until"/>.</summary>
+    private IEnumerable<JournalEntry> Run(List<string> args, ulong? until, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var stderr = new StringBuilder();
+        var process = Start(args, stderr);
+        var stopped = false;
+        try
+        {
+            // The read below blocks in the pipe; cancelling kills journalctl, which ends the read at once.
+            using var registration = cancellationToken.Register(() => Kill(process));
+            var parser = new ExportParser(process.StandardOutput.BaseStream);
+            while (true)
+            {
+                ExportParser.Fields fields;
+                try
+                {
+                    if (!parser.TryRead(out fields)) break;
+                }
+                catch (InvalidDataException ex)
+                {
+                    if (cancellationToken.IsCancellationRequested) break; // killed mid-entry
+                    // journalctl died mid-entry (its exit code says why), or printed something that is not export format.
+                    process.WaitForExit();
+                    string text;
+                    lock (stderr) text = stderr.ToString();
+                    if (process.ExitCode != 0) throw Failed(process.ExitCode, text, "read the journal");
+                    throw new NginxKitException(new Problem(JournalReader.JournalCorrupt, ProblemCategory.InvalidData,
+                        $"journalctl's export stream cannot be parsed: {ex.Message}", text.Trim()), ex);
+                }
+                if (until is { } u && fields.Realtime > u)
+                {
+                    stopped = true;
+                    yield break;
+                }
+                yield return Build(fields);
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+            process.WaitForExit();
+            if (process.ExitCode != 0)
+            {
+                string text;
+                lock (stderr) text = stderr.ToString();
+                throw Failed(process.ExitCode, text, "read the journal");
+            }
+        }
+        finally
+        {
+            // Ended early (stopped at Until, an error, the consumer let go): journalctl must not outlive us.
+            if (stopped || !process.HasExited) Kill(process);
+            lock (gate) if (ReferenceEquals(running, process)) running = null;
+            process.Dispose();
+        }
+    }
+
+    private Process Start(List<string> args, StringBuilder stderr)
+    {
+        var psi = new ProcessStartInfo(journalctl)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true, // not the terminal: journalctl gets nothing to read and no tty
+            UseShellExecute = false,
+        };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["SYSTEMD_PAGER"] = "cat";
+        psi.Environment["LC_ALL"] = "C"; // stderr in English, for the messages we pass on
+        var process = new Process { StartInfo = psi };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (stderr) if (stderr.Length < StderrLimit) stderr.Append(e.Data).Append('\n');
+        };
+        lock (gate)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            try
+            {
+                process.Start();
+            }
+            catch (System.ComponentModel.Win32Exception ex)
+            {
+                process.Dispose();
+                throw new NginxKitException(new Problem("NativeCommandNotFound", ProblemCategory.NotInstalled,
+                    $"Cannot run '{journalctl}': {ex.Message}.", journalctl), ex);
+            }
+            running = process;
+        }
+        process.StandardInput.Close();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static void Kill(Process process)
+    {
+        try
+        {
+            if (process.HasExited) return;
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit(5000);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // Already gone.
+        }
+    }
+
+    private static NginxKitException Failed(int exit, string stderr, string what)
+    {
+        var detail = FirstLine(stderr) ?? $"exit code {exit}";
+        var id = detail.Contains("No such file or directory", StringComparison.Ordinal) ? JournalReader.JournalNotFound
+            : detail.Contains("Bad message", StringComparison.Ordinal) || detail.Contains("corrupt", StringComparison.OrdinalIgnoreCase) ? JournalReader.JournalCorrupt
+            : JournalReader.JournalNotReadable;
+        var category = id == JournalReader.JournalNotFound ? ProblemCategory.ObjectNotFound
+            : id == JournalReader.JournalCorrupt ? ProblemCategory.InvalidData : ProblemCategory.ReadError;
+        return new NginxKitException(new Problem(id, category, $"journalctl could not {what}: {detail}", stderr.Trim()));
+    }
+
+    private static string? FirstLine(string text) =>
+        text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
+
+    private static (int Exit, string Stdout, string Stderr) RunToEnd(string fileName, IEnumerable<string> args)
+    {
+        var psi = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["SYSTEMD_PAGER"] = "cat";
+        psi.Environment["LC_ALL"] = "C";
+        using var process = Process.Start(psi)!;
+        process.StandardInput.Close();
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, stdout, stderr.GetAwaiter().GetResult());
+    }
+
+    /// <summary>Builds the entry as <see cref="JournalReader"/> builds it from the same fields.</summary>
+    internal static JournalEntry Build(in ExportParser.Fields f)
+    {
+        var messageBytes = f.Message.Span;
+        string message;
+        byte[]? raw = null;
+        if (messageBytes.Length == 0) message = string.Empty;
+        else if (System.Text.Unicode.Utf8.IsValid(messageBytes)) message = Encoding.UTF8.GetString(messageBytes);
+        else
+        {
+            raw = messageBytes.ToArray();
+            message = Encoding.UTF8.GetString(messageBytes);
+        }
+        var pid = f.Pid;
+        var unit = pid == 1 ? f.Unit ?? f.SystemdUnit : f.SystemdUnit ?? f.Unit;
+        var realtime = f.Realtime;
+        return JournalEntry.Create(DateTimeOffset.FromUnixTimeMilliseconds((long)(realtime / 1000)).AddTicks((long)(realtime % 1000) * 10),
+            f.Priority ?? 6, unit, pid, f.Hostname, f.BootId, f.Cursor ?? string.Empty, message, f.Identifier, raw);
+    }
+
+    public void Dispose()
+    {
+        Process? process;
+        lock (gate)
+        {
+            disposed = true;
+            process = running;
+            running = null;
+        }
+        if (process is not null) Kill(process);
+    }
+}
+
+/// <summary>
+/// Parses journalctl's export format from a byte stream: <c>KEY=value</c> lines; or, for values that
+/// are not printable UTF-8 (newlines, control bytes, invalid UTF-8), <c>KEY\n</c>, a little-endian
+/// uint64 length, the bytes and <c>\n</c>; an empty line after each entry. Reads through a buffer
+/// that grows only for a value larger than it, and decodes each field as it goes.
+/// </summary>
+internal sealed class ExportParser(Stream stream)
+{
+    /// <summary>The fields of one entry a JournalEntry needs; the first occurrence of each, as sd_journal_get_data gives it.</summary>
+    public struct Fields
+    {
+        public string? Cursor;
+        public ulong Realtime;
+        public string? BootId;
+        public ReadOnlyMemory<byte> Message;
+        public int? Priority;
+        public int? Pid;
+        public string? Unit;
+        public string? SystemdUnit;
+        public string? Hostname;
+        public string? Identifier;
+        internal int Seen; // bit per field, so a repeated field keeps its first value
+    }
+
+    private byte[] buffer = new byte[64 * 1024];
+    private int start, end, scanned;
+    private bool eof;
+    private byte[] message = new byte[1024];
+
+    // Values that repeat from entry to entry (host, unit, identifier, boot) decode once.
+    private readonly SmallStringCache cache = new();
+
+    /// <summary>The next entry; false at the end of the stream. A last entry cut off by the stream's end is dropped.</summary>
+    public bool TryRead(out Fields fields)
+    {
+        fields = default;
+        var any = false;
+        while (true)
+        {
+            if (!TryReadLine(out var lineStart, out var lineLength))
+            {
+                if (any && end > start) throw new InvalidDataException("The export stream ends inside a field.");
+                return false; // EOF; an entry without its closing empty line is incomplete (journalctl was stopped)
+            }
+            if (lineLength == 0)
+            {
+                if (any) return true;
+                continue;
+            }
+            any = true;
+            var line = buffer.AsSpan(lineStart, lineLength);
+            var eq = line.IndexOf((byte)'=');
+            if (eq >= 0)
+            {
+                Store(ref fields, Field(line[..eq]), line[(eq + 1)..]);
+                continue;
+            }
+            // Binary-safe form: the line is the name; the length and the bytes follow.
+            var id = Field(line);
+            Need(8);
+            var length = BinaryPrimitives.ReadUInt64LittleEndian(buffer.AsSpan(start, 8));
+            if (length > int.MaxValue - 1) throw new InvalidDataException($"A field of {length} bytes is too large.");
+            start += 8;
+            Need((int)length + 1);
+            if (buffer[start + (int)length] != (byte)'\n') throw new InvalidDataException("A binary field does not end in a newline.");
+            Store(ref fields, id, buffer.AsSpan(start, (int)length));
+            start += (int)length + 1;
+            scanned = start;
+        }
+    }
+
+    private enum Id { Other, Cursor, Realtime, BootId, Message, Priority, Pid, Unit, SystemdUnit, Hostname, Identifier }
+
+    private static Id Field(ReadOnlySpan<byte> name) => name.Length switch
+    {
+        4 when name.SequenceEqual("UNIT"u8) => Id.Unit,
+        4 when name.SequenceEqual("_PID"u8) => Id.Pid,
+        7 when name.SequenceEqual("MESSAGE"u8) => Id.Message,
+        8 when name.SequenceEqual("PRIORITY"u8) => Id.Priority,
+        8 when name.SequenceEqual("__CURSOR"u8) => Id.Cursor,
+        8 when name.SequenceEqual("_BOOT_ID"u8) => Id.BootId,
+        9 when name.SequenceEqual("_HOSTNAME"u8) => Id.Hostname,
+        13 when name.SequenceEqual("_SYSTEMD_UNIT"u8) => Id.SystemdUnit,
+        17 when name.SequenceEqual("SYSLOG_IDENTIFIER"u8) => Id.Identifier,
+        20 when name.SequenceEqual("__REALTIME_TIMESTAMP"u8) => Id.Realtime,
+        _ => Id.Other,
+    };
+
+    // An empty value counts as absent, as JournalReader's Field() treats it.
+    private void Store(ref Fields f, Id id, ReadOnlySpan<byte> value)
+    {
+        if (id == Id.Other) return;
+        var bit = 1 << (int)id;
+        if ((f.Seen & bit) != 0) return;
+        f.Seen |= bit;
+        switch (id)
+        {
+            case Id.Cursor: f.Cursor = Encoding.UTF8.GetString(value); break;
+            case Id.Realtime: f.Realtime = Utf8Parser.TryParse(value, out ulong usec, out _) ? usec : 0; break;
+            case Id.BootId: f.BootId = cache.Get(value); break;
+            case Id.Message:
+                // Copied out of the read buffer, which the next read may move; one buffer reused per entry
+                // (Build copies again only for non-UTF-8 bytes).
+                if (message.Length < value.Length) message = new byte[Math.Max(value.Length, message.Length * 2)];
+                value.CopyTo(message);
+                f.Message = message.AsMemory(0, value.Length);
+                break;
+            case Id.Priority: f.Priority = ParseInt(value); break;
+            case Id.Pid: f.Pid = ParseInt(value); break;
+            case Id.Unit: f.Unit = value.IsEmpty ? null : cache.Get(value); break;
+            case Id.SystemdUnit: f.SystemdUnit = value.IsEmpty ? null : cache.Get(value); break;
+            case Id.Hostname: f.Hostname = value.IsEmpty ? null : cache.Get(value); break;
+            case Id.Identifier: f.Identifier = value.IsEmpty ? null : cache.Get(value); break;
+        }
+    }
+
+    private static int? ParseInt(ReadOnlySpan<byte> value) =>
+        Utf8Parser.TryParse(value, out int n, out var consumed) && consumed == value.Length && value.Length > 0 ? n : null;
+
+    private bool TryReadLine(out int lineStart, out int lineLength)
+    {
+        while (true)
+        {
+            var newline = buffer.AsSpan(scanned, end - scanned).IndexOf((byte)'\n');
+            if (newline >= 0)
+            {
+                lineStart = start;
+                lineLength = scanned + newline - start;
+                start = scanned = scanned + newline + 1;
+                return true;
+            }
+            scanned = end;
+            if (!Fill(buffer.Length)) { lineStart = lineLength = 0; return false; }
+        }
+    }
+
+    // Makes at least n bytes available from start, reading (and growing the buffer) as needed.
+    private void Need(int n)
+    {
+        while (end - start < n)
+            if (!Fill(n)) throw new InvalidDataException("The export stream ends inside a binary field.");
+    }
+
+    // Reads more: moves what is unread to the front, grows the buffer if it cannot hold `want`
+    // bytes, then reads once. False at the end of the stream.
+    private bool Fill(int want)
+    {
+        if (eof) return false;
+        if (start > 0)
+        {
+            var unread = end - start;
+            Buffer.BlockCopy(buffer, start, buffer, 0, unread);
+            scanned -= start;
+            end = unread;
+            start = 0;
+        }
+        if (end == buffer.Length || want > buffer.Length)
+            Array.Resize(ref buffer, Math.Max(buffer.Length * 2, want));
+        var read = stream.Read(buffer, end, buffer.Length - end);
+        if (read == 0) { eof = true; return false; }
+        end += read;
+        return true;
+    }
+
+    /// <summary>Remembers the last few decoded strings by their bytes.</summary>
+    private sealed class SmallStringCache
+    {
+        private readonly (byte[] Bytes, string Text)[] slots = new (byte[], string)[16];
+        private int next;
+
+        public string Get(ReadOnlySpan<byte> value)
+        {
+            foreach (var slot in slots)
+                if (slot.Bytes is not null && value.SequenceEqual(slot.Bytes)) return slot.Text;
+            var text = Encoding.UTF8.GetString(value);
+            slots[next] = (value.ToArray(), text);
+            next = (next + 1) % slots.Length;
+            return text;
+        }
+    }
+}

@@ -1,0 +1,682 @@
+<#
+    The fidelity check of tests/Fixtures/FakeKubeApi: the REAL kubectl drives the fake and must see a
+    Kubernetes API (discovery, tables, labels, server-side apply, dry run, watch, Status errors, auth).
+    Then the wire protocol directly (watch resume and 410, JSON/merge patches, no-ops, dry run), and
+    Get-KubeTestTarget. Every case runs against the fake: these tests are about the fake itself.
+
+    Environment:
+      NGINXKIT_REPO_ROOT       the repository root (optional)
+      NGINXKIT_FAKE_KUBE_API   the built FakeKubeApi.dll; when unset FakeKubeApi.psm1 builds it into out/fixtures/FakeKubeApi
+      NGINXKIT_REQUIRE_REAL    1 to fail instead of skipping when kubectl is not installed
+#>
+
+BeforeDiscovery {
+    Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
+    $kubectl = Find-RealTool -Name kubectl
+}
+
+BeforeAll {
+    Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
+    Import-Module "$PSScriptRoot/FakeKubeApi.psm1" -Force
+
+    function New-Node([string] $Name, [hashtable] $Labels = @{}) {
+        @{
+            apiVersion = 'v1'; kind = 'Node'
+            metadata   = @{ name = $Name; labels = $Labels }
+            status     = @{
+                conditions = @(@{ type = 'Ready'; status = 'True' })
+                nodeInfo   = @{ kubeletVersion = 'v1.32.0' }
+                addresses  = @(@{ type = 'InternalIP'; address = '10.0.0.1' })
+            }
+        }
+    }
+
+    function New-Service([string] $Name, [string] $Namespace, [int] $Port = 80) {
+        @{
+            apiVersion = 'v1'; kind = 'Service'
+            metadata   = @{ name = $Name; namespace = $Namespace; labels = @{ app = $Name } }
+            spec       = @{ selector = @{ app = $Name }; ports = @(@{ name = 'http'; port = $Port; targetPort = 8080 }) }
+        }
+    }
+
+    # One API call with the status code and body, whatever the code (Invoke-RestMethod throws on 4xx).
+    function Invoke-Api {
+        param(
+            [Parameter(Mandatory)] [object] $Server,
+            [Parameter(Mandatory)] [string] $Method,
+            [Parameter(Mandatory)] [string] $Path,
+            [object] $Body,
+            [string] $ContentType = 'application/json',
+            [hashtable] $Headers = @{}
+        )
+        $params = @{ Uri = "$($Server.Url)$Path"; Method = $Method; Headers = $Headers; SkipHttpErrorCheck = $true }
+        if ($null -ne $Body) {
+            $params.Body = if ($Body -is [string]) { $Body } else { ConvertTo-Json -InputObject $Body -Depth 32 -Compress }
+            $params.ContentType = $ContentType
+        }
+        $response = Invoke-WebRequest @params
+        [pscustomobject]@{
+            Code = [int]$response.StatusCode
+            Body = if ($response.Content) { $response.Content | ConvertFrom-Json -Depth 64 -DateKind String } else { $null }
+            Raw  = $response.Content
+        }
+    }
+
+    # The events of a watch that the server ends after timeoutSeconds, parsed.
+    function Get-WatchEvents([object] $Server, [string] $Path, [int] $TimeoutSeconds = 1) {
+        $sep = if ($Path.Contains('?')) { '&' } else { '?' }
+        $content = (Invoke-WebRequest "$($Server.Url)$Path${sep}timeoutSeconds=$TimeoutSeconds").Content
+        @($content -split "`n" | Where-Object { $_ } | ForEach-Object { $_ | ConvertFrom-Json -Depth 64 -DateKind String })
+    }
+
+    function Get-NodeJson([object] $Server, [string] $Name) {
+        (Invoke-Api -Server $Server -Method GET -Path "/api/v1/nodes/$Name").Body
+    }
+}
+
+Describe 'FakeKubeApi speaks Kubernetes to the real kubectl' -Tag 'Kubernetes', 'Fidelity' -Skip:(-not $kubectl) {
+    BeforeAll {
+        $kubectl = Find-RealTool -Name kubectl
+        $fake = Start-FakeKubeApi
+        function Kubectl([string[]] $Arguments, [int] $TimeoutSec = 60) {
+            Invoke-Kubectl $fake $Arguments -TimeoutSec $TimeoutSec -Kubectl $kubectl
+        }
+    }
+    AfterAll { Stop-FakeKubeApi $fake }
+
+    BeforeEach {
+        Reset-FakeKubeApi -Server $fake
+        $null = Add-FakeKubeObject -Server $fake -Object (New-Node n1 @{ zone = 'a' }), (New-Node n2 @{ zone = 'b'; 'node-role.kubernetes.io/entry' = '' })
+    }
+
+    It 'lists the seeded nodes with their labels (get nodes --show-labels)' {
+        $r = Kubectl @('get', 'nodes', '--show-labels')
+        $r.ExitCode | Should -Be 0 -Because $r.Error
+        $lines = $r.Output -split "`n"
+        $lines[0] | Should -Match '^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\s+LABELS$'
+        $lines | Where-Object { $_ -match '^n1\s+Ready\s+<none>\s+\S+\s+v1\.32\.0\s+zone=a$' } | Should -HaveCount 1
+        $lines | Where-Object { $_ -match '^n2\s+Ready\s+entry\s+\S+\s+v1\.32\.0\s+node-role\.kubernetes\.io/entry=,zone=b$' } | Should -HaveCount 1
+        # kubectl asked for a server-side Table, and got one.
+        $list = @(Get-FakeKubeRequest -Server $fake -Method GET -Path /api/v1/nodes)
+        $list[-1].accept | Should -Match 'as=Table'
+        $list[-1].status | Should -Be 200
+    }
+
+    It 'labels a node with a merge PATCH that the node then shows (label node n1 role=entry)' {
+        Clear-FakeKubeRequest -Server $fake
+        $r = Kubectl @('label', 'node', 'n1', 'role=entry')
+        $r.ExitCode | Should -Be 0 -Because $r.Error
+        $r.Output | Should -Match 'node/n1 labeled'
+
+        $node = (Kubectl @('get', 'node', 'n1', '-o', 'json')).Output | ConvertFrom-Json
+        $node.metadata.labels.role | Should -Be 'entry'
+        $node.metadata.labels.zone | Should -Be 'a'
+
+        $patch = @(Get-FakeKubeRequest -Server $fake -Method PATCH -Path /api/v1/nodes/n1)
+        $patch | Should -HaveCount 1
+        $patch[0].contentType | Should -Be 'application/merge-patch+json'
+        $patch[0].fieldManager | Should -Be 'kubectl-label'
+        $patch[0].dryRun | Should -BeFalse
+        $patch[0].status | Should -Be 200
+    }
+
+    It 'removes a label (label node n1 role-)' {
+        (Kubectl @('label', 'node', 'n1', 'role=entry')).ExitCode | Should -Be 0
+        $r = Kubectl @('label', 'node', 'n1', 'role-')
+        $r.ExitCode | Should -Be 0 -Because $r.Error
+        $r.Output | Should -Match 'node/n1 unlabeled'
+        $labels = (Get-NodeJson $fake n1).metadata.labels
+        $labels.PSObject.Properties.Name | Should -Not -Contain 'role'
+        $labels.zone | Should -Be 'a'
+    }
+
+    It 'changes nothing on a server-side dry run (label node n1 n2 role=entry --dry-run=server)' {
+        $before = @((Get-NodeJson $fake n1).metadata.resourceVersion, (Get-NodeJson $fake n2).metadata.resourceVersion)
+        Clear-FakeKubeRequest -Server $fake
+        $r = Kubectl @('label', 'node', 'n1', 'n2', 'role=entry', '--dry-run=server')
+        $r.ExitCode | Should -Be 0 -Because $r.Error
+        $r.Output | Should -Match 'node/n1 labeled \(server dry run\)'
+        $r.Output | Should -Match 'node/n2 labeled \(server dry run\)'
+
+        foreach ($name in 'n1', 'n2') { (Get-NodeJson $fake $name).metadata.labels.PSObject.Properties.Name | Should -Not -Contain 'role' }
+        @((Get-NodeJson $fake n1).metadata.resourceVersion, (Get-NodeJson $fake n2).metadata.resourceVersion) | Should -Be $before
+        $patches = @(Get-FakeKubeRequest -Server $fake -Method PATCH)
+        $patches | Should -HaveCount 2
+        $patches.dryRun | Should -Be @($true, $true)
+        $patches.query | ForEach-Object { $_ | Should -Match 'dryRun=All' }
+    }
+
+    It 'returns every service across namespaces (get svc -A -o yaml)' {
+        $null = Add-FakeKubeObject -Server $fake -Object (New-Service web ns1), (New-Service api ns2 8443), (New-Service db ns2)
+        $r = Kubectl @('get', 'svc', '-A', '-o', 'yaml')
+        $r.ExitCode | Should -Be 0 -Because $r.Error
+        $r.Output | Should -Match '(?m)^kind: List$'
+        [regex]::Matches($r.Output, '(?m)^  kind: Service$') | Should -HaveCount 3
+        $names = [regex]::Matches($r.Output, '(?m)^    name: (\S+)\r?$') | ForEach-Object { $_.Groups[1].Value }
+        $names | Should -Be @('web', 'api', 'db') -Because 'the apiserver lists in namespace/name key order (ns1/web, ns2/api, ns2/db)'
+        $r.Output | Should -Match '(?m)^    namespace: ns1\r?$'
+        $r.Output | Should -Match '(?m)^    clusterIP: 10\.96\.\d+\.\d+\r?$' -Because 'the fake allocates cluster IPs like the apiserver'
+        @(Get-FakeKubeRequest -Server $fake -Method GET -Path /api/v1/services)[-1].status | Should -Be 200
+    }
+
+    Context 'server-side apply of a NginxKit-like manifest' {
+        BeforeAll {
+            $manifest = Join-Path $TestDrive 'nginxkit.yaml'
+            @'
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: nginxkit
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: nginxkit
+  namespace: nginxkit
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: nginxkit-reader
+rules:
+- apiGroups: [""]
+  resources: ["services", "nodes"]
+  verbs: ["get", "list", "watch", "patch"]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: nginxkit-reader
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: nginxkit-reader
+subjects:
+- kind: ServiceAccount
+  name: nginxkit
+  namespace: nginxkit
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: entry
+  namespace: nginxkit
+  labels: {app: entry}
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: entry}
+  template:
+    metadata:
+      labels: {app: entry}
+    spec:
+      serviceAccountName: nginxkit
+      containers:
+      - name: nginx
+        image: nginx:1.27
+        ports:
+        - containerPort: 80
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: entry
+  namespace: nginxkit
+spec:
+  selector: {app: entry}
+  ports:
+  - name: http
+    port: 80
+    targetPort: 80
+'@ | Set-Content -LiteralPath $manifest
+            $objects = @('namespace/nginxkit', 'serviceaccount/nginxkit', 'clusterrole/nginxkit-reader',
+                'clusterrolebinding/nginxkit-reader', 'deployment/entry', 'service/entry')
+            function Get-ResourceVersions {
+                foreach ($o in $objects) {
+                    $r = Kubectl @('get', $o, '-n', 'nginxkit', '-o', 'jsonpath={.metadata.resourceVersion}')
+                    if ($r.ExitCode -ne 0) { throw "get $o failed: $($r.Error)" }
+                    $r.Output
+                }
+            }
+        }
+
+        It 'creates all six objects, then a second apply is a no-op' {
+            Clear-FakeKubeRequest -Server $fake
+            $r = Kubectl @('apply', '--server-side', '-f', $manifest)
+            $r.ExitCode | Should -Be 0 -Because $r.Error
+            [regex]::Matches($r.Output, 'serverside-applied') | Should -HaveCount 6
+
+            $applies = @(Get-FakeKubeRequest -Server $fake -Method PATCH)
+            $applies | Should -HaveCount 6
+            $applies.contentType | Sort-Object -Unique | Should -Be 'application/apply-patch+yaml'
+            $applies.fieldManager | Sort-Object -Unique | Should -Be 'kubectl'
+            $applies.status | Sort-Object -Unique | Should -Be 201 -Because 'an apply that creates answers 201 Created'
+
+            $deploy = (Kubectl @('get', 'deployment', 'entry', '-n', 'nginxkit', '-o', 'json', '--show-managed-fields')).Output | ConvertFrom-Json
+            $deploy.spec.replicas | Should -Be 2
+            $deploy.metadata.generation | Should -Be 1
+            $deploy.spec.template.spec.containers[0].imagePullPolicy | Should -Be 'IfNotPresent' -Because 'defaults are applied'
+            $deploy.metadata.managedFields[0].manager | Should -Be 'kubectl'
+            $deploy.metadata.managedFields[0].operation | Should -Be 'Apply'
+            (Kubectl @('get', 'namespace', 'nginxkit', '-o', 'jsonpath={.status.phase}')).Output | Should -Be 'Active'
+
+            $before = Get-ResourceVersions
+            $again = Kubectl @('apply', '--server-side', '-f', $manifest)
+            $again.ExitCode | Should -Be 0 -Because $again.Error
+            [regex]::Matches($again.Output, 'serverside-applied') | Should -HaveCount 6
+            Get-ResourceVersions | Should -Be $before -Because 'an apply that changes nothing keeps every resourceVersion'
+        }
+
+        It 'changes nothing with --dry-run=server' {
+            # As on a real cluster, a dry run cannot create the namespace its other objects go into.
+            $ns = Add-FakeKubeObject -Server $fake -Object @{ apiVersion = 'v1'; kind = 'Namespace'; metadata = @{ name = 'nginxkit' } }
+            Clear-FakeKubeRequest -Server $fake
+            $r = Kubectl @('apply', '--server-side', '--dry-run=server', '-f', $manifest)
+            $r.ExitCode | Should -Be 0 -Because $r.Error
+            [regex]::Matches($r.Output, 'serverside-applied \(server dry run\)') | Should -HaveCount 6
+            (Kubectl @('get', 'namespace', 'nginxkit', '-o', 'jsonpath={.metadata.resourceVersion}')).Output | Should -Be $ns.metadata.resourceVersion
+            foreach ($o in $objects | Select-Object -Skip 1) {
+                (Kubectl @('get', $o, '-n', 'nginxkit')).Error | Should -Match 'NotFound'
+            }
+            $patches = @(Get-FakeKubeRequest -Server $fake -Method PATCH)
+            $patches | Should -HaveCount 6
+            $patches.dryRun | Sort-Object -Unique | Should -Be $true
+        }
+
+        It 'fails a dry run of objects whose namespace does not exist yet, as a real apiserver does' {
+            $r = Kubectl @('apply', '--server-side', '--dry-run=server', '-f', $manifest)
+            $r.ExitCode | Should -Not -Be 0
+            $r.Output | Should -Match 'namespace/nginxkit serverside-applied \(server dry run\)'
+            $r.Error | Should -Match 'namespaces "nginxkit" not found'
+        }
+
+        It 'changes an applied field and keeps the others (re-apply with an edit bumps resourceVersion and generation)' {
+            (Kubectl @('apply', '--server-side', '-f', $manifest)).ExitCode | Should -Be 0
+            $rv = (Kubectl @('get', 'deployment', 'entry', '-n', 'nginxkit', '-o', 'jsonpath={.metadata.resourceVersion}')).Output
+            (Get-Content -LiteralPath $manifest -Raw).Replace('replicas: 2', 'replicas: 3') | Set-Content -LiteralPath (Join-Path $TestDrive 'edited.yaml')
+            (Kubectl @('apply', '--server-side', '-f', (Join-Path $TestDrive 'edited.yaml'))).ExitCode | Should -Be 0
+            $deploy = (Kubectl @('get', 'deployment', 'entry', '-n', 'nginxkit', '-o', 'json')).Output | ConvertFrom-Json
+            $deploy.spec.replicas | Should -Be 3
+            $deploy.metadata.generation | Should -Be 2
+            [long]$deploy.metadata.resourceVersion | Should -BeGreaterThan ([long]$rv)
+        }
+    }
+
+    It 'sees a MODIFIED event after a label change (get nodes -w)' {
+        $job = Start-ThreadJob -ScriptBlock {
+            Import-Module (Join-Path $using:PSScriptRoot 'FakeKubeApi.psm1')
+            Invoke-Kubectl $using:fake @('get', 'nodes', '-w') -TimeoutSec 5 -Kubectl $using:kubectl
+        }
+        try {
+            # Wait until kubectl's watch is open, so the change happens after it.
+            $deadline = [DateTime]::UtcNow.AddSeconds(6)
+            while (-not (Get-FakeKubeRequest -Server $fake -Path /api/v1/nodes | Where-Object { $_.watch -and $_.status -eq 200 })) {
+                if ([DateTime]::UtcNow -gt $deadline) { throw 'kubectl never opened its watch' }
+                Start-Sleep -Milliseconds 100
+            }
+            (Kubectl @('label', 'node', 'n1', 'role=entry')).ExitCode | Should -Be 0
+            $r = $job | Receive-Job -Wait -AutoRemoveJob
+        } finally {
+            $job | Remove-Job -Force -ErrorAction Ignore
+        }
+        $r.TimedOut | Should -BeTrue -Because 'get -w runs until stopped'
+        $rows = @($r.Output -split "`n" | Where-Object { $_ -match '^n1\s' })
+        $rows.Count | Should -Be 2 -Because "the initial list shows n1 once and the MODIFIED event once more:`n$($r.Output)`n$($r.Error)"
+        $watch = Get-FakeKubeRequest -Server $fake -Path /api/v1/nodes | Where-Object watch | Select-Object -First 1
+        $watch.query | Should -Match 'resourceVersion=\d+'
+    }
+
+    It 'exits non-zero with NotFound for a missing node (get node missing)' {
+        $r = Kubectl @('get', 'node', 'missing')
+        $r.ExitCode | Should -Not -Be 0
+        $r.Error | Should -Match 'Error from server \(NotFound\): nodes "missing" not found'
+    }
+
+    It 'fails with Forbidden when a 403 fault is injected (label node)' {
+        Add-FakeKubeFault -Server $fake -Method PATCH -Path /api/v1/nodes/n2 -Code 403
+        $r = Kubectl @('label', 'node', 'n2', 'role=entry')
+        $r.ExitCode | Should -Not -Be 0
+        $r.Error | Should -Match 'Error from server \(Forbidden\): nodes "n2" is forbidden: User "system:anonymous" cannot patch resource "nodes"'
+        (Get-NodeJson $fake n2).metadata.labels.PSObject.Properties.Name | Should -Not -Contain 'role'
+        Clear-FakeKubeFault -Server $fake
+        (Kubectl @('label', 'node', 'n2', 'role=entry')).ExitCode | Should -Be 0
+    }
+
+    It 'creates objects from kubectl generators, which send protobuf (create namespace / deployment / service)' {
+        (Kubectl @('create', 'namespace', 'team-a')).ExitCode | Should -Be 0
+        $r = Kubectl @('create', 'deployment', 'api', '-n', 'team-a', '--image=nginx:1.27', '--replicas=0', '--port=8080')
+        $r.ExitCode | Should -Be 0 -Because $r.Error
+        (Kubectl @('create', 'service', 'clusterip', 'api', '-n', 'team-a', '--tcp=80:8080')).ExitCode | Should -Be 0
+        (Get-FakeKubeRequest -Server $fake -Method POST).contentType | Sort-Object -Unique | Should -Be 'application/vnd.kubernetes.protobuf'
+
+        $deploy = (Kubectl @('get', 'deployment', 'api', '-n', 'team-a', '-o', 'json')).Output | ConvertFrom-Json
+        $deploy.spec.replicas | Should -Be 0 -Because 'a pointer field set to zero survives decoding'
+        $deploy.spec.template.spec.containers[0].ports[0].containerPort | Should -Be 8080
+        $svc = (Kubectl @('get', 'service', 'api', '-n', 'team-a', '-o', 'json')).Output | ConvertFrom-Json
+        $svc.spec.ports[0].targetPort | Should -Be 8080
+        $svc.spec.selector.app | Should -Be 'api'
+    }
+
+    Context 'with a token' {
+        BeforeAll {
+            $secured = Start-FakeKubeApi -Token 'nginxkit-test-token'
+            $noToken = Join-Path $TestDrive 'no-token.kubeconfig'
+            (Get-Content -LiteralPath $secured.KubeConfig -Raw) -replace '(?s)users:.*$', "users:`n- name: fake`n  user: {}`n" |
+                Set-Content -LiteralPath $noToken
+        }
+        AfterAll { Stop-FakeKubeApi $secured }
+
+        It 'answers Unauthorized to a kubeconfig without the token' {
+            $target = [pscustomobject]@{ KubeConfig = $noToken; CacheDir = $secured.CacheDir }
+            $r = Invoke-Kubectl $target @('get', 'nodes') -Kubectl $kubectl
+            $r.ExitCode | Should -Not -Be 0
+            $r.Error | Should -Match 'You must be logged in to the server'
+            @(Get-FakeKubeRequest -Server $secured).Count | Should -BeGreaterThan 0
+            Get-FakeKubeRequest -Server $secured | ForEach-Object { $_.status | Should -Be 401 }
+        }
+
+        It 'answers Unauthorized to kubectl even with the token, since kubectl never sends one over plain HTTP' {
+            $r = Invoke-Kubectl $secured @('get', 'nodes') -Kubectl $kubectl
+            $r.ExitCode | Should -Not -Be 0
+            $r.Error | Should -Match 'You must be logged in to the server'
+        }
+
+        It 'serves a client that sends the bearer token' {
+            (Invoke-Api -Server $secured -Method GET -Path /api/v1/nodes -Headers @{ Authorization = 'Bearer nginxkit-test-token' }).Code | Should -Be 200
+            $denied = Invoke-Api -Server $secured -Method GET -Path /api/v1/nodes -Headers @{ Authorization = 'Bearer wrong' }
+            $denied.Code | Should -Be 401
+            $denied.Body.kind | Should -Be 'Status'
+            $denied.Body.reason | Should -Be 'Unauthorized'
+        }
+    }
+}
+
+Describe 'FakeKubeApi wire protocol' -Tag 'Kubernetes', 'Fidelity' {
+    BeforeAll { $fake = Start-FakeKubeApi }
+    AfterAll { Stop-FakeKubeApi $fake }
+    BeforeEach {
+        Reset-FakeKubeApi -Server $fake
+        $null = Add-FakeKubeObject -Server $fake -Object (New-Node n1 @{ zone = 'a'; role = 'entry' }), (New-Node n2 @{ zone = 'b' })
+    }
+
+    It 'lists with the list kind, a resourceVersion, and items without kind or apiVersion' {
+        $list = (Invoke-Api -Server $fake -Method GET -Path /api/v1/nodes).Body
+        $list.kind | Should -Be 'NodeList'
+        $list.apiVersion | Should -Be 'v1'
+        [long]$list.metadata.resourceVersion | Should -BeGreaterThan 0
+        $list.items.metadata.name | Should -Be @('n1', 'n2')
+        $list.items[0].PSObject.Properties.Name | Should -Not -Contain 'kind'
+        $list.items[0].metadata.uid | Should -Match '^[0-9a-f-]{36}$'
+        $list.items[0].metadata.creationTimestamp | Should -Match '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$'
+    }
+
+    It 'filters a list with <Query>' -TestCases @(
+        @{ Query = 'labelSelector=zone%3Da'; Names = @('n1') }
+        @{ Query = 'labelSelector=zone%3D%3Db'; Names = @('n2') }
+        @{ Query = 'labelSelector=zone!%3Da'; Names = @('n2') }
+        @{ Query = 'labelSelector=role'; Names = @('n1') }
+        @{ Query = 'labelSelector=!role'; Names = @('n2') }
+        @{ Query = 'labelSelector=zone%20in%20(a,b)'; Names = @('n1', 'n2') }
+        @{ Query = 'labelSelector=zone%20notin%20(a)'; Names = @('n2') }
+        @{ Query = 'fieldSelector=metadata.name%3Dn2'; Names = @('n2') }
+        @{ Query = 'fieldSelector=metadata.name!%3Dn2'; Names = @('n1') }
+    ) {
+        $list = (Invoke-Api -Server $fake -Method GET -Path "/api/v1/nodes?$Query").Body
+        @($list.items.metadata.name) | Should -Be $Names
+    }
+
+    It 'pages with limit and continue' {
+        $first = (Invoke-Api -Server $fake -Method GET -Path '/api/v1/namespaces?limit=3').Body
+        $first.items | Should -HaveCount 3
+        $first.metadata.remainingItemCount | Should -Be 1
+        $next = (Invoke-Api -Server $fake -Method GET -Path "/api/v1/namespaces?limit=3&continue=$([uri]::EscapeDataString($first.metadata.continue))").Body
+        @($next.items.metadata.name) | Should -Be @('kube-system')
+        $next.metadata.PSObject.Properties.Name | Should -Not -Contain 'continue'
+    }
+
+    It 'answers errors as Status objects with the real codes and reasons' {
+        $missing = Invoke-Api -Server $fake -Method GET -Path /api/v1/nodes/x
+        $missing.Code | Should -Be 404
+        $missing.Body.kind | Should -Be 'Status'
+        $missing.Body.status | Should -Be 'Failure'
+        $missing.Body.reason | Should -Be 'NotFound'
+        $missing.Body.message | Should -Be 'nodes "x" not found'
+        $missing.Body.details.name | Should -Be 'x'
+        $missing.Body.details.kind | Should -Be 'nodes'
+        $missing.Body.code | Should -Be 404
+
+        $dup = Invoke-Api -Server $fake -Method POST -Path /api/v1/nodes -Body @{ apiVersion = 'v1'; kind = 'Node'; metadata = @{ name = 'n1' } }
+        $dup.Code | Should -Be 409
+        $dup.Body.reason | Should -Be 'AlreadyExists'
+
+        $node = Get-NodeJson $fake n1
+        $stale = $node | ConvertTo-Json -Depth 32 | ConvertFrom-Json -AsHashtable
+        $stale.metadata.resourceVersion = '1'
+        $conflict = Invoke-Api -Server $fake -Method PUT -Path /api/v1/nodes/n1 -Body $stale
+        $conflict.Code | Should -Be 409
+        $conflict.Body.reason | Should -Be 'Conflict'
+        $conflict.Body.message | Should -Match 'the object has been modified'
+
+        $deployments = Invoke-Api -Server $fake -Method GET -Path /apis/apps/v1/namespaces/default/deployments/nope
+        $deployments.Body.message | Should -Be 'deployments.apps "nope" not found'
+        $deployments.Body.details.group | Should -Be 'apps'
+
+        $badType = Invoke-Api -Server $fake -Method PATCH -Path /api/v1/nodes/n1 -Body '{}' -ContentType 'text/plain'
+        $badType.Code | Should -Be 415
+        $badType.Body.reason | Should -Be 'UnsupportedMediaType'
+
+        $noManager = Invoke-Api -Server $fake -Method PATCH -Path /api/v1/nodes/n1 -Body '{"apiVersion":"v1","kind":"Node","metadata":{"name":"n1"}}' -ContentType 'application/apply-patch+yaml'
+        $noManager.Code | Should -Be 400
+        $noManager.Body.message | Should -Match 'fieldManager is required for apply requests'
+
+        $invalid = Invoke-Api -Server $fake -Method POST -Path /api/v1/nodes -Body @{ apiVersion = 'v1'; kind = 'Node'; metadata = @{ name = 'Bad_Name' } }
+        $invalid.Code | Should -Be 422
+        $invalid.Body.reason | Should -Be 'Invalid'
+        $invalid.Body.details.causes[0].field | Should -Be 'metadata.name'
+
+        $noNamespace = Invoke-Api -Server $fake -Method POST -Path /api/v1/namespaces/nowhere/configmaps -Body @{ metadata = @{ name = 'c' } }
+        $noNamespace.Code | Should -Be 404
+        $noNamespace.Body.message | Should -Be 'namespaces "nowhere" not found'
+    }
+
+    It 'adds a label through a JSON patch path escaped with ~1' {
+        $patch = '[{"op":"add","path":"/metadata/labels/node-role.kubernetes.io~1entry","value":""},{"op":"test","path":"/metadata/labels/zone","value":"a"}]'
+        $r = Invoke-Api -Server $fake -Method PATCH -Path /api/v1/nodes/n1 -Body $patch -ContentType 'application/json-patch+json'
+        $r.Code | Should -Be 200
+        $r.Body.metadata.labels.'node-role.kubernetes.io/entry' | Should -Be ''
+
+        $failed = Invoke-Api -Server $fake -Method PATCH -Path /api/v1/nodes/n1 -Body '[{"op":"test","path":"/metadata/labels/zone","value":"z"},{"op":"remove","path":"/metadata/labels/zone"}]' -ContentType 'application/json-patch+json'
+        $failed.Code | Should -Be 422
+        $failed.Body.reason | Should -Be 'Invalid'
+        (Get-NodeJson $fake n1).metadata.labels.zone | Should -Be 'a' -Because 'a failed test applies none of the patch'
+    }
+
+    It 'deletes a label with null in a merge patch' {
+        $r = Invoke-Api -Server $fake -Method PATCH -Path /api/v1/nodes/n1 -Body '{"metadata":{"labels":{"role":null}}}' -ContentType 'application/merge-patch+json'
+        $r.Code | Should -Be 200
+        $r.Body.metadata.labels.PSObject.Properties.Name | Should -Be @('zone')
+
+        $last = Invoke-Api -Server $fake -Method PATCH -Path /api/v1/nodes/n2 -Body '{"metadata":{"labels":{"zone":null}}}' -ContentType 'application/merge-patch+json'
+        $last.Body.metadata.PSObject.Properties.Name | Should -Not -Contain 'labels' -Because 'an empty labels map is omitted, as Go omits it'
+    }
+
+    It 'keeps the resourceVersion on a patch that changes nothing, and emits no event' {
+        $rv = (Get-NodeJson $fake n1).metadata.resourceVersion
+        foreach ($type in 'application/merge-patch+json', 'application/strategic-merge-patch+json') {
+            $r = Invoke-Api -Server $fake -Method PATCH -Path /api/v1/nodes/n1 -Body '{"metadata":{"labels":{"zone":"a"}}}' -ContentType $type
+            $r.Code | Should -Be 200
+            $r.Body.metadata.resourceVersion | Should -Be $rv
+        }
+        $apply = '{"apiVersion":"v1","kind":"Node","metadata":{"name":"n1","labels":{"zone":"a"}}}'
+        $first = Invoke-Api -Server $fake -Method PATCH -Path '/api/v1/nodes/n1?fieldManager=nginxkit' -Body $apply -ContentType 'application/apply-patch+yaml'
+        $first.Code | Should -Be 200
+        $second = Invoke-Api -Server $fake -Method PATCH -Path '/api/v1/nodes/n1?fieldManager=nginxkit' -Body $apply -ContentType 'application/apply-patch+yaml'
+        $second.Body.metadata.resourceVersion | Should -Be $first.Body.metadata.resourceVersion
+        Get-WatchEvents $fake "/api/v1/nodes?watch=true&resourceVersion=$($first.Body.metadata.resourceVersion)" | Should -BeNullOrEmpty
+    }
+
+    It 'changes nothing with dryRun=All on POST, PUT, PATCH and DELETE' {
+        $rv = (Invoke-Api -Server $fake -Method GET -Path /api/v1/nodes).Body.metadata.resourceVersion
+        $created = Invoke-Api -Server $fake -Method POST -Path '/api/v1/nodes?dryRun=All' -Body @{ apiVersion = 'v1'; kind = 'Node'; metadata = @{ name = 'n3' } }
+        $created.Code | Should -Be 201
+        $created.Body.metadata.name | Should -Be 'n3'
+        $created.Body.metadata.uid | Should -Not -BeNullOrEmpty
+
+        $node = Get-NodeJson $fake n1 | ConvertTo-Json -Depth 32 | ConvertFrom-Json -AsHashtable
+        $node.metadata.labels.extra = 'yes'
+        (Invoke-Api -Server $fake -Method PUT -Path '/api/v1/nodes/n1?dryRun=All' -Body $node).Body.metadata.labels.extra | Should -Be 'yes'
+        (Invoke-Api -Server $fake -Method PATCH -Path '/api/v1/nodes/n1?dryRun=All' -Body '{"metadata":{"labels":{"p":"q"}}}' -ContentType 'application/merge-patch+json').Code | Should -Be 200
+        (Invoke-Api -Server $fake -Method DELETE -Path '/api/v1/nodes/n2?dryRun=All').Code | Should -Be 200
+
+        (Invoke-Api -Server $fake -Method GET -Path /api/v1/nodes/n3).Code | Should -Be 404
+        (Get-NodeJson $fake n1).metadata.labels.PSObject.Properties.Name | Should -Not -Contain 'extra'
+        (Get-NodeJson $fake n1).metadata.labels.PSObject.Properties.Name | Should -Not -Contain 'p'
+        (Invoke-Api -Server $fake -Method GET -Path /api/v1/nodes/n2).Code | Should -Be 200
+        (Invoke-Api -Server $fake -Method GET -Path /api/v1/nodes).Body.metadata.resourceVersion | Should -Be $rv
+        (Get-FakeKubeRequest -Server $fake -Method DELETE).dryRun | Should -BeTrue
+    }
+
+    It 'replays a watch from a resourceVersion, then resumes from the last event seen' {
+        $rv = [long](Invoke-Api -Server $fake -Method GET -Path /api/v1/nodes).Body.metadata.resourceVersion
+        foreach ($value in 'x', 'y') {
+            $null = Invoke-Api -Server $fake -Method PATCH -Path /api/v1/nodes/n1 -Body "{`"metadata`":{`"labels`":{`"step`":`"$value`"}}}" -ContentType 'application/merge-patch+json'
+        }
+        $null = Invoke-Api -Server $fake -Method DELETE -Path /api/v1/nodes/n2
+
+        $events = Get-WatchEvents $fake "/api/v1/nodes?watch=true&resourceVersion=$rv"
+        $events.type | Should -Be @('MODIFIED', 'MODIFIED', 'DELETED')
+        $events.object.metadata.resourceVersion | ForEach-Object { [long]$_ } | Should -Be @(($rv + 1), ($rv + 2), ($rv + 3))
+        $events[1].object.metadata.labels.step | Should -Be 'y'
+        $events[1].object.kind | Should -Be 'Node' -Because 'watch event objects carry kind and apiVersion'
+
+        $resumed = Get-WatchEvents $fake "/api/v1/nodes?watch=1&resourceVersion=$($events[0].object.metadata.resourceVersion)"
+        $resumed.type | Should -Be @('MODIFIED', 'DELETED')
+
+        $scoped = Get-WatchEvents $fake "/api/v1/nodes?watch=true&resourceVersion=$rv&fieldSelector=metadata.name%3Dn2"
+        $scoped.type | Should -Be @('DELETED')
+    }
+
+    It 'starts a watch without a resourceVersion with ADDED for every object, and sends bookmarks when allowed' {
+        $events = Get-WatchEvents $fake '/api/v1/nodes?watch=true&allowWatchBookmarks=true' -TimeoutSeconds 2
+        $added = @($events | Where-Object type -eq 'ADDED')
+        $added.object.metadata.name | Should -Be @('n1', 'n2')
+        $bookmark = @($events | Where-Object type -eq 'BOOKMARK')
+        $bookmark.Count | Should -BeGreaterThan 0
+        $bookmark[0].object.kind | Should -Be 'Node'
+        $bookmark[0].object.metadata.resourceVersion | Should -Not -BeNullOrEmpty
+    }
+
+    It 'answers a watch from a compacted resourceVersion with one ERROR event: 410 Expired' {
+        $rv = (Invoke-Api -Server $fake -Method GET -Path /api/v1/nodes).Body.metadata.resourceVersion
+        $null = Invoke-Api -Server $fake -Method PATCH -Path /api/v1/nodes/n1 -Body '{"metadata":{"labels":{"a":"b"}}}' -ContentType 'application/merge-patch+json'
+        $current = Invoke-FakeKubeCompaction -Server $fake
+        [long]$current | Should -Be ([long]$rv + 1)
+
+        $events = Get-WatchEvents $fake "/api/v1/nodes?watch=true&resourceVersion=$rv" -TimeoutSeconds 5
+        $events | Should -HaveCount 1
+        $events[0].type | Should -Be 'ERROR'
+        $events[0].object.kind | Should -Be 'Status'
+        $events[0].object.code | Should -Be 410
+        $events[0].object.reason | Should -Be 'Expired'
+        $events[0].object.message | Should -Be "too old resource version: $rv ($current)"
+
+        Get-WatchEvents $fake "/api/v1/nodes?watch=true&resourceVersion=$current" | Should -BeNullOrEmpty -Because 'the current resourceVersion is still watchable'
+    }
+
+    It 'ends open watches on request, so clients must resume' {
+        $client = [Net.Http.HttpClient]::new()
+        try {
+            $response = $client.GetAsync("$($fake.Url)/api/v1/nodes?watch=true&resourceVersion=0", [Net.Http.HttpCompletionOption]::ResponseHeadersRead).GetAwaiter().GetResult()
+            $response.StatusCode | Should -Be 'OK'
+            $response.Content.Headers.ContentType.MediaType | Should -Be 'application/json'
+            $read = $response.Content.ReadAsStringAsync()
+            Start-Sleep -Milliseconds 200
+            $read.IsCompleted | Should -BeFalse -Because 'a watch stays open'
+            Close-FakeKubeWatch -Server $fake | Should -Be 1
+            $read.Wait(5000) | Should -BeTrue
+            @($read.Result -split "`n" | Where-Object { $_ }).Count | Should -Be 2 -Because 'the two ADDED events came before the close'
+        } finally {
+            $client.Dispose()
+        }
+    }
+
+    It 'fails a request once with a 409 fault of times=1, then serves it (retry proof)' {
+        Add-FakeKubeFault -Server $fake -Method PATCH -Path '/api/v1/nodes/*' -Code 409 -Times 1
+        $first = Invoke-Api -Server $fake -Method PATCH -Path /api/v1/nodes/n1 -Body '{"metadata":{"labels":{"r":"1"}}}' -ContentType 'application/merge-patch+json'
+        $first.Code | Should -Be 409
+        $first.Body.reason | Should -Be 'Conflict'
+        $first.Body.message | Should -Match 'Operation cannot be fulfilled on nodes "n1"'
+        $retry = Invoke-Api -Server $fake -Method PATCH -Path /api/v1/nodes/n1 -Body '{"metadata":{"labels":{"r":"1"}}}' -ContentType 'application/merge-patch+json'
+        $retry.Code | Should -Be 200
+        (Get-FakeKubeRequest -Server $fake -Method PATCH).status | Should -Be @(409, 200)
+    }
+
+    It 'applies only dry-run requests with a dryRunOnly fault' {
+        Add-FakeKubeFault -Server $fake -Method PATCH -Path /api/v1/nodes/n1 -Code 500 -DryRunOnly
+        (Invoke-Api -Server $fake -Method PATCH -Path '/api/v1/nodes/n1?dryRun=All' -Body '{}' -ContentType 'application/merge-patch+json').Code | Should -Be 500
+        (Invoke-Api -Server $fake -Method PATCH -Path /api/v1/nodes/n1 -Body '{}' -ContentType 'application/merge-patch+json').Code | Should -Be 200
+    }
+
+    It 'creates with server-side apply, conflicts with another manager, and takes over with force' {
+        $svc = '{"apiVersion":"v1","kind":"Service","metadata":{"name":"entry","namespace":"default","labels":{"owner":"nginxkit"}},"spec":{"ports":[{"port":80}]}}'
+        $created = Invoke-Api -Server $fake -Method PATCH -Path '/api/v1/namespaces/default/services/entry?fieldManager=nginxkit' -Body $svc -ContentType 'application/apply-patch+yaml'
+        $created.Code | Should -Be 201
+        $created.Body.spec.clusterIP | Should -Match '^10\.96\.'
+
+        $other = '{"apiVersion":"v1","kind":"Service","metadata":{"name":"entry","namespace":"default","labels":{"owner":"someone-else"}}}'
+        $conflict = Invoke-Api -Server $fake -Method PATCH -Path '/api/v1/namespaces/default/services/entry?fieldManager=other' -Body $other -ContentType 'application/apply-patch+yaml'
+        $conflict.Code | Should -Be 409
+        $conflict.Body.message | Should -Be 'Apply failed with 1 conflict: conflict with "nginxkit": .metadata.labels.owner'
+        $forced = Invoke-Api -Server $fake -Method PATCH -Path '/api/v1/namespaces/default/services/entry?fieldManager=other&force=true' -Body $other -ContentType 'application/apply-patch+yaml'
+        $forced.Code | Should -Be 200
+        $forced.Body.metadata.labels.owner | Should -Be 'someone-else'
+        $forced.Body.spec.ports[0].port | Should -Be 80 -Because 'fields other managers own stay'
+
+        $yaml = "apiVersion: v1`nkind: ConfigMap`nmetadata:`n  name: routes`ndata:`n  enabled: 'true'`n"
+        $cm = Invoke-Api -Server $fake -Method PATCH -Path '/api/v1/namespaces/default/configmaps/routes?fieldManager=nginxkit' -Body $yaml -ContentType 'application/apply-patch+yaml'
+        $cm.Code | Should -Be 201
+        $cm.Body.data.enabled | Should -Be 'true'
+    }
+
+    It 'marks discovery requests in the request log' {
+        Clear-FakeKubeRequest -Server $fake
+        $null = Invoke-Api -Server $fake -Method GET -Path /api
+        $null = Invoke-Api -Server $fake -Method GET -Path /apis/apps/v1
+        $null = Invoke-Api -Server $fake -Method GET -Path /api/v1/nodes
+        $log = Get-FakeKubeRequest -Server $fake
+        $log.discovery | Should -Be @($true, $true, $false)
+        @(Get-FakeKubeRequest -Server $fake -ExcludeDiscovery).path | Should -Be @('/api/v1/nodes')
+    }
+}
+
+Describe 'Get-KubeTestTarget' -Tag 'Kubernetes' {
+    BeforeAll { $saved = $env:NGINXKIT_TEST_KUBECONFIG }
+    AfterAll { $env:NGINXKIT_TEST_KUBECONFIG = $saved }
+
+    It 'starts a fake when NGINXKIT_TEST_KUBECONFIG is unset' {
+        $env:NGINXKIT_TEST_KUBECONFIG = $null
+        $target = Get-KubeTestTarget
+        try {
+            $target.IsFake | Should -BeTrue
+            $target.Url | Should -Match '^http://127\.0\.0\.1:\d+$'
+            Get-Content -LiteralPath $target.KubeConfig -Raw | Should -Match ([regex]::Escape("server: $($target.Url)"))
+            (Invoke-Api -Server $target -Method GET -Path /version).Body.gitVersion | Should -Match '^v1\.32\.'
+        } finally {
+            Stop-FakeKubeApi $target
+        }
+        Test-Path -LiteralPath $target.Directory | Should -BeFalse
+    }
+
+    It 'returns the real cluster named by NGINXKIT_TEST_KUBECONFIG, without starting anything' {
+        $config = Join-Path $TestDrive 'real.kubeconfig'
+        "apiVersion: v1`nkind: Config`nclusters:`n- name: real`n  cluster:`n    server: https://kube.example:6443`n" | Set-Content -LiteralPath $config
+        $env:NGINXKIT_TEST_KUBECONFIG = $config
+        $target = Get-KubeTestTarget
+        $target.IsFake | Should -BeFalse
+        $target.KubeConfig | Should -Be (Resolve-Path -LiteralPath $config).Path
+        $target.Url | Should -Be 'https://kube.example:6443'
+        $target.Process | Should -BeNullOrEmpty
+        { Stop-FakeKubeApi $target } | Should -Not -Throw
+        { Add-FakeKubeFault -Server $target -Path /x -Code 403 } | Should -Throw '*real cluster*'
+    }
+}
