@@ -54,14 +54,19 @@ public sealed class InstallDockerEngineCommand : AsyncCmdlet
         await installer.ExecuteAsync(plan, cancellationToken);
 
         SystemdUnit? state = null;
+        var changed = plan.Changed;
         if (live)
         {
             // Through the same semantics as Enable-/Start-DockerService: nothing happens when already so.
             var manager = new UnitManager(new Systemctl(ProcessRunner.Instance));
             state = await manager.ShowAsync(DockerEnvironment.Unit, cancellationToken);
             foreach (var action in new[] { "enable", "start" })
-                state = (await manager.ApplyAsync(DockerEnvironment.Unit, action, state, cancellationToken)).State;
+            {
+                var step = await manager.ApplyAsync(DockerEnvironment.Unit, action, state, cancellationToken);
+                changed |= step.Changed;
+                state = step.State;
+            }
         }
-        WriteObject(new DockerInstallResult(plan, plan.Changed, state));
+        WriteObject(new DockerInstallResult(plan, changed, state));
     }
 }

@@ -1,0 +1,117 @@
+# Install-DockerEngine, Get-DockerVersion and Test-DockerEngine: planned offline under -Root, and
+# for real on the systemd harness with Debian's docker.io.
+BeforeDiscovery {
+    Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
+    Import-Module "$PSScriptRoot/SystemdHarness.psm1" -Force
+    $supported = Test-SystemdHarnessSupported
+    if (-not $supported -and $env:NGINXKIT_REQUIRE_REAL -eq '1') { throw 'NGINXKIT_REQUIRE_REAL=1 but this machine cannot run the systemd harness.' }
+}
+
+BeforeAll {
+    Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
+    Import-Module "$PSScriptRoot/SystemdHarness.psm1" -Force
+    Import-Module (Get-NginxKitModulePath) -Force
+    $modulePath = Get-NginxKitModulePath
+}
+
+Describe 'Install-DockerEngine -Source Docker, planned and written under -Root' -Tag 'Docker' {
+    BeforeEach {
+        $root = New-TestDirectory
+        New-Item -ItemType Directory "$root/etc" | Out-Null
+        Set-Content "$root/etc/os-release" "PRETTY_NAME=`"Ubuntu 24.04 LTS`"`nID=ubuntu`nID_LIKE=debian`nVERSION_CODENAME=noble`nUBUNTU_CODENAME=noble"
+        $key = Join-Path $root 'docker.asc'
+        Set-Content $key "-----BEGIN PGP PUBLIC KEY BLOCK-----`n`nmQINBFit2ioBEADhWpZ8/wvZ6hUTiXOwQHXMAlaFHcPH9hAtr4F1y2+OYdbtMuth`n-----END PGP PUBLIC KEY BLOCK-----"
+    }
+    AfterEach { Remove-Item $root -Recurse -Force }
+
+    It '-WhatIf plans a signed-by keyring and source for the detected suite, and writes nothing' {
+        $r = Install-DockerEngine -Source Docker -KeyPath $key -Root $root -Architecture arm64 -WhatIf
+        $files = @($r.Plan.Steps | Where-Object Kind -eq File)
+        $files.Target | Should -Be @("$root/etc/apt/keyrings/docker.asc", "$root/etc/apt/sources.list.d/docker.list")
+        $files.Needed | Should -Be @($true, $true)
+        $files[1].Content | Should -BeExactly "deb [arch=arm64 signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/ubuntu noble stable`n"
+        ($r.Plan.Steps | Where-Object Kind -eq Command).Target | Should -Be @('apt-get update', 'apt-get install -y docker-ce docker-ce-cli containerd.io docker-buildx-plugin docker-compose-plugin')
+        ($r.Plan.Steps.Target + $r.Plan.Steps.Description) -match 'apt-key' | Should -BeNullOrEmpty
+        "$root/etc/apt" | Should -Not -Exist
+    }
+
+    It 'writes the key and the source, and a second run changes nothing' {
+        (Install-DockerEngine -Source Docker -KeyPath $key -Root $root -Architecture amd64 -Confirm:$false).Changed | Should -BeTrue
+        [IO.File]::ReadAllBytes("$root/etc/apt/keyrings/docker.asc") | Should -Be ([IO.File]::ReadAllBytes($key))
+        Get-Content "$root/etc/apt/sources.list.d/docker.list" -Raw | Should -BeExactly "deb [arch=amd64 signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/ubuntu noble stable`n"
+        $before = (Get-Item "$root/etc/apt/sources.list.d/docker.list").LastWriteTimeUtc
+        $again = Install-DockerEngine -Source Docker -KeyPath $key -Root $root -Architecture amd64 -Confirm:$false
+        $again.Changed | Should -BeFalse
+        @($again.Plan.Steps | Where-Object Needed).Count | Should -Be 0
+        (Get-Item "$root/etc/apt/sources.list.d/docker.list").LastWriteTimeUtc | Should -Be $before
+    }
+
+    It 'refuses a key file that is not an OpenPGP key, and a host that is not Debian or Ubuntu' {
+        Set-Content $key 'not a key'
+        { Install-DockerEngine -Source Docker -KeyPath $key -Root $root -WhatIf -ErrorAction Stop } | Should -Throw -ErrorId 'KeyNotUsable,*'
+        Set-Content "$root/etc/os-release" "ID=fedora`nVERSION_ID=40"
+        { Install-DockerEngine -Source Docker -Root $root -WhatIf -ErrorAction Stop } | Should -Throw -ErrorId 'UnsupportedDistribution,*'
+    }
+}
+
+Describe 'Docker engine install and health on a real systemd with Debian''s docker.io' -Tag 'Docker', 'Systemd', 'Real', 'Slow' -Skip:(-not $supported) {
+    BeforeAll {
+        $ready = try { Install-DockerIoPackage } catch { Write-Warning "$_"; $false }
+        if (-not $ready -and $env:NGINXKIT_REQUIRE_REAL -eq '1') { throw 'NGINXKIT_REQUIRE_REAL=1 but docker.io could not be installed.' }
+        $h = if ($ready) { Start-SystemdHarness -Variant RealDockerIo }
+        function Invoke-NginxKit([string] $Script) {
+            # The cmdlets as a user on that host runs them; objects come back as JSON.
+            $r = Invoke-PwshInHarness -Harness $h -Script "`$ErrorActionPreference = 'Stop'; Import-Module '$modulePath'; $Script"
+            if ($r.ExitCode -ne 0) { throw "pwsh in the harness failed ($($r.ExitCode)): $($r.Error) $($r.Output -join "`n")" }
+            ($r.Output -join "`n") | ConvertFrom-Json
+        }
+    }
+    AfterAll {
+        if ($h -and -not $h.Stopped) { Stop-SystemdHarness -Harness $h }
+    }
+
+    It 'Install-DockerEngine -Source Distribution finds docker.io, enables and starts it, and returns its state' {
+        $r = Invoke-NginxKit '$r = Install-DockerEngine -Confirm:$false; [pscustomobject]@{ Changed = $r.Changed; Active = $r.Service.ActiveState; Enabled = $r.Service.UnitFileState; Needed = @($r.Plan.Steps | Where-Object Needed).Count } | ConvertTo-Json'
+        $r.Changed | Should -BeTrue -Because 'the unit was neither enabled nor started'
+        $r.Needed | Should -Be 0 -Because 'docker.io is installed already'
+        $r.Active | Should -Be 'active'
+        $r.Enabled | Should -Be 'enabled'
+    }
+
+    It 'Get-DockerVersion shows the client and the server' {
+        $v = Invoke-NginxKit 'Get-DockerVersion -DockerPath /usr/bin/docker | ConvertTo-Json -Depth 4'
+        $v.Client.Version | Should -Match '^20\.10\.'
+        $v.Server.Version | Should -Match '^20\.10\.'
+        $v.Server.ApiVersion | Should -Not -BeNullOrEmpty
+        $v.Server.Os | Should -Be 'linux'
+        $v.ServerError | Should -BeNullOrEmpty
+    }
+
+    It 'Test-DockerEngine passes every check' {
+        $health = Invoke-NginxKit 'Test-DockerEngine | ConvertTo-Json -Depth 4'
+        $failed = @($health.Checks | Where-Object { -not $_.Passed } | ForEach-Object { "$($_.Name): $($_.Message)" })
+        $failed | Should -BeNullOrEmpty
+        $health.Healthy | Should -BeTrue
+        $health.Checks.Name | Should -Be @('Binary', 'UnitEnabled', 'UnitActive', 'DaemonAnswers', 'ContainerdRunning', 'ConfigConsistent')
+        (Invoke-NginxKit 'Test-DockerEngine -Quiet | ConvertTo-Json') | Should -BeTrue
+    }
+
+    It 'a second Install-DockerEngine changes nothing' {
+        (Invoke-NginxKit '(Install-DockerEngine -Confirm:$false).Changed | ConvertTo-Json') | Should -BeFalse
+    }
+
+    It 'with the daemon stopped, Test-DockerEngine fails the right checks with fixes, and Get-DockerVersion still returns the client' {
+        # The socket too: a connection to docker.sock would start the daemon again.
+        (Invoke-InHarness -Harness $h -FilePath systemctl -ArgumentList 'stop', 'docker.socket', 'docker.service').ExitCode | Should -Be 0
+        $health = Invoke-NginxKit 'Test-DockerEngine | ConvertTo-Json -Depth 4'
+        $health.Healthy | Should -BeFalse
+        $failed = @($health.Checks | Where-Object { -not $_.Passed })
+        $failed.Name | Should -Be @('UnitActive', 'DaemonAnswers')
+        $failed | ForEach-Object { $_.Fix | Should -Match 'Start-DockerService' }
+        (Invoke-NginxKit 'Test-DockerEngine -Quiet | ConvertTo-Json') | Should -BeFalse
+        $v = Invoke-NginxKit 'Get-DockerVersion -DockerPath /usr/bin/docker -WarningAction SilentlyContinue | ConvertTo-Json -Depth 4'
+        $v.Client.Version | Should -Match '^20\.10\.'
+        $v.Server | Should -BeNullOrEmpty
+        $v.ServerError | Should -Match 'Cannot connect to the Docker daemon'
+    }
+}
