@@ -667,7 +667,7 @@ function Write-MamlCommand {
     $Writer.WriteEndElement()
 
     $Writer.WriteStartElement('command', 'parameters', $script:CommandNs)
-    $codeNames = Get-DocumentedParameterName $Command
+    $codeNames = @(Get-DocumentedParameterName $Command)
     # Markdown order first (the author's choice), then anything only the code knows about.
     $ordered = @(foreach ($key in $Page.Parameters.Keys) { $codeNames -eq $key }) +
     @($codeNames | Where-Object { -not $Page.Parameters.Contains($_) })
@@ -925,7 +925,7 @@ function Test-HelpMarkdown {
             & $problem $name 'No example with a code block under EXAMPLES.'
         }
 
-        $codeNames = Get-DocumentedParameterName $command
+        $codeNames = @(Get-DocumentedParameterName $command)
         foreach ($parameter in $codeNames) {
             # Keys of the ordered dictionary are case-insensitive, as parameter names are.
             if (-not $page.Parameters.Contains($parameter)) {

@@ -24,11 +24,23 @@ public sealed class ManifestApplier(KubeConnection connection)
 
     public static readonly IReadOnlyList<string> Kinds = ["Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Deployment", "Service"];
 
-    /// <summary>Objects from the pipeline arrive untyped; only Kubernetes objects of the kinds above are applied.</summary>
-    public Task<ApplyResult> ApplyAsync(object item, bool dryRun, CancellationToken cancellationToken) =>
-        item is IKubernetesObject<V1ObjectMeta> typed && Kinds.Contains(typed.Kind)
-            ? ApplyTypedAsync(typed, dryRun, cancellationToken)
-            : throw Unsupported(item is IKubernetesObject k ? k.Kind : item.GetType().Name);
+    /// <summary>
+    /// Objects from the pipeline arrive untyped; only Kubernetes objects of the kinds above are applied.
+    /// In a dry run, an object in a namespace the same dry run would create cannot be sent (the server
+    /// answers 404 for the namespace): it is reported as a create, with its whole content as the diff.
+    /// </summary>
+    public Task<ApplyResult> ApplyAsync(object item, bool dryRun, ISet<string> namespacesToCreate, CancellationToken cancellationToken)
+    {
+        if (item is not IKubernetesObject<V1ObjectMeta> typed || !Kinds.Contains(typed.Kind))
+            throw Unsupported(item is IKubernetesObject k ? k.Kind : item.GetType().Name);
+        if (dryRun && typed.Metadata.NamespaceProperty is { } ns && namespacesToCreate.Contains(ns))
+        {
+            var label = $"{typed.Kind}/{ns}/{typed.Metadata.Name}";
+            return Task.FromResult(new ApplyResult(typed.Kind, ns, typed.Metadata.Name, true, true, true, null,
+                UnifiedDiff.Create(null, Comparable(typed), "/dev/null", $"applied {label} (in namespace {ns}, which this run creates)")));
+        }
+        return ApplyTypedAsync(typed, dryRun, cancellationToken);
+    }
 
     /// <summary>Kind, namespace and name of a manifest object, for messages and ShouldProcess.</summary>
     public static string Describe(object item) =>
@@ -56,7 +68,7 @@ public sealed class ManifestApplier(KubeConnection connection)
     }
 
     /// <summary>Polls a Deployment until every replica is updated and available, or the timeout passes.</summary>
-    public async Task<RolloutStatus> WaitForRolloutAsync(string name, string ns, TimeSpan timeout, Action<RolloutStatus> progress, CancellationToken cancellationToken)
+    public async Task<RolloutStatus> WaitForRolloutAsync(string name, string ns, TimeSpan timeout, IProgress<RolloutStatus> progress, CancellationToken cancellationToken)
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(timeout);
@@ -73,7 +85,7 @@ public sealed class ManifestApplier(KubeConnection connection)
                 var complete = observed && updated >= desired && available >= desired && (d.Status?.Replicas ?? 0) <= desired;
                 status = new RolloutStatus(name, desired, updated, available, complete,
                     complete ? $"deployment \"{name}\" successfully rolled out" : $"{updated} of {desired} updated replicas, {available} available");
-                progress(status);
+                progress.Report(status);
                 if (complete) return status;
                 await Task.Delay(TimeSpan.FromSeconds(1), limit.Token).ConfigureAwait(false);
             }

@@ -66,5 +66,5 @@ public abstract record NginxReloader
     }
 
     private static NginxKitException Fail(string message, Exception? inner) =>
-        new(new Problem(ReloadFailed, ProblemCategory.InvalidOperation, $"nginx was not reloaded: {message}.", null), inner);
+        new(new Problem(ReloadFailed, ProblemCategory.InvalidOperation, $"nginx was not reloaded: {message.TrimEnd('.')}.", null), inner);
 }

@@ -67,6 +67,14 @@ public static class DockerEnvironment
         var file = oldEnvText is null ? EnvironmentFile.Empty() : EnvironmentFile.Parse(oldEnvText);
         var fixedExports = file.FixExportLines();
 
+        // DOCKER_OPTS given as a plain variable gets the same checks as -DockerOpts.
+        if (request.Environment.TryGetValue("DOCKER_OPTS", out var viaEnvironment))
+        {
+            if (request.DockerOpts is not null)
+                throw new NginxKitException(new Problem(DockerOptions.InvalidDockerOption, ProblemCategory.InvalidArgument,
+                    "DOCKER_OPTS is given twice, as -DockerOpts and in -Environment. Give it once.", "DOCKER_OPTS"));
+            request = request with { DockerOpts = viaEnvironment ?? string.Empty, Environment = request.Environment.Where(e => e.Key != "DOCKER_OPTS").ToDictionary() };
+        }
         var options = request.DockerOpts is not null
             ? DockerOptions.FromRaw(request.DockerOpts)
             : DockerOptions.Parse(file.Variables.GetValueOrDefault("DOCKER_OPTS"));
@@ -121,7 +129,11 @@ public static class DockerEnvironment
         var touched = new List<string>();
         if (plan.EnvironmentChanged)
         {
-            AtomicFileWriter.Write(plan.EnvironmentFile, plan.NewEnvironmentText);
+            // A new file holding a proxy password is for root's eyes only; an existing file keeps its mode.
+            var secret = DockerOptions.MaskCredentials(plan.NewEnvironmentText) != plan.NewEnvironmentText;
+            AtomicFileWriter.Write(plan.EnvironmentFile, plan.NewEnvironmentText, secret
+                ? new AtomicWriteOptions { NewFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }
+                : AtomicWriteOptions.Default);
             touched.Add(plan.EnvironmentFile);
         }
         if (plan.DropInChanged)

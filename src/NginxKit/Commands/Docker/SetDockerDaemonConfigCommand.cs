@@ -52,7 +52,9 @@ public sealed class SetDockerDaemonConfigCommand : AsyncCmdlet
         bool b => JsonValue.Create(b),
         int or long or short or byte => JsonValue.Create(Convert.ToInt64(value is PSObject q ? q.BaseObject : value, System.Globalization.CultureInfo.InvariantCulture)),
         double or float or decimal => JsonValue.Create(Convert.ToDouble(value is PSObject r ? r.BaseObject : value, System.Globalization.CultureInfo.InvariantCulture)),
-        IDictionary map => new JsonObject(map.Cast<DictionaryEntry>().Select(e => KeyValuePair.Create(e.Key?.ToString() ?? string.Empty, ToJson(e.Value)))),
+        // A Hashtable's order changes from process to process; sorted keys keep re-runs byte-identical.
+        System.Collections.Specialized.IOrderedDictionary ordered => new JsonObject(ordered.Cast<DictionaryEntry>().Select(e => KeyValuePair.Create(e.Key?.ToString() ?? string.Empty, ToJson(e.Value)))),
+        IDictionary map => new JsonObject(map.Cast<DictionaryEntry>().OrderBy(e => e.Key?.ToString(), StringComparer.Ordinal).Select(e => KeyValuePair.Create(e.Key?.ToString() ?? string.Empty, ToJson(e.Value)))),
         IEnumerable list => new JsonArray(list.Cast<object?>().Select(ToJson).ToArray()),
         var other => JsonValue.Create(other.ToString()),
     };
@@ -80,7 +82,7 @@ public sealed class SetDockerDaemonConfigCommand : AsyncCmdlet
             changes["proxies"] = proxies.Count == 0 ? null : proxies.DeepClone();
         }
         if (Setting is not null)
-            foreach (DictionaryEntry entry in Setting)
+            foreach (DictionaryEntry entry in Setting.Cast<DictionaryEntry>().OrderBy(e => e.Key?.ToString(), StringComparer.Ordinal))
                 changes[entry.Key?.ToString() ?? string.Empty] = ToJson(entry.Value);
 
         // The flags dockerd already gets, from the unit and from DOCKER_OPTS, must not be set here too.

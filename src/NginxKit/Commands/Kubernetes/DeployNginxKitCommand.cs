@@ -41,7 +41,17 @@ public sealed class DeployNginxKitCommand : KubeCmdlet
         }
         foreach (var item in Path)
         {
-            foreach (var file in GetResolvedProviderPathFromPSPath(item, out _))
+            IEnumerable<string> files;
+            try
+            {
+                files = GetResolvedProviderPathFromPSPath(item, out _);
+            }
+            catch (ItemNotFoundException ex)
+            {
+                WriteError(ErrorRecords.Create("ManifestNotFound", ErrorCategory.ObjectNotFound, $"Cannot find '{item}'.", item, ex));
+                continue;
+            }
+            foreach (var file in files)
             {
                 var objects = EntryManifest.ReadFile(file, out var problem);
                 if (problem is not null) WriteProblem(problem);
@@ -56,6 +66,7 @@ public sealed class DeployNginxKitCommand : KubeCmdlet
         var applier = new ManifestApplier(Connection);
         var whatIf = IsWhatIf;
         var deployments = new List<(string Namespace, string Name)>();
+        var namespacesToCreate = new HashSet<string>(StringComparer.Ordinal);
         // In order: the Namespace before what lives in it, RBAC before the Deployment that uses it.
         foreach (var item in items.OrderBy(i => Rank(i)))
         {
@@ -65,12 +76,13 @@ public sealed class DeployNginxKitCommand : KubeCmdlet
             {
                 if (whatIf)
                 {
-                    result = await applier.ApplyAsync(item, dryRun: true, cancellationToken);
+                    result = await applier.ApplyAsync(item, dryRun: true, namespacesToCreate, cancellationToken);
+                    if (result is { Kind: "Namespace", Created: true }) namespacesToCreate.Add(result.Name);
                     ShouldProcessWithDetail(target, "Apply", result.Changed ? result.Diff : "no change");
                 }
                 else if (ShouldProcess(target, "Apply"))
                 {
-                    result = await applier.ApplyAsync(item, dryRun: false, cancellationToken);
+                    result = await applier.ApplyAsync(item, dryRun: false, namespacesToCreate, cancellationToken);
                 }
                 else
                 {
@@ -91,25 +103,18 @@ public sealed class DeployNginxKitCommand : KubeCmdlet
         foreach (var (ns, name) in deployments)
         {
             var progress = new ProgressRecord(1, $"Rolling out {ns}/{name}", "waiting");
-            var status = await applier.WaitForRolloutAsync(name, ns, TimeSpan.FromSeconds(TimeoutSec), s =>
+            // Progress<T> posts to the context it was made on: the pipeline thread, where WriteProgress is legal.
+            var report = new Progress<RolloutStatus>(s =>
             {
                 progress.StatusDescription = s.Message;
                 progress.PercentComplete = s.Desired == 0 ? 100 : Math.Min(100, 100 * s.Available / s.Desired);
-                WriteProgressSafe(progress);
-            }, cancellationToken);
+                WriteProgress(progress);
+            });
+            var status = await applier.WaitForRolloutAsync(name, ns, TimeSpan.FromSeconds(TimeoutSec), report, cancellationToken);
             progress.RecordType = ProgressRecordType.Completed;
             WriteProgress(progress);
             WriteVerbose(status.Message);
         }
-    }
-
-    // Progress arrives from the engine's loop; only the pipeline thread may write it.
-    private readonly SynchronizationContext? pipeline = SynchronizationContext.Current;
-
-    private void WriteProgressSafe(ProgressRecord record)
-    {
-        if (SynchronizationContext.Current is { } context) context.Post(_ => WriteProgress(record), null);
-        else WriteProgress(record);
     }
 
     private static int Rank(object item) => ManifestApplier.Describe(item).Split('/')[0] switch

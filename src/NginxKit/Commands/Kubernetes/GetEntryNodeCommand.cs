@@ -46,7 +46,7 @@ public sealed class GetEntryNodeCommand : KubeCmdlet
         {
             nodes = await new NodeLabeler(Connection).ListAsync(All ? null : $"{NodeLabeler.RoleLabel}={Role}", cancellationToken);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is not Engine.Diagnostics.NginxKitException && (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
         {
             WriteApiFailure(ex, "Listing nodes", null, NodeLabeler.NodeNotFound);
             return;

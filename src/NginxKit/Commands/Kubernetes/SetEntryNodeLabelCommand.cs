@@ -97,7 +97,7 @@ public sealed class SetEntryNodeLabelCommand : KubeCmdlet
             {
                 results = await labeler.SetManyAsync(batch, labels, isDry, ThrottleLimit, cancellationToken);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (ex is not Engine.Diagnostics.NginxKitException && (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
             {
                 WriteApiFailure(ex, "Listing nodes", null, NodeLabeler.NodeNotFound);
                 return;

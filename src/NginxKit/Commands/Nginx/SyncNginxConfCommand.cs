@@ -144,9 +144,17 @@ public sealed class SyncNginxConfCommand : KubeCmdlet
         var sync = new NginxConfSync(Connection, settings, ProcessRunner.Instance);
         var loop = sync.WatchAsync(m => messages.Writer.WriteAsync(m), stop.Token)
             .ContinueWith(t => messages.Writer.TryComplete(t.Exception), TaskScheduler.Default);
-        await foreach (var message in messages.Reader.ReadAllAsync(CancellationToken.None))
-            Report(message);
-        await loop;
+        try
+        {
+            await foreach (var message in messages.Reader.ReadAllAsync(CancellationToken.None))
+                Report(message);
+        }
+        finally
+        {
+            // However the command ends (Select-Object -First, -ErrorAction Stop, Ctrl+C), the watch ends with it.
+            stop.Cancel();
+            await loop;
+        }
     }
 
     private async Task RunOnceAsync(SyncSettings settings, CancellationToken cancellationToken)

@@ -1,0 +1,756 @@
+<#
+    Sync-NginxConf against the fake kube-apiserver (tests/Fixtures/FakeKubeApi) and a real nginx in
+    front of raw-socket echo backends (tests/Fixtures/EchoBackend):
+      -Once   the init container: the file New-NginxConf renders for the same routes, no rewrite when
+              nothing changed, a non-zero exit and no file when the cluster cannot be read or no
+              Service yields a valid route.
+      -Watch  the sidecar, as its own pwsh process reloading a real nginx with -ReloadCommand:
+              created, moved and deleted Services reach the traffic; a burst becomes a few reloads;
+              hostile routes are refused; a config nginx -t rejects is never written; a 410 or a
+              restarted API server ends in a relist; SIGTERM ends it cleanly.
+
+    Services get spec.clusterIP 127.0.0.1 (the fake keeps a given clusterIP, as the apiserver does)
+    and the port of an echo backend, so the route the sidecar renders reaches a real backend.
+
+    Environment:
+      NGINXKIT_MODULE_PATH     the built NginxKit.psd1 (required)
+      NGINXKIT_REPO_ROOT       the repository root (optional)
+      NGINXKIT_FAKE_KUBE_API   the built FakeKubeApi.dll; when unset FakeKubeApi.psm1 builds it
+      NGINXKIT_ECHO_BACKEND    the built EchoBackend.dll; when unset NginxHarness.psm1 builds it
+      NGINXKIT_REQUIRE_REAL    1 to fail instead of skipping when nginx is not installed
+#>
+
+BeforeDiscovery {
+    Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
+    $nginx = Find-RealTool -Name nginx
+}
+
+BeforeAll {
+    Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
+    Import-Module "$PSScriptRoot/FakeKubeApi.psm1" -Force
+    Import-Module "$PSScriptRoot/NginxHarness.psm1" -Force
+    Import-Module (Get-NginxKitModulePath) -Force
+    $nginxPath = Find-RealTool -Name nginx
+
+    # A Service as the API takes it. A given clusterIP is kept, so 127.0.0.1 makes the route reach an echo backend.
+    function New-TestService {
+        param(
+            [Parameter(Mandatory)] [string] $Name,
+            [string] $Namespace = 'default',
+            [int] $Port = 80,
+            [string] $ClusterIP = '127.0.0.1',
+            [hashtable] $Annotations = @{},
+            [object[]] $Ports
+        )
+        $meta = [ordered]@{ name = $Name; namespace = $Namespace; labels = @{ app = $Name } }
+        if ($Annotations.Count) { $meta.annotations = $Annotations }
+        [ordered]@{
+            apiVersion = 'v1'; kind = 'Service'
+            metadata   = $meta
+            spec       = [ordered]@{
+                clusterIP = $ClusterIP
+                selector  = @{ app = $Name }
+                ports     = @(if ($Ports) { $Ports } else { @{ name = 'http'; port = $Port; targetPort = 8080 } })
+            }
+        }
+    }
+
+    # A kubeconfig for a fake at $Url, shaped as FakeKubeApi.psm1 writes it (cluster, context and user "fake").
+    function New-TestKubeConfig([string] $Path, [string] $Url) {
+        @"
+apiVersion: v1
+kind: Config
+clusters:
+- name: fake
+  cluster:
+    server: $Url
+contexts:
+- name: fake
+  context:
+    cluster: fake
+    user: fake
+    namespace: default
+current-context: fake
+users:
+- name: fake
+  user: {}
+"@ | Set-Content -LiteralPath $Path -Encoding utf8NoBOM
+        $Path
+    }
+
+    # A fake on a port of our choosing, so a test can kill it and bring a new one up where the watcher looks.
+    # The object works with the FakeKubeApi.psm1 functions (IsFake, Url); Directory is $null, so
+    # Stop-FakeKubeApi leaves the kubeconfig (owned by the test) alone.
+    function Start-FakeOnPort([int] $Port, [string] $KubeConfig, [int] $TimeoutSec = 60) {
+        $psi = [Diagnostics.ProcessStartInfo]::new('dotnet')
+        foreach ($a in @((Get-FakeKubeApiPath), '--port', "$Port")) { $psi.ArgumentList.Add($a) }
+        $psi.UseShellExecute = $false
+        $psi.RedirectStandardInput = $true
+        $psi.RedirectStandardOutput = $true
+        $process = [Diagnostics.Process]::Start($psi)
+        $read = $process.StandardOutput.ReadLineAsync()
+        if (-not $read.Wait($TimeoutSec * 1000) -or "$($read.Result)" -notmatch '^LISTENING (http://\S+)$') {
+            try { $process.Kill($true) } catch { Write-Verbose "already gone: $_" }
+            throw "FakeKubeApi did not listen on port $Port (got '$($read.Result)')."
+        }
+        [pscustomobject]@{
+            PSTypeName = 'NginxKit.Test.KubeTarget'
+            IsFake     = $true
+            Url        = $Matches[1]
+            KubeConfig = $KubeConfig
+            CacheDir   = Join-Path (Split-Path $KubeConfig) 'kube-cache'
+            Token      = $null
+            Directory  = $null
+            Process    = $process
+        }
+    }
+
+    # One API call over a shared HttpClient (fast enough for a burst of 100 patches); throws on a non-2xx answer.
+    $script:Http = [Net.Http.HttpClient]::new()
+    $script:Http.Timeout = [TimeSpan]::FromSeconds(30)
+    function Invoke-KubeApi {
+        param(
+            [Parameter(Mandatory)] [object] $Server,
+            [Parameter(Mandatory)] [string] $Method,
+            [Parameter(Mandatory)] [string] $Path,
+            [object] $Body,
+            [string] $ContentType = 'application/json'
+        )
+        $request = [Net.Http.HttpRequestMessage]::new([Net.Http.HttpMethod]::new($Method), "$($Server.Url)$Path")
+        if ($null -ne $Body) {
+            $json = if ($Body -is [string]) { $Body } else { ConvertTo-Json -InputObject $Body -Depth 32 -Compress }
+            $request.Content = [Net.Http.StringContent]::new($json, [Text.Encoding]::UTF8, $ContentType)
+        }
+        $response = $script:Http.SendAsync($request).GetAwaiter().GetResult()
+        try {
+            $text = $response.Content.ReadAsStringAsync().GetAwaiter().GetResult()
+            if (-not $response.IsSuccessStatusCode) { throw "$Method $Path answered $([int]$response.StatusCode): $text" }
+            if ($text) { $text | ConvertFrom-Json -Depth 64 }
+        } finally {
+            $response.Dispose()
+            $request.Dispose()
+        }
+    }
+
+    function New-ClusterService([object] $Server, [System.Collections.IDictionary] $Service) {
+        $null = Invoke-KubeApi -Server $Server -Method POST -Path "/api/v1/namespaces/$($Service.metadata.namespace)/services" -Body $Service
+    }
+
+    function Set-ClusterServicePort([object] $Server, [string] $Name, [int] $Port, [string] $Namespace = 'default') {
+        $null = Invoke-KubeApi -Server $Server -Method PATCH -Path "/api/v1/namespaces/$Namespace/services/$Name" `
+            -ContentType 'application/merge-patch+json' -Body @{ spec = @{ ports = @(@{ name = 'http'; port = $Port; targetPort = 8080 }) } }
+    }
+
+    function Remove-ClusterService([object] $Server, [string] $Name, [string] $Namespace = 'default') {
+        $null = Invoke-KubeApi -Server $Server -Method DELETE -Path "/api/v1/namespaces/$Namespace/services/$Name"
+    }
+
+    # GET through nginx; $null when nothing answered (nginx between workers, or not up).
+    function Get-Served([int] $Port, [string] $Path) {
+        try { Invoke-RawHttp -Port $Port -Path $Path -TimeoutSec 5 } catch { $null }
+    }
+
+    function Wait-Until {
+        param(
+            [Parameter(Mandatory)] [scriptblock] $Condition, [int] $TimeoutSec = 30, [string] $Because = 'the condition', [scriptblock] $Diagnostics,
+            # A process that must keep running meanwhile (the watcher): when it exits, fail at once.
+            [Diagnostics.Process] $Process
+        )
+        $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSec)
+        while ($true) {
+            $result = & $Condition
+            if ($result) { return $result }
+            $exited = $Process -and $Process.HasExited
+            if ($exited -or [DateTime]::UtcNow -gt $deadline) {
+                $more = if ($Diagnostics) { "`n" + ((& $Diagnostics) -join "`n") } else { '' }
+                if ($exited) { throw "The watcher exited with $($Process.ExitCode) while waiting for $Because.$more" }
+                throw "Timed out after $TimeoutSec s waiting for $Because.$more"
+            }
+            Start-Sleep -Milliseconds 40
+        }
+    }
+
+    # --- the -Watch process ---------------------------------------------------------------------------
+    # The sidecar's command line, in its own pwsh: every event, warning and error record becomes one JSON
+    # line in a log file the test reads while it runs.
+    $script:WatcherScript = @'
+param([Parameter(Mandatory)] [string] $SettingsPath)
+$ErrorActionPreference = 'Stop'
+$s = Get-Content -Raw -LiteralPath $SettingsPath | ConvertFrom-Json
+Import-Module $s.ModulePath
+$log = [IO.StreamWriter]::new($s.Log, $true)
+$log.AutoFlush = $true
+function Write-LogLine([hashtable] $Line) {
+    $Line.at = [DateTime]::UtcNow.ToString('o')
+    $log.WriteLine((ConvertTo-Json -InputObject $Line -Compress -Depth 6))
+}
+Write-LogLine @{ kind = 'start'; pid = $PID }
+$params = @{
+    Watch = $true; OutFile = $s.OutFile; KubeConfig = $s.KubeConfig; Listen = [string[]]$s.Listen
+    ReloadCommand = [string[]]$s.ReloadCommand; DebounceMs = [int]$s.DebounceMs; NginxPath = $s.NginxPath
+}
+try {
+    Sync-NginxConf @params -ErrorAction Continue 2>&1 3>&1 | ForEach-Object {
+        if ($_ -is [Management.Automation.ErrorRecord]) {
+            Write-LogLine @{ kind = 'error'; id = $_.FullyQualifiedErrorId; message = $_.Exception.Message }
+        } elseif ($_ -is [Management.Automation.WarningRecord]) {
+            Write-LogLine @{ kind = 'warning'; message = $_.Message }
+        } else {
+            Write-LogLine @{ kind = 'event'; event = $_ }
+        }
+    }
+} finally {
+    Write-LogLine @{ kind = 'end' }
+    $log.Dispose()
+}
+'@
+
+    function Start-SyncWatcher {
+        param(
+            [Parameter(Mandatory)] [object] $Fake,
+            [Parameter(Mandatory)] [object] $Nginx,
+            [Parameter(Mandatory)] [string] $Directory,
+            [int] $DebounceMs = 50
+        )
+        $tmp = Join-Path $Directory 'watcher-tmp'   # the watcher's TMPDIR: nginx -t prefixes land here
+        $null = New-Item -ItemType Directory -Force -Path $tmp
+        $scriptPath = Join-Path $Directory 'watcher.ps1'
+        Set-Content -LiteralPath $scriptPath -Value $script:WatcherScript
+        $settings = [ordered]@{
+            ModulePath    = Get-NginxKitModulePath
+            Log           = Join-Path $Directory 'watcher.log'
+            OutFile       = $Nginx.ConfPath
+            KubeConfig    = $Fake.KubeConfig
+            Listen        = @("127.0.0.1:$($Nginx.Port)")
+            ReloadCommand = @($Nginx.NginxPath, '-p', "$($Nginx.Prefix)/", '-c', $Nginx.MainConfPath, '-e', "$($Nginx.Prefix)/error.log", '-s', 'reload')
+            DebounceMs    = $DebounceMs
+            NginxPath     = $Nginx.NginxPath
+        }
+        $settingsPath = Join-Path $Directory 'watcher.json'
+        $settings | ConvertTo-Json | Set-Content -LiteralPath $settingsPath
+
+        $psi = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
+        if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') {
+            $psi.ArgumentList.Add([Reflection.Assembly]::GetEntryAssembly().Location)
+        }
+        foreach ($a in @('-NoProfile', '-NonInteractive', '-File', $scriptPath, '-SettingsPath', $settingsPath)) { $psi.ArgumentList.Add($a) }
+        $psi.UseShellExecute = $false
+        $psi.RedirectStandardInput = $true
+        $psi.RedirectStandardOutput = $true
+        $psi.RedirectStandardError = $true
+        $psi.Environment['TMPDIR'] = $tmp
+        $psi.Environment['NO_COLOR'] = '1'
+        $process = [Diagnostics.Process]::Start($psi)
+        [pscustomobject]@{
+            Process  = $process
+            Log      = $settings.Log
+            TempDir  = $tmp
+            StdOut   = $process.StandardOutput.ReadToEndAsync()
+            StdErr   = $process.StandardError.ReadToEndAsync()
+            Settings = $settings
+        }
+    }
+
+    # Every complete JSON line of the watcher's log so far, oldest first.
+    function Get-WatcherLog([object] $Watcher) {
+        if (-not (Test-Path -LiteralPath $Watcher.Log)) { return @() }
+        $stream = [IO.File]::Open($Watcher.Log, 'Open', 'Read', 'ReadWrite')
+        try { $text = [IO.StreamReader]::new($stream).ReadToEnd() } finally { $stream.Dispose() }
+        $complete = $text.Substring(0, $text.LastIndexOf("`n") + 1)
+        @($complete -split "`n" | Where-Object { $_ } | ForEach-Object { $_ | ConvertFrom-Json -Depth 16 })
+    }
+
+    # The log from line $From on, of one kind.
+    function Get-WatcherEntry([object] $Watcher, [int] $From = 0, [string] $Kind) {
+        $all = @(Get-WatcherLog $Watcher)
+        @($all | Select-Object -Skip $From | Where-Object { -not $Kind -or $_.kind -eq $Kind })
+    }
+
+    function Get-WatcherDiagnostics([object] $Watcher, [object] $Nginx) {
+        "--- watcher log (last 25 lines):"
+        @(Get-WatcherLog $Watcher) | Select-Object -Last 25 | ForEach-Object { ConvertTo-Json -InputObject $_ -Compress -Depth 6 }
+        if ($Watcher.Process.HasExited) {
+            "--- watcher exited with $($Watcher.Process.ExitCode); stderr:"
+            $Watcher.StdErr.GetAwaiter().GetResult()
+        }
+        if ($Nginx) {
+            "--- nginx error.log (last 10 lines):"
+            Get-Content (Join-Path $Nginx.Prefix 'error.log') -Tail 10 -ErrorAction Ignore
+        }
+    }
+
+    # SIGTERM, as the kubelet stops a container; a kill only when it does not end in time.
+    function Stop-SyncWatcher([object] $Watcher, [int] $TimeoutSec = 15) {
+        if (-not $Watcher -or $Watcher.Process.HasExited) { return }
+        $kill = (Get-Command kill -CommandType Application | Select-Object -First 1).Source
+        & $kill -TERM $Watcher.Process.Id
+        if (-not $Watcher.Process.WaitForExit($TimeoutSec * 1000)) {
+            $Watcher.Process.Kill($true)
+            $null = $Watcher.Process.WaitForExit(5000)
+        }
+    }
+}
+
+Describe 'Sync-NginxConf -Once renders the cluster''s Services' -Tag 'Kubernetes', 'Nginx', 'Real' -Skip:(-not $nginx) {
+    BeforeAll {
+        $fake = Start-FakeKubeApi
+        $dir = New-TestDirectory
+        $out = Join-Path $dir 'conf.d/default.conf'
+        $listen = '127.0.0.1:18080'
+        $null = Add-FakeKubeObject -Server $fake -Object @(
+            New-TestService -Name volume -Namespace storage -ClusterIP 10.96.50.1 -Port 8081 -Annotations @{ 'nginxkit.io/path' = '/volume' }
+            # no path annotation: /api; two ports, the annotation names one
+            New-TestService -Name api -ClusterIP 10.96.50.2 -Annotations @{ 'nginxkit.io/port' = 'http' } -Ports @(
+                @{ name = 'http'; port = 8080; targetPort = 8080 }
+                @{ name = 'metrics'; port = 9090; targetPort = 9090 })
+            New-TestService -Name legacy -ClusterIP 10.96.50.3 -Port 8082 -Annotations @{ 'nginxkit.io/path' = '/old/app'; 'nginxkit.io/strip-prefix' = 'false' }
+            New-TestService -Name hidden -ClusterIP 10.96.50.4 -Annotations @{ 'nginxkit.io/expose' = 'false' }
+            New-TestService -Name headless -ClusterIP None
+        )
+        # The same routes, as New-NginxConf takes them (deliberately in another order).
+        $routes = @(
+            [pscustomobject]@{ Path = '/old/app'; Backend = '10.96.50.3'; Port = 8082; Service = 'legacy'; Namespace = 'default'; StripPrefix = $false }
+            [pscustomobject]@{ Path = '/volume'; Backend = '10.96.50.1'; Port = 8081; Service = 'volume'; Namespace = 'storage'; StripPrefix = $true }
+            [pscustomobject]@{ Path = '/api'; Backend = '10.96.50.2'; Port = 8080; Service = 'api'; Namespace = 'default'; StripPrefix = $true }
+        )
+        $expected = $routes | New-NginxConf -Listen $listen -ErrorAction Stop
+    }
+
+    AfterAll {
+        Stop-FakeKubeApi $fake
+        if ($dir) { Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction Ignore }
+    }
+
+    It 'writes exactly what New-NginxConf renders for the same routes, validated by nginx -t' {
+        $result = Sync-NginxConf -Once -OutFile $out -KubeConfig $fake.KubeConfig -Listen $listen -NginxPath $nginxPath `
+            -WarningVariable warnings -WarningAction SilentlyContinue -ErrorVariable problems -ErrorAction SilentlyContinue
+        $problems | Should -BeNullOrEmpty
+        $result.Changed | Should -BeTrue
+        $result.Written | Should -BeTrue
+        $result.Validated | Should -BeTrue
+        $result.Reloaded | Should -BeFalse
+        $result.Routes | Should -Be 3
+        $result.Refused | Should -Be 0
+        $result.Error | Should -BeNullOrEmpty
+        @($result.Added) | Should -Be @('_/api/', '_/old/app/', '_/volume/')
+
+        $written = Get-Content -LiteralPath $out -Raw
+        $written | Should -BeExactly $expected
+        foreach ($line in 'location /api/ {', 'location /volume/ {', 'location /old/app/ {',
+            'proxy_pass http://10.96.50.2:8080/;', 'proxy_pass http://10.96.50.1:8081/;', 'proxy_pass http://10.96.50.3:8082;') {
+            $written | Should -Match ([regex]::Escape($line))
+        }
+        $written | Should -Not -Match '9090|10\.96\.50\.4|hidden|headless'
+        $result.Hash | Should -Be (($written -split "`n")[0] -replace '^# nginxkit-hash: ')
+        # The two skipped Services are warnings, each naming the Service.
+        ($warnings -join "`n") | Should -Match 'hidden'
+        ($warnings -join "`n") | Should -Match 'headless'
+    }
+
+    It 'changes nothing on a second run: Changed is false and the file is not rewritten' {
+        $before = Get-Item -LiteralPath $out
+        $bytes = [IO.File]::ReadAllBytes($out)
+        Start-Sleep -Milliseconds 50   # a rewrite would move the mtime
+        $result = Sync-NginxConf -Once -OutFile $out -KubeConfig $fake.KubeConfig -Listen $listen -NginxPath $nginxPath -WarningAction SilentlyContinue
+        $result.Changed | Should -BeFalse
+        $result.Written | Should -BeFalse
+        $result.Error | Should -BeNullOrEmpty
+        $after = Get-Item -LiteralPath $out
+        $after.LastWriteTimeUtc | Should -Be $before.LastWriteTimeUtc
+        [IO.File]::ReadAllBytes($out) | Should -Be $bytes
+        # No backup and no temp file: nothing was written at all.
+        @(Get-ChildItem -LiteralPath (Split-Path $out) -Force).Name | Should -Be @('default.conf')
+    }
+
+    It '-WhatIf shows the diff it would write, and writes nothing' {
+        $preview = Join-Path $dir 'preview/default.conf'
+        $r = Invoke-FreshPwsh -Script "Import-Module '$(Get-NginxKitModulePath)'; Sync-NginxConf -Once -OutFile '$preview' -KubeConfig '$($fake.KubeConfig)' -Listen $listen -WhatIf -WarningAction SilentlyContinue | Out-Null"
+        $r.ExitCode | Should -Be 0 -Because ($r.Output -join "`n")
+        $text = $r.Output -join "`n"
+        $text | Should -Match 'What if: Write nginx config'
+        $text | Should -Match ([regex]::Escape('+    location /volume/ {'))
+        Test-Path -LiteralPath (Split-Path $preview) | Should -BeFalse
+    }
+}
+
+Describe 'Sync-NginxConf -Once fails without a usable cluster, and writes nothing' -Tag 'Kubernetes', 'Nginx', 'Real' -Skip:(-not $nginx) {
+    BeforeAll {
+        $dir = New-TestDirectory
+        $module = Get-NginxKitModulePath
+        function Invoke-Once([string] $OutFile, [string] $KubeConfig) {
+            Invoke-FreshPwsh -Script "Import-Module '$module'; Sync-NginxConf -Once -OutFile '$OutFile' -KubeConfig '$KubeConfig' -Listen 127.0.0.1:18080 -NginxPath '$nginxPath'"
+        }
+    }
+
+    AfterAll {
+        if ($dir) { Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction Ignore }
+    }
+
+    Context 'the API server is down' {
+        BeforeAll {
+            # A fake that served a valid Service, then stopped: its port is closed now.
+            $fake = Start-FakeKubeApi
+            $null = Add-FakeKubeObject -Server $fake -Object (New-TestService -Name web -Port 8080)
+            $kubeConfig = Join-Path $dir 'down.kubeconfig'
+            Copy-Item -LiteralPath $fake.KubeConfig -Destination $kubeConfig
+            Stop-FakeKubeApi $fake
+        }
+
+        It 'exits non-zero with a clear message, and creates no file' {
+            $out = Join-Path $dir 'fresh/default.conf'
+            $r = Invoke-Once -OutFile $out -KubeConfig $kubeConfig
+            $r.ExitCode | Should -Not -Be 0
+            $text = $r.Output -join "`n"
+            $text | Should -Match 'Listing Services'
+            $text | Should -Match 'did not answer|refused|unreachable'
+            Test-Path -LiteralPath $out | Should -BeFalse
+            Test-Path -LiteralPath (Split-Path $out) | Should -BeFalse
+        }
+
+        It 'leaves an existing file untouched' {
+            $confDir = Join-Path $dir 'existing'
+            $null = New-Item -ItemType Directory -Path $confDir
+            $out = Join-Path $confDir 'default.conf'
+            Set-Content -LiteralPath $out -Value "# the last good config`n" -NoNewline
+            $before = Get-Item -LiteralPath $out
+            $r = Invoke-Once -OutFile $out -KubeConfig $kubeConfig
+            $r.ExitCode | Should -Not -Be 0
+            Get-Content -LiteralPath $out -Raw | Should -BeExactly "# the last good config`n"
+            (Get-Item -LiteralPath $out).LastWriteTimeUtc | Should -Be $before.LastWriteTimeUtc
+            @(Get-ChildItem -LiteralPath $confDir -Force).Name | Should -Be @('default.conf')
+        }
+    }
+
+    Context 'no Service yields a valid route' {
+        BeforeAll {
+            $fake = Start-FakeKubeApi
+            $null = Add-FakeKubeObject -Server $fake -Object @(
+                New-TestService -Name inject -Port 8080 -Annotations @{ 'nginxkit.io/path' = '/a; } server { listen 18098; location /evil/ {' }
+                New-TestService -Name newline -Port 8080 -Annotations @{ 'nginxkit.io/path' = "/b`n}`nserver { listen 18097; }" }
+                New-TestService -Name dots -Port 8080 -Annotations @{ 'nginxkit.io/path' = '/../etc' }
+                New-TestService -Name noport -Port 8080 -Annotations @{ 'nginxkit.io/port' = 'nope' }
+                New-TestService -Name headless -ClusterIP None
+            )
+        }
+
+        AfterAll {
+            Stop-FakeKubeApi $fake
+        }
+
+        It 'exits non-zero, names each refused Service, and creates no file' {
+            $out = Join-Path $dir 'hostile/default.conf'
+            $r = Invoke-Once -OutFile $out -KubeConfig $fake.KubeConfig
+            $r.ExitCode | Should -Not -Be 0
+            $text = $r.Output -join "`n"
+            $text | Should -Match 'No Service yields a valid route'
+            foreach ($name in 'inject', 'newline', 'dots', 'noport') { $text | Should -Match "default/$name" }
+            Test-Path -LiteralPath $out | Should -BeFalse
+        }
+
+        It 'leaves an existing file untouched' {
+            $confDir = Join-Path $dir 'hostile-existing'
+            $null = New-Item -ItemType Directory -Path $confDir
+            $out = Join-Path $confDir 'default.conf'
+            Set-Content -LiteralPath $out -Value "# the last good config`n" -NoNewline
+            $r = Invoke-Once -OutFile $out -KubeConfig $fake.KubeConfig
+            $r.ExitCode | Should -Not -Be 0
+            Get-Content -LiteralPath $out -Raw | Should -BeExactly "# the last good config`n"
+            @(Get-ChildItem -LiteralPath $confDir -Force).Name | Should -Be @('default.conf')
+        }
+    }
+}
+
+Describe 'Sync-NginxConf -Watch keeps a real nginx in step with the cluster' -Tag 'Kubernetes', 'Nginx', 'Real' -Skip:(-not $nginx) {
+    BeforeAll {
+        $dir = New-TestDirectory
+        $backends = @(Start-EchoBackend -Name stable, alpha, beta, gamma)
+        $port = @{}
+        foreach ($b in $backends) { $port[$b.Name] = $b.Port }
+
+        $fakePort = Get-FreeTcpPort
+        $kubeConfig = New-TestKubeConfig -Path (Join-Path $dir 'kubeconfig') -Url "http://127.0.0.1:$fakePort"
+        $fake = Start-FakeOnPort -Port $fakePort -KubeConfig $kubeConfig
+        New-ClusterService $fake (New-TestService -Name stable -Port $port.stable)
+
+        # nginx starts on what -Once renders, as the init container leaves it for the pod.
+        $listenPort = Get-FreeTcpPort
+        $initial = Join-Path $dir 'initial.conf'
+        $null = Sync-NginxConf -Once -OutFile $initial -KubeConfig $kubeConfig -Listen "127.0.0.1:$listenPort" -NginxPath $nginxPath -ErrorAction Stop
+        $server = Start-NginxServer -Config (Get-Content -LiteralPath $initial -Raw) -NginxPath $nginxPath
+        $watcher = Start-SyncWatcher -Fake $fake -Nginx $server -Directory $dir
+
+        $diagnostics = { Get-WatcherDiagnostics $watcher $server }
+        function Wait-Served([string] $Path, [string] $Body, [int] $TimeoutSec = 30) {
+            Wait-Until -TimeoutSec $TimeoutSec -Because "$Path to answer '$Body'" -Diagnostics $diagnostics -Process $watcher.Process -Condition {
+                $r = Get-Served -Port $server.Port -Path $Path
+                $r -and $r.StatusCode -eq 200 -and $r.Body -ceq $Body
+            }
+        }
+        function Wait-NotFound([string] $Path, [int] $TimeoutSec = 30) {
+            Wait-Until -TimeoutSec $TimeoutSec -Because "$Path to answer 404" -Diagnostics $diagnostics -Process $watcher.Process -Condition {
+                $r = Get-Served -Port $server.Port -Path $Path
+                $r -and $r.StatusCode -eq 404
+            }
+        }
+        # The first entry at or after $From matching $Filter.
+        function Wait-Entry([int] $From, [string] $Kind, [scriptblock] $Filter = { $true }, [string] $Because, [int] $TimeoutSec = 30) {
+            Wait-Until -TimeoutSec $TimeoutSec -Because $Because -Diagnostics $diagnostics -Process $watcher.Process -Condition {
+                Get-WatcherEntry $watcher -From $From -Kind $Kind | Where-Object $Filter | Select-Object -First 1
+            }
+        }
+        function Get-Mark { @(Get-WatcherLog $watcher).Count }
+    }
+
+    AfterAll {
+        Stop-SyncWatcher $watcher
+        if ($watcher) { $watcher.Process.Dispose() }
+        if ($server) { Stop-NginxServer $server }
+        Stop-FakeKubeApi $fake
+        if ($backends) { $backends | Stop-EchoBackend }
+        if ($dir) { Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction Ignore }
+    }
+
+    It 'starts in step: the sync after the first list finds nothing to change' {
+        $first = Wait-Entry -From 0 -Kind event -Because 'the first sync'
+        $first.event.Trigger | Should -Be 'list'
+        $first.event.Changed | Should -BeFalse
+        $first.event.Written | Should -BeFalse
+        $first.event.Routes | Should -Be 1
+        Wait-Until -Because 'the watch to be open' -Diagnostics $diagnostics -Condition {
+            Get-FakeKubeRequest -Server $fake -Path /api/v1/services | Where-Object { $_.watch -and $_.status -eq 200 }
+        }
+        (Get-Served -Port $server.Port -Path '/stable/x').Body | Should -BeExactly 'stable GET /x HTTP/1.0'
+    }
+
+    It 'serves a Service created in the cluster' {
+        $mark = Get-Mark
+        New-ClusterService $fake (New-TestService -Name moving -Port $port.alpha)
+        Wait-Served -Path '/moving/x' -Body 'alpha GET /x HTTP/1.0'
+        $sync = Wait-Entry -From $mark -Kind event -Filter { $_.event.Reloaded } -Because 'the reload event'
+        $sync.event.Changed | Should -BeTrue
+        $sync.event.Written | Should -BeTrue
+        $sync.event.Validated | Should -BeTrue
+        $sync.event.Error | Should -BeNullOrEmpty
+        @($sync.event.Added) | Should -Be @('_/moving/')
+        $sync.event.Routes | Should -Be 2
+        Get-Content -LiteralPath $server.ConfPath -Raw | Should -Match ([regex]::Escape("proxy_pass http://127.0.0.1:$($port.alpha)/;"))
+    }
+
+    It 'moves the traffic when the Service''s port changes to another backend' {
+        $mark = Get-Mark
+        Set-ClusterServicePort $fake -Name moving -Port $port.beta
+        Wait-Served -Path '/moving/x' -Body 'beta GET /x HTTP/1.0'
+        $sync = Wait-Entry -From $mark -Kind event -Filter { $_.event.Reloaded } -Because 'the reload event'
+        @($sync.event.Added) | Should -Be @('_/moving/')   # same location, new proxy_pass
+        (Get-Served -Port $server.Port -Path '/stable/x').Body | Should -BeExactly 'stable GET /x HTTP/1.0'
+    }
+
+    It 'drops the route when the Service is deleted' {
+        $mark = Get-Mark
+        Remove-ClusterService $fake -Name moving
+        Wait-NotFound -Path '/moving/x'
+        $sync = Wait-Entry -From $mark -Kind event -Filter { $_.event.Reloaded } -Because 'the reload event'
+        @($sync.event.Removed) | Should -Be @('_/moving/')
+        $sync.event.Routes | Should -Be 1
+        (Get-Served -Port $server.Port -Path '/stable/x').Body | Should -BeExactly 'stable GET /x HTTP/1.0'
+        Get-Content -LiteralPath $server.ConfPath -Raw | Should -Not -Match 'moving'
+    }
+
+    It 'turns a burst of 100 Service changes into a few reloads, ending on the last state' {
+        New-ClusterService $fake (New-TestService -Name burst -Port $port.alpha)
+        Wait-Served -Path '/burst/x' -Body 'alpha GET /x HTTP/1.0'
+        Start-Sleep -Milliseconds 300   # let the sync for the create finish before counting
+        $mark = Get-Mark
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        for ($i = 1; $i -le 100; $i++) {
+            $to = if ($i -eq 100) { $port.gamma } elseif ($i % 2) { $port.beta } else { $port.alpha }
+            Set-ClusterServicePort $fake -Name burst -Port $to
+        }
+        $burstMs = $clock.ElapsedMilliseconds
+        Wait-Served -Path '/burst/x' -Body 'gamma GET /x HTTP/1.0'
+        Start-Sleep -Milliseconds 2000   # MaxDelay (1 s) and then some: any sync still owed shows up
+        $syncs = @(Get-WatcherEntry $watcher -From $mark -Kind event)
+        $reloads = @($syncs | Where-Object { $_.event.Reloaded })
+        Write-Host "    100 patches in $burstMs ms -> $($syncs.Count) syncs, $($reloads.Count) reloads"
+        $reloads.Count | Should -BeGreaterOrEqual 1
+        $reloads.Count | Should -BeLessOrEqual 10 -Because "100 patches in $burstMs ms must be debounced"
+        $syncs.Count | Should -BeLessOrEqual 10
+        @($syncs | Where-Object { $_.event.Error }) | Should -BeNullOrEmpty
+        # The last word is the cluster's: the final port, in the file and in the traffic.
+        $syncs[-1].event.Changed | Should -BeTrue
+        $conf = Get-Content -LiteralPath $server.ConfPath -Raw
+        $conf | Should -Match ([regex]::Escape("proxy_pass http://127.0.0.1:$($port.gamma)/;"))
+        $conf | Should -Not -Match ([regex]::Escape("127.0.0.1:$($port.alpha)/"))
+        (Get-Served -Port $server.Port -Path '/burst/x').Body | Should -BeExactly 'gamma GET /x HTTP/1.0'
+    }
+
+    It 'refuses a hostile route with an error and keeps serving the others' {
+        $mark = Get-Mark
+        $hostile = '/evil; } server { listen 18099; location /pwned/ {'
+        New-ClusterService $fake (New-TestService -Name hostile -Port $port.alpha -Annotations @{ 'nginxkit.io/path' = $hostile })
+        $refusal = Wait-Entry -From $mark -Kind error -Filter { $_.message -match 'default/hostile' } -Because 'the refusal'
+        $refusal.id | Should -BeLike 'InvalidRoutePath*'
+        $sync = Wait-Entry -From $mark -Kind event -Filter { $_.event.Refused -ge 1 } -Because 'the sync that refused it'
+        $sync.event.Changed | Should -BeFalse
+        $sync.event.Reloaded | Should -BeFalse
+        $sync.event.Routes | Should -Be 2
+        Get-Content -LiteralPath $server.ConfPath -Raw | Should -Not -Match 'evil|pwned|18099'
+        (Get-Served -Port $server.Port -Path '/stable/x').Body | Should -BeExactly 'stable GET /x HTTP/1.0'
+        (Get-Served -Port $server.Port -Path '/burst/x').Body | Should -BeExactly 'gamma GET /x HTTP/1.0'
+        (Get-Served -Port $server.Port -Path '/pwned/').StatusCode | Should -Be 404
+
+        # While it stands, later syncs do not repeat the error; once it goes, the rest goes on serving.
+        New-ClusterService $fake (New-TestService -Name later -Port $port.beta)
+        Wait-Served -Path '/later/x' -Body 'beta GET /x HTTP/1.0'
+        @(Get-WatcherEntry $watcher -From $mark -Kind error | Where-Object { $_.message -match 'default/hostile' }).Count | Should -Be 1
+        Remove-ClusterService $fake -Name hostile
+        Remove-ClusterService $fake -Name later
+        Wait-NotFound -Path '/later/x'
+    }
+
+    It 'never writes or reloads a config that nginx -t rejects; the last good one keeps serving' {
+        Start-Sleep -Milliseconds 300
+        $good = [IO.File]::ReadAllBytes($server.ConfPath)
+        $goodTime = (Get-Item -LiteralPath $server.ConfPath).LastWriteTimeUtc
+        $mark = Get-Mark
+        # Passes the allow-lists (a DNS name), but nginx -t resolves proxy_pass hosts and this one does not resolve.
+        New-ClusterService $fake (New-TestService -Name unresolvable -Port 80 -ClusterIP 'nginxkit-unresolvable.invalid')
+        $sync = Wait-Entry -From $mark -Kind event -Filter { $_.event.Error } -Because 'the rejected sync'
+        $sync.event.Error | Should -Match 'nginx -t rejected'
+        $sync.event.Error | Should -Match 'nginxkit-unresolvable\.invalid'
+        $sync.event.Changed | Should -BeTrue
+        $sync.event.Written | Should -BeFalse
+        $sync.event.Reloaded | Should -BeFalse
+        [IO.File]::ReadAllBytes($server.ConfPath) | Should -Be $good
+        (Get-Item -LiteralPath $server.ConfPath).LastWriteTimeUtc | Should -Be $goodTime
+        (Get-Served -Port $server.Port -Path '/stable/x').Body | Should -BeExactly 'stable GET /x HTTP/1.0'
+        (Get-Served -Port $server.Port -Path '/burst/x').Body | Should -BeExactly 'gamma GET /x HTTP/1.0'
+
+        # Once the bad Service is gone, the next change is served again.
+        Remove-ClusterService $fake -Name unresolvable
+        New-ClusterService $fake (New-TestService -Name healed -Port $port.alpha)
+        Wait-Served -Path '/healed/x' -Body 'alpha GET /x HTTP/1.0'
+        Get-Content -LiteralPath $server.ConfPath -Raw | Should -Not -Match 'unresolvable'
+    }
+
+    It 'lists again after a 410 Gone and converges' {
+        # The watcher's resourceVersion must be older than the compaction: bump it with an object it does
+        # not watch, compact, and end the watch. A bookmark (every 1 s) can slip in between; then retry.
+        $gone = $null
+        for ($try = 1; $try -le 4 -and -not $gone; $try++) {
+            $mark = Get-Mark
+            $null = Invoke-KubeApi -Server $fake -Method POST -Path /api/v1/namespaces/default/configmaps -Body @{
+                apiVersion = 'v1'; kind = 'ConfigMap'; metadata = @{ name = "bump-$try" }; data = @{ x = "$try" } }
+            $null = Invoke-FakeKubeCompaction -Server $fake
+            $null = Close-FakeKubeWatch -Server $fake
+            $gone = try {
+                Wait-Entry -From $mark -Kind warning -Filter { $_.message -match '410' } -Because 'the 410 warning' -TimeoutSec 5
+            } catch { $null }
+        }
+        $gone | Should -Not -BeNullOrEmpty -Because 'a watch resumed from a compacted resourceVersion gets 410 Gone'
+        $gone.message | Should -Match 'listing Services again|Watching Services failed'
+        $relist = Wait-Entry -From $mark -Kind event -Filter { $_.event.Trigger -eq 'list' } -Because 'the sync after the relist'
+        $relist.event.Error | Should -BeNullOrEmpty
+        $relist.event.Routes | Should -Be 3
+
+        # The new watch is live: a change after the relist is served.
+        New-ClusterService $fake (New-TestService -Name after-relist -Port $port.beta)
+        Wait-Served -Path '/after-relist/x' -Body 'beta GET /x HTTP/1.0'
+    }
+
+    It 'converges on a restarted API server''s state' {
+        $mark = Get-Mark
+        $fake.Process.Kill($true)
+        $null = $fake.Process.WaitForExit(5000)
+        $fake.Process.Dispose()
+        $null = Wait-Entry -From $mark -Kind warning -Filter { $_.message -match 'failed' } -Because 'the watcher to notice the server is gone'
+        # Meanwhile nginx keeps serving the last config.
+        (Get-Served -Port $server.Port -Path '/burst/x').Body | Should -BeExactly 'gamma GET /x HTTP/1.0'
+
+        # A new server on the same address, with a different cluster: stable stays, reborn is new, the rest is gone.
+        # The same object, so AfterAll stops the new process.
+        $fake.Process = (Start-FakeOnPort -Port $fakePort -KubeConfig $kubeConfig).Process
+        New-ClusterService $fake (New-TestService -Name stable -Port $port.stable)
+        New-ClusterService $fake (New-TestService -Name reborn -Port $port.gamma)
+        Wait-Served -Path '/reborn/x' -Body 'gamma GET /x HTTP/1.0'
+        Wait-NotFound -Path '/burst/x'
+        Wait-NotFound -Path '/after-relist/x'
+        (Get-Served -Port $server.Port -Path '/stable/x').Body | Should -BeExactly 'stable GET /x HTTP/1.0'
+        $conf = Get-Content -LiteralPath $server.ConfPath -Raw
+        [regex]::Matches($conf, '(?m)^\s*location\s+/').Count | Should -Be 2
+        $relist = Get-WatcherEntry $watcher -From $mark -Kind event | Where-Object { $_.event.Trigger -eq 'list' }
+        $relist | Should -Not -BeNullOrEmpty
+    }
+
+    It 'exits promptly with code 0 on SIGTERM and leaves no temp files behind' {
+        $watcher.Process.HasExited | Should -BeFalse
+        $kill = (Get-Command kill -CommandType Application | Select-Object -First 1).Source
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        & $kill -TERM $watcher.Process.Id
+        $exited = $watcher.Process.WaitForExit(10000)
+        $clock.Stop()
+        $exited | Should -BeTrue -Because "the watcher must stop on SIGTERM`n$((Get-WatcherDiagnostics $watcher $server) -join "`n")"
+        $watcher.Process.WaitForExit()
+        $clock.Elapsed.TotalSeconds | Should -BeLessThan 5
+        $watcher.Process.ExitCode | Should -Be 0 -Because $watcher.StdErr.GetAwaiter().GetResult()
+        (Get-WatcherLog $watcher)[-1].kind | Should -Be 'end'
+        @(Get-WatcherEntry $watcher -Kind error) | Where-Object { $_.message -notmatch 'default/hostile' } | Should -BeNullOrEmpty
+        # No temp file next to the config, and nothing left in the watcher's TMPDIR (nginx -t prefixes).
+        @(Get-ChildItem -LiteralPath (Split-Path $server.ConfPath) -Force | Where-Object Name -NotIn 'default.conf', 'default.conf.bak').Name |
+            Should -BeNullOrEmpty
+        @(Get-ChildItem -LiteralPath $watcher.TempDir -Force).Name | Should -BeNullOrEmpty
+        # nginx outlives its sidecar, still on the last config.
+        (Get-Served -Port $server.Port -Path '/reborn/x').Body | Should -BeExactly 'gamma GET /x HTTP/1.0'
+    }
+}
+
+Describe 'Sync-NginxConf -Watch stops on Ctrl+C, and refuses conflicting switches' -Tag 'Kubernetes', 'Nginx', 'Real' -Skip:(-not $nginx) {
+    BeforeAll {
+        $fake = Start-FakeKubeApi
+        $null = Add-FakeKubeObject -Server $fake -Object (New-TestService -Name web -ClusterIP 10.96.60.1 -Port 8080)
+        $dir = New-TestDirectory
+    }
+
+    AfterAll {
+        Stop-FakeKubeApi $fake
+        if ($dir) { Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction Ignore }
+    }
+
+    It 'a pipeline stop (Ctrl+C) ends the watch promptly, after the first sync wrote the file' {
+        $out = Join-Path $dir 'ctrl-c/default.conf'
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript({
+                    param($Module, $Out, $KubeConfig, $Nginx)
+                    Import-Module $Module
+                    Sync-NginxConf -Watch -OutFile $Out -KubeConfig $KubeConfig -Listen 127.0.0.1:18080 -NginxPath $Nginx
+                }).AddArgument((Get-NginxKitModulePath)).AddArgument($out).AddArgument($fake.KubeConfig).AddArgument($nginxPath)
+            $running = $ps.BeginInvoke()
+            Wait-Until -TimeoutSec 60 -Because 'the first sync to write the file' -Condition { Test-Path -LiteralPath $out }
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            $stopping = $ps.BeginStop($null, $null)
+            $stopping.AsyncWaitHandle.WaitOne(10000) | Should -BeTrue -Because 'the watch must end on a pipeline stop'
+            $clock.Elapsed.TotalSeconds | Should -BeLessThan 5
+            $ps.EndStop($stopping)
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+            Get-Content -LiteralPath $out -Raw | Should -Match ([regex]::Escape('proxy_pass http://10.96.60.1:8080/;'))
+            @(Get-ChildItem -LiteralPath (Split-Path $out) -Force).Name | Should -Be @('default.conf')
+        } finally {
+            $ps.Dispose()
+        }
+    }
+
+    It '<Case> is refused before anything is read or written' -ForEach @(
+        @{ Case = '-Watch -WhatIf'; Extra = @{ WhatIf = $true }; ErrorId = 'WhatIfNeedsOnce' }
+        @{ Case = 'two reload methods'; Extra = @{ ReloadNginx = $true; ReloadCommand = @('true') }; ErrorId = 'ConflictingReload' }
+    ) {
+        $out = Join-Path $dir "refused-$($ErrorId)/default.conf"
+        Clear-FakeKubeRequest -Server $fake
+        $thrown = $null
+        try { Sync-NginxConf -Watch -OutFile $out -KubeConfig $fake.KubeConfig @Extra -ErrorAction Stop } catch { $thrown = $_ }
+        $thrown | Should -Not -BeNullOrEmpty
+        $thrown.FullyQualifiedErrorId | Should -BeLike "$ErrorId,*"
+        Test-Path -LiteralPath (Split-Path $out) | Should -BeFalse
+        Get-FakeKubeRequest -Server $fake -ExcludeDiscovery | Should -BeNullOrEmpty
+    }
+}
