@@ -181,7 +181,7 @@ if (`$env:NGINXKIT_PESTER_TAG) { `$c.Filter.Tag = `$env:NGINXKIT_PESTER_TAG -spl
 }
 
 function Invoke-Test {
-    Assert-Built
+    Invoke-Build # always from the current sources: a stale out/ would test old code
     Invoke-Package # the package test installs it from a folder repository
     New-Item -ItemType Directory -Force $ResultsDir | Out-Null
     Install-TestPrerequisites

@@ -70,6 +70,7 @@ public static class AtomicFileWriter
 
         if (options.CreateDirectory)
             Directory.CreateDirectory(directory);
+        RemoveStaleTemps(directory, System.IO.Path.GetFileName(path));
 
         var mode = existing is not null ? File.GetUnixFileMode(path) : options.NewFileMode;
         string? backup = null;
@@ -120,6 +121,20 @@ public static class AtomicFileWriter
             throw;
         }
         SyncDirectory(directory);
+    }
+
+    // A writer killed between creating its temp file and the rename leaves it behind. Old ones are
+    // removed; a young one may belong to a writer still at work.
+    private static void RemoveStaleTemps(string directory, string name)
+    {
+        try
+        {
+            foreach (var temp in Directory.EnumerateFiles(directory, $".{name}*.tmp"))
+                if (DateTime.UtcNow - File.GetLastWriteTimeUtc(temp) > TimeSpan.FromMinutes(10)) TryDelete(temp);
+        }
+        catch (IOException)
+        {
+        }
     }
 
     private static void TryDelete(string path)

@@ -148,7 +148,8 @@ public sealed unsafe class JournalReader : IJournalReader
             }
             Check(SdJournal.sd_journal_add_conjunction(journal));
         }
-        if (query.Priority is var (most, least))
+        // All eight priorities is no filter at all, as in journalctl: entries without PRIORITY stay in.
+        if (query.Priority is var (most, least) && (most, least) != (JournalPriority.Emergency, JournalPriority.Debug))
         {
             for (var p = (int)most; p <= (int)least; p++) Match($"PRIORITY={p}");
             Check(SdJournal.sd_journal_add_conjunction(journal));

@@ -4,9 +4,11 @@ using NginxKit.Engine.Diagnostics;
 namespace NginxKit.Engine.Systemd;
 
 /// <summary>
-/// The words of DOCKER_OPTS as dockerd receives them. systemd substitutes an unbraced
-/// <c>$DOCKER_OPTS</c> split at whitespace and interprets no quotes, so a value holding a space
-/// cannot be carried at all: it is refused rather than silently cut in two.
+/// The words of DOCKER_OPTS as dockerd receives them. systemd splits an unbraced
+/// <c>$DOCKER_OPTS</c> into words with its own rules (whitespace separates, quotes group, a
+/// backslash drops itself before the next character), measured on systemd 252. NginxKit writes
+/// only plain words, refusing whitespace, quotes and backslashes in a value rather than letting
+/// systemd change it on the way; it reads existing values by systemd's rules.
 /// </summary>
 public sealed partial class DockerOptions
 {
@@ -18,10 +20,58 @@ public sealed partial class DockerOptions
 
     public IReadOnlyList<string> Words => words;
 
-    public static DockerOptions Parse(string? value) =>
-        new((value ?? string.Empty).Split([' ', '\t', '\n'], StringSplitOptions.RemoveEmptyEntries).ToList());
+    public static DockerOptions Parse(string? value) => new(SplitWords(value ?? string.Empty));
 
-    public override string ToString() => string.Join(' ', words);
+    /// <summary>systemd's splitting of an unbraced $VARIABLE: whitespace, '…', "…" and \x.</summary>
+    public static List<string> SplitWords(string value)
+    {
+        var result = new List<string>();
+        var word = new System.Text.StringBuilder();
+        bool inWord = false;
+        char quote = '\0';
+        for (int i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (quote == '\'')
+            {
+                if (c == '\'') quote = '\0'; else word.Append(c);
+                continue;
+            }
+            if (c == '\\' && i + 1 < value.Length)
+            {
+                word.Append(value[++i]);
+                inWord = true;
+                continue;
+            }
+            if (quote == '"')
+            {
+                if (c == '"') quote = '\0'; else word.Append(c);
+                continue;
+            }
+            if (c is '\'' or '"')
+            {
+                quote = c;
+                inWord = true;
+                continue;
+            }
+            if (char.IsWhiteSpace(c))
+            {
+                if (inWord) result.Add(word.ToString());
+                word.Clear();
+                inWord = false;
+                continue;
+            }
+            word.Append(c);
+            inWord = true;
+        }
+        if (inWord) result.Add(word.ToString());
+        return result;
+    }
+
+    /// <summary>The words as DOCKER_OPTS text; a word that needs it (read from a hand-written file) is double-quoted.</summary>
+    public override string ToString() => string.Join(' ', words.Select(w =>
+        w.Length > 0 && !w.Any(c => char.IsWhiteSpace(c) || c is '"' or '\'' or '\\') ? w
+            : "\"" + w.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\""));
 
     /// <summary>Every value of a flag, in either form: <c>--dns 8.8.8.8</c> or <c>--dns=8.8.8.8</c>.</summary>
     public IReadOnlyList<string> ValuesOf(params string[] flags)
@@ -67,8 +117,8 @@ public sealed partial class DockerOptions
     /// <summary>Checks raw options given as one string: every word must survive systemd's splitting as it is.</summary>
     public static DockerOptions FromRaw(string raw)
     {
-        if (raw.Contains('"') || raw.Contains('\''))
-            throw Invalid(raw, "QuotedValue", "systemd does not interpret quotes in $DOCKER_OPTS: they would reach dockerd as part of the value. Use values without spaces, or daemon.json (Set-DockerDaemonConfig).");
+        if (raw.Contains('"') || raw.Contains('\'') || raw.Contains('\\'))
+            throw Invalid(raw, "QuotedValue", "systemd applies its own quoting and escaping rules when it splits $DOCKER_OPTS, so NginxKit takes plain words only. Use values without spaces, quotes or backslashes, or daemon.json (Set-DockerDaemonConfig).");
         var options = Parse(raw);
         foreach (var word in options.words)
             if (CheckWord(word) is { } rule) throw Invalid(word, rule);
@@ -79,6 +129,7 @@ public sealed partial class DockerOptions
     {
         if (word.Length == 0) return "EmptyValue";
         if (word.Any(char.IsWhiteSpace)) return "WhitespaceInValue";
+        if (word.Any(c => c is '"' or '\'' or '\\')) return "QuoteOrBackslashInValue";
         if (word.Any(c => char.IsControl(c))) return "ControlCharacter";
         return null;
     }
@@ -86,7 +137,7 @@ public sealed partial class DockerOptions
     private static NginxKitException Invalid(string what, string rule, string? hint = null) =>
         new(new Problem(InvalidDockerOption, ProblemCategory.InvalidArgument,
             $"'{Nginx.Printable.Escape(what)}' cannot be passed through DOCKER_OPTS ({rule}). " +
-            (hint ?? "systemd splits $DOCKER_OPTS at whitespace, so no value may contain a space. Use daemon.json (Set-DockerDaemonConfig) for such values."),
+            (hint ?? "systemd splits $DOCKER_OPTS into words at whitespace and applies its own quote and backslash rules, so a value may hold none of them. Use daemon.json (Set-DockerDaemonConfig) for such values."),
             what, rule));
 
     /// <summary>Hides the password in proxy URLs (http://user:pass@host) wherever text is shown.</summary>

@@ -120,6 +120,27 @@ public class DockerOptionsTests
         Assert.Equal((DockerOptions.InvalidDockerOption, rule), (ex.Problem.ErrorId, ex.Problem.Rule));
     }
 
+    [Theory]
+    [InlineData("--label \"a b\" --dns 1.1.1.1", new[] { "--label", "a b", "--dns", "1.1.1.1" })]
+    [InlineData("--label 'x \"y' a\\d c\\nd", new[] { "--label", "x \"y", "ad", "cnd" })]
+    [InlineData("  --dns\t8.8.8.8  ", new[] { "--dns", "8.8.8.8" })]
+    public void ReadsDockerOptsWithSystemdsWordRules(string value, string[] words) => Assert.Equal(words, DockerOptions.Parse(value).Words);
+
+    [Fact]
+    public void KeepsAHandWrittenQuotedWordWhenOtherFlagsChange()
+    {
+        var o = DockerOptions.Parse("--label \"a b\" --dns 1.1.1.1");
+        o.Replace("--dns", ["9.9.9.9"]);
+        Assert.Equal(["--label", "a b", "--dns", "9.9.9.9"], DockerOptions.Parse(o.ToString()).Words);
+    }
+
+    [Theory]
+    [InlineData("a\\d")]
+    [InlineData("a\"b")]
+    [InlineData("a'b")]
+    public void ValuesWithQuotesOrBackslashesAreRefused(string value) =>
+        Assert.Equal("QuoteOrBackslashInValue", Assert.Throws<NginxKitException>(() => DockerOptions.Parse("").Replace("--label", [value])).Problem.Rule);
+
     [Fact]
     public void RawOptionsWithQuotesAreRefused() =>
         Assert.Equal("QuotedValue", Assert.Throws<NginxKitException>(() => DockerOptions.FromRaw("--label 'a b'")).Problem.Rule);

@@ -32,9 +32,11 @@ public sealed class SetDockerDaemonConfigCommand : AsyncCmdlet
     [AllowEmptyString]
     public string? HttpsProxy { get; set; }
 
+    /// <summary>Hosts and networks that bypass the proxy, as a list or one comma-separated string; an empty string removes it.</summary>
     [Parameter]
     [AllowEmptyString]
-    public string? NoProxy { get; set; }
+    [AllowEmptyCollection]
+    public string[]? NoProxy { get; set; }
 
     /// <summary>Any other daemon.json keys, as values ConvertTo-Json can write; $null removes a key.</summary>
     [Parameter]
@@ -73,7 +75,7 @@ public sealed class SetDockerDaemonConfigCommand : AsyncCmdlet
         if (HttpProxy is not null || HttpsProxy is not null || NoProxy is not null)
         {
             var proxies = config["proxies"] as JsonObject ?? new JsonObject();
-            foreach (var (key, value) in new[] { ("http-proxy", HttpProxy), ("https-proxy", HttpsProxy), ("no-proxy", NoProxy) })
+            foreach (var (key, value) in new[] { ("http-proxy", HttpProxy), ("https-proxy", HttpsProxy), ("no-proxy", NoProxy is null ? null : string.Join(',', NoProxy)) })
             {
                 if (value is null) continue;
                 if (value.Length == 0) proxies.Remove(key);

@@ -41,9 +41,11 @@ public sealed class SetDockerEnvironmentFileCommand : AsyncCmdlet
     [AllowEmptyString]
     public string? HttpsProxy { get; set; }
 
+    /// <summary>Hosts and networks that bypass the proxy, as a list or one comma-separated string; an empty string removes it.</summary>
     [Parameter]
     [AllowEmptyString]
-    public string? NoProxy { get; set; }
+    [AllowEmptyCollection]
+    public string[]? NoProxy { get; set; }
 
     /// <summary>Other variables; a $null value removes one.</summary>
     [Parameter]
@@ -80,7 +82,7 @@ public sealed class SetDockerEnvironmentFileCommand : AsyncCmdlet
             DockerOpts = DockerOpts,
             HttpProxy = HttpProxy,
             HttpsProxy = HttpsProxy,
-            NoProxy = NoProxy,
+            NoProxy = NoProxy is null ? null : string.Join(',', NoProxy),
             Environment = environment,
         }, DropInName);
         foreach (var key in plan.FixedExportKeys)
