@@ -8,10 +8,10 @@
     that is dotnet plus pwsh.dll).
 
       (a) whole process: median wall time of `pwsh -NoProfile -c "Import-Module <psd1>"` minus the
-          median of `pwsh -NoProfile -c exit`. This is what a user's script pays, but it carries
-          the noise of two process start-ups.
-      (b) in process: the child times its own Import-Module with a Stopwatch and prints it. This is
-          the number the goal is judged on; (a) is reported alongside as a check.
+          median of `pwsh -NoProfile -c exit`. This is what a user's script pays, and the goal's own
+          definition (fresh processes, against bare pwsh -c exit), so the goal is judged on it.
+      (b) in process: the child times its own Import-Module with a Stopwatch and prints it,
+          reported alongside as a check with less start-up noise.
 
     For scale, (b) is also run on an empty manifest module: the part of the import cost that any
     module pays on a fresh session (first use of Import-Module itself), not NginxKit's own.
@@ -101,8 +101,8 @@ $importMs = Get-Median $samples.import
 $deltaMs = $importMs - $bareMs
 $inProcessMs = Get-Median $inProcess.timed
 $emptyMs = Get-Median $inProcess.timedEmpty
-$met = $inProcessMs -lt $goalMs
-$goal = "Import-Module < $goalMs ms (in-process, fresh process)"
+$met = $deltaMs -lt $goalMs
+$goal = "Import-Module < $goalMs ms (fresh processes, against bare pwsh -c exit)"
 
 function Round([double] $x) { [math]::Round($x, 1) }
 
@@ -119,15 +119,15 @@ $result = [ordered]@{
     inprocess_empty_module_ms   = Round $emptyMs
     inprocess_nginxkit_own_ms   = Round ($inProcessMs - $emptyMs)
     met                         = $met
-    met_process_delta           = $deltaMs -lt $goalMs
+    met_in_process              = $inProcessMs -lt $goalMs
     table                       = @(
-        [ordered]@{ measure = 'Import-Module, in-process'; median_ms = Round $inProcessMs; goal = "< $goalMs ms"; met = $met }
-        [ordered]@{ measure = 'Import-Module, process - bare pwsh'; median_ms = Round $deltaMs; goal = "< $goalMs ms"; met = $deltaMs -lt $goalMs }
+        [ordered]@{ measure = 'Import-Module, process - bare pwsh'; median_ms = Round $deltaMs; goal = "< $goalMs ms"; met = $met }
+        [ordered]@{ measure = 'Import-Module, in-process (check)'; median_ms = Round $inProcessMs; goal = "< $goalMs ms"; met = $inProcessMs -lt $goalMs }
         [ordered]@{ measure = '  bare pwsh -c exit (ref)'; median_ms = Round $bareMs; goal = ''; met = $null }
         [ordered]@{ measure = '  empty module, in-process (ref)'; median_ms = Round $emptyMs; goal = ''; met = $null }
         [ordered]@{ measure = '  NginxKit own: in-process - empty'; median_ms = Round ($inProcessMs - $emptyMs); goal = ''; met = $null }
     )
 }
 Write-Host ("    in-process import {0:N1} ms (empty module {1:N1} ms); process delta {2:N1} ms; goal < {3} ms: {4}" -f
-    $inProcessMs, $emptyMs, $deltaMs, $goalMs, $(if ($met) { 'met' } else { 'NOT met' }))
+    $inProcessMs, $emptyMs, $deltaMs, $goalMs, $(if ($met) { 'met (process delta)' } else { 'NOT met (process delta)' }))
 $result | ConvertTo-Json -Compress -Depth 6
