@@ -10,41 +10,12 @@ namespace NginxKit.Commands.Docker;
 /// <summary>Merges settings into /etc/docker/daemon.json, refusing any that DOCKER_OPTS or the unit already give as flags.</summary>
 [Cmdlet(VerbsCommon.Set, "DockerDaemonConfig", SupportsShouldProcess = true)]
 [OutputType(typeof(FileWriteResult))]
-public sealed class SetDockerDaemonConfigCommand : AsyncCmdlet
+public sealed class SetDockerDaemonConfigCommand : DockerSettingsCommandBase
 {
-    [Parameter]
-    [AllowEmptyCollection]
-    public string[]? Dns { get; set; }
-
-    [Parameter]
-    [AllowEmptyCollection]
-    public string[]? RegistryMirror { get; set; }
-
-    [Parameter]
-    [AllowEmptyCollection]
-    public string[]? InsecureRegistry { get; set; }
-
-    [Parameter]
-    [AllowEmptyString]
-    public string? HttpProxy { get; set; }
-
-    [Parameter]
-    [AllowEmptyString]
-    public string? HttpsProxy { get; set; }
-
-    /// <summary>Hosts and networks that bypass the proxy, as a list or one comma-separated string; an empty string removes it.</summary>
-    [Parameter]
-    [AllowEmptyString]
-    [AllowEmptyCollection]
-    public string[]? NoProxy { get; set; }
 
     /// <summary>Any other daemon.json keys, as values ConvertTo-Json can write; $null removes a key.</summary>
     [Parameter]
     public Hashtable? Setting { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string Root { get; set; } = "/";
 
     // PowerShell values to JSON: hashtables become objects, lists arrays, the rest scalars.
     private static JsonNode? ToJson(object? value) => (value is PSObject p ? p.BaseObject : value) switch
@@ -75,7 +46,7 @@ public sealed class SetDockerDaemonConfigCommand : AsyncCmdlet
         if (HttpProxy is not null || HttpsProxy is not null || NoProxy is not null)
         {
             var proxies = config["proxies"] as JsonObject ?? new JsonObject();
-            foreach (var (key, value) in new[] { ("http-proxy", HttpProxy), ("https-proxy", HttpsProxy), ("no-proxy", NoProxy is null ? null : string.Join(',', NoProxy)) })
+            foreach (var (key, value) in new[] { ("http-proxy", HttpProxy), ("https-proxy", HttpsProxy), ("no-proxy", NoProxyText) })
             {
                 if (value is null) continue;
                 if (value.Length == 0) proxies.Remove(key);

@@ -12,40 +12,13 @@ namespace NginxKit.Commands.Docker;
 /// </summary>
 [Cmdlet(VerbsCommon.Set, "DockerEnvironmentFile", SupportsShouldProcess = true)]
 [OutputType(typeof(DockerEnvironmentResult))]
-public sealed class SetDockerEnvironmentFileCommand : AsyncCmdlet
+public sealed class SetDockerEnvironmentFileCommand : DockerSettingsCommandBase
 {
-    /// <summary>DNS servers for containers (--dns); an empty list removes them.</summary>
-    [Parameter]
-    [AllowEmptyCollection]
-    public string[]? Dns { get; set; }
-
-    [Parameter]
-    [AllowEmptyCollection]
-    public string[]? RegistryMirror { get; set; }
-
-    [Parameter]
-    [AllowEmptyCollection]
-    public string[]? InsecureRegistry { get; set; }
 
     /// <summary>The whole DOCKER_OPTS string; -Dns and the others then apply on top of it.</summary>
     [Parameter]
     [AllowEmptyString]
     public string? DockerOpts { get; set; }
-
-    /// <summary>http_proxy for dockerd (image pulls); an empty string removes it.</summary>
-    [Parameter]
-    [AllowEmptyString]
-    public string? HttpProxy { get; set; }
-
-    [Parameter]
-    [AllowEmptyString]
-    public string? HttpsProxy { get; set; }
-
-    /// <summary>Hosts and networks that bypass the proxy, as a list or one comma-separated string; an empty string removes it.</summary>
-    [Parameter]
-    [AllowEmptyString]
-    [AllowEmptyCollection]
-    public string[]? NoProxy { get; set; }
 
     /// <summary>Other variables; a $null value removes one.</summary>
     [Parameter]
@@ -54,11 +27,6 @@ public sealed class SetDockerEnvironmentFileCommand : AsyncCmdlet
     /// <summary>Restart docker.service after a change, so dockerd picks it up.</summary>
     [Parameter]
     public SwitchParameter Restart { get; set; }
-
-    /// <summary>Operate on a tree mounted elsewhere instead of /; no daemon-reload or restart then.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string Root { get; set; } = "/";
 
     /// <summary>File name of the drop-in in /etc/systemd/system/docker.service.d.</summary>
     [Parameter]
@@ -82,7 +50,7 @@ public sealed class SetDockerEnvironmentFileCommand : AsyncCmdlet
             DockerOpts = DockerOpts,
             HttpProxy = HttpProxy,
             HttpsProxy = HttpsProxy,
-            NoProxy = NoProxy is null ? null : string.Join(',', NoProxy),
+            NoProxy = NoProxyText,
             Environment = environment,
         }, DropInName);
         foreach (var key in plan.FixedExportKeys)
