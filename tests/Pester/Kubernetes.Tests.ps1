@@ -326,3 +326,72 @@ function Complete([string] `$line) { (TabExpansion2 `$line `$line.Length).Comple
         $r.Output | Should -Be @('with-exec,with-token', 'g1', '0', 'True')
     }
 }
+
+# The part of the suite that needs no fault injection and no seeding behind the API: it runs against
+# the fake and, with NGINXKIT_TEST_KUBECONFIG, against a real cluster, with a label key and a
+# namespace of its own, and cleans up after itself.
+Describe 'On any cluster (fake, or NGINXKIT_TEST_KUBECONFIG)' -Tag 'Kubernetes', 'RealCluster' -Skip:(-not $kubectl) {
+    BeforeAll {
+        $any = Get-KubeTestTarget
+        $anyKc = $any.KubeConfig
+        $key = "nginxkit.io/test-$prefix"
+        $ns = $prefix
+        if ($any.IsFake) {
+            Add-FakeKubeObject $any -Object @(New-TestNode c1; New-TestNode c2) | Out-Null
+        }
+        $nodes = @((Invoke-Kubectl $any @('get', 'nodes', '-o', 'jsonpath={.items[*].metadata.name}')).Output -split ' ' | Where-Object { $_ } | Select-Object -First 2)
+        $manifest = @"
+apiVersion: v1
+kind: Namespace
+metadata: { name: $ns }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: web, namespace: $ns, annotations: { nginxkit.io/path: /web } }
+spec: { type: ClusterIP, ports: [ { port: 80, targetPort: 8080 } ], selector: { app: web } }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: db, namespace: $ns }
+spec: { clusterIP: None, ports: [ { port: 5432 } ], selector: { app: db } }
+"@
+        $file = Join-Path ([IO.Path]::GetTempPath()) "$prefix.yaml"
+        Set-Content $file $manifest
+        $applied = Invoke-Kubectl $any @('apply', '--server-side', '--validate=false', '-f', $file)
+    }
+    AfterAll {
+        if ($nodes) { Set-EntryNodeLabel -Name $nodes -Label @{ $key = '' } -Remove -KubeConfig $anyKc -ErrorAction SilentlyContinue | Out-Null }
+        Invoke-Kubectl $any @('delete', 'namespace', $ns, '--ignore-not-found', '--wait=false') | Out-Null
+        Remove-Item $file -ErrorAction Ignore
+        Stop-FakeKubeApi $any
+    }
+
+    It 'labels nodes with a label of its own, once, and a re-run changes nothing' {
+        $nodes.Count | Should -BeGreaterThan 0
+        $r = @(Set-EntryNodeLabel -Name $nodes -Label @{ $key = 'entry' } -KubeConfig $anyKc)
+        $r.Changed | Should -Not -Contain $false
+        @(Get-EntryNode -All -KubeConfig $anyKc | Where-Object { $_.Labels[$key] -eq 'entry' }).Name | Should -Be $nodes
+        @(Set-EntryNodeLabel -Name $nodes -Label @{ $key = 'entry' } -KubeConfig $anyKc).Changed | Should -Not -Contain $true
+    }
+
+    It '-WhatIf asks the server and changes nothing' {
+        $r = @(Set-EntryNodeLabel -Name $nodes -Label @{ $key = 'other' } -KubeConfig $anyKc -WhatIf)
+        $r.DryRun | Should -Not -Contain $false
+        $r.Changed | Should -Not -Contain $false
+        @(Get-EntryNode -All -KubeConfig $anyKc | Where-Object { $_.Labels[$key] -eq 'entry' }).Count | Should -Be $nodes.Count
+    }
+
+    It 'finds the routes of Services in a namespace of its own' {
+        $applied.ExitCode | Should -Be 0 -Because $applied.Error
+        $routes = @(Get-NginxRoute -Namespace $ns -KubeConfig $anyKc -WarningVariable warns -WarningAction SilentlyContinue)
+        $routes.Path | Should -Be '/web'
+        $routes[0].Port | Should -Be 80
+        $routes[0].Backend | Should -Match '^\d+\.\d+\.\d+\.\d+$|:'
+        ($warns -join "`n") | Should -Match "$ns/db: it is headless"
+    }
+
+    It 'removes its label again' {
+        @(Set-EntryNodeLabel -Name $nodes -Label @{ $key = '' } -Remove -KubeConfig $anyKc).Changed | Should -Not -Contain $false
+        @(Get-EntryNode -All -KubeConfig $anyKc | Where-Object { $_.Labels.ContainsKey($key) }).Count | Should -Be 0
+    }
+}
