@@ -52,7 +52,7 @@ public static class JournalReaders
 /// Cancelling (Ctrl+C, Stop(), an early end of the pipeline) or disposing kills journalctl at once:
 /// no child is left behind, even under -Follow.
 /// </summary>
-public sealed class ExportStreamReader : IJournalReader
+public sealed partial class ExportStreamReader : IJournalReader
 {
     // Only the fields a JournalEntry is built from. journalctl still prints __CURSOR,
     // __REALTIME_TIMESTAMP, __MONOTONIC_TIMESTAMP and _BOOT_ID (from the entry header) for every
@@ -66,7 +66,7 @@ public sealed class ExportStreamReader : IJournalReader
     private string? bootId;                       // -Boot resolved to an ID, matched as _BOOT_ID=
     private readonly object gate = new();
     private Process? running;
-    private bool disposed;
+    private volatile bool disposed;
 
     private ExportStreamReader(JournalQuery query, string journalctl, IReadOnlyList<string> files)
     {
@@ -83,7 +83,7 @@ public sealed class ExportStreamReader : IJournalReader
     {
         var journalctl = journalctlPath ?? NativeCommand.Find("journalctl")
             ?? throw new NginxKitException(new Problem(JournalReader.LibsystemdMissing, ProblemCategory.NotInstalled,
-                "Neither libsystemd.so.0 nor journalctl is available on this host, so the journal cannot be read.", "journalctl"));
+                "journalctl is not available on this host (it stands in when libsystemd.so.0 cannot be loaded), so the journal cannot be read.", "journalctl"));
         var files = new List<string>();
         if (query.Files.Count > 0)
         {
@@ -164,10 +164,16 @@ public sealed class ExportStreamReader : IJournalReader
         args.AddRange(SourceArguments());
         var (exit, stdout, stderr) = RunToEnd(journalctl, args);
         var boots = new List<string>();
-        if (exit == 0 && stdout.AsSpan().Trim().Length > 0)
+        if (exit == 0 && stdout.TrimStart().StartsWith('['))
         {
             using var json = JsonDocument.Parse(stdout);
             boots.AddRange(json.RootElement.EnumerateArray().Select(b => b.GetProperty("boot_id").GetString()!));
+        }
+        else if (exit == 0)
+        {
+            // journalctl before v251 prints --list-boots as text only: " -1 <boot id> <first> — <last>", oldest first.
+            foreach (var line in stdout.Split('\n'))
+                if (BootLine().Match(line) is { Success: true } m) boots.Add(m.Groups[1].Value);
         }
         else if (exit != 0 && !stderr.Contains("No such boot", StringComparison.Ordinal) && !stderr.Contains("No entries", StringComparison.Ordinal))
         {
@@ -178,6 +184,9 @@ public sealed class ExportStreamReader : IJournalReader
             throw new NginxKitException(new Problem(JournalReader.BootNotFound, ProblemCategory.ObjectNotFound, $"There is no boot {offset}: the journal holds {boots.Count}.", boot));
         return boots[index];
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\s*-?\d+\s+([0-9a-f]{32})\s")]
+    private static partial System.Text.RegularExpressions.Regex BootLine();
 
     // --directory/--file, or the local journal when neither is given.
     private IEnumerable<string> SourceArguments()
@@ -216,48 +225,69 @@ public sealed class ExportStreamReader : IJournalReader
         ObjectDisposedException.ThrowIf(disposed, this);
         var since = SinceUsec;
         var until = UntilUsec;
-        var window = new List<string>();
-        if (since is { } s) window.Add("--since=" + At(s));
-        if (until is { } u) window.Add("--until=" + At(u));
+        var run = new RunState();
 
+        // 1. What is there now, read to its end, as without -Follow.
+        IEnumerable<JournalEntry> backlog;
         if (query.Last is not { } last)
         {
-            // Forward from Since (or the head). Under -Follow, --until is left to this side: journalctl -f
-            // would hold back every later entry and never end, where JournalReader stops at the first.
+            // Forward from Since (or the head), to Until. Under -Follow, Until is checked on this side
+            // only, so the first entry past it is seen (and ends the read, as in JournalReader) rather
+            // than held back by journalctl.
             var position = new List<string>();
-            if (since is { } s2) position.Add("--since=" + At(s2));
-            if (query.Follow) position.AddRange(["--lines=all", "--follow"]);
-            else if (until is { } u2) position.Add("--until=" + At(u2));
-            foreach (var entry in Run(Arguments(position), until, cancellationToken))
-                yield return entry;
-            yield break;
+            if (since is { } s) position.Add("--since=" + At(s));
+            if (until is { } u && !query.Follow) position.Add("--until=" + At(u));
+            backlog = Run(Arguments(position), until, run, cancellationToken);
         }
-
-        // The last N entries. With a window, journalctl -n counts from the tail, not from --until, so
-        // read the window backwards (-r stops after N) and turn the N entries around: the same entries
-        // JournalReader reaches by stepping back from Until. N is small and bounded by -Last.
-        string? lastCursor = null;
-        if (last > 0)
+        else if (last == 0)
         {
-            IEnumerable<JournalEntry> lastEntries = since is null && until is null
-                ? Run(Arguments(["--lines=" + last.ToString(CultureInfo.InvariantCulture)]), null, cancellationToken)
-                : Reversed(Run(Arguments([.. window, "--reverse", "--lines=" + last.ToString(CultureInfo.InvariantCulture)]), null, cancellationToken));
-            foreach (var entry in lastEntries)
-            {
-                lastCursor = entry.Cursor;
-                yield return entry;
-            }
+            backlog = [];
         }
-        if (!query.Follow) yield break;
+        else if (since is null && until is null)
+        {
+            backlog = Run(Arguments(["--lines=" + last.ToString(CultureInfo.InvariantCulture)]), null, run, cancellationToken);
+        }
+        else
+        {
+            // The last N in a time window. journalctl's -n counts from the journal's tail, not from
+            // --until (and with --since shows the first N), so read the window backwards (-r stops
+            // after N) and turn the N entries around: the same entries JournalReader reaches by
+            // stepping back from Until. N is bounded by -Last, so holding them is fine.
+            var window = new List<string>();
+            if (since is { } s) window.Add("--since=" + At(s));
+            if (until is { } u) window.Add("--until=" + At(u));
+            window.AddRange(["--reverse", "--lines=" + last.ToString(CultureInfo.InvariantCulture)]);
+            backlog = Reversed(Run(Arguments(window), null, run, cancellationToken));
+        }
+        foreach (var entry in backlog)
+        {
+            run.LastCursor = entry.Cursor;
+            yield return entry;
+        }
+        if (!query.Follow || run.PassedUntil) yield break;
 
-        // Then follow from just after what was shown. Nothing shown: new entries from the tail, or,
-        // with Until, from just past it, where the first entry found ends the read as it does in JournalReader.
-        List<string> follow = lastCursor is not null ? ["--after-cursor=" + lastCursor, "--lines=all"]
-            : until is { } u3 ? ["--since=" + At(u3 + 1), "--lines=all"]
+        // 2. Then follow, from just after the last entry shown (journalctl --after-cursor). With nothing
+        // shown: new entries only; or, after -Last with Until, from just past Until, where the first
+        // entry found ends the read as in JournalReader.
+        List<string> follow = run.LastCursor is not null ? ["--after-cursor=" + run.LastCursor, "--lines=all"]
+            : query.Last is not null && until is { } u2 ? ["--since=" + At(u2 + 1), "--lines=all"]
             : ["--lines=0"];
         follow.Add("--follow");
-        foreach (var entry in Run(Arguments(follow), until, cancellationToken))
+        // journalctl -f quietly adds -b (the newest boot) unless --merge is given (journalctl.c, since
+        // v250). On a directory or files that would hide other boots' entries, and JournalReader shows
+        // them; --merge changes nothing else there. On the local journal new entries all come from the
+        // current boot, and --merge would add remote journals, so it is left off; a -Boot ID match
+        // keeps merged remote journals out anyway.
+        if (files.Count > 0 || query.Directory is not null || bootId is not null) follow.Add("--merge");
+        foreach (var entry in Run(Arguments(follow), until, run, cancellationToken))
             yield return entry;
+    }
+
+    /// <summary>What a run saw, for the next one.</summary>
+    private sealed class RunState
+    {
+        public string? LastCursor;
+        public bool PassedUntil; // an entry after Until came: the read is over
     }
 
     private static IEnumerable<JournalEntry> Reversed(IEnumerable<JournalEntry> newestFirst)
@@ -268,7 +298,7 @@ public sealed class ExportStreamReader : IJournalReader
     }
 
     /// <summary>One journalctl run, its entries as they arrive; stops at the first entry after <paramref name="until"/>.</summary>
-    private IEnumerable<JournalEntry> Run(List<string> args, ulong? until, CancellationToken cancellationToken)
+    private IEnumerable<JournalEntry> Run(List<string> args, ulong? until, RunState state, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var stderr = new StringBuilder();
@@ -281,7 +311,7 @@ public sealed class ExportStreamReader : IJournalReader
             var parser = new ExportParser(process.StandardOutput.BaseStream);
             while (true)
             {
-                ExportParser.Fields fields;
+                JournalFields.Values fields;
                 try
                 {
                     if (!parser.TryRead(out fields)) break;
@@ -299,12 +329,13 @@ public sealed class ExportStreamReader : IJournalReader
                 }
                 if (until is { } u && fields.Realtime > u)
                 {
-                    stopped = true;
+                    stopped = state.PassedUntil = true;
                     yield break;
                 }
-                yield return Build(fields);
+                yield return JournalFields.Build(fields);
             }
             cancellationToken.ThrowIfCancellationRequested();
+            if (disposed) yield break; // Dispose killed it
             process.WaitForExit();
             if (process.ExitCode != 0)
             {
@@ -410,26 +441,6 @@ public sealed class ExportStreamReader : IJournalReader
         return (process.ExitCode, stdout, stderr.GetAwaiter().GetResult());
     }
 
-    /// <summary>Builds the entry as <see cref="JournalReader"/> builds it from the same fields.</summary>
-    internal static JournalEntry Build(in ExportParser.Fields f)
-    {
-        var messageBytes = f.Message.Span;
-        string message;
-        byte[]? raw = null;
-        if (messageBytes.Length == 0) message = string.Empty;
-        else if (System.Text.Unicode.Utf8.IsValid(messageBytes)) message = Encoding.UTF8.GetString(messageBytes);
-        else
-        {
-            raw = messageBytes.ToArray();
-            message = Encoding.UTF8.GetString(messageBytes);
-        }
-        var pid = f.Pid;
-        var unit = pid == 1 ? f.Unit ?? f.SystemdUnit : f.SystemdUnit ?? f.Unit;
-        var realtime = f.Realtime;
-        return JournalEntry.Create(DateTimeOffset.FromUnixTimeMilliseconds((long)(realtime / 1000)).AddTicks((long)(realtime % 1000) * 10),
-            f.Priority ?? 6, unit, pid, f.Hostname, f.BootId, f.Cursor ?? string.Empty, message, f.Identifier, raw);
-    }
-
     public void Dispose()
     {
         Process? process;
@@ -451,32 +462,13 @@ public sealed class ExportStreamReader : IJournalReader
 /// </summary>
 internal sealed class ExportParser(Stream stream)
 {
-    /// <summary>The fields of one entry a JournalEntry needs; the first occurrence of each, as sd_journal_get_data gives it.</summary>
-    public struct Fields
-    {
-        public string? Cursor;
-        public ulong Realtime;
-        public string? BootId;
-        public ReadOnlyMemory<byte> Message;
-        public int? Priority;
-        public int? Pid;
-        public string? Unit;
-        public string? SystemdUnit;
-        public string? Hostname;
-        public string? Identifier;
-        internal int Seen; // bit per field, so a repeated field keeps its first value
-    }
-
     private byte[] buffer = new byte[64 * 1024];
     private int start, end, scanned;
     private bool eof;
-    private byte[] message = new byte[1024];
+    private readonly JournalFields collector = new();
 
-    // Values that repeat from entry to entry (host, unit, identifier, boot) decode once.
-    private readonly SmallStringCache cache = new();
-
-    /// <summary>The next entry; false at the end of the stream. A last entry cut off by the stream's end is dropped.</summary>
-    public bool TryRead(out Fields fields)
+    /// <summary>The next entry's fields; false at the end of the stream. A last entry cut off by the stream's end is dropped.</summary>
+    public bool TryRead(out JournalFields.Values fields)
     {
         fields = default;
         var any = false;
@@ -497,70 +489,23 @@ internal sealed class ExportParser(Stream stream)
             var eq = line.IndexOf((byte)'=');
             if (eq >= 0)
             {
-                Store(ref fields, Field(line[..eq]), line[(eq + 1)..]);
+                collector.Store(ref fields, line[..eq], line[(eq + 1)..]);
                 continue;
             }
-            // Binary-safe form: the line is the name; the length and the bytes follow.
-            var id = Field(line);
+            // Binary-safe form: the line is the name; the length and the bytes follow. The name is
+            // looked up now, before the buffer moves.
+            var id = JournalFields.Lookup(line);
             Need(8);
             var length = BinaryPrimitives.ReadUInt64LittleEndian(buffer.AsSpan(start, 8));
             if (length > int.MaxValue - 1) throw new InvalidDataException($"A field of {length} bytes is too large.");
             start += 8;
             Need((int)length + 1);
             if (buffer[start + (int)length] != (byte)'\n') throw new InvalidDataException("A binary field does not end in a newline.");
-            Store(ref fields, id, buffer.AsSpan(start, (int)length));
+            collector.Store(ref fields, id, buffer.AsSpan(start, (int)length));
             start += (int)length + 1;
             scanned = start;
         }
     }
-
-    private enum Id { Other, Cursor, Realtime, BootId, Message, Priority, Pid, Unit, SystemdUnit, Hostname, Identifier }
-
-    private static Id Field(ReadOnlySpan<byte> name) => name.Length switch
-    {
-        4 when name.SequenceEqual("UNIT"u8) => Id.Unit,
-        4 when name.SequenceEqual("_PID"u8) => Id.Pid,
-        7 when name.SequenceEqual("MESSAGE"u8) => Id.Message,
-        8 when name.SequenceEqual("PRIORITY"u8) => Id.Priority,
-        8 when name.SequenceEqual("__CURSOR"u8) => Id.Cursor,
-        8 when name.SequenceEqual("_BOOT_ID"u8) => Id.BootId,
-        9 when name.SequenceEqual("_HOSTNAME"u8) => Id.Hostname,
-        13 when name.SequenceEqual("_SYSTEMD_UNIT"u8) => Id.SystemdUnit,
-        17 when name.SequenceEqual("SYSLOG_IDENTIFIER"u8) => Id.Identifier,
-        20 when name.SequenceEqual("__REALTIME_TIMESTAMP"u8) => Id.Realtime,
-        _ => Id.Other,
-    };
-
-    // An empty value counts as absent, as JournalReader's Field() treats it.
-    private void Store(ref Fields f, Id id, ReadOnlySpan<byte> value)
-    {
-        if (id == Id.Other) return;
-        var bit = 1 << (int)id;
-        if ((f.Seen & bit) != 0) return;
-        f.Seen |= bit;
-        switch (id)
-        {
-            case Id.Cursor: f.Cursor = Encoding.UTF8.GetString(value); break;
-            case Id.Realtime: f.Realtime = Utf8Parser.TryParse(value, out ulong usec, out _) ? usec : 0; break;
-            case Id.BootId: f.BootId = cache.Get(value); break;
-            case Id.Message:
-                // Copied out of the read buffer, which the next read may move; one buffer reused per entry
-                // (Build copies again only for non-UTF-8 bytes).
-                if (message.Length < value.Length) message = new byte[Math.Max(value.Length, message.Length * 2)];
-                value.CopyTo(message);
-                f.Message = message.AsMemory(0, value.Length);
-                break;
-            case Id.Priority: f.Priority = ParseInt(value); break;
-            case Id.Pid: f.Pid = ParseInt(value); break;
-            case Id.Unit: f.Unit = value.IsEmpty ? null : cache.Get(value); break;
-            case Id.SystemdUnit: f.SystemdUnit = value.IsEmpty ? null : cache.Get(value); break;
-            case Id.Hostname: f.Hostname = value.IsEmpty ? null : cache.Get(value); break;
-            case Id.Identifier: f.Identifier = value.IsEmpty ? null : cache.Get(value); break;
-        }
-    }
-
-    private static int? ParseInt(ReadOnlySpan<byte> value) =>
-        Utf8Parser.TryParse(value, out int n, out var consumed) && consumed == value.Length && value.Length > 0 ? n : null;
 
     private bool TryReadLine(out int lineStart, out int lineLength)
     {
@@ -606,21 +551,134 @@ internal sealed class ExportParser(Stream stream)
         end += read;
         return true;
     }
+}
 
-    /// <summary>Remembers the last few decoded strings by their bytes.</summary>
-    private sealed class SmallStringCache
+/// <summary>
+/// The fields of one entry a JournalEntry is built from, gathered the same way by both readers
+/// (JournalReader from sd-journal's data objects, ExportParser from the export stream) and built
+/// into an entry by one method, so the two cannot drift apart. Values are decoded as they are
+/// stored: neither an mmap'd sd-journal object nor the parser's buffer outlives the next read.
+/// </summary>
+internal sealed class JournalFields
+{
+    /// <summary>The first occurrence of each field, as sd_journal_get_data gives it.</summary>
+    public struct Values
     {
-        private readonly (byte[] Bytes, string Text)[] slots = new (byte[], string)[16];
-        private int next;
+        public string? Cursor;
+        public ulong Realtime;
+        public string? BootId;
+        public ReadOnlyMemory<byte> Message;
+        public int? Priority;
+        public int? Pid;
+        public string? Unit;
+        public string? SystemdUnit;
+        public string? Hostname;
+        public string? Identifier;
+        internal int Seen; // a bit per field, so a repeated field keeps its first value
+    }
 
-        public string Get(ReadOnlySpan<byte> value)
+    public enum Id { Other, Cursor, Realtime, BootId, Message, Priority, Pid, Unit, SystemdUnit, Hostname, Identifier }
+
+    private byte[] message = new byte[1024];
+
+    // Values that repeat from entry to entry (host, unit, identifier, boot) are decoded once.
+    private readonly (byte[] Bytes, string Text)[] recent = new (byte[], string)[16];
+    private int nextRecent;
+
+    public static Id Lookup(ReadOnlySpan<byte> name) => name.Length switch
+    {
+        4 when name.SequenceEqual("UNIT"u8) => Id.Unit,
+        4 when name.SequenceEqual("_PID"u8) => Id.Pid,
+        7 when name.SequenceEqual("MESSAGE"u8) => Id.Message,
+        8 when name.SequenceEqual("PRIORITY"u8) => Id.Priority,
+        8 when name.SequenceEqual("__CURSOR"u8) => Id.Cursor,
+        8 when name.SequenceEqual("_BOOT_ID"u8) => Id.BootId,
+        9 when name.SequenceEqual("_HOSTNAME"u8) => Id.Hostname,
+        13 when name.SequenceEqual("_SYSTEMD_UNIT"u8) => Id.SystemdUnit,
+        17 when name.SequenceEqual("SYSLOG_IDENTIFIER"u8) => Id.Identifier,
+        20 when name.SequenceEqual("__REALTIME_TIMESTAMP"u8) => Id.Realtime,
+        _ => Id.Other,
+    };
+
+    /// <summary>One <c>NAME=value</c> data object, as sd-journal hands them out.</summary>
+    public void StoreItem(ref Values f, ReadOnlySpan<byte> item)
+    {
+        var eq = item.IndexOf((byte)'=');
+        if (eq > 0) Store(ref f, item[..eq], item[(eq + 1)..]);
+    }
+
+    /// <summary>Values with the entry header's fields set (sd-journal gives them apart from the data objects); a data field of the same name cannot override them.</summary>
+    public static Values FromHeader(ulong realtime, string bootId, string? cursor) => new()
+    {
+        Realtime = realtime,
+        BootId = bootId,
+        Cursor = cursor,
+        Seen = (1 << (int)Id.Realtime) | (1 << (int)Id.BootId) | (1 << (int)Id.Cursor),
+    };
+
+    public void Store(ref Values f, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value) => Store(ref f, Lookup(name), value);
+
+    // An empty value counts as absent, as sd_journal_get_data's "NAME=" does for JournalReader.
+    public void Store(ref Values f, Id id, ReadOnlySpan<byte> value)
+    {
+        if (id == Id.Other) return;
+        var bit = 1 << (int)id;
+        if ((f.Seen & bit) != 0) return;
+        f.Seen |= bit;
+        switch (id)
         {
-            foreach (var slot in slots)
-                if (slot.Bytes is not null && value.SequenceEqual(slot.Bytes)) return slot.Text;
-            var text = Encoding.UTF8.GetString(value);
-            slots[next] = (value.ToArray(), text);
-            next = (next + 1) % slots.Length;
-            return text;
+            case Id.Cursor: f.Cursor = Encoding.UTF8.GetString(value); break;
+            case Id.Realtime: f.Realtime = Utf8Parser.TryParse(value, out ulong usec, out _) ? usec : 0; break;
+            case Id.BootId: f.BootId = Recent(value); break;
+            case Id.Message:
+                // Copied into one buffer reused entry after entry; Build copies again only for non-UTF-8 bytes.
+                if (message.Length < value.Length) message = new byte[Math.Max(value.Length, message.Length * 2)];
+                value.CopyTo(message);
+                f.Message = message.AsMemory(0, value.Length);
+                break;
+            case Id.Priority: f.Priority = ParseInt(value); break;
+            case Id.Pid: f.Pid = ParseInt(value); break;
+            case Id.Unit: f.Unit = value.IsEmpty ? null : Recent(value); break;
+            case Id.SystemdUnit: f.SystemdUnit = value.IsEmpty ? null : Recent(value); break;
+            case Id.Hostname: f.Hostname = value.IsEmpty ? null : Recent(value); break;
+            case Id.Identifier: f.Identifier = value.IsEmpty ? null : Recent(value); break;
         }
+    }
+
+    private static int? ParseInt(ReadOnlySpan<byte> value) =>
+        Utf8Parser.TryParse(value, out int n, out var consumed) && consumed == value.Length && value.Length > 0 ? n : null;
+
+    /// <summary>A decoded string for bytes seen lately, or a new one.</summary>
+    public string Recent(ReadOnlySpan<byte> value)
+    {
+        foreach (var slot in recent)
+            if (slot.Bytes is not null && value.SequenceEqual(slot.Bytes)) return slot.Text;
+        var text = Encoding.UTF8.GetString(value);
+        recent[nextRecent] = (value.ToArray(), text);
+        nextRecent = (nextRecent + 1) % recent.Length;
+        return text;
+    }
+
+    /// <summary>
+    /// The entry: Message as UTF-8 (with MessageBytes when it is not valid UTF-8), Unit from PID 1's
+    /// UNIT= or else _SYSTEMD_UNIT (what journalctl -u matched it by), priority 6 when absent.
+    /// </summary>
+    public static JournalEntry Build(in Values f)
+    {
+        var messageBytes = f.Message.Span;
+        string message;
+        byte[]? raw = null;
+        if (messageBytes.Length == 0) message = string.Empty;
+        else if (System.Text.Unicode.Utf8.IsValid(messageBytes)) message = Encoding.UTF8.GetString(messageBytes);
+        else
+        {
+            raw = messageBytes.ToArray();
+            message = Encoding.UTF8.GetString(messageBytes);
+        }
+        var pid = f.Pid;
+        var unit = pid == 1 ? f.Unit ?? f.SystemdUnit : f.SystemdUnit ?? f.Unit;
+        var realtime = f.Realtime;
+        return JournalEntry.Create(DateTimeOffset.FromUnixTimeMilliseconds((long)(realtime / 1000)).AddTicks((long)(realtime % 1000) * 10),
+            f.Priority ?? 6, unit, pid, f.Hostname, f.BootId, f.Cursor ?? string.Empty, message, f.Identifier, raw);
     }
 }

@@ -64,7 +64,7 @@ public sealed partial record JournalQuery
             case "tomorrow": return new DateTimeOffset(local.Date.AddDays(1), local.Offset);
         }
         if (t.StartsWith('@') && decimal.TryParse(t[1..], NumberStyles.Number, CultureInfo.InvariantCulture, out var epoch))
-            return DateTimeOffset.FromUnixTimeMilliseconds((long)(epoch * 1000));
+            return DateTimeOffset.UnixEpoch.AddTicks((long)(epoch * TimeSpan.TicksPerSecond)); // to the microsecond, as journalctl reads it
         var relative = Relative().Match(t);
         if (relative.Success && (relative.Groups["sign"].Success || relative.Groups["ago"].Success))
         {
