@@ -21,33 +21,11 @@
 #   NGINXKIT_TEST_KUBECONFIG    a real cluster's kubeconfig: Get-KubeTestTarget returns it instead of a fake.
 
 Set-StrictMode -Version 3.0
-
-$script:FakeKubeApiDll = $null
-
-function Get-FakeKubeApiRepoRoot {
-    if ($env:NGINXKIT_REPO_ROOT) { return $env:NGINXKIT_REPO_ROOT }
-    (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
-}
+Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
 
 function Get-FakeKubeApiPath {
-    <#
-    .SYNOPSIS
-        The FakeKubeApi.dll to run: $env:NGINXKIT_FAKE_KUBE_API, or a build of tests/Fixtures/FakeKubeApi made once per session.
-    #>
-    if ($env:NGINXKIT_FAKE_KUBE_API) {
-        if (-not (Test-Path -LiteralPath $env:NGINXKIT_FAKE_KUBE_API)) {
-            throw "NGINXKIT_FAKE_KUBE_API is '$env:NGINXKIT_FAKE_KUBE_API', which does not exist. Build tests/Fixtures/FakeKubeApi first."
-        }
-        return $env:NGINXKIT_FAKE_KUBE_API
-    }
-    if ($script:FakeKubeApiDll) { return $script:FakeKubeApiDll }
-    $root = Get-FakeKubeApiRepoRoot
-    $project = Join-Path $root 'tests/Fixtures/FakeKubeApi/FakeKubeApi.csproj'
-    $outDir = Join-Path $root 'out/fixtures/FakeKubeApi'
-    $output = & dotnet build $project -c Release -o $outDir --nologo -v quiet 2>&1
-    if ($LASTEXITCODE -ne 0) { throw "dotnet build $project failed:`n$($output -join "`n")" }
-    $script:FakeKubeApiDll = Join-Path $outDir 'FakeKubeApi.dll'
-    $script:FakeKubeApiDll
+    # The built fixture: ${env:NGINXKIT_FAKE_KUBE_API}, or a build made once per session.
+    Get-TestFixture -Name FakeKubeApi -EnvironmentVariable NGINXKIT_FAKE_KUBE_API
 }
 
 function New-FakeKubeConfig {

@@ -11,34 +11,13 @@
 #                          is built into out/fixtures/EchoBackend under the repository root on first use.
 
 Set-StrictMode -Version 3.0
+Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
 
-$script:EchoBackendDll = $null
 $script:Latin1 = [Text.Encoding]::Latin1
 
-function Get-HarnessRepoRoot {
-    if ($env:NGINXKIT_REPO_ROOT) { return $env:NGINXKIT_REPO_ROOT }
-    (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
-}
-
 function Get-EchoBackendPath {
-    <#
-    .SYNOPSIS
-        The EchoBackend.dll to run: $env:NGINXKIT_ECHO_BACKEND, or a build of tests/Fixtures/EchoBackend made once per session.
-    #>
-    if ($env:NGINXKIT_ECHO_BACKEND) {
-        if (-not (Test-Path -LiteralPath $env:NGINXKIT_ECHO_BACKEND)) {
-            throw "NGINXKIT_ECHO_BACKEND is '$env:NGINXKIT_ECHO_BACKEND', which does not exist. Build tests/Fixtures/EchoBackend first."
-        }
-        return $env:NGINXKIT_ECHO_BACKEND
-    }
-    if ($script:EchoBackendDll) { return $script:EchoBackendDll }
-    $root = Get-HarnessRepoRoot
-    $project = Join-Path $root 'tests/Fixtures/EchoBackend/EchoBackend.csproj'
-    $outDir = Join-Path $root 'out/fixtures/EchoBackend'
-    $output = & dotnet build $project -c Release -o $outDir --nologo -v quiet 2>&1
-    if ($LASTEXITCODE -ne 0) { throw "dotnet build $project failed:`n$($output -join "`n")" }
-    $script:EchoBackendDll = Join-Path $outDir 'EchoBackend.dll'
-    $script:EchoBackendDll
+    # The built fixture: ${env:NGINXKIT_ECHO_BACKEND}, or a build made once per session.
+    Get-TestFixture -Name EchoBackend -EnvironmentVariable NGINXKIT_ECHO_BACKEND
 }
 
 function Get-FreeTcpPort {

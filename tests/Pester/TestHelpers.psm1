@@ -41,10 +41,34 @@ function Invoke-FreshPwsh {
     [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = @($output | ForEach-Object { "$_" }) }
 }
 
+$script:FixtureDlls = @{}
+
+function Get-TestFixture {
+    <#
+    .SYNOPSIS
+        The built DLL of a program under tests/Fixtures: the path in the given environment variable
+        (build.ps1 Test sets it), or else a build made once per session into out/fixtures/<Name>.
+    #>
+    param([Parameter(Mandatory)] [string] $Name, [Parameter(Mandatory)] [string] $EnvironmentVariable)
+    $given = [Environment]::GetEnvironmentVariable($EnvironmentVariable)
+    if ($given) {
+        if (-not (Test-Path -LiteralPath $given)) { throw "$EnvironmentVariable is '$given', which does not exist. Build tests/Fixtures/$Name first." }
+        return $given
+    }
+    if ($script:FixtureDlls[$Name]) { return $script:FixtureDlls[$Name] }
+    $root = Get-RepoRoot
+    $project = Join-Path $root "tests/Fixtures/$Name/$Name.csproj"
+    $outDir = Join-Path $root "out/fixtures/$Name"
+    $output = & dotnet build $project -c Release -o $outDir --nologo -v quiet 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "dotnet build $project failed:`n$($output -join "`n")" }
+    $script:FixtureDlls[$Name] = Join-Path $outDir "$Name.dll"
+    $script:FixtureDlls[$Name]
+}
+
 function New-TestDirectory {
     # A fresh directory under the system temp folder; the caller removes it.
     $path = Join-Path ([IO.Path]::GetTempPath()) ("nginxkit-test-" + [guid]::NewGuid().ToString('N').Substring(0, 12))
     New-Item -ItemType Directory -Path $path | Select-Object -ExpandProperty FullName
 }
 
-Export-ModuleMember -Function Get-NginxKitModulePath, Get-RepoRoot, Find-RealTool, Invoke-FreshPwsh, New-TestDirectory
+Export-ModuleMember -Function Get-NginxKitModulePath, Get-RepoRoot, Find-RealTool, Invoke-FreshPwsh, New-TestDirectory, Get-TestFixture
