@@ -71,11 +71,17 @@ function Start-FakeKubeApi {
     [CmdletBinding()]
     param(
         [string] $Token,
+        # A fixed port, so a test can stop the fake and bring a new one up where clients look; 0 picks a free one.
+        [int] $Port = 0,
         [int] $TimeoutSec = 60
     )
     $dll = Get-FakeKubeApiPath
     $psi = [Diagnostics.ProcessStartInfo]::new('dotnet')
     $psi.ArgumentList.Add($dll)
+    if ($Port) {
+        $psi.ArgumentList.Add('--port')
+        $psi.ArgumentList.Add("$Port")
+    }
     if ($Token) {
         $psi.ArgumentList.Add('--token')
         $psi.ArgumentList.Add($Token)

@@ -55,56 +55,6 @@ BeforeAll {
         }
     }
 
-    # A kubeconfig for a fake at $Url, shaped as FakeKubeApi.psm1 writes it (cluster, context and user "fake").
-    function New-TestKubeConfig([string] $Path, [string] $Url) {
-        @"
-apiVersion: v1
-kind: Config
-clusters:
-- name: fake
-  cluster:
-    server: $Url
-contexts:
-- name: fake
-  context:
-    cluster: fake
-    user: fake
-    namespace: default
-current-context: fake
-users:
-- name: fake
-  user: {}
-"@ | Set-Content -LiteralPath $Path -Encoding utf8NoBOM
-        $Path
-    }
-
-    # A fake on a port of our choosing, so a test can kill it and bring a new one up where the watcher looks.
-    # The object works with the FakeKubeApi.psm1 functions (IsFake, Url); Directory is $null, so
-    # Stop-FakeKubeApi leaves the kubeconfig (owned by the test) alone.
-    function Start-FakeOnPort([int] $Port, [string] $KubeConfig, [int] $TimeoutSec = 60) {
-        $psi = [Diagnostics.ProcessStartInfo]::new('dotnet')
-        foreach ($a in @((Get-FakeKubeApiPath), '--port', "$Port")) { $psi.ArgumentList.Add($a) }
-        $psi.UseShellExecute = $false
-        $psi.RedirectStandardInput = $true
-        $psi.RedirectStandardOutput = $true
-        $process = [Diagnostics.Process]::Start($psi)
-        $read = $process.StandardOutput.ReadLineAsync()
-        if (-not $read.Wait($TimeoutSec * 1000) -or "$($read.Result)" -notmatch '^LISTENING (http://\S+)$') {
-            try { $process.Kill($true) } catch { Write-Verbose "already gone: $_" }
-            throw "FakeKubeApi did not listen on port $Port (got '$($read.Result)')."
-        }
-        [pscustomobject]@{
-            PSTypeName = 'NginxKit.Test.KubeTarget'
-            IsFake     = $true
-            Url        = $Matches[1]
-            KubeConfig = $KubeConfig
-            CacheDir   = Join-Path (Split-Path $KubeConfig) 'kube-cache'
-            Token      = $null
-            Directory  = $null
-            Process    = $process
-        }
-    }
-
     # One API call over a shared HttpClient (fast enough for a burst of 100 patches); throws on a non-2xx answer.
     $script:Http = [Net.Http.HttpClient]::new()
     $script:Http.Timeout = [TimeSpan]::FromSeconds(30)
@@ -468,8 +418,8 @@ Describe 'Sync-NginxConf -Watch keeps a real nginx in step with the cluster' -Ta
         foreach ($b in $backends) { $port[$b.Name] = $b.Port }
 
         $fakePort = Get-FreeTcpPort
-        $kubeConfig = New-TestKubeConfig -Path (Join-Path $dir 'kubeconfig') -Url "http://127.0.0.1:$fakePort"
-        $fake = Start-FakeOnPort -Port $fakePort -KubeConfig $kubeConfig
+        $fake = Start-FakeKubeApi -Port $fakePort
+        $kubeConfig = $fake.KubeConfig
         New-ClusterService $fake (New-TestService -Name stable -Port $port.stable)
 
         # nginx starts on what -Once renders, as the init container leaves it for the pod.
@@ -669,7 +619,9 @@ Describe 'Sync-NginxConf -Watch keeps a real nginx in step with the cluster' -Ta
 
         # A new server on the same address, with a different cluster: stable stays, reborn is new, the rest is gone.
         # The same object, so AfterAll stops the new process.
-        $fake.Process = (Start-FakeOnPort -Port $fakePort -KubeConfig $kubeConfig).Process
+        $restarted = Start-FakeKubeApi -Port $fakePort
+        $fake.Process = $restarted.Process
+        Remove-Item -LiteralPath $restarted.Directory -Recurse -Force # the watcher keeps the first kubeconfig
         New-ClusterService $fake (New-TestService -Name stable -Port $port.stable)
         New-ClusterService $fake (New-TestService -Name reborn -Port $port.gamma)
         Wait-Served -Path '/reborn/x' -Body 'gamma GET /x HTTP/1.0'

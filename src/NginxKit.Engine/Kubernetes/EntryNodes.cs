@@ -68,9 +68,6 @@ public sealed class NodeLabeler(KubeConnection connection)
         return list.Items.Select(EntryNode.From).OrderBy(n => n.Name, StringComparer.Ordinal).ToList();
     }
 
-    public async Task<EntryNode> GetAsync(string name, CancellationToken cancellationToken) =>
-        EntryNode.From(await connection.Client.CoreV1.ReadNodeAsync(name, cancellationToken: cancellationToken).ConfigureAwait(false));
-
     /// <summary>
     /// Labels many nodes, at most <paramref name="concurrency"/> requests at a time. One LIST
     /// replaces a GET per node; a node the list lacks is read alone, so it gets its own 404.

@@ -93,22 +93,12 @@ public sealed class Systemctl(IProcessRunner runner)
     /// <summary>enable, disable, start, stop or restart.</summary>
     public Task ActAsync(string verb, string unit, CancellationToken cancellationToken) => RunAsync([verb, unit], cancellationToken);
 
-    /// <summary>Offline enable/disable against an alternate root (an image being built).</summary>
-    public Task ActOfflineAsync(string verb, string unit, string root, CancellationToken cancellationToken) =>
-        RunAsync(["--root", root, verb, unit], cancellationToken);
-
-    public async Task<string> IsEnabledOfflineAsync(string unit, string root, CancellationToken cancellationToken)
-    {
-        var result = await RunAsync(["--root", root, "is-enabled", unit], cancellationToken, allowFailure: true).ConfigureAwait(false);
-        return result.StandardOutput.Trim();
-    }
-
-    private async Task<ProcessResult> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken, bool allowFailure = false)
+    private async Task<ProcessResult> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
         var systemctl = NativeCommand.Find("systemctl") ?? throw new NginxKitException(new Problem(SystemctlNotFound, ProblemCategory.NotInstalled,
             "systemctl was not found: this host does not run systemd.", null));
         var result = await runner.RunAsync(new ProcessSpec(systemctl, args), cancellationToken).ConfigureAwait(false);
-        if (!result.Succeeded && !allowFailure)
+        if (!result.Succeeded)
             throw new NginxKitException(new Problem(SystemctlFailed, ProblemCategory.InvalidOperation,
                 $"'systemctl {string.Join(' ', args)}' failed (exit {result.ExitCode}): {result.StandardError.Trim().TrimEnd('.')}. See the unit's log with Get-DockerJournal.",
                 args.Count > 1 ? args[^1] : null));

@@ -11,7 +11,9 @@ namespace NginxKit.Infrastructure;
 /// </summary>
 public abstract class KubeCmdlet : AsyncCmdlet
 {
-    private KubeConnection? connection;
+    private readonly KubeConnector cluster;
+
+    protected KubeCmdlet() => cluster = new KubeConnector(this);
 
     /// <summary>A kubeconfig file; by default $env:KUBECONFIG, then ~/.kube/config, then the in-cluster service account.</summary>
     [Parameter]
@@ -24,19 +26,7 @@ public abstract class KubeCmdlet : AsyncCmdlet
     public string? Context { get; set; }
 
     /// <summary>The connection for this invocation, opened on first use.</summary>
-    protected KubeConnection Connection
-    {
-        get
-        {
-            if (connection is null)
-            {
-                connection = KubeConnection.Open(KubeSessionDefaults.Resolve(this, KubeConfig, Context));
-                var info = connection.Info;
-                WriteVerbose($"Cluster {info.Server} (context {info.Context ?? "<none>"}, auth {info.AuthKind}, from {info.Source}).");
-            }
-            return connection;
-        }
-    }
+    protected KubeConnection Connection => cluster.Get(KubeConfig, Context);
 
     protected override void EndProcessing()
     {
@@ -46,8 +36,7 @@ public abstract class KubeCmdlet : AsyncCmdlet
         }
         finally
         {
-            connection?.Dispose();
-            connection = null;
+            cluster.Dispose();
         }
     }
 
@@ -64,6 +53,29 @@ public abstract class KubeCmdlet : AsyncCmdlet
     }
 }
 
+/// <summary>Opens one cluster connection per command, on first use, and says which cluster it is (never the credentials).</summary>
+internal sealed class KubeConnector(PSCmdlet cmdlet) : IDisposable
+{
+    private KubeConnection? connection;
+
+    public KubeConnection Get(string? kubeConfig, string? context)
+    {
+        if (connection is null)
+        {
+            connection = KubeConnection.Open(KubeSessionDefaults.Resolve(cmdlet, kubeConfig, context));
+            var info = connection.Info;
+            cmdlet.WriteVerbose($"Cluster {info.Server} (context {info.Context ?? "<none>"}, auth {info.AuthKind}, from {info.Source}).");
+        }
+        return connection;
+    }
+
+    public void Dispose()
+    {
+        connection?.Dispose();
+        connection = null;
+    }
+}
+
 /// <summary>The session's default cluster, per runspace, as Connect-NginxKitCluster sets it.</summary>
 internal static class KubeSessionDefaults
 {
@@ -72,8 +84,6 @@ internal static class KubeSessionDefaults
     private static Guid Key => Runspace.DefaultRunspace?.InstanceId ?? Guid.Empty;
 
     public static void Set(KubeTarget target) => Defaults[Key] = target;
-
-    public static void Clear() => Defaults.TryRemove(Key, out _);
 
     public static KubeTarget? Current => Defaults.TryGetValue(Key, out var t) ? t : null;
 

@@ -9,7 +9,7 @@ namespace NginxKit.Commands.Nginx;
 [Cmdlet(VerbsCommon.New, "NginxConf", SupportsShouldProcess = true, DefaultParameterSetName = ByRoute)]
 [OutputType(typeof(string))]
 [OutputType(typeof(NginxConfWriteResult))]
-public sealed class NewNginxConfCommand : AsyncCmdlet
+public sealed class NewNginxConfCommand : NginxRenderCmdlet
 {
     private const string ByProperty = "ByProperty";
     private const string ByRoute = "ByRoute";
@@ -52,26 +52,6 @@ public sealed class NewNginxConfCommand : AsyncCmdlet
 
     [Parameter]
     [ValidateNotNullOrEmpty]
-    public string[] Listen { get; set; } = ["80"];
-
-    [Parameter]
-    public Hashtable? ProxySetHeader { get; set; }
-
-    [Parameter]
-    public int ProxyConnectTimeoutSec { get; set; }
-
-    [Parameter]
-    public int ProxyReadTimeoutSec { get; set; }
-
-    [Parameter]
-    public int ProxySendTimeoutSec { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? Template { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
     public string? OutFile { get; set; }
 
     /// <summary>Skip the .bak copy of the replaced file.</summary>
@@ -84,10 +64,8 @@ public sealed class NewNginxConfCommand : AsyncCmdlet
 
     protected override Task BeginProcessingAsync(CancellationToken cancellationToken)
     {
-        options = NginxConfCommandOptions.Build(this, Listen, ParameterSetName == ByProperty ? null : ServerName, ProxySetHeader,
-            ProxyConnectTimeoutSec, ProxyReadTimeoutSec, ProxySendTimeoutSec);
-        if (Template is not null)
-            template = NginxConfCommandOptions.LoadTemplate(this, Template);
+        options = RenderOptions(ParameterSetName == ByProperty ? null : ServerName);
+        template = LoadTemplate();
         return Task.CompletedTask;
     }
 

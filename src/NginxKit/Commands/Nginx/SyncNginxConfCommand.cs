@@ -14,8 +14,24 @@ namespace NginxKit.Commands.Nginx;
 /// </summary>
 [Cmdlet(VerbsData.Sync, "NginxConf", SupportsShouldProcess = true, DefaultParameterSetName = OnceSet)]
 [OutputType(typeof(SyncEvent))]
-public sealed class SyncNginxConfCommand : KubeCmdlet
+public sealed class SyncNginxConfCommand : NginxRenderCmdlet
 {
+    private readonly KubeConnector cluster;
+
+    public SyncNginxConfCommand() => cluster = new KubeConnector(this);
+
+    /// <summary>A kubeconfig file; by default $env:KUBECONFIG, then ~/.kube/config, then the in-cluster service account.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? KubeConfig { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(KubeContextCompleter))]
+    public string? Context { get; set; }
+
+    private Engine.Kubernetes.KubeConnection Connection => cluster.Get(KubeConfig, Context);
+
     private const string OnceSet = "Once";
     private const string Watching = "Watch";
 
@@ -44,27 +60,7 @@ public sealed class SyncNginxConfCommand : KubeCmdlet
 
     [Parameter]
     [ValidateNotNullOrEmpty]
-    public string[] Listen { get; set; } = ["80"];
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
     public string? ServerName { get; set; }
-
-    [Parameter]
-    public Hashtable? ProxySetHeader { get; set; }
-
-    [Parameter]
-    public int ProxyConnectTimeoutSec { get; set; }
-
-    [Parameter]
-    public int ProxyReadTimeoutSec { get; set; }
-
-    [Parameter]
-    public int ProxySendTimeoutSec { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? Template { get; set; }
 
     /// <summary>Quiet time after the last change before rendering, in milliseconds.</summary>
     [Parameter(ParameterSetName = Watching)]
@@ -115,8 +111,8 @@ public sealed class SyncNginxConfCommand : KubeCmdlet
         var settings = new SyncSettings
         {
             OutFile = GetUnresolvedProviderPathFromPSPath(OutFile),
-            Render = NginxConfCommandOptions.Build(this, Listen, ServerName, ProxySetHeader, ProxyConnectTimeoutSec, ProxyReadTimeoutSec, ProxySendTimeoutSec),
-            Template = Template is null ? null : NginxConfCommandOptions.LoadTemplate(this, Template),
+            Render = RenderOptions(ServerName),
+            Template = LoadTemplate(),
             Namespace = Namespace,
             Selector = Selector,
             Debounce = TimeSpan.FromMilliseconds(DebounceMs),
@@ -154,6 +150,18 @@ public sealed class SyncNginxConfCommand : KubeCmdlet
             // However the command ends (Select-Object -First, -ErrorAction Stop, Ctrl+C), the watch ends with it.
             stop.Cancel();
             await loop;
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        try
+        {
+            base.EndProcessing();
+        }
+        finally
+        {
+            cluster.Dispose();
         }
     }
 

@@ -6,10 +6,39 @@ using NginxKit.Infrastructure;
 
 namespace NginxKit.Commands.Nginx;
 
-/// <summary>The rendering options New-NginxConf and Sync-NginxConf share, checked once before any route.</summary>
-internal static class NginxConfCommandOptions
+/// <summary>
+/// The rendering parameters New-NginxConf and Sync-NginxConf share, declared once and checked once
+/// before any route.
+/// </summary>
+public abstract class NginxRenderCmdlet : AsyncCmdlet
 {
-    public static NginxConfOptions Build(PSCmdlet cmdlet, string[] listen, string? serverName, Hashtable? headers,
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[] Listen { get; set; } = ["80"];
+
+    [Parameter]
+    public Hashtable? ProxySetHeader { get; set; }
+
+    [Parameter]
+    public int ProxyConnectTimeoutSec { get; set; }
+
+    [Parameter]
+    public int ProxyReadTimeoutSec { get; set; }
+
+    [Parameter]
+    public int ProxySendTimeoutSec { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Template { get; set; }
+
+    /// <summary>The validated options, for a default server named <paramref name="serverName"/> (null: "_").</summary>
+    protected NginxConfOptions RenderOptions(string? serverName) =>
+        Build(this, Listen, serverName, ProxySetHeader, ProxyConnectTimeoutSec, ProxyReadTimeoutSec, ProxySendTimeoutSec);
+
+    protected NginxTemplate? LoadTemplate() => Template is null ? null : LoadTemplate(this, Template);
+
+    private static NginxConfOptions Build(PSCmdlet cmdlet, string[] listen, string? serverName, Hashtable? headers,
         int connectTimeout, int readTimeout, int sendTimeout)
     {
         var headerMap = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
@@ -32,7 +61,7 @@ internal static class NginxConfCommandOptions
         return options;
     }
 
-    public static NginxTemplate LoadTemplate(PSCmdlet cmdlet, string template)
+    private static NginxTemplate LoadTemplate(PSCmdlet cmdlet, string template)
     {
         var path = cmdlet.GetUnresolvedProviderPathFromPSPath(template);
         string text;
