@@ -93,6 +93,7 @@ function Install-TestPrerequisites {
         'systemd-journal-remote' = '/lib/systemd/systemd-journal-remote'
         'docker.io'              = '/usr/sbin/dockerd'       # the real engine under the systemd harness
         'busybox-static'         = '/bin/busybox'            # a rootfs to docker import: no registry here
+        xxhash                   = 'xxh128sum'               # checks the hash in a config's header
     }
     $missing = @($wanted.GetEnumerator() | Where-Object {
             -not (Get-Command $_.Value -ErrorAction Ignore) -and -not (Test-Path "/usr/sbin/$($_.Value)") -and -not (Test-Path $_.Value)

@@ -5,10 +5,16 @@
 .DESCRIPTION
     (a) The C# core (RouteSet.Build + NginxConf.Render, hash included) takes < 5 ms for 10,000 typed
         routes, and is >= 10x faster than a hand-written PowerShell loop over a here-string.
-        Timed in bench/NginxKit.Bench (no PowerShell in the way); the loop is timed here, in pwsh.
+        The harness runs twice, before and after the pwsh rounds, and the goal is judged on the
+        median of both runs' samples. For reference, the same calls are also timed in this pwsh
+        process, interleaved with the loops, on the module's own engine: the cost in a session's
+        first renders, before .NET has optimized the code that is not NginxKit's own.
+        From 2,048 routes on, RouteSet.Build checks the two halves on two threads; the rest of the
+        core runs on one.
     (b) New-NginxConf adds little to a pipeline: `Get-NginxRoute -Path <10k Services> | New-NginxConf`
-        is <= 1.2x the same pipeline into Out-Null; likewise `$typedRoutes | New-NginxConf` against
-        `$typedRoutes | Out-Null` with NginxRoute objects already in memory.
+        is <= 1.2x the same pipeline into Out-Null. `$typedRoutes | New-NginxConf`, with NginxRoute
+        objects already in memory, is reported for reference only: PowerShell drops
+        `$typedRoutes | Out-Null` without running a pipeline, so it is no baseline.
     (c) `$pscustomobjects | New-NginxConf` is no slower than the hand-written loop (ratio <= 1.0).
 
     The machines are noisy and have 2 cores, so nothing here asserts a time: every goal is judged on
@@ -119,11 +125,16 @@ if ($LASTEXITCODE -ne 0) {
     $buildLog | ForEach-Object { Write-Host "    $_" }
     throw "dotnet build of bench/NginxKit.Bench failed ($LASTEXITCODE)"
 }
-Write-Host "    timing the C# core: $RouteCount routes, $CoreIterations iterations after warm-up"
-# The harness reports progress on stderr; only its last stdout line is the result.
-$coreJson = & dotnet (Join-Path $harnessDir 'NginxKit.Bench.dll') --routes $RouteCount --iterations $CoreIterations 2>$null
-if ($LASTEXITCODE -ne 0) { throw "the C# harness exited with $LASTEXITCODE" }
-$core = ($coreJson | Select-Object -Last 1) | ConvertFrom-Json -AsHashtable
+function Invoke-CoreHarness {
+    Write-Host "    timing the C# core: $RouteCount routes, $CoreIterations iterations after warm-up"
+    # The harness reports progress on stderr; only its last stdout line is the result.
+    $json = & dotnet (Join-Path $harnessDir 'NginxKit.Bench.dll') --routes $RouteCount --iterations $CoreIterations 2>$null
+    if ($LASTEXITCODE -ne 0) { throw "the C# harness exited with $LASTEXITCODE" }
+    ($json | Select-Object -Last 1) | ConvertFrom-Json -AsHashtable
+}
+# Run twice, before and after the pwsh rounds, and judged on the samples of both: a noisy spell
+# on a shared machine then weighs on the core much as it does on the loops timed in between.
+$core = Invoke-CoreHarness
 Write-Host ("    C# core median {0:N2} ms (RouteSet.Build {1:N2} + Render {2:N2}; hash alone {3:N2}); min {4:N2}, max {5:N2}; {6} gen2 GCs on the clock in {7} iterations" -f
     $core.median_ms, $core.build_median_ms, $core.render_median_ms, $core.hash_only_median_ms, $core.min_ms, $core.max_ms, $core.gen2_during_timed, $CoreIterations)
 Write-Host ("    C# core back-to-back (no GC between iterations) median {0:N2} ms, {1} gen2 GCs on the clock" -f $core.back_to_back_median_ms, $core.back_to_back_gen2)
@@ -242,9 +253,34 @@ $($locations -join "`n`n")
 "@
     }
 
+    # -----------------------------------------------------------------------------------------
+    # The core again, in this process, on the module's own engine (for reference): NginxKit's hot
+    # paths run optimized from the first call, the hash and BCL code they call only once .NET
+    # has tiered them up, which a session that renders a few times may never see.
+    # -----------------------------------------------------------------------------------------
+    $engine = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'NginxKit.Engine' } | Select-Object -First 1
+    $routeType = $engine.GetType('NginxKit.Engine.Nginx.Route', $true)
+    $routeArray = [Array]::CreateInstance($routeType, $RouteCount)
+    for ($i = 0; $i -lt $RouteCount; $i++) {
+        $o = $objects[$i]
+        $r = [Activator]::CreateInstance($routeType, @([string]$o.Path, [string]$o.Backend, [int]$o.Port))
+        $routeType.GetProperty('Service').SetValue($r, $o.Service)
+        $routeType.GetProperty('Namespace').SetValue($r, $o.Namespace)
+        $routeArray[$i] = $r
+    }
+    $buildMethod = $engine.GetType('NginxKit.Engine.Nginx.RouteSet', $true).GetMethod('Build')
+    $renderMethod = $engine.GetType('NginxKit.Engine.Nginx.NginxConf', $true).GetMethod('Render')
+    $coreOptions = [Activator]::CreateInstance($engine.GetType('NginxKit.Engine.Nginx.NginxConfOptions', $true))
+    $coreInProcess = {
+        $set = $buildMethod.Invoke($null, @($routeArray, '_'))
+        $renderMethod.Invoke($null, @($set.Accepted, $coreOptions, $null))
+    }
+    for ($i = 0; $i -lt 20; $i++) { $null = & $coreInProcess }
+
     # Every form must render the very config the harness timed, or the comparison is not like for like.
     $hashes = [ordered]@{
         core    = $core.hash
+        coreInProcess = (& $coreInProcess).Hash
         objects = Get-ConfHash ($objects | New-NginxConf)
         typed   = Get-ConfHash ($typedRoutes | New-NginxConf)
         route   = Get-ConfHash (New-NginxConf -Route $typedRoutes)
@@ -315,6 +351,7 @@ $parameters
     $memory = Measure-Interleaved -Repeat $Repeat -Cases ([ordered]@{
             'hand: StringBuilder'      = $handStringBuilder
             'hand: -join'              = $handJoin
+            'core (in process)'        = $coreInProcess
             'objects | New-NginxConf'  = { $objects | New-NginxConf }
             'typed | New-NginxConf'    = { $typedRoutes | New-NginxConf }
             # PowerShell rewrites `<expression> | Out-Null` to run nothing at all (PowerShell PR #2629,
@@ -333,6 +370,9 @@ $parameters
     # -----------------------------------------------------------------------------------------
     # Here PowerShell drops the Out-Null and gives Get-NginxRoute a null pipe: the baseline is
     # Get-NginxRoute's own work, which both cases share.
+    $coreAfter = Invoke-CoreHarness
+    Write-Host ("    C# core, second run: median {0:N2} ms (RouteSet.Build {1:N2} + Render {2:N2})" -f $coreAfter.median_ms, $coreAfter.build_median_ms, $coreAfter.render_median_ms)
+
     Write-Host "    timing Get-NginxRoute pipelines: $YamlRepeat samples each, interleaved"
     $disk = Measure-Interleaved -Repeat $YamlRepeat -Warmup 1 -Cases ([ordered]@{
             'yaml | New-NginxConf' = { Get-NginxRoute -Path $yamlPath | New-NginxConf }
@@ -350,7 +390,7 @@ function Round([double] $x, [int] $Digits = 3) { [math]::Round($x, $Digits) }
 
 $handMs = [math]::Min($memory['hand: StringBuilder'], $memory['hand: -join'])
 $handName = if ($memory['hand: StringBuilder'] -le $memory['hand: -join']) { 'StringBuilder' } else { '-join' }
-$coreMs = [double]$core.median_ms
+$coreMs = Get-Median ([double[]]@($core.samples_ms) + [double[]]@($coreAfter.samples_ms))
 $coreSpeedup = $handMs / $coreMs
 $yamlRatio = $disk['yaml | New-NginxConf'] / $disk['yaml | Out-Null']
 $typedRatio = $memory['typed | New-NginxConf'] / $memory['typed | Out-Null']
@@ -360,7 +400,6 @@ $met = [ordered]@{
     a_core_under_5ms       = $coreMs -lt $goal.core_ms
     a_core_10x_faster      = $coreSpeedup -ge $goal.core_speedup
     b_yaml_pipeline_ratio  = $yamlRatio -le $goal.pipeline_ratio
-    b_typed_pipeline_ratio = $typedRatio -le $goal.pipeline_ratio
     c_objects_vs_hand      = $objectsRatio -le $goal.objects_ratio
 }
 
@@ -371,12 +410,15 @@ function Share([string] $Part, [string] $Whole) { Round ($memory[$Part] / $memor
 # parameters, binding only; no-op AsyncCmdlet: the same on NginxKit's base class).
 $rows = @(
     [ordered]@{ measure = 'C# core: Build+Render+hash'; median_ms = Round $coreMs 2; ratio = $null; goal = "< $($goal.core_ms) ms"; met = $met.a_core_under_5ms }
+    [ordered]@{ measure = '  C# core, first run (ref)'; median_ms = Round $core.median_ms 2; ratio = $null; goal = ''; met = $null }
+    [ordered]@{ measure = '  C# core, second run (ref)'; median_ms = Round $coreAfter.median_ms 2; ratio = $null; goal = ''; met = $null }
+    [ordered]@{ measure = '  C# core called in pwsh (ref)'; median_ms = Round $memory['core (in process)'] 2; ratio = $null; goal = ''; met = $null }
     [ordered]@{ measure = '  C# core, GC on the clock (ref)'; median_ms = Round $core.back_to_back_median_ms 2; ratio = $null; goal = ''; met = $null }
     [ordered]@{ measure = "hand loop ($handName) / C# core"; median_ms = Round $handMs 2; ratio = Round $coreSpeedup 2; goal = ">= $($goal.core_speedup)"; met = $met.a_core_10x_faster }
     [ordered]@{ measure = 'yaml | New-NginxConf / Out-Null'; median_ms = Round $disk['yaml | New-NginxConf'] 1; ratio = Round $yamlRatio 2; goal = "<= $($goal.pipeline_ratio)"; met = $met.b_yaml_pipeline_ratio }
     [ordered]@{ measure = '  yaml | Out-Null (ref)'; median_ms = Round $disk['yaml | Out-Null'] 1; ratio = $null; goal = ''; met = $null }
-    [ordered]@{ measure = 'typed | New-NginxConf / Out-Null'; median_ms = Round $memory['typed | New-NginxConf'] 2; ratio = Round $typedRatio 1; goal = "<= $($goal.pipeline_ratio)"; met = $met.b_typed_pipeline_ratio }
-    [ordered]@{ measure = '  typed | Out-Null (ref)'; median_ms = Round $memory['typed | Out-Null'] 3; ratio = $null; goal = ''; met = $null }
+    # Not goal (b): PowerShell drops `$typedRoutes | Out-Null` altogether, so this baseline is no pipeline.
+    [ordered]@{ measure = '  typed | New-NginxConf (ref)'; median_ms = Round $memory['typed | New-NginxConf'] 2; ratio = $null; goal = ''; met = $null }
     [ordered]@{ measure = '  New-NginxConf -Route typed (ref)'; median_ms = Round $memory['New-NginxConf -Route'] 2; ratio = $null; goal = ''; met = $null }
     [ordered]@{ measure = 'objects | New-NginxConf / hand loop'; median_ms = Round $memory['objects | New-NginxConf'] 2; ratio = Round $objectsRatio 2; goal = "<= $($goal.objects_ratio)"; met = $met.c_objects_vs_hand }
     [ordered]@{ measure = '  hand loop: StringBuilder (ref)'; median_ms = Round $memory['hand: StringBuilder'] 2; ratio = $null; goal = ''; met = $null }
@@ -397,6 +439,9 @@ $result = [ordered]@{
     core          = $core
     medians_ms    = [ordered]@{
         core                    = $coreMs
+        core_first_run          = $core.median_ms
+        core_second_run         = $coreAfter.median_ms
+        core_in_pwsh            = Round $memory['core (in process)']
         hand_stringbuilder      = Round $memory['hand: StringBuilder']
         hand_join               = Round $memory['hand: -join']
         hand_reference          = Round $handMs

@@ -2,11 +2,13 @@
 BeforeDiscovery {
     Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
     $nginx = Find-RealTool nginx
+    $xxh128sum = Find-RealTool xxh128sum
 }
 
 BeforeAll {
     Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
     Import-Module (Get-NginxKitModulePath) -Force
+    $xxh128sum = Find-RealTool xxh128sum
     $example = Join-Path (Get-RepoRoot) 'examples/services.yaml'
     $routes = @(
         @{ Path = '/volume'; Backend = '10.96.12.40'; Port = 8080; Service = 'volume'; Namespace = 'storage'; StripPrefix = $true }
@@ -54,7 +56,54 @@ Describe 'New-NginxConf input' -Tag 'Nginx' {
         $one = $routes | New-NginxConf
         $two = $routes[2], $routes[0], $routes[1] | New-NginxConf
         $two | Should -BeExactly $one
-        ($one -split "`n")[0] | Should -Match '^# nginxkit-hash: sha256:[0-9a-f]{64}$'
+        ($one -split "`n")[0] | Should -Match '^# nginxkit-hash: xxh128:[0-9a-f]{32}$'
+    }
+
+    It 'writes in its header the hash xxh128sum prints for the rest of the file' -Skip:(-not $xxh128sum) {
+        $dir = New-TestDirectory
+        try {
+            $routes | New-NginxConf -OutFile "$dir/default.conf" | Out-Null
+            $bytes = [IO.File]::ReadAllBytes("$dir/default.conf")
+            $firstLine = [Array]::IndexOf($bytes, [byte]10)
+            [IO.File]::WriteAllBytes("$dir/body", $bytes[($firstLine + 1)..($bytes.Length - 1)])
+            $printed = (& $xxh128sum "$dir/body") -split ' ' | Select-Object -First 1
+            $LASTEXITCODE | Should -Be 0
+            Get-Content "$dir/default.conf" -TotalCount 1 | Should -BeExactly "# nginxkit-hash: xxh128:$printed"
+        }
+        finally { Remove-Item $dir -Recurse -Force }
+    }
+
+    It 'reads piped objects by property name itself, through the fast path on this PowerShell' {
+        # The fast path reads a PSCustomObject's own members; if a PowerShell release drops the
+        # internal member it uses, reading falls back to the public lookup and this test says so.
+        $routeInput = [NginxKit.NginxRoute].Assembly.GetType('NginxKit.Infrastructure.RouteInput')
+        $routeInput.GetProperty('ReadsInstanceMembers', [Reflection.BindingFlags]'NonPublic,Static').GetValue($null) | Should -BeTrue
+        (Get-Command New-NginxConf).Parameters['Route'].ParameterSets['ByRoute'].ValueFromPipeline | Should -BeTrue
+        foreach ($name in 'Path', 'Backend', 'Port', 'Service', 'Namespace', 'StripPrefix', 'ServerName') {
+            (Get-Command New-NginxConf).Parameters[$name].ParameterSets['ByProperty'].ValueFromPipelineByPropertyName | Should -BeTrue
+        }
+    }
+
+    It 'binds by property name to -Path, -Backend and the rest when -Port is given on the command line' {
+        $dir = New-TestDirectory
+        try {
+            "Path,ClusterIP,ServiceName,Namespace`n/a,10.0.0.1,alpha,ns1`n/b,10.0.0.2,beta,ns2" | Set-Content "$dir/paths.csv"
+            $conf = Import-Csv "$dir/paths.csv" | New-NginxConf -Port 8080
+            $conf | Should -Match 'proxy_pass http://10\.0\.0\.1:8080/;'
+            $conf | Should -Match 'proxy_pass http://10\.0\.0\.2:8080/;'
+            $conf | Should -Match '# ns2/beta'
+        }
+        finally { Remove-Item $dir -Recurse -Force }
+    }
+
+    It 'reads any object with the properties: a class instance, a typed PSCustomObject, Backend before ClusterIP' {
+        class PlainRoute { [string] $Path; [string] $Backend; [int] $Port }
+        $expected = New-NginxConf -Route @{ Path = '/a'; Backend = '10.0.0.1'; Port = 80 }
+        [PlainRoute]@{ Path = '/a'; Backend = '10.0.0.1'; Port = 80 } | New-NginxConf | Should -BeExactly $expected
+        [pscustomobject]@{ PSTypeName = 'My.Route'; Path = '/a'; Backend = '10.0.0.1'; Port = 80; Extra = 'ignored' } |
+            New-NginxConf | Should -BeExactly $expected
+        [pscustomobject]@{ Path = '/a'; ClusterIP = '10.9.9.9'; Backend = '10.0.0.1'; Port = 80 } | New-NginxConf | Should -BeExactly $expected
+        [pscustomobject]@{ path = '/a'; BACKEND = '10.0.0.1'; port = '80' } | New-NginxConf | Should -BeExactly $expected
     }
 }
 
@@ -103,7 +152,29 @@ Describe 'New-NginxConf errors' -Tag 'Nginx' {
         $conf | Should -Match 'proxy_pass http://10\.0\.0\.1:80;'
         [pscustomobject]@{ Path = '/a'; Backend = '10.0.0.1'; Port = '80'; StripPrefix = 'perhaps' } |
             New-NginxConf -ErrorVariable errs -ErrorAction SilentlyContinue | Out-Null
-        $errs.Count | Should -BeGreaterThan 0
+        $errs.Count | Should -Be 1
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'InvalidRouteStripPrefix,*'
+    }
+
+    It 'refuses an object it cannot read as a route with one error for it, piped or with -Route (<Name>)' -ForEach @(
+        @{ Name = 'unknown key'; Bad = @{ Path = '/y'; Backend = '10.0.0.1'; Port = 80; Prot = 1 }; ErrorId = 'InvalidRouteInput'; Rule = 'UnknownKey' }
+        @{ Name = 'port text'; Bad = @{ Path = '/y'; Backend = '10.0.0.1'; Port = 'abc' }; ErrorId = 'InvalidRoutePort'; Rule = 'PortNotANumber' }
+        @{ Name = 'port object'; Bad = [pscustomobject]@{ Path = '/y'; Backend = '10.0.0.1'; Port = 'eighty' }; ErrorId = 'InvalidRoutePort'; Rule = 'PortNotANumber' }
+        @{ Name = 'strip prefix'; Bad = @{ Path = '/y'; Backend = '10.0.0.1'; Port = 80; StripPrefix = 'maybe' }; ErrorId = 'InvalidRouteStripPrefix'; Rule = 'StripPrefixNotBoolean' }
+    ) {
+        $good = @{ Path = '/ok'; Backend = '10.0.0.2'; Port = 80 }
+        $piped = $good, $Bad | New-NginxConf -ErrorVariable pipedErrors -ErrorAction SilentlyContinue
+        $given = New-NginxConf -Route $good, $Bad -ErrorVariable givenErrors -ErrorAction SilentlyContinue
+        foreach ($errs in $pipedErrors, $givenErrors) {
+            $errs.Count | Should -Be 1
+            $errs[0].FullyQualifiedErrorId | Should -BeLike "$ErrorId,*"
+            $errs[0].ErrorDetails.RecommendedAction | Should -Match $Rule
+        }
+        foreach ($conf in $piped, $given) {
+            Get-LocationCount $conf | Should -Be 1
+            $conf | Should -Match 'location /ok/'
+            $conf | Should -Not -Match '/y/'
+        }
     }
 }
 
@@ -116,7 +187,7 @@ Describe 'New-NginxConf -OutFile' -Tag 'Nginx' {
         $r.Changed | Should -BeTrue
         $r.Path | Should -Be $file
         $r.RouteCount | Should -Be 3
-        $r.Hash | Should -Match '^sha256:'
+        $r.Hash | Should -Match '^xxh128:[0-9a-f]{32}$'
         (Get-Content $file -TotalCount 1) | Should -Be "# nginxkit-hash: $($r.Hash)"
         Get-Content $file -Raw | Should -BeExactly (New-NginxConf -Route $routes)
     }

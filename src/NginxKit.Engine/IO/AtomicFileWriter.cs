@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
+using System.Text;
 using NginxKit.Engine.Text;
 
 namespace NginxKit.Engine.IO;
@@ -40,32 +42,37 @@ public static class AtomicFileWriter
     public static FileWriteResult Plan(string path, string content, AtomicWriteOptions? options = null) =>
         Plan(path, Utf8.GetBytes(content), options);
 
-    public static FileWriteResult Plan(string path, ReadOnlyMemory<byte> bytes, AtomicWriteOptions? options = null)
+    public static FileWriteResult Plan(string path, ReadOnlyMemory<byte> bytes, AtomicWriteOptions? options = null) =>
+        Plan(path, new ReadOnlySequence<byte>(bytes), options);
+
+    public static FileWriteResult Plan(string path, in ReadOnlySequence<byte> bytes, AtomicWriteOptions? options = null)
     {
         options ??= AtomicWriteOptions.Default;
         path = System.IO.Path.GetFullPath(path);
         var existing = ReadExisting(path);
-        var changed = existing is null || !existing.AsSpan().SequenceEqual(bytes.Span);
-        var content = changed ? Utf8.GetString(bytes.Span) : string.Empty;
+        var changed = existing is null || !SameBytes(bytes, existing);
+        var content = changed ? Utf8.GetString(bytes) : string.Empty;
         var oldText = existing is null ? null : Utf8.GetString(existing);
         var diff = changed ? UnifiedDiff.Create(oldText, content, existing is null ? "/dev/null" : path, path) : string.Empty;
-        return new FileWriteResult(path, changed, ContentHash.Of(bytes.Span), existing is null ? null : ContentHash.Of(existing),
+        return new FileWriteResult(path, changed, ContentHash.Of(bytes), existing is null ? null : ContentHash.Of(existing),
             changed && existing is not null && options.Backup ? path + options.BackupSuffix : null, diff);
     }
 
     public static FileWriteResult Write(string path, string content, AtomicWriteOptions? options = null) =>
         Write(path, Utf8.GetBytes(content), options);
 
-    public static FileWriteResult Write(string path, ReadOnlyMemory<byte> memory, AtomicWriteOptions? options = null)
+    public static FileWriteResult Write(string path, ReadOnlyMemory<byte> memory, AtomicWriteOptions? options = null) =>
+        Write(path, new ReadOnlySequence<byte>(memory), options);
+
+    public static FileWriteResult Write(string path, in ReadOnlySequence<byte> content, AtomicWriteOptions? options = null)
     {
-        var content = memory.Span;
         options ??= AtomicWriteOptions.Default;
         path = System.IO.Path.GetFullPath(path);
         var directory = System.IO.Path.GetDirectoryName(path)!;
         var hash = ContentHash.Of(content);
 
         var existing = ReadExisting(path);
-        if (existing is not null && existing.AsSpan().SequenceEqual(content))
+        if (existing is not null && SameBytes(content, existing))
             return new FileWriteResult(path, false, hash, hash, null);
 
         if (options.CreateDirectory)
@@ -77,9 +84,9 @@ public static class AtomicFileWriter
         if (existing is not null && options.Backup)
         {
             backup = path + options.BackupSuffix;
-            WriteReplacing(backup, existing, mode);
+            WriteReplacing(backup, new ReadOnlySequence<byte>(existing), mode);
         }
-        WriteReplacing(path, memory, mode);
+        WriteReplacing(path, content, mode);
         return new FileWriteResult(path, true, hash, existing is null ? null : ContentHash.Of(existing), backup);
     }
 
@@ -101,7 +108,18 @@ public static class AtomicFileWriter
         }
     }
 
-    private static void WriteReplacing(string path, ReadOnlyMemory<byte> content, UnixFileMode mode)
+    private static bool SameBytes(in ReadOnlySequence<byte> content, ReadOnlySpan<byte> existing)
+    {
+        if (content.Length != existing.Length) return false;
+        foreach (var segment in content)
+        {
+            if (!segment.Span.SequenceEqual(existing[..segment.Length])) return false;
+            existing = existing[segment.Length..];
+        }
+        return true;
+    }
+
+    private static void WriteReplacing(string path, in ReadOnlySequence<byte> content, UnixFileMode mode)
     {
         var directory = System.IO.Path.GetDirectoryName(path)!;
         var temp = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
@@ -110,7 +128,7 @@ public static class AtomicFileWriter
             var streamOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, UnixCreateMode = mode };
             using (var stream = new FileStream(temp, streamOptions))
             {
-                stream.Write(content.Span);
+                foreach (var segment in content) stream.Write(segment.Span);
                 stream.Flush(flushToDisk: true);
             }
             File.Move(temp, path, overwrite: true);

@@ -1,70 +1,170 @@
+using System.Buffers;
 using System.Buffers.Text;
+using System.IO.Hashing;
+using System.Runtime.CompilerServices;
 using System.Text;
+using NginxKit.Engine.Text;
 
 namespace NginxKit.Engine.Nginx;
 
 /// <summary>
 /// Builds a config straight into UTF-8 bytes: what is hashed and written, with no string to
 /// encode afterwards. Rendering 10,000 routes is mostly copying constant lines, so those are
-/// byte literals.
+/// byte literals, and a location block is written in one reservation.
+///
+/// The bytes go into chunks small enough for the ordinary heap. One 3 MB array would land on the
+/// large object heap, whose fresh pages cost more to fault in than the whole render takes.
 /// </summary>
-internal sealed class ConfWriter(int capacity)
+internal sealed class ConfWriter
 {
-    // Uninitialized: every byte up to Length is written before it is read, and zeroing megabytes is not free.
-    private byte[] buffer = GC.AllocateUninitializedArray<byte>(Math.Max(capacity, 256));
+    // Below the 85,000-byte threshold of the large object heap.
+    internal const int ChunkSize = 80 * 1024;
 
-    /// <summary>The buffer itself, valid up to <see cref="Length"/>; the writer must not be used after handing it out.</summary>
-    public byte[] Buffer => buffer;
+    private readonly List<(byte[] Bytes, int Length)> done = [];
+    private byte[] chunk;
+    private int used;
 
-    public int Length { get; private set; }
+    public ConfWriter(int capacity = ChunkSize) =>
+        // Uninitialized: every byte up to the length used is written before it is read.
+        chunk = GC.AllocateUninitializedArray<byte>(Math.Clamp(capacity, 256, ChunkSize));
 
-    public ReadOnlySpan<byte> Written => buffer.AsSpan(0, Length);
-
-    public Span<byte> WrittenMutable => buffer.AsSpan(0, Length);
+    public long Length { get; private set; }
 
     public ConfWriter Append(ReadOnlySpan<byte> utf8)
     {
-        Ensure(utf8.Length);
-        utf8.CopyTo(buffer.AsSpan(Length));
-        Length += utf8.Length;
+        while (utf8.Length > 0)
+        {
+            if (used == chunk.Length) NextChunk(0);
+            int n = Math.Min(utf8.Length, chunk.Length - used);
+            utf8[..n].CopyTo(chunk.AsSpan(used));
+            used += n;
+            Length += n;
+            utf8 = utf8[n..];
+        }
         return this;
     }
 
     public ConfWriter Append(string text)
     {
         // Validated values are ASCII; only a user's template text may need the full UTF-8 path.
-        Ensure(text.Length);
-        if (Ascii.FromUtf16(text, buffer.AsSpan(Length), out var written) == System.Buffers.OperationStatus.Done)
+        if (text.Length <= chunk.Length - used
+            && Ascii.FromUtf16(text, chunk.AsSpan(used), out var written) == OperationStatus.Done)
         {
+            used += written;
             Length += written;
             return this;
         }
-        Ensure(Encoding.UTF8.GetMaxByteCount(text.Length));
-        Length += Encoding.UTF8.GetBytes(text, buffer.AsSpan(Length));
-        return this;
+        return Append(Encoding.UTF8.GetBytes(text));
     }
 
     public ConfWriter Append(int value)
     {
-        Ensure(11);
-        Utf8Formatter.TryFormat(value, buffer.AsSpan(Length), out var written);
-        Length += written;
-        return this;
+        Span<byte> digits = stackalloc byte[11];
+        Utf8Formatter.TryFormat(value, digits, out var written);
+        return Append(digits[..written]);
     }
 
     public ConfWriter Pad(int count)
     {
-        Ensure(count);
-        buffer.AsSpan(Length, count).Fill((byte)' ');
-        Length += count;
+        for (; count > 0; count--) Append(" "u8);
         return this;
     }
 
-    private void Ensure(int more)
+    /// <summary>Room for at least <paramref name="count"/> contiguous bytes, to fill and then <see cref="Advance"/> past.</summary>
+    public Span<byte> Reserve(int count)
     {
-        if (Length + more <= buffer.Length) return;
-        var bigger = GC.AllocateUninitializedArray<byte>(Math.Max(buffer.Length * 2, Length + more));
-        buffer.AsSpan(0, Length).CopyTo(bigger);
-        buffer = bigger;
+        if (count > chunk.Length - used) NextChunk(count);
+        return chunk.AsSpan(used);
+    }
+
+    public void Advance(int count)
+    {
+        used += count;
+        Length += count;
+    }
+
+    /// <summary>
+    /// Fills the first <paramref name="headerLength"/> bytes (reserved with <see cref="Pad"/>) with
+    /// a header made from the hash of everything after them; returns the bytes and the hash.
+    /// The writer must not be used afterwards.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public (ReadOnlySequence<byte> Bytes, string Hash) Seal(int headerLength, Func<string, string> header)
+    {
+        done.Add((chunk, used));
+        var hasher = new XxHash128();
+        for (int i = 0; i < done.Count; i++)
+            hasher.Append(done[i].Bytes.AsSpan(i == 0 ? headerLength : 0, done[i].Length - (i == 0 ? headerLength : 0)));
+        var hash = ContentHash.From(hasher);
+        var written = Encoding.ASCII.GetBytes(header(hash), done[0].Bytes.AsSpan(0, headerLength));
+        if (written != headerLength) throw new InvalidOperationException($"The header took {written} bytes, not the {headerLength} reserved.");
+        return (Chunks.Join(done), hash);
+    }
+
+    private void NextChunk(int atLeast)
+    {
+        done.Add((chunk, used));
+        chunk = GC.AllocateUninitializedArray<byte>(Math.Max(ChunkSize, atLeast));
+        used = 0;
+    }
+
+    /// <summary>Copies <paramref name="bytes"/> to <paramref name="to"/> at <paramref name="at"/>, and moves <paramref name="at"/> past them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Put(Span<byte> to, ref int at, ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(to[at..]);
+        at += bytes.Length;
+    }
+
+    /// <summary>Writes a value that passed <see cref="RouteRules"/>, which admits ASCII only.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void PutAscii(Span<byte> to, ref int at, string value)
+    {
+        var target = to.Slice(at, value.Length);
+        int seen = 0;
+        for (int i = 0; i < value.Length; i++)
+        {
+            seen |= value[i];
+            target[i] = (byte)value[i];
+        }
+        // Never reached for a validated value, but narrowing U+017B would write '{': refuse rather than truncate.
+        if (seen > 0x7F) throw new InvalidOperationException("A value that is not ASCII reached the renderer.");
+        at += value.Length;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void PutNumber(Span<byte> to, ref int at, int value)
+    {
+        Utf8Formatter.TryFormat(value, to[at..], out var written);
+        at += written;
+    }
+}
+
+/// <summary>Chunks of bytes as one <see cref="ReadOnlySequence{T}"/>.</summary>
+internal static class Chunks
+{
+    public static ReadOnlySequence<byte> Join(IReadOnlyList<(byte[] Bytes, int Length)> chunks)
+    {
+        Segment? first = null, last = null;
+        foreach (var (bytes, length) in chunks)
+        {
+            if (length == 0) continue;
+            var next = new Segment(bytes.AsMemory(0, length), last?.RunningIndex + last?.Memory.Length ?? 0);
+            if (last is null) first = next;
+            else last.SetNext(next);
+            last = next;
+        }
+        return first is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(first, 0, last!, last!.Memory.Length);
+    }
+
+    private sealed class Segment : ReadOnlySequenceSegment<byte>
+    {
+        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
+        {
+            Memory = memory;
+            RunningIndex = runningIndex;
+        }
+
+        public void SetNext(Segment next) => Next = next;
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using NginxKit.Engine.Diagnostics;
 
 namespace NginxKit.Engine.Nginx;
@@ -15,26 +16,51 @@ public static class RouteSet
 {
     public const string DefaultServerName = "_";
 
+    // From this many routes on, the second half is checked on another thread.
+    internal const int ParallelThreshold = 2048;
+
     public static RouteSetResult Build(IEnumerable<Route> routes, string? defaultServerName = null)
     {
         defaultServerName ??= DefaultServerName;
-        var problems = new List<Problem>();
-        var accepted = new List<AcceptedRoute>(routes is ICollection<Route> c ? c.Count : 64);
-        foreach (var route in routes)
+        var list = routes as IReadOnlyList<Route> ?? routes.ToList();
+        var accepted = new AcceptedRoute?[list.Count];
+        var refused = new Problem?[list.Count];
+        if (list.Count >= ParallelThreshold && Environment.ProcessorCount > 1)
         {
-            var ok = RouteRules.Accept(route, defaultServerName, out var problem);
-            if (ok is null) problems.Add(problem!);
-            else accepted.Add(ok);
+            int half = list.Count / 2;
+            Parallel.Invoke(
+                () => Check(list, 0, half, defaultServerName, accepted, refused),
+                () => Check(list, half, list.Count, defaultServerName, accepted, refused));
         }
-        return Settle(accepted, problems, defaultServerName);
+        else
+        {
+            Check(list, 0, list.Count, defaultServerName, accepted, refused);
+        }
+
+        // In input order, whichever thread checked them, so problems are reported in the order routes came.
+        var problems = new List<Problem>();
+        var ok = new List<AcceptedRoute>(list.Count);
+        for (int i = 0; i < accepted.Length; i++)
+        {
+            if (accepted[i] is { } route) ok.Add(route);
+            else problems.Add(refused[i]!);
+        }
+        return Settle(ok, problems, defaultServerName);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Check(IReadOnlyList<Route> routes, int from, int to, string defaultServerName, AcceptedRoute?[] accepted, Problem?[] refused)
+    {
+        for (int i = from; i < to; i++)
+            accepted[i] = RouteRules.Accept(routes[i], defaultServerName, out refused[i]);
     }
 
     /// <summary>Orders already-accepted routes and settles duplicates.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static RouteSetResult Settle(List<AcceptedRoute> accepted, List<Problem> problems, string defaultServerName)
     {
-        accepted.Sort((a, b) => Compare(a, b, defaultServerName));
         var kept = new List<AcceptedRoute>(accepted.Count);
-        foreach (var route in accepted)
+        foreach (var route in SortOrder(accepted, defaultServerName))
         {
             if (kept.Count > 0)
             {
@@ -57,11 +83,95 @@ public static class RouteSet
         a.BackendAddress == b.BackendAddress && a.Route.Port == b.Route.Port && a.Route.StripPrefix == b.Route.StripPrefix
         && a.Route.Service == b.Route.Service && a.Route.Namespace == b.Route.Namespace;
 
-    private static int Compare(AcceptedRoute a, AcceptedRoute b, string defaultServerName)
+    // Sorting is most of settling 10,000 routes. Each route gets a number that orders it as the full
+    // comparison does wherever two numbers differ, so the sort mostly compares numbers; only routes
+    // with equal numbers are then compared in full.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static AcceptedRoute[] SortOrder(List<AcceptedRoute> accepted, string defaultServerName)
     {
-        int c = CompareServer(a.ServerName, b.ServerName, defaultServerName);
-        if (c != 0) return c;
-        c = string.CompareOrdinal(a.Location, b.Location);
+        var routes = accepted.ToArray();
+        var ranks = ServerRanks(routes, defaultServerName);
+        var keys = new ulong[routes.Length];
+        for (int i = 0; i < routes.Length; i++)
+            keys[i] = SortKey(ranks, routes[i]);
+        RadixSort(ref keys, ref routes);
+
+        var full = Comparer<AcceptedRoute>.Create((a, b) => Compare(a, b, ranks));
+        for (int start = 0, end; start < routes.Length; start = end)
+        {
+            for (end = start + 1; end < routes.Length && keys[end] == keys[start]; end++) { }
+            if (end - start > 1) Array.Sort(routes, start, end - start, full);
+        }
+        return routes;
+    }
+
+    // Least significant byte first, skipping bytes every key shares (most, as paths share their
+    // first characters): stable, and our own code, so it runs optimized from the first call.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RadixSort(ref ulong[] keys, ref AcceptedRoute[] items)
+    {
+        int n = keys.Length;
+        if (n < 2) return;
+        var spareKeys = new ulong[n];
+        var spareItems = new AcceptedRoute[n];
+        Span<int> starts = stackalloc int[256];
+        for (int shift = 0; shift < 64; shift += 8)
+        {
+            starts.Clear();
+            foreach (var key in keys) starts[(int)(key >> shift) & 0xFF]++;
+            if (starts[(int)(keys[0] >> shift) & 0xFF] == n) continue;
+            for (int b = 0, sum = 0; b < 256; b++) (starts[b], sum) = (sum, sum + starts[b]);
+            for (int i = 0; i < n; i++)
+            {
+                int at = starts[(int)(keys[i] >> shift) & 0xFF]++;
+                spareKeys[at] = keys[i];
+                spareItems[at] = items[i];
+            }
+            (keys, spareKeys) = (spareKeys, keys);
+            (items, spareItems) = (spareItems, items);
+        }
+    }
+
+    // Null when every route is on one server, as is usual; otherwise each server's place in render order.
+    private static Dictionary<string, int>? ServerRanks(AcceptedRoute[] routes, string defaultServerName)
+    {
+        if (Array.TrueForAll(routes, r => r.ServerName == routes[0].ServerName)) return null;
+        var names = routes.Select(r => r.ServerName).Distinct(StringComparer.Ordinal).ToList();
+        names.Sort((a, b) => CompareServer(a, b, defaultServerName));
+        var ranks = new Dictionary<string, int>(names.Count, StringComparer.Ordinal);
+        for (int i = 0; i < names.Count; i++) ranks[names[i]] = i;
+        return ranks;
+    }
+
+    // The location's first characters, big-endian and zero-padded, order as CompareOrdinal orders the
+    // locations (they are ASCII and hold no NUL). On one server that is 8 characters; with up to 256
+    // servers, the top byte holds the server's rank and 7 characters follow; beyond that, the rank alone.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static ulong SortKey(Dictionary<string, int>? ranks, AcceptedRoute route)
+    {
+        if (ranks is { Count: > 256 }) return (ulong)ranks[route.ServerName];
+        ulong key = ranks is null ? 0 : (ulong)ranks[route.ServerName];
+        int take = ranks is null ? 8 : 7;
+        var location = route.Location;
+        for (int i = 0; i < take; i++)
+            key = (key << 8) | (i < location.Length ? (byte)location[i] : 0u);
+        return key;
+    }
+
+    private static int Compare(AcceptedRoute a, AcceptedRoute b, Dictionary<string, int>? ranks)
+    {
+        if (ranks is not null)
+        {
+            int c = ranks[a.ServerName].CompareTo(ranks[b.ServerName]);
+            if (c != 0) return c;
+        }
+        return CompareRoutes(a, b);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int CompareRoutes(AcceptedRoute a, AcceptedRoute b)
+    {
+        int c = string.CompareOrdinal(a.Location, b.Location);
         if (c != 0) return c;
         c = string.CompareOrdinal(a.Route.Namespace, b.Route.Namespace);
         if (c != 0) return c;

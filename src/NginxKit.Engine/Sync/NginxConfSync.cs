@@ -254,7 +254,7 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
         if (requireRoutes && accepted.Count == 0)
             return Done(false, false, false, false, $"No Service yields a valid route; nothing was written.");
 
-        var plan = AtomicFileWriter.Plan(settings.OutFile, conf.Text);
+        var plan = AtomicFileWriter.Plan(settings.OutFile, conf.Utf8);
         if (!plan.Changed)
         {
             lastRoutes = current;
@@ -270,7 +270,7 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
             validated = true;
         }
 
-        AtomicFileWriter.Write(settings.OutFile, conf.Text, new AtomicWriteOptions { Backup = settings.Backup });
+        AtomicFileWriter.Write(settings.OutFile, conf.Utf8, new AtomicWriteOptions { Backup = settings.Backup });
         lastRoutes = current;
         try
         {

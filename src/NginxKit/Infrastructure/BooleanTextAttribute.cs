@@ -16,12 +16,19 @@ public sealed class BooleanTextAttribute : ArgumentTransformationAttribute
     {
         var value = inputData is PSObject pso ? pso.BaseObject : inputData;
         if (value is not string text) return inputData;
-        return text.Trim().ToLowerInvariant() switch
+        return TryParse(text, EmptyMeans, out var result)
+            ? result
+            : throw new ArgumentTransformationMetadataException($"'{text}' is not a boolean. Use true or false.");
+    }
+
+    public static bool TryParse(string text, bool emptyMeans, out bool value)
+    {
+        switch (text.Trim().ToLowerInvariant())
         {
-            "" => EmptyMeans,
-            "true" or "yes" or "1" or "on" => true,
-            "false" or "no" or "0" or "off" => false,
-            _ => throw new ArgumentTransformationMetadataException($"'{text}' is not a boolean. Use true or false."),
-        };
+            case "": value = emptyMeans; return true;
+            case "true" or "yes" or "1" or "on": value = true; return true;
+            case "false" or "no" or "0" or "off": value = false; return true;
+            default: value = false; return false;
+        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using NginxKit.Engine.Nginx;
 
 namespace NginxKit;
@@ -24,14 +25,18 @@ public sealed class NginxRoute
 
     public override string ToString() => ToEngine().ToString();
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal Route ToEngine() => ToEngine(Path, Backend, Port, Service, Namespace, StripPrefix, ServerName);
+
     // A CSV cell cannot be null: an empty optional field means "not given".
-    internal Route ToEngine() => new(Path, Backend, Port)
-    {
-        Service = NullIfEmpty(Service),
-        Namespace = NullIfEmpty(Namespace),
-        StripPrefix = StripPrefix,
-        ServerName = NullIfEmpty(ServerName),
-    };
+    internal static Route ToEngine(string? path, string? backend, int port, string? service, string? ns, bool stripPrefix, string? serverName) =>
+        new(path, backend, port)
+        {
+            Service = NullIfEmpty(service),
+            Namespace = NullIfEmpty(ns),
+            StripPrefix = stripPrefix,
+            ServerName = NullIfEmpty(serverName),
+        };
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 

@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Management.Automation;
+using System.Runtime.CompilerServices;
 using NginxKit.Engine.Nginx;
 using NginxKit.Infrastructure;
 
@@ -14,14 +15,20 @@ public sealed class NewNginxConfCommand : NginxRenderCmdlet
     private const string ByProperty = "ByProperty";
     private const string ByRoute = "ByRoute";
 
-    private readonly List<AcceptedRoute> accepted = [];
-    private readonly List<Engine.Diagnostics.Problem> conflicts = [];
+    // Routes are checked together once the input ends: kept per record, the checked forms would
+    // survive PowerShell's per-record garbage collections, and those collections would then take
+    // twice as long.
+    private readonly List<Route> received = [];
     private NginxConfOptions options = new();
     private NginxTemplate? template;
 
+    /// <summary>
+    /// Routes as NginxRoute objects, hashtables or any objects with the route's properties. Piped
+    /// objects bind here whole and are read by property name (see RouteInput), unless -Path,
+    /// -Backend or -Port is given, when PowerShell binds their properties to those parameters.
+    /// </summary>
     [Parameter(Mandatory = true, ParameterSetName = ByRoute, ValueFromPipeline = true)]
-    [RouteTransformation]
-    public NginxRoute[] Route { get; set; } = [];
+    public object[] Route { get; set; } = [];
 
     [Parameter(Mandatory = true, ParameterSetName = ByProperty, ValueFromPipelineByPropertyName = true)]
     [AllowEmptyString]
@@ -46,8 +53,9 @@ public sealed class NewNginxConfCommand : NginxRenderCmdlet
     [BooleanText(EmptyMeans = true)]
     public bool StripPrefix { get; set; } = true;
 
-    /// <summary>For piped properties, the route's own server; with -Route, the server of routes that name none.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
+    /// <summary>With -Route, the server of routes that name none; with -Path, the route's own server.</summary>
+    [Parameter(ParameterSetName = ByRoute)]
+    [Parameter(ParameterSetName = ByProperty, ValueFromPipelineByPropertyName = true)]
     public string? ServerName { get; set; }
 
     [Parameter]
@@ -69,16 +77,23 @@ public sealed class NewNginxConfCommand : NginxRenderCmdlet
         return Task.CompletedTask;
     }
 
-    protected override Task ProcessRecordAsync(CancellationToken cancellationToken)
+    // Synchronous, and run for each of maybe 10,000 records: no async plumbing.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    protected override void ProcessRecord()
     {
         if (ParameterSetName == ByRoute)
         {
-            foreach (var route in Route)
-                if (route is not null) Accept(route.ToEngine());
+            foreach (var item in Route)
+            {
+                if (item is null) continue;
+                var route = RouteInput.Read(item, out var problem);
+                if (route is null) WriteProblem(problem!);
+                else received.Add(route);
+            }
         }
         else
         {
-            Accept(new NginxRoute
+            received.Add(new NginxRoute
             {
                 Path = Path,
                 Backend = Backend,
@@ -89,19 +104,11 @@ public sealed class NewNginxConfCommand : NginxRenderCmdlet
                 ServerName = ServerName,
             }.ToEngine());
         }
-        return Task.CompletedTask;
-    }
-
-    private void Accept(Route route)
-    {
-        var ok = RouteRules.Accept(route, options.ServerName, out var problem);
-        if (ok is null) WriteProblem(problem!);
-        else accepted.Add(ok);
     }
 
     protected override Task EndProcessingAsync(CancellationToken cancellationToken)
     {
-        var set = RouteSet.Settle(accepted, conflicts, options.ServerName);
+        var set = RouteSet.Build(received, options.ServerName);
         foreach (var problem in set.Problems) WriteProblem(problem);
         var conf = NginxConf.Render(set.Accepted, options, template);
 
