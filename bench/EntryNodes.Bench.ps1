@@ -16,16 +16,12 @@ param([int] $NodeCount = 1000, [int] $Repeat = 5, [int] $KubectlRepeat = 1)
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
 
-$repo = if ($env:NGINXKIT_REPO_ROOT) { $env:NGINXKIT_REPO_ROOT } else { Split-Path $PSScriptRoot }
-$module = $env:NGINXKIT_MODULE_PATH
+Import-Module "$PSScriptRoot/BenchHelpers.psm1"
+$repo = Get-BenchRepoRoot
+$module = Get-BenchModulePath
 Import-Module "$repo/tests/Pester/FakeKubeApi.psm1"
 Import-Module $module
 
-function Get-Median([double[]] $Values) {
-    $s = [double[]]($Values | Sort-Object)
-    $m = [int][math]::Floor($s.Count / 2)
-    if ($s.Count % 2) { $s[$m] } else { ($s[$m - 1] + $s[$m]) / 2 }
-}
 
 [string[]] $pwsh = if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') {
     @([Environment]::ProcessPath, [Reflection.Assembly]::GetEntryAssembly().Location)

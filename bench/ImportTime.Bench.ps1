@@ -26,11 +26,9 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
 
-$repo = if ($env:NGINXKIT_REPO_ROOT) { $env:NGINXKIT_REPO_ROOT } else { Split-Path $PSScriptRoot }
-$module = if ($env:NGINXKIT_MODULE_PATH) { $env:NGINXKIT_MODULE_PATH } else {
-    Get-ChildItem "$repo/out/NginxKit/*/NginxKit.psd1" | Select-Object -First 1 -ExpandProperty FullName
-}
-if (-not $module -or -not (Test-Path $module)) { throw "Built module not found; run build.ps1 Build first." }
+Import-Module "$PSScriptRoot/BenchHelpers.psm1"
+$repo = Get-BenchRepoRoot
+$module = Get-BenchModulePath
 
 $goalMs = 100
 
@@ -59,11 +57,6 @@ function Invoke-Pwsh {
     [pscustomobject]@{ WallMs = $sw.Elapsed.TotalMilliseconds; Output = @($out) }
 }
 
-function Get-Median([double[]] $Values) {
-    $s = [double[]]($Values | Sort-Object)
-    $m = [int][math]::Floor($s.Count / 2)
-    if ($s.Count % 2) { $s[$m] } else { ($s[$m - 1] + $s[$m]) / 2 }
-}
 
 $importCommand = "Import-Module $(Quote $module)"
 $timedTemplate = '$sw = [Diagnostics.Stopwatch]::StartNew(); Import-Module {0}; $sw.Stop(); $sw.Elapsed.TotalMilliseconds.ToString([cultureinfo]::InvariantCulture)'

@@ -49,11 +49,9 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
 
-$repo = if ($env:NGINXKIT_REPO_ROOT) { $env:NGINXKIT_REPO_ROOT } else { Split-Path $PSScriptRoot }
-$module = if ($env:NGINXKIT_MODULE_PATH) { $env:NGINXKIT_MODULE_PATH } else {
-    Get-ChildItem "$repo/out/NginxKit/*/NginxKit.psd1" | Select-Object -First 1 -ExpandProperty FullName
-}
-if (-not $module -or -not (Test-Path $module)) { throw "Built module not found; run build.ps1 Build first." }
+Import-Module "$PSScriptRoot/BenchHelpers.psm1"
+$repo = Get-BenchRepoRoot
+$module = Get-BenchModulePath
 $journalctl = (Get-Command journalctl -CommandType Application -ErrorAction Ignore | Select-Object -First 1).Source
 if (-not $journalctl) { throw 'journalctl is not installed.' }
 $timeTool = if (Test-Path /usr/bin/time) { '/usr/bin/time' } else { $null }
@@ -68,11 +66,6 @@ $seed = 42; $startUsec = [uint64]1795248000000000; $stepUsec = [uint64]100000
 
 function Quote([string] $Text) { "'" + ($Text -replace "'", "''") + "'" }
 function Round([double] $x, [int] $Digits = 1) { [math]::Round($x, $Digits) }
-function Get-Median([double[]] $Values) {
-    $s = [double[]]($Values | Sort-Object)
-    $m = [int][math]::Floor($s.Count / 2)
-    if ($s.Count % 2) { $s[$m] } else { ($s[$m - 1] + $s[$m]) / 2 }
-}
 
 # ---------------------------------------------------------------------------------------------
 # The fixture, built once.

@@ -45,20 +45,13 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
 
-$repo = if ($env:NGINXKIT_REPO_ROOT) { $env:NGINXKIT_REPO_ROOT } else { Split-Path $PSScriptRoot }
-$module = if ($env:NGINXKIT_MODULE_PATH) { $env:NGINXKIT_MODULE_PATH } else {
-    Get-ChildItem "$repo/out/NginxKit/*/NginxKit.psd1" | Select-Object -First 1 -ExpandProperty FullName
-}
-if (-not $module -or -not (Test-Path $module)) { throw "Built module not found; run build.ps1 Build first." }
+Import-Module "$PSScriptRoot/BenchHelpers.psm1"
+$repo = Get-BenchRepoRoot
+$module = Get-BenchModulePath
 $work = Join-Path $repo 'out/bench'
 
 $goal = [ordered]@{ core_ms = 5.0; core_speedup = 10.0; pipeline_ratio = 1.2; objects_ratio = 1.0 }
 
-function Get-Median([double[]] $Values) {
-    $s = [double[]]($Values | Sort-Object)
-    $m = [int][math]::Floor($s.Count / 2)
-    if ($s.Count % 2) { $s[$m] } else { ($s[$m - 1] + $s[$m]) / 2 }
-}
 
 function Measure-Interleaved {
     # Times each case $Repeat times, round-robin, after $Warmup untimed rounds; returns name -> median ms.

@@ -37,11 +37,9 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
 
-$repo = if ($env:NGINXKIT_REPO_ROOT) { $env:NGINXKIT_REPO_ROOT } else { Split-Path $PSScriptRoot }
-$module = if ($env:NGINXKIT_MODULE_PATH) { $env:NGINXKIT_MODULE_PATH } else {
-    Get-ChildItem "$repo/out/NginxKit/*/NginxKit.psd1" | Select-Object -First 1 -ExpandProperty FullName
-}
-if (-not $module -or -not (Test-Path $module)) { throw 'Built module not found; run build.ps1 Build first.' }
+Import-Module "$PSScriptRoot/BenchHelpers.psm1"
+$repo = Get-BenchRepoRoot
+$module = Get-BenchModulePath
 if ($Changes -lt 50) { throw "-Changes must be at least 50 (got $Changes)." }
 
 $goal = [ordered]@{ p50_ms = 250.0 }
@@ -96,38 +94,10 @@ function Test-Served([string] $Path, [string] $Body) {
     } catch { $false }
 }
 
-# The sidecar, as in tests/Pester/NginxSync.Tests.ps1: one JSON line per event, warning or error.
-$watcherScript = @'
-param([Parameter(Mandatory)] [string] $SettingsPath)
-$ErrorActionPreference = 'Stop'
-$s = Get-Content -Raw -LiteralPath $SettingsPath | ConvertFrom-Json
-Import-Module $s.ModulePath
-$log = [IO.StreamWriter]::new($s.Log, $true)
-$log.AutoFlush = $true
-function Write-LogLine([hashtable] $Line) { $log.WriteLine((ConvertTo-Json -InputObject $Line -Compress -Depth 6)) }
-$params = @{
-    Watch = $true; OutFile = $s.OutFile; KubeConfig = $s.KubeConfig; Listen = [string[]]$s.Listen
-    ReloadCommand = [string[]]$s.ReloadCommand; DebounceMs = [int]$s.DebounceMs; NginxPath = $s.NginxPath
-}
-try {
-    Sync-NginxConf @params -ErrorAction Continue 2>&1 3>&1 | ForEach-Object {
-        if ($_ -is [Management.Automation.ErrorRecord]) { Write-LogLine @{ kind = 'error'; message = $_.Exception.Message } }
-        elseif ($_ -is [Management.Automation.WarningRecord]) { Write-LogLine @{ kind = 'warning'; message = $_.Message } }
-        else { Write-LogLine @{ kind = 'event'; event = $_ } }
-    }
-} finally { $log.Dispose() }
-'@
-function Get-WatcherLog {
-    if (-not (Test-Path -LiteralPath $logPath)) { return @() }
-    $stream = [IO.File]::Open($logPath, 'Open', 'Read', 'ReadWrite')
-    try { $text = [IO.StreamReader]::new($stream).ReadToEnd() } finally { $stream.Dispose() }
-    $complete = $text.Substring(0, $text.LastIndexOf("`n") + 1)
-    @($complete -split "`n" | Where-Object { $_ } | ForEach-Object { $_ | ConvertFrom-Json -Depth 16 })
-}
 function Wait-Until([scriptblock] $Condition, [int] $TimeoutSec, [string] $What) {
     $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSec)
     while (-not (& $Condition)) {
-        if ($watcher -and $watcher.HasExited) { throw "The sidecar exited with $($watcher.ExitCode) while waiting for $What`: $($watcherErr.GetAwaiter().GetResult())" }
+        if ($watcher -and $watcher.Process.HasExited) { throw "The sidecar exited with $($watcher.Process.ExitCode) while waiting for $What`: $($watcher.StdErr.GetAwaiter().GetResult())" }
         if ([DateTime]::UtcNow -gt $deadline) { throw "Timed out after $TimeoutSec s waiting for $What." }
         Start-Sleep -Milliseconds 10
     }
@@ -150,35 +120,8 @@ try {
     $server = Start-NginxServer -Config (Get-Content -LiteralPath $initial -Raw) -NginxPath $nginxPath
 
     Write-Host "    starting Sync-NginxConf -Watch (DebounceMs $DebounceMs)"
-    $logPath = Join-Path $work 'watcher.log'
-    $scriptPath = Join-Path $work 'watcher.ps1'
-    Set-Content -LiteralPath $scriptPath -Value $watcherScript
-    $settingsPath = Join-Path $work 'watcher.json'
-    [ordered]@{
-        ModulePath    = $module
-        Log           = $logPath
-        OutFile       = $server.ConfPath
-        KubeConfig    = $fake.KubeConfig
-        Listen        = @("127.0.0.1:$($server.Port)")
-        ReloadCommand = @($nginxPath, '-p', "$($server.Prefix)/", '-c', $server.MainConfPath, '-e', "$($server.Prefix)/error.log", '-s', 'reload')
-        DebounceMs    = $DebounceMs
-        NginxPath     = $nginxPath
-    } | ConvertTo-Json | Set-Content -LiteralPath $settingsPath
-    $psi = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
-    if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') {
-        $psi.ArgumentList.Add([Reflection.Assembly]::GetEntryAssembly().Location)
-    }
-    foreach ($a in @('-NoProfile', '-NonInteractive', '-File', $scriptPath, '-SettingsPath', $settingsPath)) { $psi.ArgumentList.Add($a) }
-    $psi.UseShellExecute = $false
-    $psi.RedirectStandardInput = $true
-    $psi.RedirectStandardOutput = $true
-    $psi.RedirectStandardError = $true
-    $psi.Environment['NO_COLOR'] = '1'
-    $watcher = [Diagnostics.Process]::Start($psi)
-    $watcherOut = $watcher.StandardOutput.ReadToEndAsync()
-    $watcherErr = $watcher.StandardError.ReadToEndAsync()
-
-    Wait-Until -TimeoutSec 60 -What 'the first sync' -Condition { @(Get-WatcherLog | Where-Object kind -eq 'event').Count -gt 0 }
+    $watcher = Start-SyncWatcher -Fake $fake -Nginx $server -Directory $work -DebounceMs $DebounceMs -ModulePath $module
+    Wait-Until -TimeoutSec 60 -What 'the first sync' -Condition { @(Get-WatcherLog $watcher | Where-Object kind -eq 'event').Count -gt 0 }
     Wait-Until -TimeoutSec 30 -What 'the watch to open' -Condition {
         Get-FakeKubeRequest -Server $fake -Path /api/v1/services | Where-Object { $_.watch -and $_.status -eq 200 }
     }
@@ -187,7 +130,7 @@ try {
     $script:moverAt = 'alpha'
     $script:created = 0
     function Invoke-Change([string] $Kind) {
-        $before = @(Get-WatcherLog).Count
+        $before = @(Get-WatcherLog $watcher).Count
         if ($Kind -eq 'create') {
             $script:created++
             $name = "svc-$($script:created)"
@@ -206,17 +149,17 @@ try {
         $deadline = $ChangeTimeoutSec * 1000
         while (-not (Test-Served $path $expect)) {
             if ($clock.ElapsedMilliseconds -gt $deadline) {
-                if ($watcher.HasExited) { throw "The sidecar exited with $($watcher.ExitCode): $($watcherErr.GetAwaiter().GetResult())" }
+                if ($watcher.Process.HasExited) { throw "The sidecar exited with $($watcher.Process.ExitCode): $($watcher.StdErr.GetAwaiter().GetResult())" }
                 throw "The $Kind change to $path was not served within $ChangeTimeoutSec s."
             }
         }
         $ms = $clock.Elapsed.TotalMilliseconds
         # Quiet: the sync for this change is reported, and no reload is still settling.
         Wait-Until -TimeoutSec $ChangeTimeoutSec -What 'the sync event' -Condition {
-            @(Get-WatcherLog | Select-Object -Skip $before | Where-Object { $_.kind -eq 'event' -and $_.event.Reloaded }).Count -gt 0
+            @(Get-WatcherLog $watcher | Select-Object -Skip $before | Where-Object { $_.kind -eq 'event' -and $_.event.Reloaded }).Count -gt 0
         }
         Start-Sleep -Milliseconds $SettleMs
-        $syncs = @(Get-WatcherLog | Select-Object -Skip $before | Where-Object kind -eq 'event')
+        $syncs = @(Get-WatcherLog $watcher | Select-Object -Skip $before | Where-Object kind -eq 'event')
         [pscustomobject]@{ Kind = $Kind; Ms = $ms; Syncs = $syncs.Count; SyncMs = [double]$syncs[-1].event.DurationMs; Error = $syncs[-1].event.Error }
     }
 
@@ -233,19 +176,15 @@ try {
         }
     }
 
-    $syncErrors = @(Get-WatcherLog | Where-Object { $_.kind -eq 'event' -and $_.event.Error })
-    $warnings = @(Get-WatcherLog | Where-Object kind -in 'warning', 'error')
+    $syncErrors = @(Get-WatcherLog $watcher | Where-Object { $_.kind -eq 'event' -and $_.event.Error })
+    $warnings = @(Get-WatcherLog $watcher | Where-Object kind -in 'warning', 'error')
     foreach ($w in $warnings) { Write-Host "    sidecar $($w.kind): $($w.message)" }
 }
 finally {
     if ($watcher) {
-        if (-not $watcher.HasExited) {
-            $kill = (Get-Command kill -CommandType Application | Select-Object -First 1).Source
-            & $kill -TERM $watcher.Id
-            if (-not $watcher.WaitForExit(10000)) { $watcher.Kill($true); $null = $watcher.WaitForExit(5000) }
-        }
-        if ($watcher.ExitCode -ne 0) { Write-Host "    sidecar exited with $($watcher.ExitCode): $($watcherErr.GetAwaiter().GetResult())" }
-        $watcher.Dispose()
+        Stop-SyncWatcher $watcher
+        if ($watcher.Process.ExitCode -ne 0) { Write-Host "    sidecar exited with $($watcher.Process.ExitCode): $($watcher.StdErr.GetAwaiter().GetResult())" }
+        $watcher.Process.Dispose()
     }
     if ($server) { Stop-NginxServer $server }
     if ($fake) { Stop-FakeKubeApi $fake }

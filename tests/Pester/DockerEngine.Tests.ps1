@@ -40,8 +40,9 @@ Describe 'Install-DockerEngine -Source Docker, planned and written under -Root' 
         [IO.File]::ReadAllBytes("$root/etc/apt/keyrings/docker.asc") | Should -Be ([IO.File]::ReadAllBytes($key))
         Get-Content "$root/etc/apt/sources.list.d/docker.list" -Raw | Should -BeExactly "deb [arch=amd64 signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/ubuntu noble stable`n"
         $before = (Get-Item "$root/etc/apt/sources.list.d/docker.list").LastWriteTimeUtc
-        $again = Install-DockerEngine -Source Docker -KeyPath $key -Root $root -Architecture amd64 -Confirm:$false
-        $again.Changed | Should -BeFalse
+        $again = @(Install-DockerEngine -Source Docker -KeyPath $key -Root $root -Architecture amd64 -Confirm:$false)
+        $again.Count | Should -Be 1
+        $again[0].Changed | Should -BeExactly $false
         @($again.Plan.Steps | Where-Object Needed).Count | Should -Be 0
         (Get-Item "$root/etc/apt/sources.list.d/docker.list").LastWriteTimeUtc | Should -Be $before
     }
@@ -93,11 +94,11 @@ Describe 'Docker engine install and health on a real systemd with Debian''s dock
         $failed | Should -BeNullOrEmpty
         $health.Healthy | Should -BeTrue
         $health.Checks.Name | Should -Be @('Binary', 'UnitEnabled', 'UnitActive', 'DaemonAnswers', 'ContainerdRunning', 'ConfigConsistent')
-        (Invoke-NginxKit 'Test-DockerEngine -Quiet | ConvertTo-Json') | Should -BeTrue
+        (Invoke-NginxKit 'Test-DockerEngine -Quiet | ConvertTo-Json') | Should -BeExactly $true
     }
 
     It 'a second Install-DockerEngine changes nothing' {
-        (Invoke-NginxKit '(Install-DockerEngine -Confirm:$false).Changed | ConvertTo-Json') | Should -BeFalse
+        (Invoke-NginxKit '(Install-DockerEngine -Confirm:$false).Changed | ConvertTo-Json') | Should -BeExactly $false
     }
 
     It 'with the daemon stopped, Test-DockerEngine fails the right checks with fixes, and Get-DockerVersion still returns the client' {
@@ -108,7 +109,7 @@ Describe 'Docker engine install and health on a real systemd with Debian''s dock
         $failed = @($health.Checks | Where-Object { -not $_.Passed })
         $failed.Name | Should -Be @('UnitActive', 'DaemonAnswers')
         $failed | ForEach-Object { $_.Fix | Should -Match 'Start-DockerService' }
-        (Invoke-NginxKit 'Test-DockerEngine -Quiet | ConvertTo-Json') | Should -BeFalse
+        (Invoke-NginxKit 'Test-DockerEngine -Quiet | ConvertTo-Json') | Should -BeExactly $false
         $v = Invoke-NginxKit 'Get-DockerVersion -DockerPath /usr/bin/docker -WarningAction SilentlyContinue | ConvertTo-Json -Depth 4'
         $v.Client.Version | Should -Match '^20\.10\.'
         $v.Server | Should -BeNullOrEmpty

@@ -254,11 +254,12 @@ Describe 'Set-DockerEnvironmentFile on docker-ce''s unit under a real systemd' -
         $r = Invoke-NginxKit $h $setCommand
         $r.Errors | Should -BeNullOrEmpty
         $r.Warnings | Should -BeNullOrEmpty
+        @($r.Output).Count | Should -Be 1
         $result = $r.Output[0]
-        $result.Changed | Should -BeFalse
+        $result.Changed | Should -BeExactly $false
         $result.FilesTouched | Should -BeNullOrEmpty
-        $result.DaemonReloaded | Should -BeFalse
-        $result.Restarted | Should -BeFalse
+        $result.DaemonReloaded | Should -BeExactly $false
+        $result.Restarted | Should -BeExactly $false
 
         $after = Get-FileState $envPath, $dropInPath
         foreach ($i in 0, 1) {
@@ -449,7 +450,9 @@ Describe 'Get-DockerService and the unit state cmdlets under a real systemd' -Ta
         $r.Output[0].ActiveState | Should -Be 'inactive'
         $r.Output[0].SubState | Should -Be 'dead'
         $r.Output[0].MainPID | Should -Be 0
-        $r.Output[1].Changed | Should -BeFalse
+        @($r.Output).Count | Should -Be 2
+        $r.Output[1].Action | Should -Be 'stop'
+        $r.Output[1].Changed | Should -BeExactly $false
         $show = Get-UnitShow $h
         $show.ActiveState | Should -Be 'inactive'
         $show.MainPID | Should -Be '0'
@@ -630,6 +633,16 @@ Describe 'Set-DockerEnvironmentFile and Set-DockerDaemonConfig offline (-Root)' 
         # The control: with no flag for it, the same daemon.json key is Set-DockerDaemonConfig's to change.
         (Set-DockerDaemonConfig -Root $tree -Dns 9.9.9.9).Changed | Should -BeTrue
         (Get-Content -LiteralPath $daemonJson -Raw | ConvertFrom-Json).dns | Should -Be @('9.9.9.9')
+    }
+
+    It 'Set-DockerDaemonConfig creates daemon.json for root alone when it holds a proxy password, and readable otherwise' {
+        $tree = New-OfflineTree; $trees.Add($tree)
+        $daemonJson = Join-Path $tree 'etc/docker/daemon.json'
+        (Set-DockerDaemonConfig -Root $tree -HttpsProxy 'http://ops:s3cret@proxy.example:3128').Changed | Should -BeTrue
+        (Get-Item -LiteralPath $daemonJson).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite')
+        $plain = New-OfflineTree; $trees.Add($plain)
+        (Set-DockerDaemonConfig -Root $plain -Dns 9.9.9.9).Changed | Should -BeTrue
+        (Get-Item -LiteralPath (Join-Path $plain 'etc/docker/daemon.json')).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite, GroupRead, OtherRead')
     }
 
     It 'binds -NoProxy given as a list, as written in the requirements (-NoProxy localhost,10.0.0.0/8)' {

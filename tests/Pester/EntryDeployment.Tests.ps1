@@ -243,7 +243,7 @@ Describe 'New-NginxKitManifest | Deploy-NginxKit' -Tag 'Kubernetes' {
         Clear-FakeKubeRequest -Server $fake
         $results = @(New-NginxKitManifest -Replicas 4 | Deploy-NginxKit -KubeConfig $fake.KubeConfig -WhatIf -ErrorAction Stop)
         @($results.Kind) | Should -Be $script:Kinds
-        $results.DryRun | Sort-Object -Unique | Should -BeTrue
+        @($results.DryRun | Sort-Object -Unique) | Should -Be @($true)
         $deployment = $results | Where-Object Kind -eq 'Deployment'
         $deployment.Changed | Should -BeTrue
         $deployment.Created | Should -BeFalse
@@ -278,7 +278,7 @@ Describe 'New-NginxKitManifest | Deploy-NginxKit' -Tag 'Kubernetes' {
             ($results | Where-Object Kind -eq Deployment).Diff | Should -Match '"replicas": 2'
             $writes = Get-ApiWrite $empty
             $writes.Count | Should -Be 3 -Because 'only the cluster-scoped objects can be dry-run before their namespace exists'
-            $writes.dryRun | Sort-Object -Unique | Should -BeTrue
+            @($writes.dryRun | Sort-Object -Unique) | Should -Be @($true)
             (Get-LiveEntry $empty).Values | Where-Object { $_ } | Should -BeNullOrEmpty
         } finally {
             Stop-FakeKubeApi $empty
@@ -353,7 +353,8 @@ Describe 'Deploy-NginxKit -Path with the YAML file' -Tag 'Kubernetes' {
 
     It 'is the same objects as the pipeline form: re-applying New-NginxKitManifest changes nothing' {
         $results = @(New-NginxKitManifest | Deploy-NginxKit -KubeConfig $fake.KubeConfig -ErrorAction Stop)
-        @($results | Where-Object Changed) | Should -BeNullOrEmpty
+        @($results.Kind) | Should -Be $script:Kinds
+        @($results.Changed) | Should -Be (@($false) * $script:Kinds.Count)
     }
 
     It 're-applying the file (piped from Get-Item) changes nothing' {

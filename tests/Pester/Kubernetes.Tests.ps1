@@ -369,15 +369,15 @@ spec: { clusterIP: None, ports: [ { port: 5432 } ], selector: { app: db } }
     It 'labels nodes with a label of its own, once, and a re-run changes nothing' {
         $nodes.Count | Should -BeGreaterThan 0
         $r = @(Set-EntryNodeLabel -Name $nodes -Label @{ $key = 'entry' } -KubeConfig $anyKc)
-        $r.Changed | Should -Not -Contain $false
+        @($r.Changed) | Should -Be (@($true) * $nodes.Count)
         @(Get-EntryNode -All -KubeConfig $anyKc | Where-Object { $_.Labels[$key] -eq 'entry' }).Name | Should -Be $nodes
-        @(Set-EntryNodeLabel -Name $nodes -Label @{ $key = 'entry' } -KubeConfig $anyKc).Changed | Should -Not -Contain $true
+        @(Set-EntryNodeLabel -Name $nodes -Label @{ $key = 'entry' } -KubeConfig $anyKc).Changed | Should -Be (@($false) * $nodes.Count)
     }
 
     It '-WhatIf asks the server and changes nothing' {
         $r = @(Set-EntryNodeLabel -Name $nodes -Label @{ $key = 'other' } -KubeConfig $anyKc -WhatIf)
-        $r.DryRun | Should -Not -Contain $false
-        $r.Changed | Should -Not -Contain $false
+        @($r.DryRun) | Should -Be (@($true) * $nodes.Count)
+        @($r.Changed) | Should -Be (@($true) * $nodes.Count)
         @(Get-EntryNode -All -KubeConfig $anyKc | Where-Object { $_.Labels[$key] -eq 'entry' }).Count | Should -Be $nodes.Count
     }
 
@@ -386,7 +386,7 @@ spec: { clusterIP: None, ports: [ { port: 5432 } ], selector: { app: db } }
         $routes = @(Get-NginxRoute -Namespace $ns -KubeConfig $anyKc -WarningVariable warns -WarningAction SilentlyContinue)
         $routes.Path | Should -Be '/web'
         $routes[0].Port | Should -Be 80
-        $routes[0].Backend | Should -Match '^\d+\.\d+\.\d+\.\d+$|:'
+        $routes[0].Backend | Should -Match '^(\d+\.\d+\.\d+\.\d+|[0-9a-f:]*:[0-9a-f:]*)$'
         ($warns -join "`n") | Should -Match "$ns/db: it is headless"
     }
 

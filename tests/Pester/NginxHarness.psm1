@@ -368,5 +368,114 @@ function ConvertFrom-ChunkedBody([string] $Body) {
     $sb.ToString()
 }
 
-Export-ModuleMember -Function Get-EchoBackendPath, Get-FreeTcpPort, Start-EchoBackend, Stop-EchoBackend,
-    Start-NginxServer, Update-NginxServer, Stop-NginxServer, Invoke-RawHttp
+# --- Sync-NginxConf -Watch as the sidecar runs it ---------------------------------------------------
+# The sidecar's command line, in its own pwsh: every event, warning and error record becomes one JSON
+# line in a log file the caller reads while it runs.
+$script:WatcherScript = @'
+param([Parameter(Mandatory)] [string] $SettingsPath)
+$ErrorActionPreference = 'Stop'
+$s = Get-Content -Raw -LiteralPath $SettingsPath | ConvertFrom-Json
+Import-Module $s.ModulePath
+$log = [IO.StreamWriter]::new($s.Log, $true)
+$log.AutoFlush = $true
+function Write-LogLine([hashtable] $Line) {
+    $Line.at = [DateTime]::UtcNow.ToString('o')
+    $log.WriteLine((ConvertTo-Json -InputObject $Line -Compress -Depth 6))
+}
+Write-LogLine @{ kind = 'start'; pid = $PID }
+$params = @{
+    Watch = $true; OutFile = $s.OutFile; KubeConfig = $s.KubeConfig; Listen = [string[]]$s.Listen
+    ReloadCommand = [string[]]$s.ReloadCommand; DebounceMs = [int]$s.DebounceMs; NginxPath = $s.NginxPath
+}
+try {
+    Sync-NginxConf @params -ErrorAction Continue 2>&1 3>&1 | ForEach-Object {
+        if ($_ -is [Management.Automation.ErrorRecord]) {
+            Write-LogLine @{ kind = 'error'; id = $_.FullyQualifiedErrorId; message = $_.Exception.Message }
+        } elseif ($_ -is [Management.Automation.WarningRecord]) {
+            Write-LogLine @{ kind = 'warning'; message = $_.Message }
+        } else {
+            Write-LogLine @{ kind = 'event'; event = $_ }
+        }
+    }
+} finally {
+    Write-LogLine @{ kind = 'end' }
+    $log.Dispose()
+}
+'@
+
+function Start-SyncWatcher {
+    # The sidecar's command in a pwsh of its own, against $Fake (Start-FakeKubeApi), writing and
+    # reloading $Nginx (Start-NginxServer). Read its log with Get-WatcherLog; end it with Stop-SyncWatcher.
+    param(
+        [Parameter(Mandatory)] [object] $Fake,
+        [Parameter(Mandatory)] [object] $Nginx,
+        [Parameter(Mandatory)] [string] $Directory,
+        [int] $DebounceMs = 50,
+        [string] $ModulePath = (Get-NginxKitModulePath)
+    )
+    $tmp = Join-Path $Directory 'watcher-tmp'   # the watcher's TMPDIR: nginx -t prefixes land here
+    $null = New-Item -ItemType Directory -Force -Path $tmp
+    $scriptPath = Join-Path $Directory 'watcher.ps1'
+    Set-Content -LiteralPath $scriptPath -Value $script:WatcherScript
+    $settings = [ordered]@{
+        ModulePath    = $ModulePath
+        Log           = Join-Path $Directory 'watcher.log'
+        OutFile       = $Nginx.ConfPath
+        KubeConfig    = $Fake.KubeConfig
+        Listen        = @("127.0.0.1:$($Nginx.Port)")
+        ReloadCommand = @($Nginx.NginxPath, '-p', "$($Nginx.Prefix)/", '-c', $Nginx.MainConfPath, '-e', "$($Nginx.Prefix)/error.log", '-s', 'reload')
+        DebounceMs    = $DebounceMs
+        NginxPath     = $Nginx.NginxPath
+    }
+    $settingsPath = Join-Path $Directory 'watcher.json'
+    $settings | ConvertTo-Json | Set-Content -LiteralPath $settingsPath
+
+    $pwsh = Get-PwshCommand
+    $psi = [Diagnostics.ProcessStartInfo]::new($pwsh[0])
+    foreach ($a in @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $scriptPath, '-SettingsPath', $settingsPath)) { $psi.ArgumentList.Add($a) }
+    $psi.UseShellExecute = $false
+    $psi.RedirectStandardInput = $true
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardError = $true
+    $psi.Environment['TMPDIR'] = $tmp
+    $psi.Environment['NO_COLOR'] = '1'
+    $process = [Diagnostics.Process]::Start($psi)
+    [pscustomobject]@{
+        Process  = $process
+        Log      = $settings.Log
+        TempDir  = $tmp
+        StdOut   = $process.StandardOutput.ReadToEndAsync()
+        StdErr   = $process.StandardError.ReadToEndAsync()
+        Settings = $settings
+    }
+}
+
+# Every complete JSON line of the watcher's log so far, oldest first.
+function Get-WatcherLog([object] $Watcher) {
+    if (-not (Test-Path -LiteralPath $Watcher.Log)) { return @() }
+    $stream = [IO.File]::Open($Watcher.Log, 'Open', 'Read', 'ReadWrite')
+    try { $text = [IO.StreamReader]::new($stream).ReadToEnd() } finally { $stream.Dispose() }
+    $complete = $text.Substring(0, $text.LastIndexOf("`n") + 1)
+    @($complete -split "`n" | Where-Object { $_ } | ForEach-Object { $_ | ConvertFrom-Json -Depth 16 })
+}
+
+# The log from line $From on, of one kind.
+function Get-WatcherEntry([object] $Watcher, [int] $From = 0, [string] $Kind) {
+    $all = @(Get-WatcherLog $Watcher)
+    @($all | Select-Object -Skip $From | Where-Object { -not $Kind -or $_.kind -eq $Kind })
+}
+
+# SIGTERM, as the kubelet stops a container; a kill only when it does not end in time.
+function Stop-SyncWatcher([object] $Watcher, [int] $TimeoutSec = 15) {
+    if (-not $Watcher -or $Watcher.Process.HasExited) { return }
+    $kill = (Get-Command kill -CommandType Application | Select-Object -First 1).Source
+    & $kill -TERM $Watcher.Process.Id
+    if (-not $Watcher.Process.WaitForExit($TimeoutSec * 1000)) {
+        $Watcher.Process.Kill($true)
+        $null = $Watcher.Process.WaitForExit(5000)
+    }
+}
+
+Export-ModuleMember -Function Get-FreeTcpPort, Start-EchoBackend, Stop-EchoBackend,
+    Start-NginxServer, Update-NginxServer, Stop-NginxServer, Invoke-RawHttp,
+    Start-SyncWatcher, Get-WatcherLog, Get-WatcherEntry, Stop-SyncWatcher

@@ -120,102 +120,6 @@ BeforeAll {
         }
     }
 
-    # --- the -Watch process ---------------------------------------------------------------------------
-    # The sidecar's command line, in its own pwsh: every event, warning and error record becomes one JSON
-    # line in a log file the test reads while it runs.
-    $script:WatcherScript = @'
-param([Parameter(Mandatory)] [string] $SettingsPath)
-$ErrorActionPreference = 'Stop'
-$s = Get-Content -Raw -LiteralPath $SettingsPath | ConvertFrom-Json
-Import-Module $s.ModulePath
-$log = [IO.StreamWriter]::new($s.Log, $true)
-$log.AutoFlush = $true
-function Write-LogLine([hashtable] $Line) {
-    $Line.at = [DateTime]::UtcNow.ToString('o')
-    $log.WriteLine((ConvertTo-Json -InputObject $Line -Compress -Depth 6))
-}
-Write-LogLine @{ kind = 'start'; pid = $PID }
-$params = @{
-    Watch = $true; OutFile = $s.OutFile; KubeConfig = $s.KubeConfig; Listen = [string[]]$s.Listen
-    ReloadCommand = [string[]]$s.ReloadCommand; DebounceMs = [int]$s.DebounceMs; NginxPath = $s.NginxPath
-}
-try {
-    Sync-NginxConf @params -ErrorAction Continue 2>&1 3>&1 | ForEach-Object {
-        if ($_ -is [Management.Automation.ErrorRecord]) {
-            Write-LogLine @{ kind = 'error'; id = $_.FullyQualifiedErrorId; message = $_.Exception.Message }
-        } elseif ($_ -is [Management.Automation.WarningRecord]) {
-            Write-LogLine @{ kind = 'warning'; message = $_.Message }
-        } else {
-            Write-LogLine @{ kind = 'event'; event = $_ }
-        }
-    }
-} finally {
-    Write-LogLine @{ kind = 'end' }
-    $log.Dispose()
-}
-'@
-
-    function Start-SyncWatcher {
-        param(
-            [Parameter(Mandatory)] [object] $Fake,
-            [Parameter(Mandatory)] [object] $Nginx,
-            [Parameter(Mandatory)] [string] $Directory,
-            [int] $DebounceMs = 50
-        )
-        $tmp = Join-Path $Directory 'watcher-tmp'   # the watcher's TMPDIR: nginx -t prefixes land here
-        $null = New-Item -ItemType Directory -Force -Path $tmp
-        $scriptPath = Join-Path $Directory 'watcher.ps1'
-        Set-Content -LiteralPath $scriptPath -Value $script:WatcherScript
-        $settings = [ordered]@{
-            ModulePath    = Get-NginxKitModulePath
-            Log           = Join-Path $Directory 'watcher.log'
-            OutFile       = $Nginx.ConfPath
-            KubeConfig    = $Fake.KubeConfig
-            Listen        = @("127.0.0.1:$($Nginx.Port)")
-            ReloadCommand = @($Nginx.NginxPath, '-p', "$($Nginx.Prefix)/", '-c', $Nginx.MainConfPath, '-e', "$($Nginx.Prefix)/error.log", '-s', 'reload')
-            DebounceMs    = $DebounceMs
-            NginxPath     = $Nginx.NginxPath
-        }
-        $settingsPath = Join-Path $Directory 'watcher.json'
-        $settings | ConvertTo-Json | Set-Content -LiteralPath $settingsPath
-
-        $psi = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
-        if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') {
-            $psi.ArgumentList.Add([Reflection.Assembly]::GetEntryAssembly().Location)
-        }
-        foreach ($a in @('-NoProfile', '-NonInteractive', '-File', $scriptPath, '-SettingsPath', $settingsPath)) { $psi.ArgumentList.Add($a) }
-        $psi.UseShellExecute = $false
-        $psi.RedirectStandardInput = $true
-        $psi.RedirectStandardOutput = $true
-        $psi.RedirectStandardError = $true
-        $psi.Environment['TMPDIR'] = $tmp
-        $psi.Environment['NO_COLOR'] = '1'
-        $process = [Diagnostics.Process]::Start($psi)
-        [pscustomobject]@{
-            Process  = $process
-            Log      = $settings.Log
-            TempDir  = $tmp
-            StdOut   = $process.StandardOutput.ReadToEndAsync()
-            StdErr   = $process.StandardError.ReadToEndAsync()
-            Settings = $settings
-        }
-    }
-
-    # Every complete JSON line of the watcher's log so far, oldest first.
-    function Get-WatcherLog([object] $Watcher) {
-        if (-not (Test-Path -LiteralPath $Watcher.Log)) { return @() }
-        $stream = [IO.File]::Open($Watcher.Log, 'Open', 'Read', 'ReadWrite')
-        try { $text = [IO.StreamReader]::new($stream).ReadToEnd() } finally { $stream.Dispose() }
-        $complete = $text.Substring(0, $text.LastIndexOf("`n") + 1)
-        @($complete -split "`n" | Where-Object { $_ } | ForEach-Object { $_ | ConvertFrom-Json -Depth 16 })
-    }
-
-    # The log from line $From on, of one kind.
-    function Get-WatcherEntry([object] $Watcher, [int] $From = 0, [string] $Kind) {
-        $all = @(Get-WatcherLog $Watcher)
-        @($all | Select-Object -Skip $From | Where-Object { -not $Kind -or $_.kind -eq $Kind })
-    }
-
     function Get-WatcherDiagnostics([object] $Watcher, [object] $Nginx) {
         "--- watcher log (last 25 lines):"
         @(Get-WatcherLog $Watcher) | Select-Object -Last 25 | ForEach-Object { ConvertTo-Json -InputObject $_ -Compress -Depth 6 }
@@ -229,16 +133,6 @@ try {
         }
     }
 
-    # SIGTERM, as the kubelet stops a container; a kill only when it does not end in time.
-    function Stop-SyncWatcher([object] $Watcher, [int] $TimeoutSec = 15) {
-        if (-not $Watcher -or $Watcher.Process.HasExited) { return }
-        $kill = (Get-Command kill -CommandType Application | Select-Object -First 1).Source
-        & $kill -TERM $Watcher.Process.Id
-        if (-not $Watcher.Process.WaitForExit($TimeoutSec * 1000)) {
-            $Watcher.Process.Kill($true)
-            $null = $Watcher.Process.WaitForExit(5000)
-        }
-    }
 }
 
 Describe 'Sync-NginxConf -Once renders the cluster''s Services' -Tag 'Kubernetes', 'Nginx', 'Real' -Skip:(-not $nginx) {
@@ -695,6 +589,7 @@ Describe 'Sync-NginxConf -Watch stops on Ctrl+C, and refuses conflicting switche
     It '<Case> is refused before anything is read or written' -ForEach @(
         @{ Case = '-Watch -WhatIf'; Extra = @{ WhatIf = $true }; ErrorId = 'WhatIfNeedsOnce' }
         @{ Case = 'two reload methods'; Extra = @{ ReloadNginx = $true; ReloadCommand = @('true') }; ErrorId = 'ConflictingReload' }
+        @{ Case = 'a -Selector that is no label selector'; Extra = @{ Selector = 'app in api' }; ErrorId = 'InvalidSelector' }
     ) {
         $out = Join-Path $dir "refused-$($ErrorId)/default.conf"
         Clear-FakeKubeRequest -Server $fake

@@ -27,6 +27,13 @@ function Find-RealTool {
     $null
 }
 
+function Get-PwshCommand {
+    # This pwsh as a command line: its executable, and the entry assembly when it runs as `dotnet pwsh`.
+    if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') {
+        @([Environment]::ProcessPath, [Reflection.Assembly]::GetEntryAssembly().Location)
+    } else { @([Environment]::ProcessPath) }
+}
+
 function Invoke-FreshPwsh {
     <#
     .SYNOPSIS
@@ -34,10 +41,8 @@ function Invoke-FreshPwsh {
         For tests about process-wide state: assembly load contexts, import time.
     #>
     param([Parameter(Mandatory)] [string] $Script)
-    [string[]] $hostArgs = if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') {
-        @([Reflection.Assembly]::GetEntryAssembly().Location)
-    } else { @() }
-    $output = & ([Environment]::ProcessPath) @hostArgs -NoProfile -NonInteractive -Command $Script 2>&1
+    $pwsh = Get-PwshCommand
+    $output = & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $Script 2>&1
     [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = @($output | ForEach-Object { "$_" }) }
 }
 
@@ -71,4 +76,4 @@ function New-TestDirectory {
     New-Item -ItemType Directory -Path $path | Select-Object -ExpandProperty FullName
 }
 
-Export-ModuleMember -Function Get-NginxKitModulePath, Get-RepoRoot, Find-RealTool, Invoke-FreshPwsh, New-TestDirectory, Get-TestFixture
+Export-ModuleMember -Function Get-NginxKitModulePath, Get-RepoRoot, Find-RealTool, Get-PwshCommand, Invoke-FreshPwsh, New-TestDirectory, Get-TestFixture

@@ -115,11 +115,9 @@ public sealed class DockerHealthProbe(IProcessRunner runner)
     {
         try
         {
-            var flags = new List<string>();
-            var (_, directives) = DockerUnitDropIn.ReadInstalled("/", DockerEnvironment.Unit, ownDropIn: "");
-            flags.AddRange(DockerOptions.Parse(UnitFile.Effective(directives, "Service", "ExecStart").LastOrDefault()).Words.Skip(1));
-            if (File.Exists(DockerEnvironment.EnvironmentFilePath))
-                flags.AddRange(DockerOptions.Parse(EnvironmentFile.Parse(File.ReadAllText(DockerEnvironment.EnvironmentFilePath)).Variables.GetValueOrDefault("DOCKER_OPTS")).Words);
+            var (flags, unitFound) = DockerDaemonConfig.FlagWords("/");
+            if (!unitFound)
+                return new DockerHealthCheck("ConfigConsistent", false, $"systemd has no {DockerEnvironment.Unit} unit file.", "Install Docker first (Install-DockerEngine).");
             if (!File.Exists(DockerDaemonConfig.DefaultPath))
                 return new DockerHealthCheck("ConfigConsistent", true, "No daemon.json; the flags alone configure dockerd.", null);
             var conflicts = DockerDaemonConfig.Conflicts(flags, DockerDaemonConfig.Parse(File.ReadAllText(DockerDaemonConfig.DefaultPath), DockerDaemonConfig.DefaultPath), DockerDaemonConfig.DefaultPath);
@@ -131,6 +129,11 @@ public sealed class DockerHealthProbe(IProcessRunner runner)
         catch (Diagnostics.NginxKitException ex)
         {
             return new DockerHealthCheck("ConfigConsistent", false, ex.Problem.Message, "Fix /etc/docker/daemon.json or install the docker unit.");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // /etc/default/docker is root's alone when it holds a proxy password: one failed check, not a failed command.
+            return new DockerHealthCheck("ConfigConsistent", false, $"The configuration could not be read: {ex.Message}", "Run Test-DockerEngine as root.");
         }
     }
 }

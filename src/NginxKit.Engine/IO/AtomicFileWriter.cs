@@ -38,6 +38,10 @@ public sealed record AtomicWriteOptions
 /// </summary>
 public static class AtomicFileWriter
 {
+    /// <summary>True when the file already holds exactly these bytes: the cheap question, with no diff or hash.</summary>
+    public static bool Holds(string path, in ReadOnlySequence<byte> bytes) =>
+        ReadExisting(System.IO.Path.GetFullPath(path)) is { } existing && SameBytes(bytes, existing);
+
     /// <summary>Compares without writing; the result's Diff shows what a write would change.</summary>
     public static FileWriteResult Plan(string path, string content, AtomicWriteOptions? options = null) =>
         Plan(path, Utf8.GetBytes(content), options);
@@ -51,9 +55,9 @@ public static class AtomicFileWriter
         path = System.IO.Path.GetFullPath(path);
         var existing = ReadExisting(path);
         var changed = existing is null || !SameBytes(bytes, existing);
-        var content = changed ? Utf8.GetString(bytes) : string.Empty;
-        var oldText = existing is null ? null : Utf8.GetString(existing);
-        var diff = changed ? UnifiedDiff.Create(oldText, content, existing is null ? "/dev/null" : path, path) : string.Empty;
+        var diff = changed
+            ? UnifiedDiff.Create(existing is null ? null : Utf8.GetString(existing), Utf8.GetString(bytes), existing is null ? "/dev/null" : path, path)
+            : string.Empty;
         return new FileWriteResult(path, changed, ContentHash.Of(bytes), existing is null ? null : ContentHash.Of(existing),
             changed && existing is not null && options.Backup ? path + options.BackupSuffix : null, diff);
     }

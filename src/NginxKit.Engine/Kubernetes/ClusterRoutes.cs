@@ -9,15 +9,18 @@ public static class ClusterRoutes
     /// <summary>Lists Services (one namespace, or all) and turns them into routes.</summary>
     public static async Task<IReadOnlyList<DiscoveredRoute>> DiscoverAsync(KubeConnection connection, string? @namespace, string? selector, CancellationToken cancellationToken)
     {
-        if (selector is not null) LabelSelector.Parse(selector); // refuse a bad selector before any request
         var list = await ListServicesAsync(connection, @namespace, selector, cancellationToken).ConfigureAwait(false);
         return RouteDiscovery.FromServices(Sorted(list.Items), null, null).ToList();
     }
 
-    internal static Task<V1ServiceList> ListServicesAsync(KubeConnection connection, string? @namespace, string? selector, CancellationToken cancellationToken) =>
-        @namespace is null
+    /// <summary>Lists Services. A bad selector is refused here, before any request, for every caller (a watch would retry a 400 forever).</summary>
+    internal static Task<V1ServiceList> ListServicesAsync(KubeConnection connection, string? @namespace, string? selector, CancellationToken cancellationToken)
+    {
+        if (selector is not null) LabelSelector.Parse(selector);
+        return @namespace is null
             ? connection.Client.CoreV1.ListServiceForAllNamespacesAsync(labelSelector: selector, cancellationToken: cancellationToken)
             : connection.Client.CoreV1.ListNamespacedServiceAsync(@namespace, labelSelector: selector, cancellationToken: cancellationToken);
+    }
 
     internal static IEnumerable<V1Service> Sorted(IEnumerable<V1Service> services) =>
         services.OrderBy(s => s.Metadata?.NamespaceProperty, StringComparer.Ordinal).ThenBy(s => s.Metadata?.Name, StringComparer.Ordinal);

@@ -161,6 +161,9 @@ public static class KubeErrors
     public static bool IsFatal(Exception ex) => ex is HttpRequestException or KubeConfigException or TaskCanceledException { InnerException: TimeoutException }
         || StatusOf(ex) == 401;
 
+    /// <summary>True for a failure of the API call itself, as opposed to a bug or a local error around it.</summary>
+    public static bool IsApiFailure(Exception ex) => ex is HttpOperationException || IsFatal(ex);
+
     public static Problem ToProblem(Exception ex, string what, object? target, string notFoundId)
     {
         var message = Reason(ex);

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Text;
-using System.IO.Hashing;
 using System.Runtime.CompilerServices;
 using System.Text;
 using NginxKit.Engine.Text;
@@ -28,8 +27,6 @@ internal sealed class ConfWriter
         // Uninitialized: every byte up to the length used is written before it is read.
         chunk = GC.AllocateUninitializedArray<byte>(Math.Clamp(capacity, 256, ChunkSize));
 
-    public long Length { get; private set; }
-
     public ConfWriter Append(ReadOnlySpan<byte> utf8)
     {
         while (utf8.Length > 0)
@@ -38,7 +35,6 @@ internal sealed class ConfWriter
             int n = Math.Min(utf8.Length, chunk.Length - used);
             utf8[..n].CopyTo(chunk.AsSpan(used));
             used += n;
-            Length += n;
             utf8 = utf8[n..];
         }
         return this;
@@ -51,7 +47,6 @@ internal sealed class ConfWriter
             && Ascii.FromUtf16(text, chunk.AsSpan(used), out var written) == OperationStatus.Done)
         {
             used += written;
-            Length += written;
             return this;
         }
         return Append(Encoding.UTF8.GetBytes(text));
@@ -66,7 +61,8 @@ internal sealed class ConfWriter
 
     public ConfWriter Pad(int count)
     {
-        for (; count > 0; count--) Append(" "u8);
+        Reserve(count)[..count].Fill((byte)' ');
+        Advance(count);
         return this;
     }
 
@@ -77,28 +73,22 @@ internal sealed class ConfWriter
         return chunk.AsSpan(used);
     }
 
-    public void Advance(int count)
-    {
-        used += count;
-        Length += count;
-    }
+    public void Advance(int count) => used += count;
 
     /// <summary>
     /// Fills the first <paramref name="headerLength"/> bytes (reserved with <see cref="Pad"/>) with
     /// a header made from the hash of everything after them; returns the bytes and the hash.
     /// The writer must not be used afterwards.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public (ReadOnlySequence<byte> Bytes, string Hash) Seal(int headerLength, Func<string, string> header)
     {
         done.Add((chunk, used));
-        var hasher = new XxHash128();
-        for (int i = 0; i < done.Count; i++)
-            hasher.Append(done[i].Bytes.AsSpan(i == 0 ? headerLength : 0, done[i].Length - (i == 0 ? headerLength : 0)));
-        var hash = ContentHash.From(hasher);
-        var written = Encoding.ASCII.GetBytes(header(hash), done[0].Bytes.AsSpan(0, headerLength));
-        if (written != headerLength) throw new InvalidOperationException($"The header took {written} bytes, not the {headerLength} reserved.");
-        return (Chunks.Join(done), hash);
+        var bytes = Chunks.Join(done);
+        var hash = ContentHash.Of(bytes.Slice(headerLength));
+        var line = header(hash);
+        if (line.Length != headerLength) throw new InvalidOperationException($"The header takes {line.Length} bytes, not the {headerLength} reserved.");
+        Encoding.ASCII.GetBytes(line, done[0].Bytes);
+        return (bytes, hash);
     }
 
     private void NextChunk(int atLeast)

@@ -72,8 +72,8 @@ public sealed class NginxTemplate
 
     public RenderedConf Render(IReadOnlyList<AcceptedRoute> routes, NginxConfOptions options)
     {
-        var headers = Encoding.UTF8.GetBytes(NginxConfRenderer.HeaderLines(options));
-        var sb = new ConfWriter(routes.Count * 300 + 1024);
+        var headers = NginxConfRenderer.HeaderLines(options);
+        var sb = new ConfWriter();
         sb.Pad(NginxConfRenderer.HeaderLength);
         foreach (var node in nodes)
         {

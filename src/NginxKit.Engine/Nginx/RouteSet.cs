@@ -8,7 +8,8 @@ public sealed record RouteSetResult(IReadOnlyList<AcceptedRoute> Accepted, IRead
 
 /// <summary>
 /// Validates a set of routes and settles conflicts. The result does not depend on input order:
-/// routes sort by server name, then location, then namespace, service, backend and port.
+/// routes sort by server name, then location, then namespace, service, backend and port, and
+/// last by the values as written (a path with or without its trailing slash).
 /// When two different routes claim the same location on the same server, the first in that order
 /// is kept and each other one is reported as DuplicateRoutePath. Exact repeats of one route are merged.
 /// </summary>
@@ -96,7 +97,8 @@ public static class RouteSet
             keys[i] = SortKey(ranks, routes[i]);
         RadixSort(ref keys, ref routes);
 
-        var full = Comparer<AcceptedRoute>.Create((a, b) => Compare(a, b, ranks));
+        // Equal keys mean the same server, so the rest of the order decides.
+        var full = Comparer<AcceptedRoute>.Create(CompareRoutes);
         for (int start = 0, end; start < routes.Length; start = end)
         {
             for (end = start + 1; end < routes.Length && keys[end] == keys[start]; end++) { }
@@ -158,16 +160,6 @@ public static class RouteSet
         return key;
     }
 
-    private static int Compare(AcceptedRoute a, AcceptedRoute b, Dictionary<string, int>? ranks)
-    {
-        if (ranks is not null)
-        {
-            int c = ranks[a.ServerName].CompareTo(ranks[b.ServerName]);
-            if (c != 0) return c;
-        }
-        return CompareRoutes(a, b);
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int CompareRoutes(AcceptedRoute a, AcceptedRoute b)
     {
@@ -180,7 +172,15 @@ public static class RouteSet
         c = string.CompareOrdinal(a.BackendAddress, b.BackendAddress);
         if (c != 0) return c;
         c = a.Route.Port.CompareTo(b.Route.Port);
-        return c != 0 ? c : a.Route.StripPrefix.CompareTo(b.Route.StripPrefix);
+        if (c != 0) return c;
+        c = a.Route.StripPrefix.CompareTo(b.Route.StripPrefix);
+        if (c != 0) return c;
+        // The same route written two ways (/a and /a/, ::1 and [::1]): the raw values decide which
+        // is kept, so that a template's {{ path }} never depends on input order.
+        c = string.CompareOrdinal(a.Route.Path, b.Route.Path);
+        if (c != 0) return c;
+        c = string.CompareOrdinal(a.Route.Backend, b.Route.Backend);
+        return c != 0 ? c : string.CompareOrdinal(a.Route.ServerName, b.Route.ServerName);
     }
 
     // The default server renders first, so it stays nginx's default for unknown Host headers.

@@ -254,8 +254,7 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
         if (requireRoutes && accepted.Count == 0)
             return Done(false, false, false, false, $"No Service yields a valid route; nothing was written.");
 
-        var plan = AtomicFileWriter.Plan(settings.OutFile, conf.Utf8);
-        if (!plan.Changed)
+        if (AtomicFileWriter.Holds(settings.OutFile, conf.Utf8))
         {
             lastRoutes = current;
             return Done(false, false, false, false, null);
@@ -270,7 +269,15 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
             validated = true;
         }
 
-        AtomicFileWriter.Write(settings.OutFile, conf.Utf8, new AtomicWriteOptions { Backup = settings.Backup });
+        try
+        {
+            NginxConf.Write(settings.OutFile, conf, settings.Backup);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Like a failed reload, an event that says so: a watch goes on and tries again at the next change.
+            return Done(true, false, false, validated, $"Writing {settings.OutFile} failed, so nginx keeps the config it has: {ex.Message}");
+        }
         lastRoutes = current;
         try
         {

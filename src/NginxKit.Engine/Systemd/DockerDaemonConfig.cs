@@ -48,6 +48,30 @@ public static class DockerDaemonConfig
     }
 
     /// <summary>The daemon.json keys that dockerd's flags (from the unit's ExecStart and DOCKER_OPTS) would clash with.</summary>
+    /// <summary>
+    /// The words dockerd gets on its command line in the tree at <paramref name="root"/>: the docker
+    /// unit's ExecStart (after the program) and DOCKER_OPTS from /etc/default/docker. UnitFound is
+    /// false when there is no docker unit; then only DOCKER_OPTS counts.
+    /// </summary>
+    public static (IReadOnlyList<string> Words, bool UnitFound) FlagWords(string root)
+    {
+        var words = new List<string>();
+        var unitFound = true;
+        try
+        {
+            var (_, directives) = DockerUnitDropIn.ReadInstalled(root, DockerEnvironment.Unit, ownDropIn: "");
+            words.AddRange(DockerOptions.Parse(UnitFile.Effective(directives, "Service", "ExecStart").LastOrDefault() ?? string.Empty).Words.Skip(1));
+        }
+        catch (NginxKitException ex) when (ex.Problem.ErrorId == DockerUnitDropIn.UnitNotFound)
+        {
+            unitFound = false;
+        }
+        var envPath = DockerEnvironment.UnderRoot(root, DockerEnvironment.EnvironmentFilePath);
+        if (File.Exists(envPath))
+            words.AddRange(DockerOptions.Parse(EnvironmentFile.Parse(File.ReadAllText(envPath)).Variables.GetValueOrDefault("DOCKER_OPTS")).Words);
+        return (words, unitFound);
+    }
+
     public static IReadOnlyList<Problem> Conflicts(IEnumerable<string> flagWords, JsonObject config, string path)
     {
         var problems = new List<Problem>();

@@ -129,11 +129,7 @@ public static class DockerEnvironment
         var touched = new List<string>();
         if (plan.EnvironmentChanged)
         {
-            // A new file holding a proxy password is for root's eyes only; an existing file keeps its mode.
-            var secret = DockerOptions.MaskCredentials(plan.NewEnvironmentText) != plan.NewEnvironmentText;
-            AtomicFileWriter.Write(plan.EnvironmentFile, plan.NewEnvironmentText, secret
-                ? new AtomicWriteOptions { NewFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }
-                : AtomicWriteOptions.Default);
+            AtomicFileWriter.Write(plan.EnvironmentFile, plan.NewEnvironmentText, DockerOptions.WriteOptionsFor(plan.NewEnvironmentText));
             touched.Add(plan.EnvironmentFile);
         }
         if (plan.DropInChanged)

@@ -143,6 +143,12 @@ public sealed partial class DockerOptions
     /// <summary>Hides the password in proxy URLs (http://user:pass@host) wherever text is shown.</summary>
     public static string MaskCredentials(string text) => Credentials().Replace(text, "$1***@");
 
+    /// <summary>How to write a file NginxKit creates: root's eyes only when it holds a proxy password. An existing file keeps its mode.</summary>
+    public static IO.AtomicWriteOptions WriteOptionsFor(string text) =>
+        MaskCredentials(text) != text
+            ? new IO.AtomicWriteOptions { NewFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }
+            : IO.AtomicWriteOptions.Default;
+
     [GeneratedRegex(@"(://[^\s/:@]*:)[^\s/@]+@")]
     private static partial Regex Credentials();
 }

@@ -41,10 +41,26 @@ public class ProcessRunnerTests
     [Fact]
     public async Task CancellationKillsTheProcess()
     {
-        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        using var cts = new CancellationTokenSource();
+        int pid = 0;
+        var spec = new ProcessSpec("/bin/sh", ["-c", "echo $$; exec sleep 30"])
+        {
+            OnOutputLine = line => { pid = int.Parse(line); cts.CancelAfter(100); },
+        };
         var sw = Stopwatch.StartNew();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ProcessRunner.Instance.RunAsync(new ProcessSpec("/bin/sleep", ["30"]), cts.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ProcessRunner.Instance.RunAsync(spec, cts.Token));
         Assert.True(sw.Elapsed < TimeSpan.FromSeconds(10));
+        Assert.NotEqual(0, pid);
+        // Gone, or a zombie waiting to be reaped: either way no longer running.
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (IsRunning(pid) && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.False(IsRunning(pid), $"process {pid} still runs after the cancellation");
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try { return !File.ReadAllText($"/proc/{pid}/stat").Split(") ")[1].StartsWith('Z'); }
+        catch (IOException) { return false; }
     }
 
     [Fact]
@@ -61,5 +77,7 @@ public class ProcessRunnerTests
         Assert.Equal("/bin/sh", NativeCommand.Find("/bin/sh"));
         Assert.NotNull(NativeCommand.Find("sh"));
         Assert.Null(NativeCommand.Find("no-such-tool-nginxkit"));
+        // With an empty PATH, only the system directories can have found it.
+        Assert.Matches("^/(usr/)?(local/)?s?bin/sh$", NativeCommand.Find("sh", path: ""));
     }
 }

@@ -60,6 +60,18 @@ public class RouteSetTests
     }
 
     [Fact]
+    public void OneRouteWrittenTwoWaysKeepsTheSameFormWhateverTheOrder()
+    {
+        Route slash = new("/a/", "::1", 80), bare = new("/a", "[::1]", 80);
+        foreach (var input in new[] { new[] { slash, bare }, new[] { bare, slash } })
+        {
+            var set = RouteSet.Build(input);
+            Assert.Empty(set.Problems);
+            Assert.Same(bare, Assert.Single(set.Accepted).Route);
+        }
+    }
+
+    [Fact]
     public void TheSamePathOnDifferentServersIsNoConflict()
     {
         var result = RouteSet.Build([new Route("/a", "10.0.0.1", 80), new Route("/a", "10.0.0.2", 80) { ServerName = "b.example" }]);

@@ -21,6 +21,10 @@ public abstract class DockerServiceCommandBase : AsyncCmdlet
 
     internal static string UnitName(string name) => name.Contains('.') ? name : name + ".service";
 
+    internal static Engine.Diagnostics.Problem UnitNotFound(string name) =>
+        new("UnitNotFound", Engine.Diagnostics.ProblemCategory.ObjectNotFound,
+            $"systemd has no unit {name}. Install Docker first (Install-DockerEngine).", name);
+
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
         var manager = new UnitManager(new Systemctl(ProcessRunner.Instance));
@@ -32,8 +36,7 @@ public abstract class DockerServiceCommandBase : AsyncCmdlet
                 var before = await manager.ShowAsync(name, cancellationToken);
                 if (!before.Exists)
                 {
-                    WriteProblem(new Engine.Diagnostics.Problem("UnitNotFound", Engine.Diagnostics.ProblemCategory.ObjectNotFound,
-                        $"systemd has no unit {name}. Install Docker first (Install-DockerEngine).", name));
+                    WriteProblem(UnitNotFound(name));
                     continue;
                 }
                 var wouldChange = UnitManager.WouldChange(Action, before);

@@ -21,10 +21,16 @@ public sealed class GetDockerServiceCommand : AsyncCmdlet
         var systemctl = new Systemctl(ProcessRunner.Instance);
         foreach (var name in Name)
         {
-            var unit = await systemctl.ShowAsync(DockerServiceCommandBase.UnitName(name), cancellationToken);
-            if (unit.Exists) WriteObject(unit);
-            else WriteProblem(new Engine.Diagnostics.Problem("UnitNotFound", Engine.Diagnostics.ProblemCategory.ObjectNotFound,
-                $"systemd has no unit {unit.Name}. Install Docker first (Install-DockerEngine).", unit.Name));
+            try
+            {
+                var unit = await systemctl.ShowAsync(DockerServiceCommandBase.UnitName(name), cancellationToken);
+                if (unit.Exists) WriteObject(unit);
+                else WriteProblem(DockerServiceCommandBase.UnitNotFound(unit.Name));
+            }
+            catch (Engine.Diagnostics.NginxKitException ex) when (ex.Problem.ErrorId == Systemctl.SystemctlFailed)
+            {
+                WriteProblem(ex.Problem, ex); // this unit only; the others are still shown
+            }
         }
     }
 }

@@ -59,20 +59,8 @@ public sealed class SetDockerDaemonConfigCommand : DockerSettingsCommandBase
                 changes[entry.Key?.ToString() ?? string.Empty] = ToJson(entry.Value);
 
         // The flags dockerd already gets, from the unit and from DOCKER_OPTS, must not be set here too.
-        var flags = new List<string>();
-        try
-        {
-            var (_, directives) = DockerUnitDropIn.ReadInstalled(root, DockerEnvironment.Unit, ownDropIn: "");
-            var execStart = UnitFile.Effective(directives, "Service", "ExecStart").LastOrDefault() ?? string.Empty;
-            flags.AddRange(DockerOptions.Parse(execStart).Words.Skip(1));
-        }
-        catch (Engine.Diagnostics.NginxKitException ex) when (ex.Problem.ErrorId == DockerUnitDropIn.UnitNotFound)
-        {
-            WriteVerbose("No docker.service unit found; only DOCKER_OPTS is checked for conflicts.");
-        }
-        var envPath = DockerEnvironment.UnderRoot(root, DockerEnvironment.EnvironmentFilePath);
-        if (File.Exists(envPath))
-            flags.AddRange(DockerOptions.Parse(EnvironmentFile.Parse(File.ReadAllText(envPath)).Variables.GetValueOrDefault("DOCKER_OPTS")).Words);
+        var (flags, unitFound) = DockerDaemonConfig.FlagWords(root);
+        if (!unitFound) WriteVerbose("No docker.service unit found; only DOCKER_OPTS is checked for conflicts.");
 
         var text = DockerDaemonConfig.Merge(config, changes);
         var merged = DockerDaemonConfig.Parse(text, path);
@@ -86,7 +74,7 @@ public sealed class SetDockerDaemonConfigCommand : DockerSettingsCommandBase
             return Task.CompletedTask;
         }
         if (ShouldProcessWithDetail(path, "Write daemon.json", DockerOptions.MaskCredentials(plan.Diff ?? "")))
-            WriteObject(AtomicFileWriter.Write(path, text));
+            WriteObject(AtomicFileWriter.Write(path, text, DockerOptions.WriteOptionsFor(text)));
         else if (IsWhatIf)
             WriteObject(plan with { Diff = DockerOptions.MaskCredentials(plan.Diff ?? "") });
         return Task.CompletedTask;

@@ -71,45 +71,47 @@ public sealed class SetEntryNodeLabelCommand : KubeCmdlet
     protected override async Task EndProcessingAsync(CancellationToken cancellationToken)
     {
         var action = Remove ? $"Remove labels {string.Join(", ", labels.Keys)}" : $"Set labels {string.Join(", ", labels.Select(l => $"{l.Key}={l.Value}"))}";
-        // Ask for each node here, on the pipeline thread; the requests then run in parallel.
+        // Ask for each node here, on the pipeline thread; the requests then run in parallel. Under
+        // -WhatIf every answer is "no, WhatIf", and the server is asked for a dry run instead: it
+        // validates and reports, and changes nothing.
         var apply = new List<string>();
-        var dryRun = new HashSet<string>(StringComparer.Ordinal);
+        var dryRun = false;
         foreach (var node in nodes)
         {
             if (ShouldProcess($"{action} on node \"{node}\".", $"{action} on node \"{node}\"?", action, out var reason))
                 apply.Add(node);
             else if (reason == ShouldProcessReason.WhatIf)
             {
-                apply.Add(node); // -WhatIf asks the server: a dry run validates and reports, and changes nothing.
-                dryRun.Add(node);
+                apply.Add(node);
+                dryRun = true;
             }
         }
         if (apply.Count == 0) return;
 
-        var labeler = new NodeLabeler(Connection);
-        var live = apply.Where(n => !dryRun.Contains(n)).ToList();
-        var dry = apply.Where(dryRun.Contains).ToList();
-        foreach (var (batch, isDry) in new[] { (live, false), (dry, true) })
+        IReadOnlyList<Task<NodeLabelResult>> results;
+        try
         {
-            if (batch.Count == 0) continue;
-            IReadOnlyList<Task<NodeLabelResult>> results;
-            try
+            results = await new NodeLabeler(Connection).SetManyAsync(apply, labels, dryRun, ThrottleLimit, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not Engine.Diagnostics.NginxKitException && (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
+        {
+            WriteApiFailure(ex, "Listing nodes", null, NodeLabeler.NodeNotFound);
+            return;
+        }
+        // Every node's request has run: report them all, and only then stop for a failure no node escapes.
+        (Exception Error, string Node)? fatal = null;
+        for (int i = 0; i < apply.Count; i++)
+        {
+            var task = results[i];
+            if (task.IsCompletedSuccessfully)
+                WriteObject(PassThru ? task.Result.Node : task.Result);
+            else if (task.Exception?.InnerException is { } ex)
             {
-                results = await labeler.SetManyAsync(batch, labels, isDry, ThrottleLimit, cancellationToken);
-            }
-            catch (Exception ex) when (ex is not Engine.Diagnostics.NginxKitException && (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
-            {
-                WriteApiFailure(ex, "Listing nodes", null, NodeLabeler.NodeNotFound);
-                return;
-            }
-            for (int i = 0; i < batch.Count; i++)
-            {
-                var task = results[i];
-                if (task.IsCompletedSuccessfully)
-                    WriteObject(PassThru ? task.Result.Node : task.Result);
-                else if (task.Exception?.InnerException is { } ex)
-                    WriteApiFailure(ex, $"Node '{batch[i]}'", batch[i], NodeLabeler.NodeNotFound);
+                if (Engine.Kubernetes.KubeErrors.IsFatal(ex)) fatal ??= (ex, apply[i]);
+                else WriteApiFailure(ex, $"Node '{apply[i]}'", apply[i], NodeLabeler.NodeNotFound);
             }
         }
+        if (fatal is var (error, failed))
+            WriteApiFailure(error, $"Node '{failed}'", failed, NodeLabeler.NodeNotFound);
     }
 }

@@ -93,16 +93,7 @@ public sealed class NewNginxConfCommand : NginxRenderCmdlet
         }
         else
         {
-            received.Add(new NginxRoute
-            {
-                Path = Path,
-                Backend = Backend,
-                Port = Port,
-                Service = Service,
-                Namespace = Namespace,
-                StripPrefix = StripPrefix,
-                ServerName = ServerName,
-            }.ToEngine());
+            received.Add(NginxRoute.ToEngine(Path, Backend, Port, Service, Namespace, StripPrefix, ServerName));
         }
     }
 

@@ -127,6 +127,8 @@ public sealed class SyncNginxConfCommand : NginxRenderCmdlet
             await RunOnceAsync(settings, cancellationToken);
             return;
         }
+        // One question for the whole watch (-Confirm); each write then follows the cluster.
+        if (!ShouldProcess(settings.OutFile, "Keep nginx config in step with the cluster's Services")) return;
 
         // SIGTERM (a pod stopping) ends the watch like Ctrl+C does, so the loop finishes cleanly.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -139,7 +141,7 @@ public sealed class SyncNginxConfCommand : NginxRenderCmdlet
         var messages = Channel.CreateUnbounded<SyncMessage>();
         var sync = new NginxConfSync(Connection, settings, ProcessRunner.Instance);
         var loop = sync.WatchAsync(m => messages.Writer.WriteAsync(m), stop.Token)
-            .ContinueWith(t => messages.Writer.TryComplete(t.Exception), TaskScheduler.Default);
+            .ContinueWith(t => messages.Writer.TryComplete(t.Exception?.InnerException), TaskScheduler.Default);
         try
         {
             await foreach (var message in messages.Reader.ReadAllAsync(CancellationToken.None))
@@ -187,7 +189,7 @@ public sealed class SyncNginxConfCommand : NginxRenderCmdlet
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             messages.ForEach(Report);
-            if (ex is Engine.Diagnostics.NginxKitException) throw;
+            if (!Engine.Kubernetes.KubeErrors.IsApiFailure(ex)) throw;
             // -Once must end the process non-zero when the cluster cannot be read: stop everything.
             var problem = Engine.Kubernetes.KubeErrors.ToProblem(ex, "Listing Services", Namespace, "NamespaceNotFound");
             ThrowTerminatingError(ErrorRecords.From(problem, ex));
