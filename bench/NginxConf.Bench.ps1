@@ -113,7 +113,10 @@ function ConvertTo-CSharpAttribute([Reflection.CustomAttributeData] $Attribute) 
 # ---------------------------------------------------------------------------------------------
 Write-Host '    building the C# harness (bench/NginxKit.Bench, Release)'
 $harnessDir = Join-Path $work 'harness'
-$buildLog = & dotnet build (Join-Path $PSScriptRoot 'NginxKit.Bench/NginxKit.Bench.csproj') -c Release -o $harnessDir --nologo -v quiet 2>&1
+# The module's version, as build.ps1 gives it: the harness builds the engine project too, and a
+# different version would make the next build.ps1 Build compile the engine all over again.
+$version = (Import-PowerShellDataFile (Join-Path $repo 'NginxKit.psd1')).ModuleVersion
+$buildLog = & dotnet build (Join-Path $PSScriptRoot 'NginxKit.Bench/NginxKit.Bench.csproj') -c Release -o $harnessDir "-p:Version=$version" --nologo -v quiet 2>&1
 if ($LASTEXITCODE -ne 0) {
     $buildLog | ForEach-Object { Write-Host "    $_" }
     throw "dotnet build of bench/NginxKit.Bench failed ($LASTEXITCODE)"

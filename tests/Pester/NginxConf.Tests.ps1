@@ -96,6 +96,34 @@ Describe 'New-NginxConf input' -Tag 'Nginx' {
         finally { Remove-Item $dir -Recurse -Force }
     }
 
+    It 'takes one route or a collection with -Route, and a piped array as its routes' {
+        $a = @{ Path = '/a'; Backend = '10.0.0.1'; Port = 80 }
+        $b = [pscustomobject]@{ Path = '/b'; Backend = '10.0.0.2'; Port = 81 }
+        $both = New-NginxConf -Route $a, $b
+        Get-LocationCount $both | Should -Be 2
+        Get-LocationCount (New-NginxConf -Route $a) | Should -Be 1
+        Get-LocationCount (New-NginxConf -Route $b) | Should -Be 1
+        , @($a, $b) | New-NginxConf | Should -BeExactly $both
+        New-NginxConf -Route @() | Should -BeExactly (@() | New-NginxConf)
+        { New-NginxConf -Route $null } | Should -Throw -ErrorId 'ParameterArgumentValidationErrorNullNotAllowed,NginxKit.Commands.Nginx.NewNginxConfCommand'
+    }
+
+    It 'reads PSCustomObjects whatever their property names are made of, or whether they have any' {
+        # Names are looked up by reference first: equal names built at run time must read the same.
+        $names = 'Path', 'Backend', 'Port' | ForEach-Object { -join $_.ToCharArray() }
+        $built = [ordered]@{}
+        $built[$names[0]] = '/a'; $built[$names[1]] = '10.0.0.1'; $built[$names[2]] = 80
+        $expected = New-NginxConf -Route @{ Path = '/a'; Backend = '10.0.0.1'; Port = 80 }
+        [pscustomobject]$built | New-NginxConf | Should -BeExactly $expected
+        $withMember = [pscustomobject]@{ Path = '/a' }
+        $withMember | Add-Member -NotePropertyName Backend -NotePropertyValue '10.0.0.1'
+        $withMember | Add-Member -NotePropertyName PORT -NotePropertyValue '80'
+        $withMember | New-NginxConf | Should -BeExactly $expected
+        [pscustomobject]@{} | New-NginxConf -ErrorVariable errs -ErrorAction SilentlyContinue | Out-Null
+        $errs.Count | Should -Be 1
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'InvalidRoutePath,*'
+    }
+
     It 'reads any object with the properties: a class instance, a typed PSCustomObject, Backend before ClusterIP' {
         class PlainRoute { [string] $Path; [string] $Backend; [int] $Port }
         $expected = New-NginxConf -Route @{ Path = '/a'; Backend = '10.0.0.1'; Port = 80 }

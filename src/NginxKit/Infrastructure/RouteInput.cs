@@ -2,6 +2,7 @@ using System.Collections;
 using System.Globalization;
 using System.Management.Automation;
 using System.Reflection;
+using System.Reflection.Emit;
 using System.Runtime.CompilerServices;
 using NginxKit.Engine.Diagnostics;
 using NginxKit.Engine.Nginx;
@@ -33,28 +34,16 @@ internal static class RouteInput
         .Select((n, rank) => (n.Name, Value: (n.Field, rank)))
         .ToDictionary(n => n.Name, n => n.Value, StringComparer.OrdinalIgnoreCase);
 
-    // A PSCustomObject keeps its properties in PSObject.InstanceMembers, which is internal. Going
-    // through the public PSObject.Properties instead looks each name up in every member source the
-    // object has: 0.4 µs a name. When a PowerShell version lacks the member, the public path is used.
-    private static readonly Func<PSObject, PSMemberInfoCollection<PSMemberInfo>>? InstanceMembers = FindInstanceMembers();
+    // A PSCustomObject keeps its properties in PSObject.InstanceMembers, which is internal, as are
+    // the collection's Count and its indexer. Enumerating the members instead, publicly or not,
+    // copies them into a new list under a lock for every object, and the public
+    // PSObject.Properties looks each name up in every member source the object has; read by
+    // position, a route's properties cost a fraction of that. When a PowerShell version lacks one
+    // of these members, the public path is used.
+    private static readonly MemberReader? Members = MemberReader.Create();
 
     /// <summary>True when PSCustomObjects are read through their own members rather than the public lookup.</summary>
-    internal static bool ReadsInstanceMembers => InstanceMembers is not null;
-
-    private static Func<PSObject, PSMemberInfoCollection<PSMemberInfo>>? FindInstanceMembers()
-    {
-        try
-        {
-            var getter = typeof(PSObject).GetProperty("InstanceMembers", BindingFlags.Instance | BindingFlags.NonPublic)?.GetMethod;
-            return getter is not null && typeof(PSMemberInfoCollection<PSMemberInfo>).IsAssignableFrom(getter.ReturnType)
-                ? getter.CreateDelegate<Func<PSObject, PSMemberInfoCollection<PSMemberInfo>>>()
-                : null;
-        }
-        catch (Exception ex) when (ex is ArgumentException or MemberAccessException)
-        {
-            return null;
-        }
-    }
+    internal static bool ReadsInstanceMembers => Members is not null;
 
     /// <summary>The route the item describes, or null and the problem that stops it from being one.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -74,7 +63,7 @@ internal static class RouteInput
             foreach (DictionaryEntry entry in map)
             {
                 var key = entry.Key?.ToString() ?? string.Empty;
-                if (!ByName.TryGetValue(key, out var field))
+                if (Lookup(key) is not { } field)
                 {
                     problem = Refuse(RouteRules.InvalidRouteInput, item, in fields, "UnknownKey",
                         $"A route has no key '{Printable.Escape(key)}'. Use Path, Backend (or ClusterIP, Host), Port, Service, Namespace, StripPrefix and ServerName.");
@@ -83,19 +72,92 @@ internal static class RouteInput
                 Set(ref fields, ref ranks, field, entry.Value);
             }
         }
-        else if (pso is not null && value is PSCustomObject && InstanceMembers is not null)
+        else if (pso is not null && value is PSCustomObject && Members is not null)
         {
-            foreach (var member in InstanceMembers(pso))
-                if (member is PSPropertyInfo property && ByName.TryGetValue(property.Name, out var field))
+            var members = Members.InstanceMembers(pso);
+            int count = Members.Count(members);
+            for (int i = 0; i < count; i++)
+                if (Members.At(members, i) is PSPropertyInfo property && Lookup(property.Name) is { } field)
                     Set(ref fields, ref ranks, field, property.Value);
-            // A custom type name may bring properties from a types.ps1xml file.
-            if (pso.TypeNames.Count > 2) ReadMissing(pso, ref fields, ref ranks);
+            // A custom type name may bring properties from a types.ps1xml file. (PSObject.TypeNames
+            // would give each object its own copy of the shared list.)
+            if (Members.TypeNames(pso).Count > 2) ReadMissing(pso, ref fields, ref ranks);
         }
         else if (pso is not null || value is not null)
         {
             ReadMissing(pso ?? PSObject.AsPSObject(value!), ref fields, ref ranks);
         }
         return Build(item, in fields, out problem);
+    }
+
+    // The objects of one input usually share their property name strings (one hashtable literal,
+    // one CSV header), so a name is first looked for by reference among the last ones seen.
+    [ThreadStatic] private static string?[]? recentNames;
+    [ThreadStatic] private static (Field Field, int Rank)[]? recentFields;
+    [ThreadStatic] private static int recentNext;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static (Field Field, int Rank)? Lookup(string name)
+    {
+        var names = recentNames ??= new string?[16];
+        var found = recentFields ??= new (Field, int)[16];
+        for (int i = 0; i < names.Length; i++)
+            if (ReferenceEquals(names[i], name)) return found[i];
+        if (!ByName.TryGetValue(name, out var field)) return null;
+        names[recentNext] = name;
+        found[recentNext] = field;
+        recentNext = (recentNext + 1) & 15;
+        return field;
+    }
+
+    /// <summary>Delegates to PowerShell's internal member storage, or none when a member is missing.</summary>
+    private sealed class MemberReader
+    {
+        public required Func<PSObject, object> InstanceMembers { get; init; }
+        public required Func<object, int> Count { get; init; }
+        public required Func<object, int, PSMemberInfo?> At { get; init; }
+        public required Func<PSObject, ICollection<string>> TypeNames { get; init; }
+
+        public static MemberReader? Create()
+        {
+            try
+            {
+                const BindingFlags Internal = BindingFlags.Instance | BindingFlags.NonPublic;
+                var instanceMembers = typeof(PSObject).GetProperty("InstanceMembers", Internal)?.GetMethod;
+                var typeNames = typeof(PSObject).GetProperty("InternalTypeNames", Internal)?.GetMethod;
+                var collection = instanceMembers?.ReturnType;
+                var count = collection?.GetProperty("Count", Internal, null, typeof(int), Type.EmptyTypes, null)?.GetMethod;
+                var at = collection?.GetProperty("Item", Internal, null, typeof(PSMemberInfo), [typeof(int)], null)?.GetMethod;
+                if (instanceMembers is null || typeNames is null || count is null || at is null
+                    || !typeof(ICollection<string>).IsAssignableFrom(typeNames.ReturnType))
+                    return null;
+                return new MemberReader
+                {
+                    InstanceMembers = Compile<Func<PSObject, object>>(instanceMembers, typeof(PSObject), typeof(object)),
+                    Count = Compile<Func<object, int>>(count, typeof(object), typeof(int)),
+                    At = Compile<Func<object, int, PSMemberInfo?>>(at, typeof(object), typeof(PSMemberInfo), typeof(int)),
+                    TypeNames = Compile<Func<PSObject, ICollection<string>>>(typeNames, typeof(PSObject), typeof(ICollection<string>)),
+                };
+            }
+            catch (Exception ex) when (ex is ArgumentException or MemberAccessException or InvalidOperationException or NotSupportedException)
+            {
+                return null;
+            }
+        }
+
+        // A call to an internal instance getter through a receiver typed as its base: a delegate
+        // bound straight to the getter would have to name the internal type.
+        private static T Compile<T>(MethodInfo getter, Type receiver, Type result, params Type[] arguments) where T : Delegate
+        {
+            var method = new DynamicMethod(getter.Name, result, [receiver, .. arguments], typeof(RouteInput).Module, skipVisibility: true);
+            var il = method.GetILGenerator();
+            il.Emit(OpCodes.Ldarg_0);
+            il.Emit(OpCodes.Castclass, getter.DeclaringType!);
+            for (short i = 0; i < arguments.Length; i++) il.Emit(OpCodes.Ldarg, (short)(i + 1));
+            il.Emit(OpCodes.Callvirt, getter);
+            il.Emit(OpCodes.Ret);
+            return method.CreateDelegate<T>();
+        }
     }
 
     [InlineArray((int)Field.Count)]
@@ -110,6 +172,7 @@ internal static class RouteInput
         private int first;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Set(ref Values fields, ref Ranks ranks, (Field Field, int Rank) at, object? value)
     {
         if (at.Rank >= ranks[(int)at.Field]) return;

@@ -23,12 +23,14 @@ public sealed class NewNginxConfCommand : NginxRenderCmdlet
     private NginxTemplate? template;
 
     /// <summary>
-    /// Routes as NginxRoute objects, hashtables or any objects with the route's properties. Piped
-    /// objects bind here whole and are read by property name (see RouteInput), unless -Path,
-    /// -Backend or -Port is given, when PowerShell binds their properties to those parameters.
+    /// Routes as NginxRoute objects, hashtables or any objects with the route's properties, one or
+    /// a collection of them. Piped objects bind here whole and are read by property name (see
+    /// RouteInput), unless -Path, -Backend or -Port is given, when PowerShell binds their properties
+    /// to those parameters. Typed object rather than object[], so that binding a piped object needs
+    /// no conversion to an array of one.
     /// </summary>
     [Parameter(Mandatory = true, ParameterSetName = ByRoute, ValueFromPipeline = true)]
-    public object[] Route { get; set; } = [];
+    public object? Route { get; set; }
 
     [Parameter(Mandatory = true, ParameterSetName = ByProperty, ValueFromPipelineByPropertyName = true)]
     [AllowEmptyString]
@@ -83,18 +85,25 @@ public sealed class NewNginxConfCommand : NginxRenderCmdlet
     {
         if (ParameterSetName == ByRoute)
         {
-            foreach (var item in Route)
-            {
-                if (item is null) continue;
-                var route = RouteInput.Read(item, out var problem);
-                if (route is null) WriteProblem(problem!);
-                else received.Add(route);
-            }
+            // A hashtable is one route; LanguagePrimitives does not enumerate dictionaries.
+            if (LanguagePrimitives.GetEnumerable(Route) is { } many)
+                foreach (var item in many) Receive(item);
+            else
+                Receive(Route);
         }
         else
         {
             received.Add(NginxRoute.ToEngine(Path, Backend, Port, Service, Namespace, StripPrefix, ServerName));
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Receive(object? item)
+    {
+        if (item is null) return;
+        var route = RouteInput.Read(item, out var problem);
+        if (route is null) WriteProblem(problem!);
+        else received.Add(route);
     }
 
     protected override Task EndProcessingAsync(CancellationToken cancellationToken)
