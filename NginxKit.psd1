@@ -10,7 +10,6 @@
     CompatiblePSEditions = @('Core')
     PowerShellVersion    = '7.6'
     FormatsToProcess     = @('NginxKit.format.ps1xml')
-    TypesToProcess       = @('NginxKit.types.ps1xml')
     CmdletsToExport      = @(
         'Connect-NginxKitCluster'
         'Deploy-NginxKit'

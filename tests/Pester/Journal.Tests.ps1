@@ -430,6 +430,40 @@ Import-Module '$PSScriptRoot/JournalFixture.psm1'
             }
         }
 
+        It '-Last 0 shows only entries written after it started, never the newest old one' {
+            $dir = Join-Path $Root "follow-last0-$Reader"
+            $app = Start-JournalAppender -Path $dir
+            $ps = $null
+            try {
+                Add-JournalEntry $app (New-FollowEntry -StartUsec $FollowStart -Count 3 -Tag old)
+                Wait-Until { @(Invoke-JournalctlJson -Directory $dir).Count -ge 3 } | Should -BeTrue
+                $ps = [powershell]::Create()
+                $null = $ps.AddScript('param($Module, $Dir) Import-Module $Module; Get-DockerJournal -Directory $Dir -Follow -Last 0').
+                    AddArgument((Get-NginxKitModulePath)).AddArgument($dir)
+                $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
+                $null = $ps.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]$null, $output)
+                # The reader has the journal open: sd-journal in this process, or its journalctl child.
+                $readers = { @($PID) + @(Get-JournalctlChild -Needle $dir | ForEach-Object Id) }
+                $opened = Wait-Until {
+                    foreach ($id in & $readers) {
+                        foreach ($fd in Get-ChildItem "/proc/$id/fd" -ErrorAction Ignore) {
+                            if ("$($fd.LinkTarget)".StartsWith("$dir/")) { return $true }
+                        }
+                    }
+                    $false
+                } -Seconds 30
+                $opened | Should -BeTrue -Because "the reader opens the journal ($($ps.Streams.Error.Count) errors)"
+                Start-Sleep -Milliseconds 1000 # and has found its end
+                Add-JournalEntry $app (New-FollowEntry -StartUsec ($FollowStart + 1000000) -Count 2 -Tag new)
+                Wait-Until { $output.Count -ge 2 } -Seconds 10 | Should -BeTrue -Because "new entries arrive while following (got $($output.Count))"
+                Start-Sleep -Milliseconds 300 # room for an extra entry to show up, if one would
+                @(for ($i = 0; $i -lt $output.Count; $i++) { $output[$i].Msg }) | Should -Be @('new 0', 'new 1')
+            } finally {
+                Close-Pipeline $ps
+                Stop-JournalAppender $app
+            }
+        }
+
         It 'stops at the first entry after -Until' {
             $dir = Join-Path $Root "follow-until-$Reader"
             $app = Start-JournalAppender -Path $dir

@@ -278,6 +278,7 @@ Describe 'Test-NginxConf' -Tag 'Nginx', 'Real' {
         $r = New-NginxConf -Route $routes | Test-NginxConf
         $r.Valid | Should -BeTrue
         @($r.Errors).Count | Should -Be 0
+        $r.ErrorCount | Should -Be 0
     }
 
     It 'fails a broken config and names the line' -Skip:(-not $nginx) {
@@ -288,6 +289,9 @@ Describe 'Test-NginxConf' -Tag 'Nginx', 'Real' {
         $e.Line | Should -Be 3
         $e.File | Should -Be '<input>'
         $e.Message | Should -Match 'unexpected "}"'
+        $r.ErrorCount | Should -Be @($r.Errors).Count
+        $r.ErrorCount | Should -BeGreaterThan 0
+        ($r | Format-Table | Out-String) | Should -Match "False\s+$($r.ErrorCount)\s+line 3: "
     }
 
     It 'tests files from the pipeline and reports an unreadable one' -Skip:(-not $nginx) {

@@ -227,7 +227,13 @@ public sealed unsafe class JournalReader : IJournalReader
                 if (query.Until is not null && Realtime() > until) continue;
                 back++;
             }
-            if (back == 0 && !query.Follow) yield break;
+            if (back == 0)
+            {
+                if (!query.Follow) yield break;
+                // Nothing old to show, only what comes next. After seek_tail, libsystemd's next()
+                // returns the newest entry again, so stand on that entry and let next() move past it.
+                if (query.Until is null) SdJournal.sd_journal_previous(journal);
+            }
             positioned = back > 0; // standing on the first entry to show
             if (query.Since is { } since && positioned)
             {
