@@ -61,22 +61,29 @@ BeforeDiscovery {
         @{ Name = '-Until between microseconds (rounds down)'; Case = {
                 $s = [DateTimeOffset]::FromUnixTimeSeconds($fx.EdgeSecond)
                 @{ P = @{ Since = $s.AddTicks(-5); Until = $s.AddTicks(5004) }; J = @('-u', 'docker.service', "--since=@$($fx.EdgeSecond)", "--until=@$($fx.EdgeSecond).000500") } } }
-        @{ Name = '-Since/-Until as date strings'; Case = { @{ P = @{ Since = '2026-11-21 11:02:30'; Until = '2026-11-21 11:04:00' }; J = @('-u', 'docker.service', '--since=2026-11-21 11:02:30', '--until=2026-11-21 11:04:00') } } }
-        @{ Name = '-Since as a DateTime'; Case = { @{ P = @{ Since = [datetime]'2026-11-21T14:03:00' }; J = @('-u', 'docker.service', '--since=2026-11-21 14:03:00') } } }
+        # Local wall-clock times, as a user types them, around the fixture's edge second: in any time
+        # zone they select entries (Some), so the comparison cannot pass on two empty answers.
+        @{ Name = '-Since/-Until as date strings'; Case = {
+                $local = [DateTimeOffset]::FromUnixTimeSeconds($fx.EdgeSecond).ToLocalTime()
+                $since = $local.AddSeconds(-90).ToString('yyyy-MM-dd HH:mm:ss'); $until = $local.AddSeconds(60).ToString('yyyy-MM-dd HH:mm:ss')
+                @{ P = @{ Since = $since; Until = $until }; J = @('-u', 'docker.service', "--since=$since", "--until=$until"); Some = $true } } }
+        @{ Name = '-Since as a DateTime'; Case = {
+                $local = [DateTimeOffset]::FromUnixTimeSeconds($fx.EdgeSecond).ToLocalTime().AddSeconds(-30)
+                @{ P = @{ Since = $local.DateTime }; J = @('-u', 'docker.service', "--since=$($local.ToString('yyyy-MM-dd HH:mm:ss'))"); Some = $true } } }
         @{ Name = '-Since "N hours ago" (landing between boots)'; Case = {
                 # The instant falls in the gap before the middle boot, so the seconds between the two calls cannot matter.
                 $gap = [DateTimeOffset]::FromUnixTimeMilliseconds([long]($fx.Entries.Where({ $_.BootId -eq $fx.Boots[1] }, 'First')[0].Realtime / 1000)).AddHours(-1)
                 $h = [math]::Ceiling(([DateTimeOffset]::UtcNow - $gap).TotalHours)
                 @{ P = @{ Since = "$h hours ago" }; J = @('-u', 'docker.service', "--since=$h hours ago"); Boots = 2 } } }
-        @{ Name = '-Since after the last entry'; Case = { @{ P = @{ Since = '2026-11-22 00:00:00' }; J = @('-u', 'docker.service', '--since=2026-11-22 00:00:00') } } }
-        @{ Name = '-Unit ssh -Priority notice -Since/-Until'; Case = { @{ P = @{ Unit = 'ssh'; Priority = 'notice'; Since = '2026-11-21 11:01:00'; Until = '2026-11-21 14:03:00' }; J = @('-u', 'ssh.service', '-p', 'notice', '--since=2026-11-21 11:01:00', '--until=2026-11-21 14:03:00') } } }
+        @{ Name = '-Since after the last entry'; Case = { @{ P = @{ Since = (AsLocal '2026-11-22 00:00:00') }; J = @('-u', 'docker.service', "--since=$(AsLocal '2026-11-22 00:00:00')") } } }
+        @{ Name = '-Unit ssh -Priority notice -Since/-Until'; Case = { @{ P = @{ Unit = 'ssh'; Priority = 'notice'; Since = (AsLocal '2026-11-21 11:01:00'); Until = (AsLocal '2026-11-21 14:03:00') }; J = @('-u', 'ssh.service', '-p', 'notice', "--since=$(AsLocal '2026-11-21 11:01:00')", "--until=$(AsLocal '2026-11-21 14:03:00')"); Some = $true } } }
         @{ Name = '-Unit docker, containerd -Priority warning..err -Boot -1'; Case = { @{ P = @{ Unit = 'docker', 'containerd'; Priority = 'warning..err'; Boot = '-1' }; J = @('-u', 'docker.service', '-u', 'containerd.service', '-p', 'warning..err', '-b', '-1') } } }
         @{ Name = '-Last 5 -Priority err'; Case = { @{ P = @{ Last = 5; Priority = 'err' }; J = @('-u', 'docker.service', '-p', 'err', '-n', '5') } } }
         @{ Name = '-Last 10 -Boot -1'; Case = { @{ P = @{ Last = 10; Boot = '-1' }; J = @('-u', 'docker.service', '-b', '-1', '-n', '10') } } }
         @{ Name = '-Last 7 -Until @epoch (the last 7 up to Until)'; Case = { @{ P = @{ Last = 7; Until = "@$($fx.EdgeSecond)" }; J = @('-u', 'docker.service', "--until=@$($fx.EdgeSecond)", '-n', '7'); R = $true } } }
         @{ Name = '-Last 3 -Since/-Until'; Case = { @{ P = @{ Last = 3; Since = "@$($fx.EdgeSecond)"; Until = "@$($fx.EdgeSecond + 1)" }; J = @('-u', 'docker.service', "--since=@$($fx.EdgeSecond)", "--until=@$($fx.EdgeSecond + 1)", '-n', '3'); R = $true } } }
-        @{ Name = '-Last 50 -Since (fewer in the window)'; Case = { @{ P = @{ Last = 50; Since = '2026-11-21 14:05:20' }; J = @('-u', 'docker.service', '--since=2026-11-21 14:05:20', '-n', '50'); R = $true } } }
-        @{ Name = '-Last 4 -Priority err -Since/-Until -Boot -1'; Case = { @{ P = @{ Last = 4; Priority = 'err'; Since = '2026-11-21 11:01:00'; Until = '2026-11-21 11:03:00'; Boot = '-1' }; J = @('-u', 'docker.service', '-p', 'err', '--since=2026-11-21 11:01:00', '--until=2026-11-21 11:03:00', '-b', '-1', '-n', '4'); R = $true } } }
+        @{ Name = '-Last 50 -Since (fewer in the window)'; Case = { @{ P = @{ Last = 50; Since = (AsLocal '2026-11-21 14:05:20') }; J = @('-u', 'docker.service', "--since=$(AsLocal '2026-11-21 14:05:20')", '-n', '50'); R = $true; Some = $true } } }
+        @{ Name = '-Last 4 -Priority err -Since/-Until -Boot -1'; Case = { @{ P = @{ Last = 4; Priority = 'err'; Since = (AsLocal '2026-11-21 11:01:00'); Until = (AsLocal '2026-11-21 11:03:00'); Boot = '-1' }; J = @('-u', 'docker.service', '-p', 'err', "--since=$(AsLocal '2026-11-21 11:01:00')", "--until=$(AsLocal '2026-11-21 11:03:00')", '-b', '-1', '-n', '4'); R = $true; Some = $true } } }
     )
 }
 
@@ -88,6 +95,11 @@ Describe 'Get-DockerJournal on real journal files' -Tag 'Journal', 'Real' -Skip:
         $script:SavedReader = $env:NGINXKIT_JOURNAL_READER
         $script:Root = New-TestDirectory
         $script:fx = New-JournalFixture -Path (Join-Path $Root 'std')
+
+        function script:AsLocal([string] $Utc) {
+            # The fixture's times are written here in UTC; users (and journalctl) give date strings in local time.
+            [DateTimeOffset]::ParseExact($Utc, 'yyyy-MM-dd HH:mm:ss', [cultureinfo]::InvariantCulture, 'AssumeUniversal').ToLocalTime().ToString('yyyy-MM-dd HH:mm:ss')
+        }
 
         function script:Get-Actual {
             # The cmdlet's entries and errors, never throwing on a non-terminating error.
@@ -171,6 +183,7 @@ Describe 'Get-DockerJournal on real journal files' -Tag 'Journal', 'Real' -Skip:
             $params.Directory = $fx.Directory
             $expected = @(Invoke-JournalctlJson -Directory $fx.Directory -Argument ($q.J + $(if ($q.R) { '--reverse' })) | ConvertTo-JournalKey -Json)
             if ($q.R) { [array]::Reverse($expected) }
+            if ($q.Some) { $expected.Count | Should -BeGreaterThan 0 -Because 'the query is meant to select entries' }
             $actual = Get-Actual $params
             $actual.Errors | Should -BeNullOrEmpty
             Assert-SameEntry ($actual.Entries | ConvertTo-JournalKey) $expected $Name
@@ -289,8 +302,13 @@ Describe 'Get-DockerJournal on real journal files' -Tag 'Journal', 'Real' -Skip:
         It 'give identical objects for <Name>' -ForEach @(
             @{ Name = 'every unit in the fixture'; P = @{ Unit = 'docker', 'containerd', 'ssh', 'init.scope', 'systemd-coredump@0-4242-0', 'systemd-journald' } }
             @{ Name = '-Last 25 -Boot -1'; P = @{ Last = 25; Boot = '-1' } }
-            @{ Name = '-Priority warning..err -Since'; P = @{ Priority = 'warning..err'; Since = '2026-11-21 11:00:00' } }
+            # Since: a local date string made from the fixture when the test runs (any time zone).
+            @{ Name = '-Priority warning..err -Since'; P = @{ Priority = 'warning..err'; Since = 'edge - 1 h, local' } }
         ) {
+            if ($P.Since -eq 'edge - 1 h, local') {
+                $P = $P.Clone()
+                $P.Since = [DateTimeOffset]::FromUnixTimeSeconds($fx.EdgeSecond).ToLocalTime().AddHours(-1).ToString('yyyy-MM-dd HH:mm:ss')
+            }
             # Every property, Fields and MessageBytes by value (records compare those by reference).
             $flatten = {
                 param($e)
