@@ -24,6 +24,10 @@ BeforeAll {
 
     # The six objects, in the order Deploy-NginxKit applies them.
     $script:Kinds = @('Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Deployment', 'Service')
+    # The default node port, 28888, is below Kubernetes' default range (30000-32767): these fakes stand
+    # for a cluster whose --service-node-port-range allows it, as the docs require. One test below
+    # keeps the default range.
+    $script:EntryNodePorts = '28000-32767'
 
     # One API call, whatever the answer: Code and the parsed Body.
     function Invoke-Api {
@@ -88,7 +92,7 @@ BeforeAll {
 
 Describe 'New-NginxKitManifest -AsYaml applied by the real kubectl' -Tag 'Kubernetes' -Skip:(-not $kubectl) {
     BeforeAll {
-        $fake = Start-FakeKubeApi
+        $fake = Start-FakeKubeApi -ServiceNodePortRange $EntryNodePorts
         $manifest = Join-Path $fake.Directory 'entry.yaml'
         New-NginxKitManifest -AsYaml | Set-Content -LiteralPath $manifest -NoNewline
         $objects = @(New-NginxKitManifest)
@@ -180,7 +184,7 @@ Describe 'New-NginxKitManifest -AsYaml applied by the real kubectl' -Tag 'Kubern
 
 Describe 'New-NginxKitManifest | Deploy-NginxKit' -Tag 'Kubernetes' {
     BeforeAll {
-        $fake = Start-FakeKubeApi
+        $fake = Start-FakeKubeApi -ServiceNodePortRange $EntryNodePorts
         $first = $null
     }
 
@@ -262,9 +266,27 @@ Describe 'New-NginxKitManifest | Deploy-NginxKit' -Tag 'Kubernetes' {
         }
     }
 
+    It 'on a cluster with the default node port range, refuses the Service alone until -NodePort is in it' {
+        $standard = Start-FakeKubeApi
+        try {
+            $results = @(New-NginxKitManifest | Deploy-NginxKit -KubeConfig $standard.KubeConfig -ErrorVariable problems -ErrorAction SilentlyContinue)
+            @($results.Kind) | Should -Be @('Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Deployment')
+            @($problems).Count | Should -Be 1
+            $problems[0].FullyQualifiedErrorId | Should -BeLike 'KubeApiError,*'
+            $problems[0].ErrorDetails.Message | Should -Match '^Applying Service/nginx-entry/nginx-entry: the API answered 422: Service "nginx-entry" is invalid: spec\.ports\[0\]\.nodePort: Invalid value: 28888: provided port is not in the valid range\. The range of valid ports is 30000-32767'
+            (Get-LiveEntry $standard).Service | Should -BeNullOrEmpty
+
+            $results = @(New-NginxKitManifest -NodePort 30080 | Deploy-NginxKit -KubeConfig $standard.KubeConfig -ErrorAction Stop)
+            ($results | Where-Object Kind -eq 'Service').Created | Should -BeTrue
+            (Get-LiveEntry $standard).Service.spec.ports[0].nodePort | Should -Be 30080
+        } finally {
+            Stop-FakeKubeApi $standard
+        }
+    }
+
     It '-WhatIf on a first install previews every create, dry-runs what the server can, and creates nothing' {
         # A dry run creates no namespace, so what lives in the new one is shown as a create without a request.
-        $empty = Start-FakeKubeApi
+        $empty = Start-FakeKubeApi -ServiceNodePortRange $EntryNodePorts
         try {
             $results = @(New-NginxKitManifest | Deploy-NginxKit -KubeConfig $empty.KubeConfig -WhatIf -ErrorVariable problems -ErrorAction SilentlyContinue)
             @($problems).Count | Should -Be 0
@@ -324,7 +346,7 @@ Describe 'New-NginxKitManifest | Deploy-NginxKit' -Tag 'Kubernetes' {
 
 Describe 'Deploy-NginxKit -Path with the YAML file' -Tag 'Kubernetes' {
     BeforeAll {
-        $fake = Start-FakeKubeApi
+        $fake = Start-FakeKubeApi -ServiceNodePortRange $EntryNodePorts
         $manifest = Join-Path $fake.Directory 'entry.yaml'
         New-NginxKitManifest -AsYaml | Set-Content -LiteralPath $manifest -NoNewline
         $scaled = Join-Path $fake.Directory 'entry-3.yaml'

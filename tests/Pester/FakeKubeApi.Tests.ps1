@@ -120,6 +120,15 @@ Describe 'FakeKubeApi speaks Kubernetes to the real kubectl' -Tag 'Kubernetes', 
         $patch[0].status | Should -Be 200
     }
 
+    It 'refuses a node port outside --service-node-port-range as the apiserver does (create service nodeport)' {
+        $r = Kubectl @('create', 'service', 'nodeport', 'entry', '--tcp=80:80', '--node-port=28888')
+        $r.ExitCode | Should -Not -Be 0
+        $r.Error | Should -Match 'Service "entry" is invalid: spec\.ports\[0\]\.nodePort: Invalid value: 28888: provided port is not in the valid range\. The range of valid ports is 30000-32767'
+        $r = Kubectl @('create', 'service', 'nodeport', 'entry', '--tcp=80:80', '--node-port=30080')
+        $r.ExitCode | Should -Be 0 -Because $r.Error
+        ((Kubectl @('get', 'service', 'entry', '-o', 'json')).Output | ConvertFrom-Json).spec.ports[0].nodePort | Should -Be 30080
+    }
+
     It 'removes a label (label node n1 role-)' {
         (Kubectl @('label', 'node', 'n1', 'role=entry')).ExitCode | Should -Be 0
         $r = Kubectl @('label', 'node', 'n1', 'role-')

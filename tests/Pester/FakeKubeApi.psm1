@@ -73,6 +73,8 @@ function Start-FakeKubeApi {
         [string] $Token,
         # A fixed port, so a test can stop the fake and bring a new one up where clients look; 0 picks a free one.
         [int] $Port = 0,
+        # The apiserver's --service-node-port-range, such as '28000-32767'; by default 30000-32767, as a real one.
+        [ValidatePattern('^\d+-\d+$')] [string] $ServiceNodePortRange,
         [int] $TimeoutSec = 60
     )
     $dll = Get-FakeKubeApiPath
@@ -81,6 +83,10 @@ function Start-FakeKubeApi {
     if ($Port) {
         $psi.ArgumentList.Add('--port')
         $psi.ArgumentList.Add("$Port")
+    }
+    if ($ServiceNodePortRange) {
+        $psi.ArgumentList.Add('--service-node-port-range')
+        $psi.ArgumentList.Add($ServiceNodePortRange)
     }
     if ($Token) {
         $psi.ArgumentList.Add('--token')

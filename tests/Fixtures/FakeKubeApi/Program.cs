@@ -1,10 +1,11 @@
 // FakeKubeApi standalone: a fake kube-apiserver for tests that drive kubectl or a client library.
 //
-//   dotnet FakeKubeApi.dll [--port N] [--token T] [--ignore-stdin]
+//   dotnet FakeKubeApi.dll [--port N] [--token T] [--service-node-port-range LOW-HIGH] [--ignore-stdin]
 //
 // Prints exactly one line, "LISTENING http://127.0.0.1:PORT", once it serves; then serves until
 // stdin reaches EOF (the process that started it closed the pipe or exited) or SIGTERM/SIGINT.
 // --ignore-stdin serves until a signal only (for runs with stdin at /dev/null).
+// --service-node-port-range is the apiserver's flag of that name (default 30000-32767).
 
 using System.Runtime.InteropServices;
 using FakeKubeApi;
@@ -23,12 +24,17 @@ for (var i = 0; i < args.Length; i++)
         case "--token" when i + 1 < args.Length && args[i + 1].Length > 0:
             token = args[++i];
             break;
+        case "--service-node-port-range" when i + 1 < args.Length && args[i + 1].Split('-') is [var low, var high]
+                && int.TryParse(low, out var lowPort) && int.TryParse(high, out var highPort) && lowPort is > 0 and <= 65535 && highPort >= lowPort && highPort <= 65535:
+            Validation.NodePortRange = (lowPort, highPort);
+            i++;
+            break;
         case "--ignore-stdin":
             watchStdin = false;
             break;
         default:
             Console.Error.WriteLine($"FakeKubeApi: unexpected argument '{args[i]}'");
-            Console.Error.WriteLine("usage: FakeKubeApi [--port N] [--token T] [--ignore-stdin]");
+            Console.Error.WriteLine("usage: FakeKubeApi [--port N] [--token T] [--service-node-port-range LOW-HIGH] [--ignore-stdin]");
             return 2;
     }
 }

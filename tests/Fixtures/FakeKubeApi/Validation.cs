@@ -172,6 +172,9 @@ public static partial class Validation
         }
     }
 
+    /// <summary>The apiserver's --service-node-port-range; its default is 30000-32767.</summary>
+    public static (int Low, int High) NodePortRange { get; set; } = (30000, 32767);
+
     private static void ValidateService(JsonObject obj, List<FieldError> errors)
     {
         var spec = obj["spec"] as JsonObject;
@@ -179,6 +182,16 @@ public static partial class Validation
         var headless = Json.Str(spec?["clusterIP"]) == "None";
         if (type != "ExternalName" && !headless && spec?["ports"] is not JsonArray { Count: > 0 })
             errors.Add(FieldError.Required("spec.ports"));
+        if (type is not ("NodePort" or "LoadBalancer") || spec?["ports"] is not JsonArray ports) return;
+        for (var i = 0; i < ports.Count; i++)
+        {
+            // The apiserver's wording, value unquoted: it is a number.
+            // A number read from JSON or decoded from protobuf (stored as a long).
+            if (Json.Long(ports[i]?["nodePort"]) is { } nodePort && nodePort != 0
+                && (nodePort < NodePortRange.Low || nodePort > NodePortRange.High))
+                errors.Add(new($"spec.ports[{i}].nodePort", "FieldValueInvalid",
+                    $"Invalid value: {nodePort}: provided port is not in the valid range. The range of valid ports is {NodePortRange.Low}-{NodePortRange.High}"));
+        }
     }
 
     private static void ValidateBinding(JsonObject obj, JsonObject? old, List<FieldError> errors)
