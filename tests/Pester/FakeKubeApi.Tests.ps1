@@ -129,6 +129,16 @@ Describe 'FakeKubeApi speaks Kubernetes to the real kubectl' -Tag 'Kubernetes', 
         ((Kubectl @('get', 'service', 'entry', '-o', 'json')).Output | ConvertFrom-Json).spec.ports[0].nodePort | Should -Be 30080
     }
 
+    It 'answers a watch from a resourceVersion it has not reached with 504 Too large resource version' {
+        $list = (Kubectl @('get', '--raw', '/api/v1/nodes')).Output | ConvertFrom-Json
+        $ahead = [long]$list.metadata.resourceVersion + 1000
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+        $r = Kubectl @('get', '--raw', "/api/v1/nodes?watch=1&resourceVersion=$ahead") -TimeoutSec 30
+        $r.ExitCode | Should -Not -Be 0
+        $r.Error | Should -Match "Error from server \(Timeout\): Timeout: Too large resource version: $ahead, current: $($list.metadata.resourceVersion)"
+        $clock.Elapsed.TotalSeconds | Should -BeGreaterThan 2.5 -Because 'the apiserver waits for the resourceVersion before giving up'
+    }
+
     It 'removes a label (label node n1 role-)' {
         (Kubectl @('label', 'node', 'n1', 'role=entry')).ExitCode | Should -Be 0
         $r = Kubectl @('label', 'node', 'n1', 'role-')

@@ -225,6 +225,8 @@ public sealed class ApiEndpoints(Registry registry, FaultInjector faults, Reques
         });
     }
 
+    private static readonly TimeSpan TooLargeResourceVersionWait = TimeSpan.FromSeconds(3);
+
     private async Task WatchAsync(HttpContext ctx, ApiRoute route)
     {
         var q = ctx.Request.Query;
@@ -236,6 +238,15 @@ public sealed class ApiEndpoints(Registry registry, FaultInjector faults, Reques
             ? long.TryParse(rvText, out var rv) && rv >= 0 ? rv : throw KubeStatus.BadRequest($"resourceVersion: Invalid value: \"{rvText}\": must be a non-negative integer")
             : null;
         var representation = Negotiate(ctx.Request);
+        // The watch cache waits a few seconds for a resourceVersion it has not seen, then gives up
+        // with 504 (a client that kept one across an apiserver restart must list again).
+        if (from is { } wanted && wanted > registry.Store.ResourceVersion)
+        {
+            var deadline = DateTime.UtcNow + TooLargeResourceVersionWait;
+            while (wanted > registry.Store.ResourceVersion && DateTime.UtcNow < deadline)
+                await Task.Delay(50, ctx.RequestAborted);
+            if (wanted > registry.Store.ResourceVersion) throw KubeStatus.TooLargeResourceVersion(wanted, registry.Store.ResourceVersion);
+        }
 
         var response = ctx.Response;
         response.StatusCode = 200;

@@ -67,6 +67,15 @@ public static class KubeStatus
 
     public static KubeApiException BadRequest(string message) => new(Failure(400, "BadRequest", message));
 
+    /// <summary>504 from the watch cache when a watch asks for a resourceVersion it has not reached.</summary>
+    public static KubeApiException TooLargeResourceVersion(long asked, long current) => new(Failure(504, "Timeout",
+        $"Timeout: Too large resource version: {asked}, current: {current}",
+        new JsonObject
+        {
+            ["causes"] = new JsonArray(new JsonObject { ["reason"] = "ResourceVersionTooLarge", ["message"] = "Too large resource version" }),
+            ["retryAfterSeconds"] = 1,
+        }));
+
     public static KubeApiException Unauthorized() => new(Failure(401, "Unauthorized", "Unauthorized"));
 
     public static KubeApiException Forbidden(ResourceType? type, string verb, string? ns, string? name, string user = "system:anonymous")
