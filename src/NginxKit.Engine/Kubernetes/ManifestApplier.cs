@@ -24,6 +24,14 @@ public sealed class ManifestApplier(KubeConnection connection)
 
     public static readonly IReadOnlyList<string> Kinds = ["Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Deployment", "Service"];
 
+    /// <summary>The place of a kind in <see cref="Kinds"/>, the order of applying; any other kind goes with the Deployment.</summary>
+    public static int ApplyOrder(string kind)
+    {
+        for (int i = 0; i < Kinds.Count; i++)
+            if (Kinds[i] == kind) return i;
+        return ApplyOrder("Deployment");
+    }
+
     /// <summary>
     /// Objects from the pipeline arrive untyped; only Kubernetes objects of the kinds above are applied.
     /// In a dry run, an object in a namespace the same dry run would create cannot be sent (the server

@@ -10,6 +10,16 @@ public class EntryManifestTests
     private static readonly IReadOnlyList<object> Default = EntryManifest.Build(new EntryManifestOptions());
 
     [Fact]
+    public void TheManifestIsBuiltInApplyOrderAndOtherKindsGoWithTheDeployment()
+    {
+        var kinds = Default.Cast<IKubernetesObject>().Select(o => o.Kind).ToList();
+        Assert.Equal(ManifestApplier.Kinds, kinds);
+        Assert.Equal(Enumerable.Range(0, kinds.Count), kinds.Select(ManifestApplier.ApplyOrder));
+        Assert.Equal(ManifestApplier.ApplyOrder("Deployment"), ManifestApplier.ApplyOrder("ConfigMap"));
+        Assert.True(ManifestApplier.ApplyOrder("ConfigMap") < ManifestApplier.ApplyOrder("Service"));
+    }
+
+    [Fact]
     public void TheDefaultManifestMatchesTheGoldenFile()
     {
         var golden = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Golden", "entry-manifest.yaml"));

@@ -38,9 +38,8 @@ public sealed class SetDockerEnvironmentFileCommand : DockerSettingsCommandBase
         var root = GetUnresolvedProviderPathFromPSPath(Root);
         var live = System.IO.Path.GetFullPath(root) == "/";
         var environment = new Dictionary<string, string?>(StringComparer.Ordinal);
-        if (Environment is not null)
-            foreach (DictionaryEntry entry in Environment)
-                environment[entry.Key?.ToString() ?? string.Empty] = (entry.Value is PSObject p ? p.BaseObject : entry.Value)?.ToString();
+        foreach (var (key, value) in HashtableEntries.AsText(Environment))
+            environment[key] = value;
 
         var plan = DockerEnvironment.Plan(root, new DockerEnvironmentRequest
         {

@@ -117,13 +117,5 @@ public sealed class DeployNginxKitCommand : KubeCmdlet
         }
     }
 
-    private static int Rank(object item) => ManifestApplier.Describe(item).Split('/')[0] switch
-    {
-        "Namespace" => 0,
-        "ServiceAccount" => 1,
-        "ClusterRole" => 2,
-        "ClusterRoleBinding" => 3,
-        "Service" => 5,
-        _ => 4,
-    };
+    private static int Rank(object item) => ManifestApplier.ApplyOrder(ManifestApplier.Describe(item).Split('/')[0]);
 }

@@ -57,9 +57,8 @@ public sealed class NewNginxKitManifestCommand : AsyncCmdlet
     protected override Task EndProcessingAsync(CancellationToken cancellationToken)
     {
         var annotations = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (Annotation is not null)
-            foreach (DictionaryEntry entry in Annotation)
-                annotations[entry.Key?.ToString() ?? string.Empty] = (entry.Value is PSObject p ? p.BaseObject : entry.Value)?.ToString() ?? string.Empty;
+        foreach (var (key, value) in HashtableEntries.AsText(Annotation))
+            annotations[key] = value ?? string.Empty;
         var options = new EntryManifestOptions
         {
             Namespace = Namespace,

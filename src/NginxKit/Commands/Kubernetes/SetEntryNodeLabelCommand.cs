@@ -51,8 +51,8 @@ public sealed class SetEntryNodeLabelCommand : KubeCmdlet
         }
         else
         {
-            foreach (DictionaryEntry entry in Label)
-                wanted[entry.Key?.ToString() ?? string.Empty] = Remove ? null : (entry.Value is PSObject p ? p.BaseObject : entry.Value)?.ToString() ?? string.Empty;
+            foreach (var (key, value) in HashtableEntries.AsText(Label))
+                wanted[key] = Remove ? null : value ?? string.Empty;
         }
         // Checked before any request: a bad key must not leave half the nodes labelled.
         if (NodeLabeler.Validate(wanted) is [var bad, ..])

@@ -42,9 +42,8 @@ public abstract class NginxRenderCmdlet : AsyncCmdlet
         int connectTimeout, int readTimeout, int sendTimeout)
     {
         var headerMap = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        if (headers is not null)
-            foreach (DictionaryEntry entry in headers)
-                headerMap[entry.Key?.ToString() ?? string.Empty] = (entry.Value is PSObject p ? p.BaseObject : entry.Value)?.ToString() ?? string.Empty;
+        foreach (var (key, value) in HashtableEntries.AsText(headers))
+            headerMap[key] = value ?? string.Empty;
 
         var options = new NginxConfOptions
         {
