@@ -61,9 +61,19 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
             ? value is SwitchParameter { IsPresent: true } || value is true
             : LanguagePrimitives.IsTrue(SessionState.PSVariable.GetValue("WhatIfPreference"));
 
+    /// <summary>
+    /// PowerShell disposes a cmdlet when its pipeline ends however it ends: after EndProcessing, on a
+    /// terminating error, and on Ctrl+C, when EndProcessing never runs. What a cmdlet holds open is
+    /// released here.
+    /// </summary>
     public void Dispose()
     {
-        stop.Dispose();
+        Dispose(disposing: true);
         GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing) stop.Dispose();
     }
 }

@@ -28,16 +28,10 @@ public abstract class KubeCmdlet : AsyncCmdlet
     /// <summary>The connection for this invocation, opened on first use.</summary>
     protected KubeConnection Connection => cluster.Get(KubeConfig, Context);
 
-    protected override void EndProcessing()
+    protected override void Dispose(bool disposing)
     {
-        try
-        {
-            base.EndProcessing();
-        }
-        finally
-        {
-            cluster.Dispose();
-        }
+        if (disposing) cluster.Dispose();
+        base.Dispose(disposing);
     }
 
     /// <summary>

@@ -155,16 +155,10 @@ public sealed class SyncNginxConfCommand : NginxRenderCmdlet
         }
     }
 
-    protected override void EndProcessing()
+    protected override void Dispose(bool disposing)
     {
-        try
-        {
-            base.EndProcessing();
-        }
-        finally
-        {
-            cluster.Dispose();
-        }
+        if (disposing) cluster.Dispose();
+        base.Dispose(disposing);
     }
 
     private async Task RunOnceAsync(SyncSettings settings, CancellationToken cancellationToken)
