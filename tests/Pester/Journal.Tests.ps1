@@ -138,6 +138,19 @@ Describe 'Get-DockerJournal on real journal files' -Tag 'Journal', 'Real' -Skip:
             if ($PowerShell.InvocationStateInfo.State -ne 'Running') { $PowerShell.Dispose() }
         }
 
+        function script:Start-FollowRead([string] $Directory, [string] $Options = '') {
+            # Get-DockerJournal -Directory <dir> -Follow <options> in a runspace of this process; its
+            # output collects in Output as it comes. (Never enumerate Output or the PowerShell's streams
+            # while it runs: a PSDataCollection's enumerator waits for the collection to be completed.
+            # Count and index instead.)
+            $ps = [powershell]::Create()
+            $null = $ps.AddScript("param(`$Module, `$Dir) Import-Module `$Module; Get-DockerJournal -Directory `$Dir -Follow $Options").
+                AddArgument((Get-NginxKitModulePath)).AddArgument($Directory)
+            $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
+            $null = $ps.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]$null, $output)
+            [pscustomobject]@{ PowerShell = $ps; Output = $output }
+        }
+
         function script:Wait-Until {
             param([scriptblock] $Condition, [double] $Seconds = 15)
             $sw = [Diagnostics.Stopwatch]::StartNew()
@@ -386,13 +399,9 @@ Import-Module '$PSScriptRoot/JournalFixture.psm1'
                 Add-JournalEntry $app (New-FollowEntry -StartUsec $FollowStart -Count 3 -Tag before)
                 Wait-Until { @(Invoke-JournalctlJson -Directory $dir).Count -ge 3 } | Should -BeTrue -Because 'journal-remote writes what it is fed at once'
 
-                $ps = [powershell]::Create()
-                $null = $ps.AddScript('param($Module, $Dir) Import-Module $Module; Get-DockerJournal -Directory $Dir -Follow').
-                    AddArgument((Get-NginxKitModulePath)).AddArgument($dir)
-                $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
-                $null = $ps.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]$null, $output)
-                # (Never enumerate $output or $ps.Streams.* while the pipeline runs: a PSDataCollection's
-                # enumerator waits for the collection to be completed. Count and index instead.)
+                $follow = Start-FollowRead $dir
+                $ps = $follow.PowerShell
+                $output = $follow.Output
                 Wait-Until { $output.Count -ge 3 } | Should -BeTrue -Because "-Follow first shows what is there ($($ps.Streams.Error.Count) errors)"
 
                 # From a new boot: journalctl -f alone would keep to the boot that was newest when it started.
@@ -455,11 +464,9 @@ Import-Module '$PSScriptRoot/JournalFixture.psm1'
             try {
                 Add-JournalEntry $app (New-FollowEntry -StartUsec $FollowStart -Count 3 -Tag old)
                 Wait-Until { @(Invoke-JournalctlJson -Directory $dir).Count -ge 3 } | Should -BeTrue
-                $ps = [powershell]::Create()
-                $null = $ps.AddScript('param($Module, $Dir) Import-Module $Module; Get-DockerJournal -Directory $Dir -Follow -Last 0').
-                    AddArgument((Get-NginxKitModulePath)).AddArgument($dir)
-                $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
-                $null = $ps.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]$null, $output)
+                $follow = Start-FollowRead $dir '-Last 0'
+                $ps = $follow.PowerShell
+                $output = $follow.Output
                 # The reader has the journal open: sd-journal in this process, or its journalctl child.
                 $readers = { @($PID) + @(Get-JournalctlChild -Needle $dir | ForEach-Object Id) }
                 $opened = Wait-Until {

@@ -47,7 +47,6 @@ public static class DockerDaemonConfig
         }
     }
 
-    /// <summary>The daemon.json keys that dockerd's flags (from the unit's ExecStart and DOCKER_OPTS) would clash with.</summary>
     /// <summary>
     /// The words dockerd gets on its command line in the tree at <paramref name="root"/>: the docker
     /// unit's ExecStart (after the program) and DOCKER_OPTS from /etc/default/docker. UnitFound is
@@ -72,6 +71,7 @@ public static class DockerDaemonConfig
         return (words, unitFound);
     }
 
+    /// <summary>The daemon.json keys that dockerd's flags (from the unit's ExecStart and DOCKER_OPTS) would clash with.</summary>
     public static IReadOnlyList<Problem> Conflicts(IEnumerable<string> flagWords, JsonObject config, string path)
     {
         var problems = new List<Problem>();

@@ -194,22 +194,18 @@ internal static class RouteInput
     private static Route? Build(object? item, in Values fields, out Problem? problem)
     {
         problem = null;
-        int port = 0;
-        switch (fields[(int)Field.Port])
+        int? port = fields[(int)Field.Port] switch
         {
-            case null: break;
-            case int i: port = i; break;
-            case string s when int.TryParse(s.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed): port = parsed; break;
-            case string or bool:
-                problem = Refuse(RouteRules.InvalidRoutePort, item, in fields, "PortNotANumber", "The port must be a whole number between 1 and 65535.");
-                return null;
-            case var other:
-                if (!LanguagePrimitives.TryConvertTo(other, CultureInfo.InvariantCulture, out port))
-                {
-                    problem = Refuse(RouteRules.InvalidRoutePort, item, in fields, "PortNotANumber", "The port must be a whole number between 1 and 65535.");
-                    return null;
-                }
-                break;
+            null => 0,
+            int i => i,
+            string s => int.TryParse(s.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) ? parsed : null,
+            bool => null,
+            var other => LanguagePrimitives.TryConvertTo(other, CultureInfo.InvariantCulture, out int converted) ? converted : null,
+        };
+        if (port is null)
+        {
+            problem = Refuse(RouteRules.InvalidRoutePort, item, in fields, "PortNotANumber", "The port must be a whole number between 1 and 65535.");
+            return null;
         }
 
         bool strip = true;
@@ -225,7 +221,7 @@ internal static class RouteInput
                 return null;
         }
 
-        return NginxRoute.ToEngine(Text(fields[(int)Field.Path]), Text(fields[(int)Field.Backend]), port,
+        return NginxRoute.ToEngine(Text(fields[(int)Field.Path]), Text(fields[(int)Field.Backend]), port.Value,
             Text(fields[(int)Field.Service]), Text(fields[(int)Field.Namespace]), strip, Text(fields[(int)Field.ServerName]));
     }
 
