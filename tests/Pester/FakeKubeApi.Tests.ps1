@@ -69,6 +69,25 @@ BeforeAll {
         @($content -split "`n" | Where-Object { $_ } | ForEach-Object { $_ | ConvertFrom-Json -Depth 64 -DateKind String })
     }
 
+    # kubectl get nodes -w for 5 s, with $Change made once its watch is open; kubectl's result.
+    function Watch-Nodes([object] $Server, [object] $Target, [scriptblock] $Change) {
+        $job = Start-ThreadJob -ScriptBlock {
+            Import-Module (Join-Path $using:PSScriptRoot 'FakeKubeApi.psm1')
+            Invoke-Kubectl $using:Target @('get', 'nodes', '-w') -TimeoutSec 5 -Kubectl $using:kubectl
+        }
+        try {
+            $deadline = [DateTime]::UtcNow.AddSeconds(6)
+            while (-not (Get-FakeKubeRequest -Server $Server -Path /api/v1/nodes | Where-Object { $_.watch -and $_.status -eq 200 })) {
+                if ([DateTime]::UtcNow -gt $deadline) { throw 'kubectl never opened its watch' }
+                Start-Sleep -Milliseconds 100
+            }
+            & $Change
+            $job | Receive-Job -Wait -AutoRemoveJob
+        } finally {
+            $job | Remove-Job -Force -ErrorAction Ignore
+        }
+    }
+
     function Get-NodeJson([object] $Server, [string] $Name) {
         (Invoke-Api -Server $Server -Method GET -Path "/api/v1/nodes/$Name").Body
     }
@@ -322,22 +341,7 @@ spec:
     }
 
     It 'sees a MODIFIED event after a label change (get nodes -w)' {
-        $job = Start-ThreadJob -ScriptBlock {
-            Import-Module (Join-Path $using:PSScriptRoot 'FakeKubeApi.psm1')
-            Invoke-Kubectl $using:fake @('get', 'nodes', '-w') -TimeoutSec 5 -Kubectl $using:kubectl
-        }
-        try {
-            # Wait until kubectl's watch is open, so the change happens after it.
-            $deadline = [DateTime]::UtcNow.AddSeconds(6)
-            while (-not (Get-FakeKubeRequest -Server $fake -Path /api/v1/nodes | Where-Object { $_.watch -and $_.status -eq 200 })) {
-                if ([DateTime]::UtcNow -gt $deadline) { throw 'kubectl never opened its watch' }
-                Start-Sleep -Milliseconds 100
-            }
-            (Kubectl @('label', 'node', 'n1', 'role=entry')).ExitCode | Should -Be 0
-            $r = $job | Receive-Job -Wait -AutoRemoveJob
-        } finally {
-            $job | Remove-Job -Force -ErrorAction Ignore
-        }
+        $r = Watch-Nodes -Server $fake -Target $fake -Change { (Kubectl @('label', 'node', 'n1', 'role=entry')).ExitCode | Should -Be 0 }
         $r.TimedOut | Should -BeTrue -Because 'get -w runs until stopped'
         $rows = @($r.Output -split "`n" | Where-Object { $_ -match '^n1\s' })
         $rows.Count | Should -Be 2 -Because "the initial list shows n1 once and the MODIFIED event once more:`n$($r.Output)`n$($r.Error)"
@@ -406,6 +410,88 @@ spec:
             $denied.Code | Should -Be 401
             $denied.Body.kind | Should -Be 'Status'
             $denied.Body.reason | Should -Be 'Unauthorized'
+        }
+    }
+
+    Context 'over TLS, with client certificates' {
+        BeforeAll {
+            $tls = Start-FakeKubeApi -Tls -Token 'nginxkit-tls-token'
+            $null = Add-FakeKubeObject -Server $tls -Object (New-Node n1 @{ zone = 'a' })
+            # Another cluster: its CA and its client certificates are strangers to the first.
+            $stranger = Start-FakeKubeApi -Tls
+            function Invoke-TlsKubectl([string] $Name, [hashtable] $Config, [string[]] $Arguments) {
+                $path = New-FakeKubeConfig -Path (Join-Path $TestDrive "$Name.kubeconfig") -Url $tls.Url @Config
+                Invoke-Kubectl ([pscustomobject]@{ KubeConfig = $path; CacheDir = Join-Path $TestDrive "cache-$Name" }) $Arguments -Kubectl $kubectl
+            }
+        }
+        AfterAll {
+            Stop-FakeKubeApi $tls
+            Stop-FakeKubeApi $stranger
+        }
+        BeforeEach { Clear-FakeKubeRequest -Server $tls }
+
+        It 'serves kubectl over HTTP/2 as the certificate''s user: <Key> key, <Form>' -TestCases @(
+            @{ Key = 'Rsa'; Form = 'embedded data' }
+            @{ Key = 'Ec'; Form = 'embedded data' }
+            @{ Key = 'Rsa'; Form = 'relative file paths' }
+            @{ Key = 'Ec'; Form = 'relative file paths' }
+        ) {
+            $r = Invoke-TlsKubectl "$Key-$($Form -replace ' ', '-')" @{ Pki = $tls.Pki; ClientKey = $Key; CertificatePaths = $Form -like '*paths' } @('get', 'nodes', '-o', 'name')
+            $r.ExitCode | Should -Be 0 -Because $r.Error
+            $r.Output.Trim() | Should -Be 'node/n1'
+            $requests = @(Get-FakeKubeRequest -Server $tls)
+            $requests.Count | Should -BeGreaterThan 0
+            $requests | ForEach-Object {
+                $_.user | Should -Be 'kubernetes-admin'
+                $_.protocol | Should -Be 'HTTP/2'
+                $_.status | Should -Be 200
+            }
+        }
+
+        It 'watches over HTTP/2 and sees a label change (get nodes -w)' {
+            $config = New-FakeKubeConfig -Path (Join-Path $TestDrive 'watch.kubeconfig') -Url $tls.Url -Pki $tls.Pki
+            $watcher = [pscustomobject]@{ KubeConfig = $config; CacheDir = Join-Path $TestDrive 'cache-watch' }
+            $r = Watch-Nodes -Server $tls -Target $watcher -Change {
+                (Invoke-Kubectl $watcher @('label', 'node', 'n1', 'tls=yes', '--overwrite') -Kubectl $kubectl).ExitCode | Should -Be 0
+            }
+            $r.TimedOut | Should -BeTrue -Because 'get -w runs until stopped'
+            @($r.Output -split "`n" | Where-Object { $_ -match '^n1\s' }).Count | Should -Be 2 -Because "the list shows n1 and the MODIFIED event once more:`n$($r.Output)`n$($r.Error)"
+            (Get-FakeKubeRequest -Server $tls -Path /api/v1/nodes | Where-Object watch | Select-Object -First 1).protocol | Should -Be 'HTTP/2'
+        }
+
+        It 'serves kubectl with the bearer token instead of a certificate, which it sends over TLS' {
+            $r = Invoke-TlsKubectl token @{ Pki = $tls.Pki; Token = 'nginxkit-tls-token'; NoClientCertificate = $true } @('get', 'nodes', '-o', 'name')
+            $r.ExitCode | Should -Be 0 -Because $r.Error
+            (Get-FakeKubeRequest -Server $tls).user | Sort-Object -Unique | Should -Be 'token'
+        }
+
+        It 'answers 401 Unauthorized to a client with neither' {
+            $r = Invoke-TlsKubectl anonymous @{ Pki = $tls.Pki; NoClientCertificate = $true } @('get', 'nodes')
+            $r.ExitCode | Should -Not -Be 0
+            @(Get-FakeKubeRequest -Server $tls).Count | Should -BeGreaterThan 0
+            Get-FakeKubeRequest -Server $tls | ForEach-Object { $_.status | Should -Be 401 }
+        }
+
+        It 'answers 401 to a client certificate another CA issued, and still takes the token beside it' {
+            # The apiserver requests a client certificate without requiring one it trusts (RequestClientCert):
+            # an unknown CA's certificate identifies nobody, and the next authenticator, the token, may.
+            $r = Invoke-TlsKubectl foreign-client @{ Pki = $tls.Pki; ClientPki = $stranger.Pki } @('get', 'nodes')
+            $r.ExitCode | Should -Not -Be 0
+            $served = @(Get-FakeKubeRequest -Server $tls)
+            $served.Count | Should -BeGreaterThan 0
+            $served | ForEach-Object { $_.status | Should -Be 401 }
+
+            Clear-FakeKubeRequest -Server $tls
+            $r = Invoke-TlsKubectl foreign-client-token @{ Pki = $tls.Pki; ClientPki = $stranger.Pki; Token = 'nginxkit-tls-token' } @('get', 'nodes', '-o', 'name')
+            $r.ExitCode | Should -Be 0 -Because $r.Error
+            (Get-FakeKubeRequest -Server $tls).user | Sort-Object -Unique | Should -Be 'token'
+        }
+
+        It 'is refused by kubectl when the kubeconfig trusts another CA' {
+            $r = Invoke-TlsKubectl foreign-ca @{ Pki = $stranger.Pki; ClientPki = $tls.Pki } @('get', 'nodes')
+            $r.ExitCode | Should -Not -Be 0
+            $r.Error | Should -Match 'x509: certificate signed by unknown authority'
+            @(Get-FakeKubeRequest -Server $tls).Count | Should -Be 0
         }
     }
 }

@@ -29,16 +29,51 @@ function Get-FakeKubeApiPath {
 }
 
 function New-FakeKubeConfig {
-    # A kubeconfig whose cluster, context and user are all named "fake"; the user carries the token, if any.
-    param([Parameter(Mandatory)] [string] $Path, [Parameter(Mandatory)] [string] $Url, [string] $Token)
-    $user = if ($Token) { "`n    token: $Token" } else { ' {}' }
+    <#
+    .SYNOPSIS
+        A kubeconfig whose cluster, context and user are all named "fake"; the user carries the token, if any.
+    .DESCRIPTION
+        For a TLS fake, -Pki is the directory of its PEM files: the cluster trusts ca.crt and the user
+        presents client.crt/client.key (-ClientKey Rsa) or client-ec.crt/client-ec.key (-ClientKey Ec),
+        embedded as *-data the way kubeadm writes admin.conf, or with -CertificatePaths as file names
+        relative to the kubeconfig, the way minikube writes them. -NoClientCertificate leaves them out.
+    #>
+    param(
+        [Parameter(Mandatory)] [string] $Path,
+        [Parameter(Mandatory)] [string] $Url,
+        [string] $Token,
+        [string] $Pki,
+        [ValidateSet('Rsa', 'Ec')] [string] $ClientKey = 'Rsa',
+        [switch] $CertificatePaths,
+        [switch] $NoClientCertificate,
+        # The client certificate's PKI when it is not -Pki: another fake's, which -Pki's server refuses.
+        [string] $ClientPki = $Pki
+    )
+    $cluster = ''
+    $user = if ($Token) { "`n    token: $Token" } else { '' }
+    if ($Pki) {
+        $stem = if ($ClientKey -eq 'Ec') { 'client-ec' } else { 'client' }
+        $files = [ordered]@{ 'certificate-authority' = 'ca.crt'; 'client-certificate' = "$stem.crt"; 'client-key' = "$stem.key" }
+        $entries = [ordered]@{}
+        foreach ($key in $files.Keys) {
+            $file = Join-Path ($key -eq 'certificate-authority' ? $Pki : $ClientPki) $files[$key]
+            $entries[$key] = if ($CertificatePaths) {
+                "${key}: $([IO.Path]::GetRelativePath((Split-Path -Parent ([IO.Path]::GetFullPath($Path))), $file))"
+            } else {
+                "$key-data: $([Convert]::ToBase64String([IO.File]::ReadAllBytes($file)))"
+            }
+        }
+        $cluster = "`n    " + $entries['certificate-authority']
+        if (-not $NoClientCertificate) { $user += "`n    " + $entries['client-certificate'] + "`n    " + $entries['client-key'] }
+    }
+    if (-not $user) { $user = ' {}' }
     @"
 apiVersion: v1
 kind: Config
 clusters:
 - name: fake
   cluster:
-    server: $Url
+    server: $Url$cluster
 contexts:
 - name: fake
   context:
@@ -58,9 +93,12 @@ function Start-FakeKubeApi {
     .SYNOPSIS
         Starts a fake kube-apiserver on 127.0.0.1 (a free port) and writes a kubeconfig for it.
     .DESCRIPTION
-        Returns Url, KubeConfig (path), CacheDir (a private kubectl --cache-dir), Token, Process,
-        Directory (the temp directory holding both) and IsFake = $true. The store starts with the
+        Returns Url, KubeConfig (path), CacheDir (a private kubectl --cache-dir), Token, Pki, Process,
+        Directory (the temp directory holding them) and IsFake = $true. The store starts with the
         namespaces every cluster has (default, kube-node-lease, kube-public, kube-system).
+        With -Tls it serves HTTPS and HTTP/2 with a fresh CA, and every API request must present a
+        client certificate from it (or the token): Pki is the directory of its PEM files (see
+        New-FakeKubeConfig), and the kubeconfig embeds the CA and the RSA client certificate.
         With -Token every API request must carry "Authorization: Bearer <token>"; note that kubectl
         never sends a token over plain HTTP, so kubectl only ever gets 401 from such a fake.
     .EXAMPLE
@@ -75,11 +113,19 @@ function Start-FakeKubeApi {
         [int] $Port = 0,
         # The apiserver's --service-node-port-range, such as '28000-32767'; by default 30000-32767, as a real one.
         [ValidatePattern('^\d+-\d+$')] [string] $ServiceNodePortRange,
+        [switch] $Tls,
         [int] $TimeoutSec = 60
     )
     $dll = Get-FakeKubeApiPath
+    $dir = Join-Path ([IO.Path]::GetTempPath()) ('fakekube-' + [guid]::NewGuid().ToString('N').Substring(0, 12))
+    New-Item -ItemType Directory -Path $dir | Out-Null
+    $pki = if ($Tls) { Join-Path $dir 'pki' } else { $null }
     $psi = [Diagnostics.ProcessStartInfo]::new('dotnet')
     $psi.ArgumentList.Add($dll)
+    if ($pki) {
+        $psi.ArgumentList.Add('--tls-dir')
+        $psi.ArgumentList.Add($pki)
+    }
     if ($Port) {
         $psi.ArgumentList.Add('--port')
         $psi.ArgumentList.Add("$Port")
@@ -106,13 +152,12 @@ function Start-FakeKubeApi {
             if (-not $read.Wait([int]$left)) { throw "FakeKubeApi did not report LISTENING within $TimeoutSec s." }
             $line = $read.Result
             if ($null -eq $line) { throw "FakeKubeApi exited before listening (exit code $(if ($process.HasExited) { $process.ExitCode }))." }
-            if ($line -match '^LISTENING (http://\S+)$') { $url = $Matches[1] }
+            if ($line -match '^LISTENING (https?://\S+)$') { $url = $Matches[1] }
         }
-        $dir = Join-Path ([IO.Path]::GetTempPath()) ('fakekube-' + [guid]::NewGuid().ToString('N').Substring(0, 12))
-        New-Item -ItemType Directory -Path $dir | Out-Null
-        $kubeConfig = New-FakeKubeConfig -Path (Join-Path $dir 'kubeconfig') -Url $url -Token $Token
+        $kubeConfig = New-FakeKubeConfig -Path (Join-Path $dir 'kubeconfig') -Url $url -Token $Token -Pki $pki
     } catch {
         Stop-FakeKubeProcess $process
+        Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction Ignore
         throw
     }
     [pscustomobject]@{
@@ -122,6 +167,7 @@ function Start-FakeKubeApi {
         KubeConfig = $kubeConfig
         CacheDir   = Join-Path $dir 'kube-cache'
         Token      = if ($Token) { $Token } else { $null }
+        Pki        = $pki
         Directory  = $dir
         Process    = $process
     }
@@ -181,6 +227,7 @@ function Get-KubeTestTarget {
             KubeConfig = (Resolve-Path -LiteralPath $path).Path
             CacheDir   = Join-Path ([IO.Path]::GetTempPath()) 'nginxkit-kube-cache'
             Token      = $null
+            Pki        = $null
             Directory  = $null
             Process    = $null
         }
@@ -198,6 +245,8 @@ function Invoke-FakeKubeControl {
     )
     if (-not $Server.IsFake) { throw "$Method /_fake/$Path needs the fake API server; this target is a real cluster." }
     $params = @{ Uri = "$($Server.Url)/_fake/$Path"; Method = $Method; SkipHttpErrorCheck = $true; StatusCodeVariable = 'code' }
+    # The control API of a TLS fake shares its listener; it is the test's own loopback channel.
+    if ($Server.Url -like 'https:*') { $params.SkipCertificateCheck = $true }
     if ($PSBoundParameters.ContainsKey('Body')) { $params.Body = $Body; $params.ContentType = 'application/json' }
     $response = Invoke-RestMethod @params
     if ($code -ge 300) {
@@ -277,8 +326,9 @@ function Get-FakeKubeRequest {
     .SYNOPSIS
         The API requests the fake has seen, oldest first (control requests under /_fake/ are not logged).
     .DESCRIPTION
-        Each has method, path, query (raw), contentType, accept, userAgent, dryRun, fieldManager,
-        discovery (true for /version, /api, /apis, group and openapi documents), watch, status, body, time.
+        Each has method, path, query (raw), contentType, accept, userAgent, protocol (HTTP/1.1 or
+        HTTP/2), user (a client certificate's CN, "token", or null), dryRun, fieldManager, discovery
+        (true for /version, /api, /apis, group and openapi documents), watch, status, body, time.
         -Method and -Path (wildcards allowed) filter; -ExcludeDiscovery drops discovery requests.
     .EXAMPLE
         Get-FakeKubeRequest -Server $fake -Method PATCH -Path /api/v1/nodes/n1
@@ -350,10 +400,14 @@ function Invoke-Kubectl {
         [Parameter(Mandatory, Position = 0)] [object] $Target,
         [Parameter(Mandatory, Position = 1)] [string[]] $Arguments,
         [int] $TimeoutSec = 60,
-        [string] $Kubectl = 'kubectl'
+        [string] $Kubectl = 'kubectl',
+        # Variables for kubectl's environment, such as KUBECONFIG for a target whose KubeConfig is empty.
+        [hashtable] $Environment = @{}
     )
     $psi = [Diagnostics.ProcessStartInfo]::new($Kubectl)
-    foreach ($a in @('--kubeconfig', $Target.KubeConfig, '--cache-dir', $Target.CacheDir) + $Arguments) { $psi.ArgumentList.Add($a) }
+    $kubeConfig = if ($Target.KubeConfig) { @('--kubeconfig', $Target.KubeConfig) } else { @() }
+    foreach ($a in $kubeConfig + @('--cache-dir', $Target.CacheDir) + $Arguments) { $psi.ArgumentList.Add($a) }
+    foreach ($name in $Environment.Keys) { $psi.Environment[$name] = $Environment[$name] }
     $psi.UseShellExecute = $false
     $psi.RedirectStandardOutput = $true
     $psi.RedirectStandardError = $true
@@ -379,4 +433,4 @@ function Invoke-Kubectl {
 
 Export-ModuleMember -Function Get-KubeTestTarget, Start-FakeKubeApi, Stop-FakeKubeApi, Add-FakeKubeObject, Add-FakeKubeFault,
     Clear-FakeKubeFault, Get-FakeKubeRequest, Clear-FakeKubeRequest, Close-FakeKubeWatch, Invoke-FakeKubeCompaction,
-    Reset-FakeKubeApi, Invoke-Kubectl, Get-FakeKubeApiPath
+    Reset-FakeKubeApi, Invoke-Kubectl, Get-FakeKubeApiPath, New-FakeKubeConfig

@@ -327,6 +327,127 @@ function Complete([string] `$line) { (TabExpansion2 `$line `$line.Length).Comple
     }
 }
 
+Describe 'Connections over TLS' -Tag 'Kubernetes' -Skip:(-not $isFake) {
+    BeforeAll {
+        # Clusters as kubeadm, kind and k3s set them up: HTTPS with a cluster CA, a client
+        # certificate for the user (RSA or EC), HTTP/2. The fake takes the token too, for exec plugins.
+        $secret = 'tok-' + [guid]::NewGuid().ToString('N')
+        $tls = Start-FakeKubeApi -Tls -Token $secret
+        $null = Add-FakeKubeObject $tls -Object (New-TestNode t1 @{ role = 'entry' }), (New-TestNode t2),
+            (New-TestService -Name web -Namespace default -ClusterIP 10.96.7.7 -Port 8080 -Annotations @{ 'nginxkit.io/path' = '/web' })
+        $stranger = Start-FakeKubeApi -Tls
+        $dir = New-TestDirectory
+        function New-TlsKubeConfig([string] $Name, [hashtable] $Config) {
+            New-FakeKubeConfig -Path (Join-Path $dir "$Name.kubeconfig") -Url $tls.Url @Config
+        }
+    }
+    AfterAll {
+        Stop-FakeKubeApi $tls
+        Stop-FakeKubeApi $stranger
+        Remove-Item $dir -Recurse -Force -ErrorAction Ignore
+    }
+    BeforeEach { Clear-FakeKubeRequest -Server $tls }
+
+    It 'reads, labels and lists routes as the certificate''s user: <Key> key, <Form>' -TestCases @(
+        @{ Key = 'Rsa'; Form = 'embedded data' }
+        @{ Key = 'Ec'; Form = 'embedded data' }
+        @{ Key = 'Rsa'; Form = 'relative file paths' }
+        @{ Key = 'Ec'; Form = 'relative file paths' }
+    ) {
+        $config = New-TlsKubeConfig "$Key-$($Form -replace ' ', '-')" @{ Pki = $tls.Pki; ClientKey = $Key; CertificatePaths = $Form -like '*paths' }
+        (Connect-NginxKitCluster -KubeConfig $config).AuthKind | Should -Be 'client certificate'
+        (Get-EntryNode -KubeConfig $config).Name | Should -Be 't1'
+        $result = Set-EntryNodeLabel t2 -KubeConfig $config
+        $result.Changed | Should -BeTrue
+        (Set-EntryNodeLabel t2 -KubeConfig $config -Remove).Changed | Should -BeTrue
+        $route = Get-NginxRoute -KubeConfig $config -Namespace default
+        "$($route.Path) $($route.Backend):$($route.Port)" | Should -Be '/web 10.96.7.7:8080'
+        $requests = @(Get-FakeKubeRequest -Server $tls)
+        $requests.method | Should -Contain 'PATCH'
+        $requests | ForEach-Object {
+            $_.user | Should -Be 'kubernetes-admin'
+            $_.status | Should -BeLessThan 300
+        }
+    }
+
+    It 'reads certificate and exec paths relative to the kubeconfig that names them, as kubectl does, also when $env:KUBECONFIG merges several' {
+        # The first file names nothing relative; the second does, from another directory than the first
+        # and than the working directory.
+        $first = Join-Path $dir 'merge/first/config'
+        $second = Join-Path $dir 'merge/second/config'
+        $null = New-Item -ItemType Directory -Force (Split-Path $first), (Join-Path $dir 'merge/second/bin'), (Join-Path $dir 'merge/elsewhere')
+        Set-Content $first "apiVersion: v1`nkind: Config`nclusters:`n- name: other`n  cluster: { server: `"https://127.0.0.1:1`" }`nusers:`n- name: other`n  user: { token: x }`ncontexts:`n- name: other`n  context: { cluster: other, user: other }`ncurrent-context: other`n"
+        $null = New-FakeKubeConfig -Path $second -Url $tls.Url -Pki $tls.Pki -CertificatePaths
+        $cred = Join-Path $dir 'merge/second/bin/cred.sh'
+        Set-Content $cred "#!/bin/sh`necho '{""apiVersion"":""client.authentication.k8s.io/v1"",""kind"":""ExecCredential"",""status"":{""token"":""$secret""}}'"
+        chmod 755 $cred
+        # A context whose user runs ./bin/cred.sh: a command with a slash is relative to the file.
+        Add-Content $second "- name: exec`n  user:`n    exec:`n      apiVersion: client.authentication.k8s.io/v1`n      command: ./bin/cred.sh`n      interactiveMode: Never`n"
+        (Get-Content $second -Raw) -replace 'contexts:', "contexts:`n- name: with-exec`n  context: { cluster: fake, user: exec }" | Set-Content $second
+        Get-Content $second -Raw | Should -Match 'client-certificate: \.\./\.\./pki/client\.crt|client-certificate: (\.\./)+'
+
+        $merged = "$first$([IO.Path]::PathSeparator)$second"
+        $r = Invoke-FreshPwsh @"
+Import-Module '$(Get-NginxKitModulePath)'
+Set-Location '$(Join-Path $dir 'merge/elsewhere')'
+`$env:KUBECONFIG = '$merged'
+(Get-EntryNode -Context fake).Name
+(Get-EntryNode -Context with-exec).Name
+"@
+        $r.Output | Should -Be @('t1', 't1')
+        $users = @(Get-FakeKubeRequest -Server $tls -Path /api/v1/nodes).user
+        $users | Should -Be @('kubernetes-admin', 'token')
+
+        if ($kubectl) {
+            $k = Invoke-Kubectl ([pscustomobject]@{ KubeConfig = $null; CacheDir = Join-Path $dir 'merge/cache' }) @('--context', 'with-exec', 'get', 'nodes', '-l', 'role=entry', '-o', 'name') `
+                -Kubectl $kubectl -Environment @{ KUBECONFIG = $merged }
+            $k.ExitCode | Should -Be 0 -Because "kubectl reads the same paths the same way: $($k.Error)"
+            $k.Output.Trim() | Should -Be 'node/t1'
+        }
+    }
+
+    It 'stops with KubeTlsFailed, naming the certificate-authority, when the server''s certificate is not from the kubeconfig''s CA' {
+        $config = New-TlsKubeConfig foreign-ca @{ Pki = $stranger.Pki; ClientPki = $tls.Pki }
+        $thrown = $null
+        try { Get-EntryNode -KubeConfig $config -ErrorAction Stop } catch { $thrown = $_ }
+        $thrown.FullyQualifiedErrorId | Should -BeLike 'KubeTlsFailed,*'
+        $thrown.CategoryInfo.Category | Should -Be 'SecurityError'
+        "$thrown" | Should -Match 'not trusted: it is not signed by the certificate-authority the kubeconfig gives'
+        @(Get-FakeKubeRequest -Server $tls).Count | Should -Be 0
+    }
+
+    It 'stops with KubeUnauthorized when the user has <Case>' -TestCases @(
+        @{ Case = 'a client certificate another CA issued'; Foreign = $true }
+        @{ Case = 'no certificate and no token'; Foreign = $false }
+    ) {
+        $user = if ($Foreign) { @{ ClientPki = $stranger.Pki } } else { @{ NoClientCertificate = $true } }
+        $config = New-TlsKubeConfig "unauthorized-$($Case -replace '\W', '-')" (@{ Pki = $tls.Pki } + $user)
+        { Get-EntryNode -KubeConfig $config -ErrorAction Stop } | Should -Throw -ErrorId 'KubeUnauthorized,*'
+        $requests = @(Get-FakeKubeRequest -Server $tls)
+        $requests.Count | Should -BeGreaterThan 0
+        $requests | ForEach-Object {
+            $_.status | Should -Be 401
+            $_.user | Should -BeNullOrEmpty
+        }
+    }
+
+    It 'never shows a key or certificate in verbose, debug or error output' {
+        $config = New-TlsKubeConfig leak-check @{ Pki = $tls.Pki }
+        $key = (Get-Content (Join-Path $tls.Pki 'client.key') -Raw) -replace '(?s)-----[^-]+-----', '' -replace '\s', ''
+        $keyData = [Convert]::ToBase64String([IO.File]::ReadAllBytes((Join-Path $tls.Pki 'client.key')))
+        $all = & {
+            Get-EntryNode -KubeConfig $config -Verbose -Debug
+            Set-EntryNodeLabel t2 -KubeConfig $config -Verbose -Debug -WhatIf
+            Connect-NginxKitCluster -KubeConfig $config | Format-List * | Out-String
+            $bad = New-TlsKubeConfig leak-check-foreign @{ Pki = $stranger.Pki; ClientPki = $tls.Pki }
+            try { Get-EntryNode -KubeConfig $bad -Verbose -Debug } catch { $_ | Format-List * -Force | Out-String }
+        } *>&1 | Out-String
+        $all | Should -Match 'Cluster https://127.0.0.1'
+        $all | Should -Not -Match ([regex]::Escape($key.Substring(0, 40)))
+        $all | Should -Not -Match ([regex]::Escape($keyData.Substring(0, 40)))
+    }
+}
+
 # The part of the suite that needs no fault injection and no seeding behind the API: it runs against
 # the fake and, with NGINXKIT_TEST_KUBECONFIG, against a real cluster, with a label key and a
 # namespace of its own, and cleans up after itself.

@@ -601,3 +601,51 @@ Describe 'Sync-NginxConf -Watch stops on Ctrl+C, and refuses conflicting switche
         Get-FakeKubeRequest -Server $fake -ExcludeDiscovery | Should -BeNullOrEmpty
     }
 }
+
+Describe 'Sync-NginxConf -Watch over TLS' -Tag 'Kubernetes' {
+    BeforeAll {
+        # As in a cluster whose API server wants a client certificate, with the watch on HTTP/2.
+        $tls = Start-FakeKubeApi -Tls
+        $null = Add-FakeKubeObject -Server $tls -Object (New-TestService -Name web -ClusterIP 10.96.61.1 -Port 8080)
+        $dir = New-TestDirectory
+    }
+    AfterAll {
+        Stop-FakeKubeApi $tls
+        if ($dir) { Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction Ignore }
+    }
+
+    It 'follows a Service created after the first sync, over a watch the client certificate opened' {
+        $out = Join-Path $dir 'tls/default.conf'
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript({
+                    param($Module, $Out, $KubeConfig)
+                    Import-Module $Module
+                    Sync-NginxConf -Watch -OutFile $Out -KubeConfig $KubeConfig -Listen 127.0.0.1:18080 -SkipNginxTest -DebounceMs 20
+                }).AddArgument((Get-NginxKitModulePath)).AddArgument($out).AddArgument($tls.KubeConfig)
+            $none = [Management.Automation.PSDataCollection[psobject]]::new()
+            $none.Complete()
+            $events = [Management.Automation.PSDataCollection[psobject]]::new()
+            $null = $ps.BeginInvoke($none, $events)
+            Wait-Until -TimeoutSec 60 -Because 'the first sync to write the file' -Condition { Test-Path -LiteralPath $out }
+            Wait-Until -TimeoutSec 30 -Because 'the watch to open' -Condition {
+                Get-FakeKubeRequest -Server $tls -Path /api/v1/services | Where-Object { $_.watch -and $_.status -eq 200 }
+            }
+            $null = Add-FakeKubeObject -Server $tls -Object (New-TestService -Name late -ClusterIP 10.96.61.2 -Port 9090)
+            Wait-Until -TimeoutSec 30 -Because 'the watch to bring the new Service' -Condition {
+                (Get-Content -LiteralPath $out -Raw) -match [regex]::Escape('proxy_pass http://10.96.61.2:9090/;')
+            }
+            $ps.Stop()
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+            $ps.Streams.Error | Should -BeNullOrEmpty
+            $events.Count | Should -BeGreaterOrEqual 2
+            $events[-1].Routes | Should -Be 2
+            $events[-1].Trigger | Should -Be 'Added' -Because 'the change came through the watch, not a new list'
+        } finally {
+            $ps.Dispose()
+        }
+        $watch = Get-FakeKubeRequest -Server $tls -Path /api/v1/services | Where-Object watch | Select-Object -First 1
+        $watch.protocol | Should -Be 'HTTP/2'
+        $watch.user | Should -Be 'kubernetes-admin'
+    }
+}

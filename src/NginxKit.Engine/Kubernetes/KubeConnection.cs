@@ -100,7 +100,7 @@ public sealed class KubeConnection : IDisposable
     }
 
     // kubectl's merge of $KUBECONFIG: the first file to name a cluster, user or context wins.
-    private static K8SConfiguration Load(IReadOnlyList<string> files) => WithoutEmptyUsers(Merge(files));
+    internal static K8SConfiguration Load(IReadOnlyList<string> files) => WithoutEmptyUsers(Merge(files));
 
     // kubectl talks to a cluster without credentials when the user entry is empty; KubernetesClient
     // refuses such a user outright. Leaving the user out of the context gives kubectl's behaviour.
@@ -119,16 +119,39 @@ public sealed class KubeConnection : IDisposable
 
     private static K8SConfiguration Merge(IReadOnlyList<string> files)
     {
-        var first = KubernetesClientConfiguration.LoadKubeConfig(new FileInfo(files[0]), useRelativePaths: true);
+        var first = LoadResolved(files[0]);
         foreach (var file in files.Skip(1))
         {
-            var next = KubernetesClientConfiguration.LoadKubeConfig(new FileInfo(file), useRelativePaths: true);
+            var next = LoadResolved(file);
             first.CurrentContext ??= next.CurrentContext;
             first.Clusters = Merge(first.Clusters, next.Clusters, c => c.Name);
             first.Users = Merge(first.Users, next.Users, u => u.Name);
             first.Contexts = Merge(first.Contexts, next.Contexts, c => c.Name);
         }
         return first;
+    }
+
+    // A relative path in a kubeconfig is relative to that file, as kubectl reads it. KubernetesClient
+    // resolves against one file name only, which after a merge is the first file's; and it runs a
+    // relative exec command from the working directory. Every file's paths are made absolute here.
+    private static K8SConfiguration LoadResolved(string file)
+    {
+        var config = KubernetesClientConfiguration.LoadKubeConfig(new FileInfo(file), useRelativePaths: true);
+        var directory = Path.GetDirectoryName(Path.GetFullPath(file))!;
+        string? Resolve(string? path) => string.IsNullOrEmpty(path) || Path.IsPathRooted(path) ? path : Path.GetFullPath(path, directory);
+
+        foreach (var cluster in config.Clusters ?? [])
+            if (cluster.ClusterEndpoint is { } endpoint) endpoint.CertificateAuthority = Resolve(endpoint.CertificateAuthority);
+        foreach (var user in config.Users ?? [])
+        {
+            if (user.UserCredentials is not { } credentials) continue;
+            credentials.ClientCertificate = Resolve(credentials.ClientCertificate);
+            credentials.ClientKey = Resolve(credentials.ClientKey);
+            // kubectl looks a bare command name up in PATH, and resolves one with a slash against the file.
+            if (credentials.ExternalExecution is { Command: { } command } exec && command.Contains('/'))
+                exec.Command = Resolve(command);
+        }
+        return config;
     }
 
     private static List<T> Merge<T>(IEnumerable<T>? a, IEnumerable<T>? b, Func<T, string> name)
@@ -152,6 +175,7 @@ public static class KubeErrors
     public const string Forbidden = "KubeForbidden";
     public const string Conflict = "KubeConflict";
     public const string Unreachable = "KubeUnreachable";
+    public const string TlsFailed = "KubeTlsFailed";
     public const string ApiError = "KubeApiError";
 
     /// <summary>The HTTP status of an API failure, or null when the server never answered.</summary>
@@ -167,6 +191,8 @@ public static class KubeErrors
     public static Problem ToProblem(Exception ex, string what, object? target, string notFoundId)
     {
         var message = Reason(ex);
+        if (ex is HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError })
+            return new Problem(TlsFailed, ProblemCategory.SecurityError, $"{what}: TLS with the cluster failed: {message} {TlsHint(ex)}", target);
         return StatusOf(ex) switch
         {
             404 => new Problem(notFoundId, ProblemCategory.ObjectNotFound, $"{what} was not found: {message}", target),
@@ -176,6 +202,16 @@ public static class KubeErrors
             null => new Problem(Unreachable, ProblemCategory.ConnectionError, $"{what}: the cluster did not answer: {message}", target),
             var code => new Problem(ApiError, ProblemCategory.InvalidResult, $"{what}: the API answered {code}: {message}", target),
         };
+    }
+
+    private static string TlsHint(Exception ex) =>
+        Chain(ex).Any(e => e.Message.Contains("RemoteCertificateValidationCallback", StringComparison.Ordinal))
+            ? "The API server's certificate is not trusted: it is not signed by the certificate-authority the kubeconfig gives for this cluster, or does not name the server's address."
+            : "Check the cluster's certificate-authority and the user's client-certificate in the kubeconfig.";
+
+    private static IEnumerable<Exception> Chain(Exception ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException) yield return e;
     }
 
     // The Status message the server sent, or the exception's own; never request headers.

@@ -47,7 +47,7 @@ public sealed record ApiRoute(ResourceType Type, string? Namespace, string? Name
 /// The Kubernetes API over HTTP: authentication, fault injection, the request log, content
 /// negotiation (JSON, Table, PartialObjectMetadata), the verbs, and watch streaming.
 /// </summary>
-public sealed class ApiEndpoints(Registry registry, FaultInjector faults, RequestLog log, string? token)
+public sealed class ApiEndpoints(Registry registry, FaultInjector faults, RequestLog log, string? token, Certificates? tls = null)
 {
     private const string JsonType = "application/json";
     private static readonly string[] WriteContentTypes = ["application/json", "application/yaml", Protobuf.ContentType];
@@ -65,6 +65,7 @@ public sealed class ApiEndpoints(Registry registry, FaultInjector faults, Reques
             ContentType = request.ContentType,
             Accept = request.Headers.Accept.ToString(),
             UserAgent = request.Headers.UserAgent.ToString(),
+            Protocol = request.Protocol,
             Discovery = Discovery.IsDiscoveryPath(path),
             Watch = IsTrue(query["watch"]) || path.Contains("/watch/"),
             DryRun = query["dryRun"].Count > 0,
@@ -80,7 +81,8 @@ public sealed class ApiEndpoints(Registry registry, FaultInjector faults, Reques
 
         try
         {
-            if (token is not null && request.Headers.Authorization.ToString() != $"Bearer {token}")
+            entry.User = Authenticate(ctx);
+            if (entry.User is null && (token is not null || tls is not null))
                 throw KubeStatus.Unauthorized();
             var body = await ReadBodyAsync(request, entry);
             await ServeAsync(ctx, path, body, entry);
@@ -99,6 +101,17 @@ public sealed class ApiEndpoints(Registry registry, FaultInjector faults, Reques
             // The client went away (typically in the middle of a watch).
         }
         entry.Status = ctx.Response.StatusCode;
+    }
+
+    // Who the request is, as the apiserver's authenticators see it: the CN of a client certificate
+    // the cluster CA issued, else the bearer token, else nobody.
+    private string? Authenticate(HttpContext ctx)
+    {
+        if (tls is not null && ctx.Connection.ClientCertificate is { } certificate && tls.Trusts(certificate))
+            return certificate.GetNameInfo(System.Security.Cryptography.X509Certificates.X509NameType.SimpleName, false);
+        if (token is not null && ctx.Request.Headers.Authorization.ToString() == $"Bearer {token}")
+            return "token";
+        return null;
     }
 
     private async Task ServeAsync(HttpContext ctx, string path, byte[]? body, RecordedRequest entry)

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -12,7 +13,8 @@ using Microsoft.Extensions.Logging;
 namespace FakeKubeApi;
 
 /// <summary>
-/// A fake kube-apiserver on 127.0.0.1 (plain HTTP). Host it in-process:
+/// A fake kube-apiserver on 127.0.0.1, over plain HTTP or, given <see cref="Certificates"/>, over
+/// HTTPS (HTTP/1.1 and HTTP/2, as the apiserver) with client-certificate authentication. Host it in-process:
 /// <code>
 /// await using var server = await FakeKubeApiServer.StartAsync(port: 0, token: null);
 /// server.AddObjects(JsonNode.Parse("""{"apiVersion":"v1","kind":"Node","metadata":{"name":"n1"}}""")!);
@@ -26,20 +28,24 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private Task _bookmarks = Task.CompletedTask;
 
-    private FakeKubeApiServer(WebApplication app, string? token)
+    private FakeKubeApiServer(WebApplication app, string? token, Certificates? tls)
     {
         _app = app;
         Token = token;
+        Tls = tls;
         Store = new ObjectStore(new WatchHub());
         Registry = new Registry(Store, new ObjectRules());
         Registry.SeedBuiltInNamespaces();
     }
 
-    /// <summary>http://127.0.0.1:PORT/</summary>
+    /// <summary>http://127.0.0.1:PORT/, or https:// with <see cref="Tls"/>.</summary>
     public Uri BaseAddress { get; private set; } = null!;
 
     /// <summary>The bearer token every API request must carry, or null when anything goes.</summary>
     public string? Token { get; }
+
+    /// <summary>The PKI when serving HTTPS; every API request must then carry a client certificate it issued, or the token.</summary>
+    public Certificates? Tls { get; }
 
     public ObjectStore Store { get; }
 
@@ -55,9 +61,11 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     /// Starts listening on 127.0.0.1:<paramref name="port"/> (0 picks a free port). The store
     /// starts with the namespaces every cluster has: default, kube-node-lease, kube-public, kube-system.
     /// Watches that allow bookmarks get one every <paramref name="bookmarkInterval"/> (default 1 s).
+    /// With <paramref name="tls"/> it serves HTTPS with that PKI's serving certificate, and a client
+    /// certificate the PKI did not issue authenticates nobody, as at a real apiserver.
     /// </summary>
     public static async Task<FakeKubeApiServer> StartAsync(int port = 0, string? token = null, TimeSpan? bookmarkInterval = null,
-        CancellationToken cancellationToken = default)
+        Certificates? tls = null, CancellationToken cancellationToken = default)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -67,16 +75,33 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Listen(IPAddress.Loopback, port, l => l.Protocols = HttpProtocols.Http1);
+            k.Listen(IPAddress.Loopback, port, l =>
+            {
+                if (tls is null)
+                {
+                    l.Protocols = HttpProtocols.Http1;
+                    return;
+                }
+                // kubectl speaks HTTP/2 over TLS, as to a real apiserver.
+                l.Protocols = HttpProtocols.Http1AndHttp2;
+                // Like the apiserver's tls.RequestClientCert: any certificate completes the handshake,
+                // and the authenticator decides (an unknown CA's is no identity, so 401).
+                l.UseHttps(https =>
+                {
+                    https.ServerCertificate = tls.Server;
+                    https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
+                    https.AllowAnyClientCertificate();
+                });
+            });
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = 16 * 1024 * 1024;
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
 
         var app = builder.Build();
-        var server = new FakeKubeApiServer(app, token);
+        var server = new FakeKubeApiServer(app, token, tls);
         ControlEndpoints.Map(app, server);
-        var api = new ApiEndpoints(server.Registry, server.Faults, server.Requests, token);
+        var api = new ApiEndpoints(server.Registry, server.Faults, server.Requests, token, tls);
         app.MapFallback("{**path}", api.HandleAsync);
         await app.StartAsync(cancellationToken);
 

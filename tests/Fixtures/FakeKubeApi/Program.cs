@@ -1,17 +1,21 @@
 // FakeKubeApi standalone: a fake kube-apiserver for tests that drive kubectl or a client library.
 //
-//   dotnet FakeKubeApi.dll [--port N] [--token T] [--service-node-port-range LOW-HIGH] [--ignore-stdin]
+//   dotnet FakeKubeApi.dll [--port N] [--token T] [--tls-dir DIR] [--service-node-port-range LOW-HIGH] [--ignore-stdin]
 //
 // Prints exactly one line, "LISTENING http://127.0.0.1:PORT", once it serves; then serves until
 // stdin reaches EOF (the process that started it closed the pipe or exited) or SIGTERM/SIGINT.
 // --ignore-stdin serves until a signal only (for runs with stdin at /dev/null).
 // --service-node-port-range is the apiserver's flag of that name (default 30000-32767).
+// --tls-dir serves HTTPS ("LISTENING https://...") with a fresh PKI, written to DIR as PEM before
+// that line: ca.crt, and client.crt/client.key (RSA) and client-ec.crt/client-ec.key (EC) to
+// authenticate with (see Certificates).
 
 using System.Runtime.InteropServices;
 using FakeKubeApi;
 
 var port = 0;
 string? token = null;
+string? tlsDir = null;
 var watchStdin = true;
 for (var i = 0; i < args.Length; i++)
 {
@@ -24,6 +28,9 @@ for (var i = 0; i < args.Length; i++)
         case "--token" when i + 1 < args.Length && args[i + 1].Length > 0:
             token = args[++i];
             break;
+        case "--tls-dir" when i + 1 < args.Length && args[i + 1].Length > 0:
+            tlsDir = args[++i];
+            break;
         case "--service-node-port-range" when i + 1 < args.Length && args[i + 1].Split('-') is [var low, var high]
                 && int.TryParse(low, out var lowPort) && int.TryParse(high, out var highPort) && lowPort is > 0 and <= 65535 && highPort >= lowPort && highPort <= 65535:
             Validation.NodePortRange = (lowPort, highPort);
@@ -34,7 +41,7 @@ for (var i = 0; i < args.Length; i++)
             break;
         default:
             Console.Error.WriteLine($"FakeKubeApi: unexpected argument '{args[i]}'");
-            Console.Error.WriteLine("usage: FakeKubeApi [--port N] [--token T] [--service-node-port-range LOW-HIGH] [--ignore-stdin]");
+            Console.Error.WriteLine("usage: FakeKubeApi [--port N] [--token T] [--tls-dir DIR] [--service-node-port-range LOW-HIGH] [--ignore-stdin]");
             return 2;
     }
 }
@@ -43,7 +50,9 @@ using var stop = new CancellationTokenSource();
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.Cancel(); });
 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; stop.Cancel(); });
 
-await using var server = await FakeKubeApiServer.StartAsync(port, token);
+using var certificates = tlsDir is null ? null : Certificates.Create();
+certificates?.WriteTo(tlsDir!);
+await using var server = await FakeKubeApiServer.StartAsync(port, token, tls: certificates);
 Console.Out.WriteLine($"LISTENING {server.BaseAddress.ToString().TrimEnd('/')}");
 Console.Out.Flush();
 

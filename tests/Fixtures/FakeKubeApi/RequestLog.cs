@@ -12,6 +12,8 @@ public sealed class RecordedRequest
     public string? ContentType { get; init; }
     public string? Accept { get; init; }
     public string? UserAgent { get; init; }
+    /// <summary>HTTP/1.1 or HTTP/2.</summary>
+    public string? Protocol { get; init; }
     public bool Discovery { get; init; }
     public bool Watch { get; init; }
     public DateTimeOffset Time { get; init; }
@@ -19,6 +21,8 @@ public sealed class RecordedRequest
     public string? FieldManager { get; set; }
     /// <summary>The request body for writes (truncated at 64 KiB), else null.</summary>
     public string? Body { get; set; }
+    /// <summary>Who sent it: a client certificate's CN, "token" for the bearer token, or null.</summary>
+    public string? User { get; set; }
     /// <summary>The HTTP status answered; 0 until the response starts.</summary>
     public int Status { get; set; }
 
@@ -30,10 +34,12 @@ public sealed class RecordedRequest
         ["contentType"] = ContentType,
         ["accept"] = Accept,
         ["userAgent"] = UserAgent,
+        ["protocol"] = Protocol,
         ["dryRun"] = DryRun,
         ["fieldManager"] = FieldManager,
         ["discovery"] = Discovery,
         ["watch"] = Watch,
+        ["user"] = User,
         ["status"] = Status,
         ["body"] = Body,
         ["time"] = Json.Rfc3339(Time),
