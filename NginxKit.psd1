@@ -44,9 +44,12 @@
             LicenseUri   = 'https://example.invalid/nginxkit/LICENSE'
             ReleaseNotes = @'
 0.1.0
-- Module frame: isolated engine load context, help from markdown, atomic writes, native tool runner.
-- New-NginxConf, Test-NginxConf: validated, deterministic nginx config with exact prefix stripping.
-- Get-NginxRoute -Path: routes from Service manifests on disk.
+- Entry nodes: Get-EntryNode, Set-EntryNodeLabel (idempotent, many nodes at once, -WhatIf as a server-side dry run), Connect-NginxKitCluster.
+- Routes and nginx config: Get-NginxRoute (from the cluster or from manifests), New-NginxConf and Test-NginxConf (validated, deterministic, exact prefix stripping), Sync-NginxConf (-Once, -Watch with reload).
+- The entry deployment: New-NginxKitManifest, Deploy-NginxKit (server-side apply, re-runnable).
+- Docker under systemd: Get-, Enable-, Disable-, Start-, Stop- and Restart-DockerService; Get- and Set-DockerEnvironmentFile; Set-DockerDaemonConfig.
+- Docker's logs: Get-DockerJournal.
+- Docker install and health: Install-DockerEngine (signed-by keyring), Get-DockerVersion, Test-DockerEngine.
 '@
         }
     }

@@ -197,12 +197,24 @@ function Invoke-Test {
     if ($failed -gt 0 -or $passed -eq 0) { exit 1 }
 }
 
+function Get-BenchMachine {
+    # Ratios are measured within one run, but they still differ between machines: say which one.
+    $cpu = Get-Content /proc/cpuinfo -ErrorAction Ignore | Where-Object { $_ -like 'model name*' } | Select-Object -First 1
+    [ordered]@{
+        cores  = [Environment]::ProcessorCount
+        cpu    = if ($cpu) { ($cpu -replace '^model name\s*:\s*').Trim() } else { $null }
+        os     = [Environment]::OSVersion.VersionString
+        dotnet = [Environment]::Version.ToString()
+        pwsh   = $PSVersionTable.PSVersion.ToString()
+    }
+}
+
 function Invoke-Bench {
     Assert-Built
     $env:NGINXKIT_MODULE_PATH = $ModuleManifest
     $env:NGINXKIT_REPO_ROOT = $Root
     $results = [ordered]@{
-        machine   = [ordered]@{ cores = [Environment]::ProcessorCount; os = [Environment]::OSVersion.VersionString; pwsh = $PSVersionTable.PSVersion.ToString() }
+        machine   = Get-BenchMachine
         timestamp = [DateTime]::UtcNow.ToString('o')
         version   = $Version
     }
