@@ -141,9 +141,9 @@ function Start-FakeKubeApi {
     $psi.UseShellExecute = $false
     $psi.RedirectStandardInput = $true   # closing it stops the fake, and so does this process ending
     $psi.RedirectStandardOutput = $true
-    $process = [Diagnostics.Process]::Start($psi)
-
+    $process = $null
     try {
+        $process = [Diagnostics.Process]::Start($psi)
         $url = $null
         $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSec)
         while (-not $url) {
@@ -156,7 +156,7 @@ function Start-FakeKubeApi {
         }
         $kubeConfig = New-FakeKubeConfig -Path (Join-Path $dir 'kubeconfig') -Url $url -Token $Token -Pki $pki
     } catch {
-        Stop-FakeKubeProcess $process
+        if ($process) { Stop-FakeKubeProcess $process }
         Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction Ignore
         throw
     }
