@@ -120,6 +120,22 @@ BeforeAll {
         }
     }
 
+    # Sync-NginxConf -Watch in a runspace of this process, as a session runs it until Ctrl+C: the
+    # PowerShell instance (stop it, then dispose it) and the collection its SyncEvents arrive in.
+    function Start-WatchInRunspace([string] $OutFile, [string] $KubeConfig, [hashtable] $Parameters = @{}) {
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript({
+                param($Module, $Out, $KubeConfig, $Parameters)
+                Import-Module $Module
+                Sync-NginxConf -Watch -OutFile $Out -KubeConfig $KubeConfig -Listen 127.0.0.1:18080 @Parameters
+            }).AddArgument((Get-NginxKitModulePath)).AddArgument($OutFile).AddArgument($KubeConfig).AddArgument($Parameters)
+        $none = [Management.Automation.PSDataCollection[psobject]]::new()
+        $none.Complete()
+        $events = [Management.Automation.PSDataCollection[psobject]]::new()
+        $null = $ps.BeginInvoke($none, $events)
+        [pscustomobject]@{ PowerShell = $ps; Events = $events }
+    }
+
     function Get-WatcherDiagnostics([object] $Watcher, [object] $Nginx) {
         "--- watcher log (last 25 lines):"
         @(Get-WatcherLog $Watcher) | Select-Object -Last 25 | ForEach-Object { ConvertTo-Json -InputObject $_ -Compress -Depth 6 }
@@ -564,14 +580,8 @@ Describe 'Sync-NginxConf -Watch stops on Ctrl+C, and refuses conflicting switche
 
     It 'a pipeline stop (Ctrl+C) ends the watch promptly, after the first sync wrote the file' {
         $out = Join-Path $dir 'ctrl-c/default.conf'
-        $ps = [powershell]::Create()
+        $ps = (Start-WatchInRunspace -OutFile $out -KubeConfig $fake.KubeConfig -Parameters @{ NginxPath = $nginxPath }).PowerShell
         try {
-            $null = $ps.AddScript({
-                    param($Module, $Out, $KubeConfig, $Nginx)
-                    Import-Module $Module
-                    Sync-NginxConf -Watch -OutFile $Out -KubeConfig $KubeConfig -Listen 127.0.0.1:18080 -NginxPath $Nginx
-                }).AddArgument((Get-NginxKitModulePath)).AddArgument($out).AddArgument($fake.KubeConfig).AddArgument($nginxPath)
-            $running = $ps.BeginInvoke()
             Wait-Until -TimeoutSec 60 -Because 'the first sync to write the file' -Condition { Test-Path -LiteralPath $out }
             $clock = [Diagnostics.Stopwatch]::StartNew()
             $stopping = $ps.BeginStop($null, $null)
@@ -616,17 +626,10 @@ Describe 'Sync-NginxConf -Watch over TLS' -Tag 'Kubernetes' {
 
     It 'follows a Service created after the first sync, over a watch the client certificate opened' {
         $out = Join-Path $dir 'tls/default.conf'
-        $ps = [powershell]::Create()
+        $watch = Start-WatchInRunspace -OutFile $out -KubeConfig $tls.KubeConfig -Parameters @{ SkipNginxTest = $true; DebounceMs = 20 }
+        $ps = $watch.PowerShell
+        $events = $watch.Events
         try {
-            $null = $ps.AddScript({
-                    param($Module, $Out, $KubeConfig)
-                    Import-Module $Module
-                    Sync-NginxConf -Watch -OutFile $Out -KubeConfig $KubeConfig -Listen 127.0.0.1:18080 -SkipNginxTest -DebounceMs 20
-                }).AddArgument((Get-NginxKitModulePath)).AddArgument($out).AddArgument($tls.KubeConfig)
-            $none = [Management.Automation.PSDataCollection[psobject]]::new()
-            $none.Complete()
-            $events = [Management.Automation.PSDataCollection[psobject]]::new()
-            $null = $ps.BeginInvoke($none, $events)
             Wait-Until -TimeoutSec 60 -Because 'the first sync to write the file' -Condition { Test-Path -LiteralPath $out }
             Wait-Until -TimeoutSec 30 -Because 'the watch to open' -Condition {
                 Get-FakeKubeRequest -Server $tls -Path /api/v1/services | Where-Object { $_.watch -and $_.status -eq 200 }

@@ -14,6 +14,9 @@ public sealed class Certificates : IDisposable
 {
     public const string AdminUser = "kubernetes-admin";
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> verdicts = new();
+    private Dictionary<string, string>? pem;
+
     private Certificates(X509Certificate2 ca, X509Certificate2 server, X509Certificate2 rsaClient, X509Certificate2 ecClient)
     {
         Ca = ca;
@@ -64,15 +67,27 @@ public sealed class Certificates : IDisposable
     }
 
     /// <summary>True when <paramref name="client"/> was issued by this CA for client authentication.</summary>
-    public bool Trusts(X509Certificate2 client)
+    public bool Trusts(X509Certificate2 client) =>
+        // Asked on every request; a connection presents the same certificate each time.
+        verdicts.GetOrAdd(client.Thumbprint, _ =>
+        {
+            using var chain = new X509Chain();
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(Ca);
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            chain.ChainPolicy.ApplicationPolicy.Add(new Oid("1.3.6.1.5.5.7.3.2"));
+            return chain.Build(client);
+        });
+
+    /// <summary>The PEM files of this PKI by the names <see cref="WriteTo"/> gives them; keys end in .key.</summary>
+    public IReadOnlyDictionary<string, string> Pem => pem ??= new Dictionary<string, string>
     {
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(Ca);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.ApplicationPolicy.Add(new Oid("1.3.6.1.5.5.7.3.2"));
-        return chain.Build(client);
-    }
+        ["ca.crt"] = Ca.ExportCertificatePem() + "\n",
+        ["client.crt"] = RsaClient.ExportCertificatePem() + "\n",
+        ["client.key"] = PemEncoding.WriteString("RSA PRIVATE KEY", RsaClient.GetRSAPrivateKey()!.ExportRSAPrivateKey()) + "\n",
+        ["client-ec.crt"] = EcClient.ExportCertificatePem() + "\n",
+        ["client-ec.key"] = PemEncoding.WriteString("EC PRIVATE KEY", EcClient.GetECDsaPrivateKey()!.ExportECPrivateKey()) + "\n",
+    };
 
     /// <summary>
     /// Writes ca.crt, client.crt and client.key (RSA, PKCS#1), client-ec.crt and client-ec.key (SEC1)
@@ -81,11 +96,14 @@ public sealed class Certificates : IDisposable
     public void WriteTo(string directory)
     {
         Directory.CreateDirectory(directory);
-        File.WriteAllText(Path.Combine(directory, "ca.crt"), Ca.ExportCertificatePem() + "\n");
-        File.WriteAllText(Path.Combine(directory, "client.crt"), RsaClient.ExportCertificatePem() + "\n");
-        WriteKey(Path.Combine(directory, "client.key"), PemEncoding.WriteString("RSA PRIVATE KEY", RsaClient.GetRSAPrivateKey()!.ExportRSAPrivateKey()));
-        File.WriteAllText(Path.Combine(directory, "client-ec.crt"), EcClient.ExportCertificatePem() + "\n");
-        WriteKey(Path.Combine(directory, "client-ec.key"), PemEncoding.WriteString("EC PRIVATE KEY", EcClient.GetECDsaPrivateKey()!.ExportECPrivateKey()));
+        foreach (var (name, text) in Pem)
+        {
+            var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+            if (name.EndsWith(".key", StringComparison.Ordinal) && !OperatingSystem.IsWindows())
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            using var writer = new StreamWriter(new FileStream(Path.Combine(directory, name), options));
+            writer.Write(text);
+        }
     }
 
     public void Dispose()
@@ -124,12 +142,4 @@ public sealed class Certificates : IDisposable
             return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pfx), null);
     }
 
-    private static void WriteKey(string path, string pem)
-    {
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using var file = new FileStream(path, options);
-        using var writer = new StreamWriter(file);
-        writer.Write(pem + "\n");
-    }
 }

@@ -153,18 +153,25 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     /// <summary>Forgets event history, so a watch from an older resourceVersion gets 410 Expired.</summary>
     public void Compact() => Store.Compact();
 
-    /// <summary>A kubeconfig for this server: cluster, user and context all named "fake".</summary>
+    /// <summary>
+    /// A kubeconfig for this server: cluster, user and context all named "fake". Over TLS the
+    /// cluster trusts the fake's CA and the user presents its RSA client certificate, embedded.
+    /// </summary>
     public string KubeConfigYaml(string? token = null, string @namespace = "default")
     {
         token ??= Token;
-        var user = token is null ? "{}" : $"\n    token: {token}";
+        static string Data(string pem) => Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(pem));
+        var credentials = (token is null ? "" : $"\n    token: {token}")
+            + (Tls is null ? "" : $"\n    client-certificate-data: {Data(Tls.Pem["client.crt"])}\n    client-key-data: {Data(Tls.Pem["client.key"])}");
+        var user = credentials.Length == 0 ? "{}" : credentials;
+        var authority = Tls is null ? "" : $"\n    certificate-authority-data: {Data(Tls.Pem["ca.crt"])}";
         return $"""
             apiVersion: v1
             kind: Config
             clusters:
             - name: fake
               cluster:
-                server: {BaseAddress.ToString().TrimEnd('/')}
+                server: {BaseAddress.ToString().TrimEnd('/')}{authority}
             contexts:
             - name: fake
               context:
