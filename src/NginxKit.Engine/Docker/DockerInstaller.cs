@@ -5,31 +5,6 @@ using NginxKit.Engine.Systemd;
 
 namespace NginxKit.Engine.Docker;
 
-public enum DockerSource
-{
-    /// <summary>The distribution's own package: docker.io on Debian and Ubuntu.</summary>
-    Distribution,
-
-    /// <summary>Docker's apt repository: docker-ce, with its key in a signed-by keyring.</summary>
-    Docker,
-}
-
-/// <summary>One thing an install writes or runs; Needed is false when it is already in place.</summary>
-public sealed record InstallStep(string Kind, string Target, bool Needed, string Description)
-{
-    public string? Content { get; init; }
-
-    internal byte[]? Bytes { get; init; }
-
-    internal IReadOnlyList<string>? Command { get; init; }
-}
-
-/// <summary>What an install would do, step by step: -WhatIf prints it, and nothing else happens.</summary>
-public sealed record DockerInstallPlan(DockerSource Source, string Distribution, string Suite, string Architecture, IReadOnlyList<InstallStep> Steps)
-{
-    public bool Changed => Steps.Any(s => s.Needed);
-}
-
 /// <summary>
 /// Installs the engine the current way. For Docker's repository: the key goes into
 /// /etc/apt/keyrings and the source names it with signed-by=, never the deprecated apt-key,
@@ -40,9 +15,6 @@ public sealed class DockerInstaller(IProcessRunner runner)
 {
     public const string KeyringPath = "/etc/apt/keyrings/docker.asc";
     public const string SourcePath = "/etc/apt/sources.list.d/docker.list";
-    public const string UnsupportedDistribution = nameof(UnsupportedDistribution);
-    public const string AptFailed = nameof(AptFailed);
-    public const string KeyNotUsable = nameof(KeyNotUsable);
 
     public static readonly string[] DistributionPackages = ["docker.io"];
     public static readonly string[] DockerPackages = ["docker-ce", "docker-ce-cli", "containerd.io", "docker-buildx-plugin", "docker-compose-plugin"];
@@ -53,8 +25,7 @@ public sealed class DockerInstaller(IProcessRunner runner)
         var id = os.GetValueOrDefault("ID") ?? "";
         var distribution = id is "debian" or "ubuntu" ? id : os.GetValueOrDefault("ID_LIKE")?.Split(' ').FirstOrDefault(l => l is "debian" or "ubuntu") ?? "";
         if (distribution.Length == 0)
-            throw new NginxKitException(new Problem(UnsupportedDistribution, ProblemCategory.NotInstalled,
-                $"This host is '{id}', not Debian or Ubuntu (or one derived from them): NginxKit installs Docker with apt only.", id));
+            throw ErrorCatalog.UnsupportedDistribution.Exception($"This host is '{id}', not Debian or Ubuntu (or one derived from them): NginxKit installs Docker with apt only.", id);
         var suite = os.GetValueOrDefault("UBUNTU_CODENAME") ?? os.GetValueOrDefault("VERSION_CODENAME") ?? "";
         var arch = architecture ?? (await runner.RunAsync(new ProcessSpec(NativeCommand.Find("dpkg") ?? "dpkg", ["--print-architecture"]), cancellationToken).ConfigureAwait(false)).StandardOutput.Trim();
         var live = Path.GetFullPath(root) == "/";
@@ -112,8 +83,7 @@ public sealed class DockerInstaller(IProcessRunner runner)
             };
             var result = await runner.RunAsync(spec, cancellationToken).ConfigureAwait(false);
             if (!result.Succeeded)
-                throw new NginxKitException(new Problem(AptFailed, ProblemCategory.InvalidOperation,
-                    $"'{step.Target}' failed (exit {result.ExitCode}): {LastLines(result.StandardError + result.StandardOutput)}", step.Target));
+                throw ErrorCatalog.AptFailed.Exception($"'{step.Target}' failed (exit {result.ExitCode}): {LastLines(result.StandardError + result.StandardOutput)}", step.Target);
         }
     }
 
@@ -141,8 +111,7 @@ public sealed class DockerInstaller(IProcessRunner runner)
         }
         catch (HttpRequestException ex)
         {
-            throw new NginxKitException(new Problem(KeyNotUsable, ProblemCategory.ConnectionError,
-                $"Docker's key could not be downloaded from {url}: {ex.Message}. On a host without access, give it with -KeyPath.", url), ex);
+            throw ErrorCatalog.KeyNotUsable.Exception($"Docker's key could not be downloaded from {url}: {ex.Message}. On a host without access, give it with -KeyPath.", url, inner: ex);
         }
         CheckKey(key, url);
         return key;
@@ -153,8 +122,7 @@ public sealed class DockerInstaller(IProcessRunner runner)
         var text = Encoding.ASCII.GetString(key.AsSpan(0, Math.Min(key.Length, 64)));
         // An armored key, or a binary OpenPGP public key packet (0x99 or 0xC6).
         if (!text.StartsWith("-----BEGIN PGP PUBLIC KEY BLOCK-----", StringComparison.Ordinal) && !(key.Length > 0 && key[0] is 0x99 or 0xC6))
-            throw new NginxKitException(new Problem(KeyNotUsable, ProblemCategory.InvalidData,
-                $"{source} is not an OpenPGP public key (armored or binary).", source));
+            throw ErrorCatalog.KeyNotUsable.Exception($"{source} is not an OpenPGP public key (armored or binary).", source);
     }
 
     private static Dictionary<string, string> OsRelease(string root)
@@ -167,6 +135,3 @@ public sealed class DockerInstaller(IProcessRunner runner)
         return values;
     }
 }
-
-/// <summary>What Install-DockerEngine did: the plan it carried out and the unit's state afterwards.</summary>
-public sealed record DockerInstallResult(DockerInstallPlan Plan, bool Changed, SystemdUnit? Service);

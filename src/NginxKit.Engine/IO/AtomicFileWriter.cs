@@ -5,32 +5,6 @@ using NginxKit.Engine.Text;
 
 namespace NginxKit.Engine.IO;
 
-/// <summary>What a write did, or would do under -WhatIf.</summary>
-/// <param name="Path">The full path of the target file.</param>
-/// <param name="Changed">True when the content differed (and, unless planned only, was written).</param>
-/// <param name="Hash">The content hash of the new content.</param>
-/// <param name="PreviousHash">The hash of what was there before, or null when there was no file.</param>
-/// <param name="BackupPath">Where the previous content was saved, or null when nothing was replaced.</param>
-/// <param name="Diff">Unified diff from the old content to the new one (filled when planning).</param>
-public sealed record FileWriteResult(string Path, bool Changed, string Hash, string? PreviousHash, string? BackupPath, string? Diff = null);
-
-public sealed record AtomicWriteOptions
-{
-    public static readonly AtomicWriteOptions Default = new();
-
-    /// <summary>Keep the replaced content at <c>Path + BackupSuffix</c>.</summary>
-    public bool Backup { get; init; } = true;
-
-    public string BackupSuffix { get; init; } = ".bak";
-
-    /// <summary>Mode for a new file; an existing file keeps its own mode.</summary>
-    public UnixFileMode NewFileMode { get; init; } =
-        UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
-
-    /// <summary>Create missing parent directories.</summary>
-    public bool CreateDirectory { get; init; } = true;
-}
-
 /// <summary>
 /// Writes files so that readers only ever see the old or the new content: a temp file in the same
 /// directory, fsync, rename over the target, fsync of the directory. Unchanged content is never

@@ -4,39 +4,6 @@ using NginxKit.Engine.Diagnostics;
 
 namespace NginxKit.Engine.IO;
 
-/// <summary>A native command to run: never through a shell, so arguments are never re-split.</summary>
-public sealed record ProcessSpec(string FileName, IReadOnlyList<string> Arguments)
-{
-    public string? WorkingDirectory { get; init; }
-
-    /// <summary>Variables to set (a null value removes one) on top of the current environment.</summary>
-    public IReadOnlyDictionary<string, string?>? Environment { get; init; }
-
-    public string? StandardInput { get; init; }
-
-    /// <summary>Called for each line of standard output as it arrives; the output is still collected unless <see cref="CollectOutput"/> is false.</summary>
-    public Action<string>? OnOutputLine { get; init; }
-
-    public bool CollectOutput { get; init; } = true;
-
-    public override string ToString() => Arguments.Count == 0 ? FileName : $"{FileName} {string.Join(' ', Arguments.Select(Quote))}";
-
-    private static string Quote(string arg) =>
-        arg.Length > 0 && arg.All(c => char.IsAsciiLetterOrDigit(c) || "-_./=:@,+%".Contains(c)) ? arg : "'" + arg.Replace("'", "'\\''") + "'";
-}
-
-/// <summary>How a native command ended: its exit code and output, as data.</summary>
-public sealed record ProcessResult(string Command, int ExitCode, string StandardOutput, string StandardError, TimeSpan Duration)
-{
-    public bool Succeeded => ExitCode == 0;
-}
-
-/// <summary>The seam every native tool call goes through (nginx, systemctl, journalctl).</summary>
-public interface IProcessRunner
-{
-    Task<ProcessResult> RunAsync(ProcessSpec spec, CancellationToken cancellationToken = default);
-}
-
 public sealed class ProcessRunner : IProcessRunner
 {
     public static readonly ProcessRunner Instance = new();
@@ -71,8 +38,7 @@ public sealed class ProcessRunner : IProcessRunner
         }
         catch (System.ComponentModel.Win32Exception ex)
         {
-            throw new NginxKitException(new Problem("NativeCommandNotFound", ProblemCategory.NotInstalled,
-                $"Cannot run '{spec.FileName}': {ex.Message}. Install it or give its full path.", spec.FileName), ex);
+            throw ErrorCatalog.NativeCommandNotFound.Exception($"Cannot run '{spec.FileName}': {ex.Message}. Install it or give its full path.", spec.FileName, inner: ex);
         }
 
         var stdout = new StringBuilder();
@@ -125,27 +91,5 @@ public sealed class ProcessRunner : IProcessRunner
         {
             // Already gone.
         }
-    }
-}
-
-/// <summary>Finds native tools, including the sbin directories a non-login PATH often lacks.</summary>
-public static class NativeCommand
-{
-    private static readonly string[] SystemDirectories = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
-
-    /// <summary>The full path of <paramref name="name"/>, or null when it is nowhere to be found.</summary>
-    public static string? Find(string name) => Find(name, System.Environment.GetEnvironmentVariable("PATH"));
-
-    internal static string? Find(string name, string? path)
-    {
-        if (name.Contains('/'))
-            return File.Exists(name) ? Path.GetFullPath(name) : null;
-        path ??= string.Empty;
-        foreach (var dir in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).Concat(SystemDirectories))
-        {
-            var candidate = Path.Combine(dir, name);
-            if (File.Exists(candidate)) return candidate;
-        }
-        return null;
     }
 }

@@ -9,45 +9,11 @@ using NginxKit.Engine.IO;
 
 namespace NginxKit.Engine.Journal;
 
-/// <summary>A source of journal entries for one query: sd-journal in process, or journalctl's export stream.</summary>
-public interface IJournalReader : IDisposable
-{
-    /// <summary>The entries, oldest first; with Follow, waits for new ones until cancelled.</summary>
-    IEnumerable<JournalEntry> Read(CancellationToken cancellationToken);
-}
-
-/// <summary>Picks the reader for this host.</summary>
-public static class JournalReaders
-{
-    /// <summary>
-    /// NGINXKIT_JOURNAL_READER chooses the reader, read on every Open so tests can switch it per call:
-    /// unset or "auto" = sd-journal when libsystemd.so.0 loads, else journalctl; "export" = always
-    /// journalctl -o export (how tests run the fallback on hosts that have libsystemd);
-    /// "sdjournal" = always sd-journal (fails with LibsystemdMissing when it cannot load).
-    /// </summary>
-    public const string ReaderVariable = "NGINXKIT_JOURNAL_READER";
-
-    public const string InvalidJournalReader = nameof(InvalidJournalReader);
-
-    public static IJournalReader Open(JournalQuery query, Action<Problem> report)
-    {
-        var choice = Environment.GetEnvironmentVariable(ReaderVariable)?.Trim().ToLowerInvariant();
-        return choice switch
-        {
-            null or "" or "auto" => SdJournal.IsAvailable ? JournalReader.Open(query, report) : ExportStreamReader.Open(query, report),
-            "export" => ExportStreamReader.Open(query, report),
-            "sdjournal" => JournalReader.Open(query, report),
-            _ => throw new NginxKitException(new Problem(InvalidJournalReader, ProblemCategory.InvalidArgument,
-                $"{ReaderVariable}='{choice}' names no journal reader. Use auto, export or sdjournal.", choice)),
-        };
-    }
-}
-
 /// <summary>
 /// The fallback reader for hosts without libsystemd.so.0: runs <c>journalctl -o export</c> with the
 /// query's filters and parses its binary-safe export stream from stdout as bytes, one entry at a
 /// time, so memory stays flat however much it prints. Every filter runs inside journalctl, as the
-/// same matches and seeks <see cref="JournalReader"/> makes through sd-journal, and entries are built
+/// same matches and seeks <see cref="SdJournalReader"/> makes through sd-journal, and entries are built
 /// exactly as that reader builds them, so both give equal objects for the same query.
 /// Cancelling (Ctrl+C, Stop(), an early end of the pipeline) or disposing kills journalctl at once:
 /// no child is left behind, even under -Follow.
@@ -76,33 +42,32 @@ public sealed partial class ExportStreamReader : IJournalReader
     }
 
     /// <summary>
-    /// Checks the journal the query names as <see cref="JournalReader.Open"/> does (the same problems,
+    /// Checks the journal the query names as <see cref="SdJournalReader.Open"/> does (the same problems,
     /// reported the same way) and resolves -Boot, before anything is read.
     /// </summary>
     public static ExportStreamReader Open(JournalQuery query, Action<Problem> report, string? journalctlPath = null)
     {
         var journalctl = journalctlPath ?? NativeCommand.Find("journalctl")
-            ?? throw new NginxKitException(new Problem(JournalReader.LibsystemdMissing, ProblemCategory.NotInstalled,
-                "journalctl is not available on this host (it stands in when libsystemd.so.0 cannot be loaded), so the journal cannot be read.", "journalctl"));
+            ?? throw ErrorCatalog.LibsystemdMissing.Exception("journalctl is not available on this host (it stands in when libsystemd.so.0 cannot be loaded), so the journal cannot be read.", "journalctl");
         var files = new List<string>();
         if (query.Files.Count > 0)
         {
             foreach (var file in query.Files)
             {
-                if (!File.Exists(file)) { report(new Problem(JournalReader.JournalNotFound, ProblemCategory.ObjectNotFound, $"The journal file '{file}' does not exist.", file)); continue; }
+                if (!File.Exists(file)) { report(ErrorCatalog.JournalNotFound.Problem($"The journal file '{file}' does not exist.", file)); continue; }
                 if (CheckReadable(file) is { } problem) { report(problem); continue; }
                 files.Add(file);
             }
             files = LeaveOutCorrupt(journalctl, files, report);
             if (files.Count == 0)
-                throw new NginxKitException(new Problem(JournalReader.JournalNotFound, ProblemCategory.ObjectNotFound, "None of the given journal files can be read.", query.Files));
+                throw ErrorCatalog.JournalNotFound.Exception("None of the given journal files can be read.", query.Files);
         }
         else if (query.Directory is not null)
         {
             if (!Directory.Exists(query.Directory))
-                throw new NginxKitException(new Problem(JournalReader.JournalNotFound, ProblemCategory.ObjectNotFound, $"The journal directory '{query.Directory}' does not exist.", query.Directory));
+                throw ErrorCatalog.JournalNotFound.Exception($"The journal directory '{query.Directory}' does not exist.", query.Directory);
             // journalctl skips a corrupt or unreadable file with a note on stderr; say which ones are
-            // left out, up front, as JournalReader does.
+            // left out, up front, as SdJournalReader does.
             var candidates = new List<string>();
             foreach (var file in Directory.EnumerateFiles(query.Directory, "*.journal*", SearchOption.AllDirectories))
             {
@@ -125,7 +90,7 @@ public sealed partial class ExportStreamReader : IJournalReader
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return new Problem(JournalReader.JournalNotReadable, ProblemCategory.PermissionDenied, $"The journal file '{file}' cannot be read: {ex.Message}", file);
+            return ErrorCatalog.JournalNotReadable.Problem($"The journal file '{file}' cannot be read: {ex.Message}", file);
         }
     }
 
@@ -140,7 +105,7 @@ public sealed partial class ExportStreamReader : IJournalReader
         foreach (var file in files)
         {
             if (OpenCheck(journalctl, [file]) is { } error)
-                report(new Problem(JournalReader.JournalCorrupt, ProblemCategory.InvalidData, $"'{file}' is not a readable journal file ({error}); it is left out. Check it with journalctl --verify --file.", file));
+                report(ErrorCatalog.JournalCorrupt.Problem($"'{file}' is not a readable journal file ({error}); it is left out. Check it with journalctl --verify --file.", file));
             else good.Add(file);
         }
         return good;
@@ -159,7 +124,7 @@ public sealed partial class ExportStreamReader : IJournalReader
     {
         if (boot.Length == 32 && boot.All(char.IsAsciiHexDigit)) return boot.ToLowerInvariant();
         if (!int.TryParse(boot, out var offset) || offset > 0)
-            throw new NginxKitException(new Problem(JournalReader.BootNotFound, ProblemCategory.InvalidArgument, $"'{boot}' is neither a boot ID nor an offset such as 0 or -1.", boot));
+            throw ErrorCatalog.BootNotFound.Exception($"'{boot}' is neither a boot ID nor an offset such as 0 or -1.", boot);
         var args = new List<string> { "--no-pager", "--quiet", "--list-boots", "-o", "json" };
         args.AddRange(SourceArguments());
         var (exit, stdout, stderr) = RunToEnd(journalctl, args);
@@ -181,7 +146,7 @@ public sealed partial class ExportStreamReader : IJournalReader
         }
         var index = boots.Count - 1 + offset;
         if (index < 0 || index >= boots.Count)
-            throw new NginxKitException(new Problem(JournalReader.BootNotFound, ProblemCategory.ObjectNotFound, $"There is no boot {offset}: the journal holds {boots.Count}.", boot));
+            throw ErrorCatalog.BootNotFound.Exception($"There is no boot {offset}: the journal holds {boots.Count}.", boot);
         return boots[index];
     }
 
@@ -196,10 +161,10 @@ public sealed partial class ExportStreamReader : IJournalReader
         return [];
     }
 
-    // The instant boundaries in microseconds, computed exactly as JournalReader.Read does so both
+    // The instant boundaries in microseconds, computed exactly as SdJournalReader.Read does so both
     // readers cut at the same entry.
-    private ulong? SinceUsec => query.Since is { } s ? JournalReader.SinceUsec(s) : null;
-    private ulong? UntilUsec => query.Until is { } u ? JournalReader.UntilUsec(u) : null;
+    private ulong? SinceUsec => query.Since is { } s ? SdJournalReader.SinceUsec(s) : null;
+    private ulong? UntilUsec => query.Until is { } u ? SdJournalReader.UntilUsec(u) : null;
 
     /// <summary>
     /// The journalctl arguments for one run. Matches go in as journalctl builds them for -u, -p and
@@ -212,7 +177,7 @@ public sealed partial class ExportStreamReader : IJournalReader
         foreach (var unit in query.Units) args.Add("--unit=" + unit);
         if (query.Priority is var (most, least)) args.Add($"--priority={(int)most}..{(int)least}");
         args.AddRange(position);
-        // A plain match, the one JournalReader adds: an ID not in the journal selects nothing rather
+        // A plain match, the one SdJournalReader adds: an ID not in the journal selects nothing rather
         // than failing as journalctl -b would.
         if (bootId is not null) args.Add("_BOOT_ID=" + bootId);
         return args;
@@ -232,7 +197,7 @@ public sealed partial class ExportStreamReader : IJournalReader
         if (query.Last is not { } last)
         {
             // Forward from Since (or the head), to Until. Under -Follow, Until is checked on this side
-            // only, so the first entry past it is seen (and ends the read, as in JournalReader) rather
+            // only, so the first entry past it is seen (and ends the read, as in SdJournalReader) rather
             // than held back by journalctl.
             var position = new List<string>();
             if (since is { } s) position.Add("--since=" + At(s));
@@ -251,7 +216,7 @@ public sealed partial class ExportStreamReader : IJournalReader
         {
             // The last N in a time window. journalctl's -n counts from the journal's tail, not from
             // --until (and with --since shows the first N), so read the window backwards (-r stops
-            // after N) and turn the N entries around: the same entries JournalReader reaches by
+            // after N) and turn the N entries around: the same entries SdJournalReader reaches by
             // stepping back from Until. N is bounded by -Last, so holding them is fine.
             var window = new List<string>();
             if (since is { } s) window.Add("--since=" + At(s));
@@ -268,13 +233,13 @@ public sealed partial class ExportStreamReader : IJournalReader
 
         // 2. Then follow, from just after the last entry shown (journalctl --after-cursor). With nothing
         // shown: new entries only; or, after -Last with Until, from just past Until, where the first
-        // entry found ends the read as in JournalReader.
+        // entry found ends the read as in SdJournalReader.
         List<string> follow = run.LastCursor is not null ? ["--after-cursor=" + run.LastCursor, "--lines=all"]
             : query.Last is not null && until is { } u2 ? ["--since=" + At(u2 + 1), "--lines=all"]
             : ["--lines=0"];
         follow.Add("--follow");
         // journalctl -f quietly adds -b (the newest boot) unless --merge is given (journalctl.c, since
-        // v250). On a directory or files that would hide other boots' entries, and JournalReader shows
+        // v250). On a directory or files that would hide other boots' entries, and SdJournalReader shows
         // them; --merge changes nothing else there. On the local journal new entries all come from the
         // current boot, and --merge would add remote journals, so it is left off; a -Boot ID match
         // keeps merged remote journals out anyway.
@@ -324,8 +289,7 @@ public sealed partial class ExportStreamReader : IJournalReader
                     string text;
                     lock (stderr) text = stderr.ToString();
                     if (process.ExitCode != 0) throw Failed(process.ExitCode, text, "read the journal");
-                    throw new NginxKitException(new Problem(JournalReader.JournalCorrupt, ProblemCategory.InvalidData,
-                        $"journalctl's export stream cannot be parsed: {ex.Message}", text.Trim()), ex);
+                    throw ErrorCatalog.JournalCorrupt.Exception($"journalctl's export stream cannot be parsed: {ex.Message}", text.Trim(), inner: ex);
                 }
                 if (until is { } u && fields.Realtime > u)
                 {
@@ -381,8 +345,7 @@ public sealed partial class ExportStreamReader : IJournalReader
             catch (System.ComponentModel.Win32Exception ex)
             {
                 process.Dispose();
-                throw new NginxKitException(new Problem("NativeCommandNotFound", ProblemCategory.NotInstalled,
-                    $"Cannot run '{journalctl}': {ex.Message}.", journalctl), ex);
+                throw ErrorCatalog.NativeCommandNotFound.Exception($"Cannot run '{journalctl}': {ex.Message}.", journalctl, inner: ex);
             }
             running = process;
         }
@@ -408,12 +371,12 @@ public sealed partial class ExportStreamReader : IJournalReader
     private static NginxKitException Failed(int exit, string stderr, string what)
     {
         var detail = FirstLine(stderr) ?? $"exit code {exit}";
-        var id = detail.Contains("No such file or directory", StringComparison.Ordinal) ? JournalReader.JournalNotFound
-            : detail.Contains("Bad message", StringComparison.Ordinal) || detail.Contains("corrupt", StringComparison.OrdinalIgnoreCase) ? JournalReader.JournalCorrupt
-            : JournalReader.JournalNotReadable;
-        var category = id == JournalReader.JournalNotFound ? ProblemCategory.ObjectNotFound
-            : id == JournalReader.JournalCorrupt ? ProblemCategory.InvalidData : ProblemCategory.ReadError;
-        return new NginxKitException(new Problem(id, category, $"journalctl could not {what}: {detail}", stderr.Trim()));
+        var id = detail.Contains("No such file or directory", StringComparison.Ordinal) ? ErrorCatalog.JournalNotFound
+            : detail.Contains("Bad message", StringComparison.Ordinal) || detail.Contains("corrupt", StringComparison.OrdinalIgnoreCase) ? ErrorCatalog.JournalCorrupt
+            : ErrorCatalog.JournalNotReadable;
+        var category = id == ErrorCatalog.JournalNotFound ? ProblemCategory.ObjectNotFound
+            : id == ErrorCatalog.JournalCorrupt ? ProblemCategory.InvalidData : ProblemCategory.ReadError;
+        return id.Exception($"journalctl could not {what}: {detail}", stderr.Trim());
     }
 
     private static string? FirstLine(string text) =>
@@ -451,234 +414,5 @@ public sealed partial class ExportStreamReader : IJournalReader
             running = null;
         }
         if (process is not null) Kill(process);
-    }
-}
-
-/// <summary>
-/// Parses journalctl's export format from a byte stream: <c>KEY=value</c> lines; or, for values that
-/// are not printable UTF-8 (newlines, control bytes, invalid UTF-8), <c>KEY\n</c>, a little-endian
-/// uint64 length, the bytes and <c>\n</c>; an empty line after each entry. Reads through a buffer
-/// that grows only for a value larger than it, and decodes each field as it goes.
-/// </summary>
-internal sealed class ExportParser(Stream stream)
-{
-    private byte[] buffer = new byte[64 * 1024];
-    private int start, end, scanned;
-    private bool eof;
-    private readonly JournalFields collector = new();
-
-    /// <summary>The next entry's fields; false at the end of the stream. A last entry cut off by the stream's end is dropped.</summary>
-    public bool TryRead(out JournalFields.Values fields)
-    {
-        fields = default;
-        var any = false;
-        while (true)
-        {
-            if (!TryReadLine(out var lineStart, out var lineLength))
-            {
-                if (any && end > start) throw new InvalidDataException("The export stream ends inside a field.");
-                return false; // EOF; an entry without its closing empty line is incomplete (journalctl was stopped)
-            }
-            if (lineLength == 0)
-            {
-                if (any) return true;
-                continue;
-            }
-            any = true;
-            var line = buffer.AsSpan(lineStart, lineLength);
-            var eq = line.IndexOf((byte)'=');
-            if (eq >= 0)
-            {
-                collector.Store(ref fields, line[..eq], line[(eq + 1)..]);
-                continue;
-            }
-            // Binary-safe form: the line is the name; the length and the bytes follow. The name is
-            // looked up now, before the buffer moves.
-            var id = JournalFields.Lookup(line);
-            Need(8);
-            var length = BinaryPrimitives.ReadUInt64LittleEndian(buffer.AsSpan(start, 8));
-            if (length > int.MaxValue - 1) throw new InvalidDataException($"A field of {length} bytes is too large.");
-            start += 8;
-            Need((int)length + 1);
-            if (buffer[start + (int)length] != (byte)'\n') throw new InvalidDataException("A binary field does not end in a newline.");
-            collector.Store(ref fields, id, buffer.AsSpan(start, (int)length));
-            start += (int)length + 1;
-            scanned = start;
-        }
-    }
-
-    private bool TryReadLine(out int lineStart, out int lineLength)
-    {
-        while (true)
-        {
-            var newline = buffer.AsSpan(scanned, end - scanned).IndexOf((byte)'\n');
-            if (newline >= 0)
-            {
-                lineStart = start;
-                lineLength = scanned + newline - start;
-                start = scanned = scanned + newline + 1;
-                return true;
-            }
-            scanned = end;
-            if (!Fill(buffer.Length)) { lineStart = lineLength = 0; return false; }
-        }
-    }
-
-    // Makes at least n bytes available from start, reading (and growing the buffer) as needed.
-    private void Need(int n)
-    {
-        while (end - start < n)
-            if (!Fill(n)) throw new InvalidDataException("The export stream ends inside a binary field.");
-    }
-
-    // Reads more: moves what is unread to the front, grows the buffer if it cannot hold `want`
-    // bytes, then reads once. False at the end of the stream.
-    private bool Fill(int want)
-    {
-        if (eof) return false;
-        if (start > 0)
-        {
-            var unread = end - start;
-            Buffer.BlockCopy(buffer, start, buffer, 0, unread);
-            scanned -= start;
-            end = unread;
-            start = 0;
-        }
-        if (end == buffer.Length || want > buffer.Length)
-            Array.Resize(ref buffer, Math.Max(buffer.Length * 2, want));
-        var read = stream.Read(buffer, end, buffer.Length - end);
-        if (read == 0) { eof = true; return false; }
-        end += read;
-        return true;
-    }
-}
-
-/// <summary>
-/// The fields of one entry a JournalEntry is built from, gathered the same way by both readers
-/// (JournalReader from sd-journal's data objects, ExportParser from the export stream) and built
-/// into an entry by one method, so the two cannot drift apart. Values are decoded as they are
-/// stored: neither an mmap'd sd-journal object nor the parser's buffer outlives the next read.
-/// </summary>
-internal sealed class JournalFields
-{
-    /// <summary>The first occurrence of each field, as sd_journal_get_data gives it.</summary>
-    public struct Values
-    {
-        public string? Cursor;
-        public ulong Realtime;
-        public string? BootId;
-        public ReadOnlyMemory<byte> Message;
-        public int? Priority;
-        public int? Pid;
-        public string? Unit;
-        public string? SystemdUnit;
-        public string? Hostname;
-        public string? Identifier;
-        internal int Seen; // a bit per field, so a repeated field keeps its first value
-    }
-
-    public enum Id { Other, Cursor, Realtime, BootId, Message, Priority, Pid, Unit, SystemdUnit, Hostname, Identifier }
-
-    private byte[] message = new byte[1024];
-
-    // Values that repeat from entry to entry (host, unit, identifier, boot) are decoded once.
-    private readonly (byte[] Bytes, string Text)[] recent = new (byte[], string)[16];
-    private int nextRecent;
-
-    public static Id Lookup(ReadOnlySpan<byte> name) => name.Length switch
-    {
-        4 when name.SequenceEqual("UNIT"u8) => Id.Unit,
-        4 when name.SequenceEqual("_PID"u8) => Id.Pid,
-        7 when name.SequenceEqual("MESSAGE"u8) => Id.Message,
-        8 when name.SequenceEqual("PRIORITY"u8) => Id.Priority,
-        8 when name.SequenceEqual("__CURSOR"u8) => Id.Cursor,
-        8 when name.SequenceEqual("_BOOT_ID"u8) => Id.BootId,
-        9 when name.SequenceEqual("_HOSTNAME"u8) => Id.Hostname,
-        13 when name.SequenceEqual("_SYSTEMD_UNIT"u8) => Id.SystemdUnit,
-        17 when name.SequenceEqual("SYSLOG_IDENTIFIER"u8) => Id.Identifier,
-        20 when name.SequenceEqual("__REALTIME_TIMESTAMP"u8) => Id.Realtime,
-        _ => Id.Other,
-    };
-
-    /// <summary>One <c>NAME=value</c> data object, as sd-journal hands them out.</summary>
-    public void StoreItem(ref Values f, ReadOnlySpan<byte> item)
-    {
-        var eq = item.IndexOf((byte)'=');
-        if (eq > 0) Store(ref f, item[..eq], item[(eq + 1)..]);
-    }
-
-    /// <summary>Values with the entry header's fields set (sd-journal gives them apart from the data objects); a data field of the same name cannot override them.</summary>
-    public static Values FromHeader(ulong realtime, string bootId, string? cursor) => new()
-    {
-        Realtime = realtime,
-        BootId = bootId,
-        Cursor = cursor,
-        Seen = (1 << (int)Id.Realtime) | (1 << (int)Id.BootId) | (1 << (int)Id.Cursor),
-    };
-
-    public void Store(ref Values f, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value) => Store(ref f, Lookup(name), value);
-
-    // An empty value counts as absent, as sd_journal_get_data's "NAME=" does for JournalReader.
-    public void Store(ref Values f, Id id, ReadOnlySpan<byte> value)
-    {
-        if (id == Id.Other) return;
-        var bit = 1 << (int)id;
-        if ((f.Seen & bit) != 0) return;
-        f.Seen |= bit;
-        switch (id)
-        {
-            case Id.Cursor: f.Cursor = Encoding.UTF8.GetString(value); break;
-            case Id.Realtime: f.Realtime = Utf8Parser.TryParse(value, out ulong usec, out _) ? usec : 0; break;
-            case Id.BootId: f.BootId = Recent(value); break;
-            case Id.Message:
-                // Copied into one buffer reused entry after entry; Build copies again only for non-UTF-8 bytes.
-                if (message.Length < value.Length) message = new byte[Math.Max(value.Length, message.Length * 2)];
-                value.CopyTo(message);
-                f.Message = message.AsMemory(0, value.Length);
-                break;
-            case Id.Priority: f.Priority = ParseInt(value); break;
-            case Id.Pid: f.Pid = ParseInt(value); break;
-            case Id.Unit: f.Unit = value.IsEmpty ? null : Recent(value); break;
-            case Id.SystemdUnit: f.SystemdUnit = value.IsEmpty ? null : Recent(value); break;
-            case Id.Hostname: f.Hostname = value.IsEmpty ? null : Recent(value); break;
-            case Id.Identifier: f.Identifier = value.IsEmpty ? null : Recent(value); break;
-        }
-    }
-
-    private static int? ParseInt(ReadOnlySpan<byte> value) =>
-        Utf8Parser.TryParse(value, out int n, out var consumed) && consumed == value.Length && value.Length > 0 ? n : null;
-
-    /// <summary>A decoded string for bytes seen lately, or a new one.</summary>
-    public string Recent(ReadOnlySpan<byte> value)
-    {
-        foreach (var slot in recent)
-            if (slot.Bytes is not null && value.SequenceEqual(slot.Bytes)) return slot.Text;
-        var text = Encoding.UTF8.GetString(value);
-        recent[nextRecent] = (value.ToArray(), text);
-        nextRecent = (nextRecent + 1) % recent.Length;
-        return text;
-    }
-
-    /// <summary>
-    /// The entry: Message as UTF-8 (with MessageBytes when it is not valid UTF-8), Unit from PID 1's
-    /// UNIT= or else _SYSTEMD_UNIT (what journalctl -u matched it by), priority 6 when absent.
-    /// </summary>
-    public static JournalEntry Build(in Values f)
-    {
-        var messageBytes = f.Message.Span;
-        string message;
-        byte[]? raw = null;
-        if (messageBytes.Length == 0) message = string.Empty;
-        else if (System.Text.Unicode.Utf8.IsValid(messageBytes)) message = Encoding.UTF8.GetString(messageBytes);
-        else
-        {
-            raw = messageBytes.ToArray();
-            message = Encoding.UTF8.GetString(messageBytes);
-        }
-        var pid = f.Pid;
-        var unit = pid == 1 ? f.Unit ?? f.SystemdUnit : f.SystemdUnit ?? f.Unit;
-        var realtime = f.Realtime;
-        return JournalEntry.Create(DateTimeOffset.FromUnixTimeMilliseconds((long)(realtime / 1000)).AddTicks((long)(realtime % 1000) * 10),
-            f.Priority ?? 6, unit, pid, f.Hostname, f.BootId, f.Cursor ?? string.Empty, message, f.Identifier, raw);
     }
 }

@@ -22,9 +22,6 @@ public sealed partial record JournalQuery
     public IReadOnlyList<string> Files { get; init; } = [];
     public bool Follow { get; init; }
 
-    public const string InvalidJournalTime = nameof(InvalidJournalTime);
-    public const string InvalidPriority = nameof(InvalidPriority);
-
     /// <summary>Parses -Priority: a name (err, warning…), a number, or a range such as warning..err.</summary>
     public static (JournalPriority, JournalPriority) ParsePriority(string text)
     {
@@ -43,8 +40,7 @@ public sealed partial record JournalQuery
             "5" or "notice" => JournalPriority.Notice,
             "6" or "info" or "informational" => JournalPriority.Informational,
             "7" or "debug" => JournalPriority.Debug,
-            _ => throw new NginxKitException(new Problem(InvalidPriority, ProblemCategory.InvalidArgument,
-                $"'{s}' is not a priority. Use emerg, alert, crit, err, warning, notice, info, debug, 0–7, or a range such as warning..err.", s)),
+            _ => throw ErrorCatalog.InvalidPriority.Exception($"'{s}' is not a priority. Use emerg, alert, crit, err, warning, notice, info, debug, 0–7, or a range such as warning..err.", s),
         };
     }
 
@@ -88,8 +84,7 @@ public sealed partial record JournalQuery
         _ => throw Invalid(text),
     };
 
-    private static NginxKitException Invalid(string text) => new(new Problem(InvalidJournalTime, ProblemCategory.InvalidArgument,
-        $"'{text}' is not a time journalctl understands. Use a date and time, now, today, yesterday, @epoch, or '1 hour ago'.", text));
+    private static NginxKitException Invalid(string text) => new(ErrorCatalog.InvalidJournalTime.Problem($"'{text}' is not a time journalctl understands. Use a date and time, now, today, yesterday, @epoch, or '1 hour ago'.", text));
 
     [GeneratedRegex(@"^(?<sign>[+-])?\s*(?<n>\d+(\.\d+)?)\s*(?<u>[a-zA-Z]+)(\s+(?<ago>ago))?$")]
     private static partial Regex Relative();

@@ -1,33 +1,9 @@
+using NginxKit.Engine.Text;
 using k8s;
 using k8s.Models;
 using NginxKit.Engine.Diagnostics;
 
 namespace NginxKit.Engine.Kubernetes;
-
-/// <summary>The knobs of the entry deployment. Defaults are the ones the docs describe.</summary>
-public sealed record EntryManifestOptions
-{
-    public string Namespace { get; init; } = "nginx-entry";
-    public string Name { get; init; } = "nginx-entry";
-    public string NginxImage { get; init; } = "nginx:1.27";
-
-    /// <summary>The image with pwsh and NginxKit (see src/Container/Dockerfile).</summary>
-    public string GeneratorImage { get; init; } = "nginxkit:latest";
-
-    public int Replicas { get; init; } = 2;
-
-    /// <summary>The NodePort. Outside 30000–32767 the cluster's --service-node-port-range must allow it.</summary>
-    public int NodePort { get; init; } = 28888;
-
-    /// <summary>Value of the role label that pins pods to entry nodes.</summary>
-    public string Role { get; init; } = NodeLabeler.DefaultRole;
-
-    /// <summary>Annotations for every object (and the pod template).</summary>
-    public IReadOnlyDictionary<string, string> Annotations { get; init; } = new Dictionary<string, string>();
-
-    /// <summary>Only Services in this namespace become routes; null means every namespace.</summary>
-    public string? WatchNamespace { get; init; }
-}
 
 /// <summary>
 /// Builds the entry's objects: Namespace, ServiceAccount, the least RBAC the sidecar needs
@@ -35,7 +11,6 @@ public sealed record EntryManifestOptions
 /// </summary>
 public static class EntryManifest
 {
-    public const string InvalidManifestOption = nameof(InvalidManifestOption);
     public const string ConfDir = "/etc/nginx/conf.d";
     public const string RunDir = "/var/run";
     public const string SidecarRunDir = "/run/nginx";
@@ -46,7 +21,7 @@ public static class EntryManifest
     {
         var problems = new List<Problem>();
         void Check(bool ok, string what, object? value) =>
-            _ = ok ? 0 : Add(problems, $"{what} is not valid: {Nginx.Printable.Escape(value?.ToString())}.", value);
+            _ = ok ? 0 : Add(problems, $"{what} is not valid: {Printable.Escape(value?.ToString())}.", value);
         Check(Nginx.RouteRules.CheckDnsLabel(o.Namespace) is null, "Namespace", o.Namespace);
         Check(Nginx.RouteRules.CheckDnsLabel(o.Name) is null, "Name", o.Name);
         Check(o.WatchNamespace is null || Nginx.RouteRules.CheckDnsLabel(o.WatchNamespace) is null, "WatchNamespace", o.WatchNamespace);
@@ -62,7 +37,7 @@ public static class EntryManifest
 
     private static int Add(List<Problem> problems, string message, object? target)
     {
-        problems.Add(new Problem(InvalidManifestOption, ProblemCategory.InvalidArgument, message, target));
+        problems.Add(ErrorCatalog.InvalidManifestOption.Problem(message, target));
         return 0;
     }
 
@@ -222,11 +197,11 @@ public static class EntryManifest
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            problem = new Problem(ServiceManifestReader.ManifestNotReadable, ProblemCategory.ReadError, $"Cannot read '{path}': {ex.Message}", path);
+            problem = ErrorCatalog.ManifestNotReadable.Problem($"Cannot read '{path}': {ex.Message}", path);
         }
         catch (Exception ex) when (ex is YamlDotNet.Core.YamlException or InvalidOperationException or KeyNotFoundException or FormatException)
         {
-            problem = new Problem(ServiceManifestReader.ManifestParseError, ProblemCategory.ParserError, $"'{path}' is not a manifest NginxKit can apply: {ex.Message}", path);
+            problem = ErrorCatalog.ManifestParseError.Problem($"'{path}' is not a manifest NginxKit can apply: {ex.Message}", path);
         }
         return [];
     }

@@ -6,12 +6,6 @@ using NginxKit.Engine.Diagnostics;
 
 namespace NginxKit.Engine.Kubernetes;
 
-/// <summary>Which cluster to talk to: a kubeconfig file (or the defaults) and a context.</summary>
-public sealed record KubeTarget(string? KubeConfig = null, string? Context = null);
-
-/// <summary>What a connection points at, safe to print: never a token or a key.</summary>
-public sealed record KubeConnectionInfo(string Server, string? Context, string? User, string? Namespace, string Source, string AuthKind);
-
 /// <summary>
 /// An open client for one cluster. The kubeconfig is found the way kubectl finds it: the given
 /// file, else every file in $KUBECONFIG (merged), else ~/.kube/config, else the in-cluster
@@ -20,8 +14,6 @@ public sealed record KubeConnectionInfo(string Server, string? Context, string? 
 /// </summary>
 public sealed class KubeConnection : IDisposable
 {
-    public const string KubeConfigNotFound = nameof(KubeConfigNotFound);
-    public const string KubeConfigInvalid = nameof(KubeConfigInvalid);
 
     private KubeConnection(IKubernetes client, KubeConnectionInfo info)
     {
@@ -94,8 +86,7 @@ public sealed class KubeConnection : IDisposable
         }
         catch (Exception ex) when (ex is KubeConfigException or YamlDotNet.Core.YamlException or IOException or UnauthorizedAccessException)
         {
-            throw new NginxKitException(new Problem(KubeConfigInvalid, ProblemCategory.InvalidArgument,
-                $"The kubeconfig cannot be used: {ex.Message}", target.KubeConfig), ex);
+            throw ErrorCatalog.KubeConfigInvalid.Exception($"The kubeconfig cannot be used: {ex.Message}", target.KubeConfig, inner: ex);
         }
     }
 
@@ -163,71 +154,7 @@ public sealed class KubeConnection : IDisposable
     }
 
     private static NginxKitException Missing(string message) =>
-        new(new Problem(KubeConfigNotFound, ProblemCategory.ObjectNotFound, message, null));
+        new(ErrorCatalog.KubeConfigNotFound.Problem(message, null));
 
     public void Dispose() => Client.Dispose();
-}
-
-/// <summary>Turns API failures into Problems with NginxKit's ErrorIds, without leaking credentials.</summary>
-public static class KubeErrors
-{
-    public const string Unauthorized = "KubeUnauthorized";
-    public const string Forbidden = "KubeForbidden";
-    public const string Conflict = "KubeConflict";
-    public const string Unreachable = "KubeUnreachable";
-    public const string TlsFailed = "KubeTlsFailed";
-    public const string ApiError = "KubeApiError";
-
-    /// <summary>The HTTP status of an API failure, or null when the server never answered.</summary>
-    public static int? StatusOf(Exception ex) => ex is HttpOperationException http ? (int)http.Response.StatusCode : null;
-
-    /// <summary>True for failures that no other item would escape either: no server, no credentials.</summary>
-    public static bool IsFatal(Exception ex) => ex is HttpRequestException or KubeConfigException or TaskCanceledException { InnerException: TimeoutException }
-        || StatusOf(ex) == 401;
-
-    /// <summary>True for a failure of the API call itself, as opposed to a bug or a local error around it.</summary>
-    public static bool IsApiFailure(Exception ex) => ex is HttpOperationException || IsFatal(ex);
-
-    public static Problem ToProblem(Exception ex, string what, object? target, string notFoundId)
-    {
-        var message = Reason(ex);
-        if (ex is HttpRequestException { HttpRequestError: HttpRequestError.SecureConnectionError })
-            return new Problem(TlsFailed, ProblemCategory.SecurityError, $"{what}: TLS with the cluster failed: {message} {TlsHint(ex)}", target);
-        return StatusOf(ex) switch
-        {
-            404 => new Problem(notFoundId, ProblemCategory.ObjectNotFound, $"{what} was not found: {message}", target),
-            403 => new Problem(Forbidden, ProblemCategory.PermissionDenied, $"{what}: forbidden: {message} Check the RBAC rules of your user.", target),
-            401 => new Problem(Unauthorized, ProblemCategory.AuthenticationError, $"{what}: the cluster refused the credentials (401). Refresh them or check -Context.", target),
-            409 => new Problem(Conflict, ProblemCategory.ResourceExists, $"{what}: conflict: {message}", target),
-            null => new Problem(Unreachable, ProblemCategory.ConnectionError, $"{what}: the cluster did not answer: {message}", target),
-            var code => new Problem(ApiError, ProblemCategory.InvalidResult, $"{what}: the API answered {code}: {message}", target),
-        };
-    }
-
-    private static string TlsHint(Exception ex) =>
-        Chain(ex).Any(e => e.Message.Contains("RemoteCertificateValidationCallback", StringComparison.Ordinal))
-            ? "The API server's certificate is not trusted: it is not signed by the certificate-authority the kubeconfig gives for this cluster, or does not name the server's address."
-            : "Check the cluster's certificate-authority and the user's client-certificate in the kubeconfig.";
-
-    private static IEnumerable<Exception> Chain(Exception ex)
-    {
-        for (var e = ex; e is not null; e = e.InnerException) yield return e;
-    }
-
-    // The Status message the server sent, or the exception's own; never request headers.
-    private static string Reason(Exception ex)
-    {
-        if (ex is HttpOperationException http && !string.IsNullOrEmpty(http.Response.Content))
-        {
-            try
-            {
-                using var doc = System.Text.Json.JsonDocument.Parse(http.Response.Content);
-                if (doc.RootElement.TryGetProperty("message", out var m) && m.GetString() is { } s) return s;
-            }
-            catch (System.Text.Json.JsonException)
-            {
-            }
-        }
-        return ex.InnerException is { } inner && ex is HttpRequestException ? inner.Message : ex.Message;
-    }
 }

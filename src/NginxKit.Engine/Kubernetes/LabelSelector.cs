@@ -8,7 +8,6 @@ namespace NginxKit.Engine.Kubernetes;
 /// </summary>
 public sealed class LabelSelector
 {
-    public const string InvalidSelector = nameof(InvalidSelector);
 
     private readonly List<Func<IDictionary<string, string>, bool>> requirements;
 
@@ -88,7 +87,7 @@ public sealed class LabelSelector
     }
 
     private static NginxKitException Invalid(string selector, string why) =>
-        new(new Problem(InvalidSelector, ProblemCategory.InvalidArgument, $"Selector '{selector}' is not valid: {why}.", selector, "SelectorSyntax"));
+        new(ErrorCatalog.InvalidSelector.Problem($"Selector '{selector}' is not valid: {why}.", selector, "SelectorSyntax"));
 
     // Commas inside "in (a,b)" do not separate requirements.
     private static IEnumerable<string> SplitTopLevel(string selector)

@@ -5,12 +5,6 @@ using NginxKit.Engine.Text;
 
 namespace NginxKit.Engine.Kubernetes;
 
-/// <summary>What applying one object did, or under -WhatIf what the server's dry run said it would do.</summary>
-public sealed record ApplyResult(string Kind, string? Namespace, string Name, bool Changed, bool Created, bool DryRun, string? ResourceVersion, string? Diff);
-
-/// <summary>Progress of a rollout, as Deploy-NginxKit -Wait reports it.</summary>
-public sealed record RolloutStatus(string Name, int Desired, int Updated, int Available, bool Complete, string Message);
-
 /// <summary>
 /// Server-side apply with field manager "nginxkit": re-applying is the normal path and creates
 /// what is missing. Changed is read from the server: a no-op apply keeps the resourceVersion. A
@@ -19,8 +13,6 @@ public sealed record RolloutStatus(string Name, int Desired, int Updated, int Av
 public sealed class ManifestApplier(KubeConnection connection)
 {
     public const string FieldManager = "nginxkit";
-    public const string UnsupportedKind = nameof(UnsupportedKind);
-    public const string RolloutTimeout = nameof(RolloutTimeout);
 
     public static readonly IReadOnlyList<string> Kinds = ["Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Deployment", "Service"];
 
@@ -100,8 +92,7 @@ public sealed class ManifestApplier(KubeConnection connection)
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new NginxKitException(new Problem(RolloutTimeout, ProblemCategory.OperationTimeout,
-                $"Deployment {ns}/{name} did not finish rolling out within {timeout.TotalSeconds:0} s: {status.Message}. Check its pods with kubectl describe.", name));
+            throw ErrorCatalog.RolloutTimeout.Exception($"Deployment {ns}/{name} did not finish rolling out within {timeout.TotalSeconds:0} s: {status.Message}. Check its pods with kubectl describe.", name);
         }
     }
 
@@ -149,5 +140,5 @@ public sealed class ManifestApplier(KubeConnection connection)
     };
 
     private static NginxKitException Unsupported(string kind) =>
-        new(new Problem(UnsupportedKind, ProblemCategory.InvalidArgument, $"Deploy-NginxKit applies {string.Join(", ", Kinds)}; not {kind}.", kind));
+        new(ErrorCatalog.UnsupportedKind.Problem($"Deploy-NginxKit applies {string.Join(", ", Kinds)}; not {kind}.", kind));
 }

@@ -12,8 +12,6 @@ namespace NginxKit.Engine.Kubernetes;
 /// </summary>
 public static class ServiceManifestReader
 {
-    public const string ManifestNotReadable = nameof(ManifestNotReadable);
-    public const string ManifestParseError = nameof(ManifestParseError);
 
     /// <summary>Reads every Service in the file; a file that cannot be read or parsed is one Problem.</summary>
     public static IReadOnlyList<V1Service> Read(string path, out Problem? problem)
@@ -26,7 +24,7 @@ public static class ServiceManifestReader
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            problem = new Problem(ManifestNotReadable, ProblemCategory.ReadError, $"Cannot read '{path}': {ex.Message}", path);
+            problem = ErrorCatalog.ManifestNotReadable.Problem($"Cannot read '{path}': {ex.Message}", path);
             return [];
         }
         try
@@ -35,7 +33,7 @@ public static class ServiceManifestReader
         }
         catch (Exception ex) when (ex is YamlException or FormatException or InvalidOperationException or System.Text.Json.JsonException)
         {
-            problem = new Problem(ManifestParseError, ProblemCategory.ParserError, $"'{path}' is not a valid YAML or JSON manifest: {ex.Message}", path);
+            problem = ErrorCatalog.ManifestParseError.Problem($"'{path}' is not a valid YAML or JSON manifest: {ex.Message}", path);
             return [];
         }
     }

@@ -1,14 +1,10 @@
+using NginxKit.Engine.Text;
 using System.Globalization;
 using k8s.Models;
 using NginxKit.Engine.Diagnostics;
 using NginxKit.Engine.Nginx;
 
 namespace NginxKit.Engine.Kubernetes;
-
-/// <summary>What one Service turned into: a route, or the reason it was skipped.</summary>
-/// <param name="Route">The route, when the Service yields one (still to pass <see cref="RouteRules"/>).</param>
-/// <param name="Skipped">Why the Service yields no route; a warning, not an error, for headless and opted-out Services.</param>
-public sealed record ServiceRouteResult(string Namespace, string Name, Route? Route, Problem? Problem, string? Skipped);
 
 /// <summary>
 /// Turns Services into routes. The annotations (all optional):
@@ -29,10 +25,6 @@ public static class ServiceRoutes
     public const string ServerNameAnnotation = AnnotationPrefix + "server-name";
     public const string ExposeAnnotation = AnnotationPrefix + "expose";
 
-    public const string AmbiguousServicePort = nameof(AmbiguousServicePort);
-    public const string ServicePortNotFound = nameof(ServicePortNotFound);
-    public const string InvalidAnnotation = nameof(InvalidAnnotation);
-
     public static ServiceRouteResult FromService(V1Service service)
     {
         var ns = service.Metadata?.NamespaceProperty ?? "default";
@@ -40,13 +32,13 @@ public static class ServiceRoutes
         var annotations = service.Metadata?.Annotations ?? new Dictionary<string, string>();
         var labels = service.Metadata?.Labels ?? new Dictionary<string, string>();
         ServiceRouteResult Skip(string why) => new(ns, name, null, null, why);
-        ServiceRouteResult Fail(string id, string message, string rule) =>
-            new(ns, name, null, new Problem(id, ProblemCategory.InvalidData, $"Service {Printable.Escape(ns)}/{Printable.Escape(name)}: {message}", $"{ns}/{name}", rule), null);
+        ServiceRouteResult Fail(ErrorKind kind, string message, string rule) =>
+            new(ns, name, null, kind.Problem($"Service {Printable.Escape(ns)}/{Printable.Escape(name)}: {message}", $"{ns}/{name}", rule), null);
 
         if (annotations.TryGetValue(ExposeAnnotation, out var expose))
         {
             var flag = ParseBool(expose);
-            if (flag is null) return Fail(InvalidAnnotation, $"{ExposeAnnotation} must be \"true\" or \"false\".", "AnnotationBoolean");
+            if (flag is null) return Fail(ErrorCatalog.InvalidAnnotation, $"{ExposeAnnotation} must be \"true\" or \"false\".", "AnnotationBoolean");
             if (flag == false) return Skip($"{ExposeAnnotation} is \"false\"");
         }
         if (labels.TryGetValue("component", out var component) && component == "apiserver"
@@ -68,7 +60,7 @@ public static class ServiceRoutes
                 ? ports.FirstOrDefault(p => p.Port == number)
                 : ports.FirstOrDefault(p => string.Equals(p.Name, wanted, StringComparison.Ordinal));
             if (port is null)
-                return Fail(ServicePortNotFound, $"{PortAnnotation} names port '{Printable.Escape(wanted)}', which the Service does not have.", "PortAnnotationUnknown");
+                return Fail(ErrorCatalog.ServicePortNotFound, $"{PortAnnotation} names port '{Printable.Escape(wanted)}', which the Service does not have.", "PortAnnotationUnknown");
         }
         else if (ports.Count == 1)
         {
@@ -76,14 +68,14 @@ public static class ServiceRoutes
         }
         else
         {
-            return Fail(AmbiguousServicePort, ports.Count == 0 ? "it has no ports." : $"it has {ports.Count} ports; name one with the {PortAnnotation} annotation.", "PortAmbiguous");
+            return Fail(ErrorCatalog.AmbiguousServicePort, ports.Count == 0 ? "it has no ports." : $"it has {ports.Count} ports; name one with the {PortAnnotation} annotation.", "PortAmbiguous");
         }
 
         bool strip = true;
         if (annotations.TryGetValue(StripPrefixAnnotation, out var stripText))
         {
             var flag = ParseBool(stripText);
-            if (flag is null) return Fail(InvalidAnnotation, $"{StripPrefixAnnotation} must be \"true\" or \"false\".", "AnnotationBoolean");
+            if (flag is null) return Fail(ErrorCatalog.InvalidAnnotation, $"{StripPrefixAnnotation} must be \"true\" or \"false\".", "AnnotationBoolean");
             strip = flag.Value;
         }
 

@@ -1,3 +1,4 @@
+using NginxKit.Engine.Text;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -25,10 +26,6 @@ public sealed record NginxConfOptions
     /// <summary>Where the 50x.html error page lives.</summary>
     public string ErrorPageRoot { get; init; } = "/usr/share/nginx/html";
 
-    public const string InvalidListen = nameof(InvalidListen);
-    public const string InvalidProxyHeader = nameof(InvalidProxyHeader);
-    public const string InvalidTimeout = nameof(InvalidTimeout);
-
     private static readonly string[] ListenFlags = ["default_server", "reuseport"];
 
     /// <summary>Returns every problem with these options; an empty list means they can be rendered.</summary>
@@ -36,33 +33,30 @@ public sealed record NginxConfOptions
     {
         var problems = new List<Problem>();
         if (Listen.Count == 0)
-            problems.Add(new Problem(InvalidListen, ProblemCategory.InvalidArgument, "Give at least one listen address, such as 80.", null, "ListenRequired"));
+            problems.Add(ErrorCatalog.InvalidListen.Problem("Give at least one listen address, such as 80.", null, "ListenRequired"));
         foreach (var listen in Listen)
         {
             var rule = CheckListen(listen);
             if (rule is not null)
-                problems.Add(new Problem(InvalidListen, ProblemCategory.InvalidArgument,
-                    $"Listen '{Printable.Escape(listen)}' is not valid ({rule}). Use a port (80), an address and port (127.0.0.1:8080, [::]:80, *:80), optionally followed by default_server or reuseport.",
+                problems.Add(ErrorCatalog.InvalidListen.Problem($"Listen '{Printable.Escape(listen)}' is not valid ({rule}). Use a port (80), an address and port (127.0.0.1:8080, [::]:80, *:80), optionally followed by default_server or reuseport.",
                     listen, rule));
         }
         var serverRule = RouteRules.CheckServerName(ServerName);
         if (serverRule is not null)
-            problems.Add(new Problem(RouteRules.InvalidServerName, ProblemCategory.InvalidArgument,
-                $"Server name '{Printable.Escape(ServerName)}' is not valid ({serverRule}). Use _, a DNS name, or *. followed by a DNS name.", ServerName, serverRule));
+            problems.Add(ErrorCatalog.InvalidServerName.Problem($"Server name '{Printable.Escape(ServerName)}' is not valid ({serverRule}). Use _, a DNS name, or *. followed by a DNS name.", ServerName, serverRule));
         foreach (var (name, value) in ProxyHeaders)
         {
             var rule = CheckHeader(name, value);
             if (rule is not null)
-                problems.Add(new Problem(InvalidProxyHeader, ProblemCategory.InvalidArgument,
-                    $"Header '{Printable.Escape(name)}' is not valid ({rule}). Names are letters, digits and -; values are printable ASCII without \" or \\, and every $variable must be one nginx defines.", name, rule));
+                problems.Add(ErrorCatalog.InvalidProxyHeader.Problem($"Header '{Printable.Escape(name)}' is not valid ({rule}). Names are letters, digits and -; values are printable ASCII without \" or \\, and every $variable must be one nginx defines.", name, rule));
         }
         foreach (var (label, seconds) in new[] { ("ProxyConnectTimeoutSec", ProxyConnectTimeoutSec), ("ProxyReadTimeoutSec", ProxyReadTimeoutSec), ("ProxySendTimeoutSec", ProxySendTimeoutSec) })
         {
             if (seconds is { } s && s is < 1 or > 86400)
-                problems.Add(new Problem(InvalidTimeout, ProblemCategory.InvalidArgument, $"{label} must be between 1 and 86400 seconds.", s, "TimeoutOutOfRange"));
+                problems.Add(ErrorCatalog.InvalidTimeout.Problem($"{label} must be between 1 and 86400 seconds.", s, "TimeoutOutOfRange"));
         }
         if (RouteRules.CheckPath(ErrorPageRoot) is { } rootRule)
-            problems.Add(new Problem("InvalidErrorPageRoot", ProblemCategory.InvalidArgument, $"ErrorPageRoot is not a valid path ({rootRule}).", ErrorPageRoot, rootRule));
+            problems.Add(ErrorCatalog.InvalidErrorPageRoot.Problem($"ErrorPageRoot is not a valid path ({rootRule}).", ErrorPageRoot, rootRule));
         return problems;
     }
 

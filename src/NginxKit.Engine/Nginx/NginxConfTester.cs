@@ -5,19 +5,6 @@ using NginxKit.Engine.IO;
 
 namespace NginxKit.Engine.Nginx;
 
-/// <summary>One line nginx printed about a config, with its place when nginx named one.</summary>
-public sealed record NginxConfMessage(string Level, string Message, string? File, int? Line);
-
-/// <summary>The outcome of <c>nginx -t</c>.</summary>
-public sealed record NginxConfTestResult(bool Valid, IReadOnlyList<NginxConfMessage> Messages, string NginxPath, string Output)
-{
-    public IEnumerable<NginxConfMessage> Errors => Messages.Where(m => m.Level is "emerg" or "alert" or "crit" or "error");
-
-    // A property of its own rather than a types.ps1xml member: any TypesToProcess file costs every
-    // Import-Module about 7 ms, whatever it holds.
-    public int ErrorCount => Errors.Count();
-}
-
 /// <summary>
 /// Runs the real <c>nginx -t</c> on a config inside a private temp prefix: its own pid, logs and
 /// temp paths, so it needs no access to the system's nginx. As root it drops to nobody first,
@@ -26,7 +13,6 @@ public sealed record NginxConfTestResult(bool Valid, IReadOnlyList<NginxConfMess
 /// </summary>
 public sealed partial class NginxConfTester(IProcessRunner runner)
 {
-    public const string NginxNotFound = nameof(NginxNotFound);
 
     /// <summary>Locates nginx: the given path, else PATH and the sbin directories.</summary>
     public static string? FindNginx(string? nginxPath = null) => NativeCommand.Find(nginxPath ?? "nginx");
@@ -37,8 +23,7 @@ public sealed partial class NginxConfTester(IProcessRunner runner)
     /// </summary>
     public async Task<NginxConfTestResult> TestAsync(string text, string? nginxPath, bool mainConfig, CancellationToken cancellationToken)
     {
-        var nginx = FindNginx(nginxPath) ?? throw new NginxKitException(new Problem(NginxNotFound, ProblemCategory.NotInstalled,
-            $"nginx was not found{(nginxPath is null ? " on PATH or in the sbin directories" : $" at '{nginxPath}'")}. Install it (apt-get install nginx) or give -NginxPath.", nginxPath));
+        var nginx = FindNginx(nginxPath) ?? throw ErrorCatalog.NginxNotFound.Exception($"nginx was not found{(nginxPath is null ? " on PATH or in the sbin directories" : $" at '{nginxPath}'")}. Install it (apt-get install nginx) or give -NginxPath.", nginxPath);
 
         var prefix = Directory.CreateTempSubdirectory("nginxkit-test-");
         try

@@ -1,3 +1,4 @@
+using NginxKit.Engine.Text;
 using System.Text;
 using NginxKit.Engine.Diagnostics;
 
@@ -15,7 +16,6 @@ namespace NginxKit.Engine.Nginx;
 /// </summary>
 public sealed class NginxTemplate
 {
-    public const string InvalidTemplate = nameof(InvalidTemplate);
 
     private static readonly HashSet<string> TopNames = ["locations", "listen", "server_name", "route_count"];
     private static readonly HashSet<string> RouteNames = ["location", "path", "proxy_pass", "backend", "port", "service", "namespace", "server_name"];
@@ -29,7 +29,7 @@ public sealed class NginxTemplate
     private sealed record ValueNode(string Name) : Node;
     private sealed record RoutesNode(List<Node> Body) : Node;
 
-    /// <summary>Parses a template; an unknown placeholder or unbalanced section is an InvalidTemplate problem.</summary>
+    /// <summary>Parses a template; an unknown placeholder or unbalanced section is an ErrorCatalog.InvalidTemplate problem.</summary>
     public static NginxTemplate Parse(string text, string source = "template")
     {
         var root = new List<Node>();
@@ -73,7 +73,7 @@ public sealed class NginxTemplate
     public RenderedConf Render(IReadOnlyList<AcceptedRoute> routes, NginxConfOptions options)
     {
         var headers = NginxConfRenderer.HeaderLines(options);
-        var sb = new ConfWriter();
+        var sb = new ConfBuffer();
         sb.Pad(NginxConfRenderer.HeaderLength);
         foreach (var node in nodes)
         {
@@ -114,7 +114,6 @@ public sealed class NginxTemplate
     {
         int line = 1;
         for (int i = 0; i < offset && i < text.Length; i++) if (text[i] == '\n') line++;
-        return new NginxKitException(new Problem(InvalidTemplate, ProblemCategory.ParserError,
-            $"{source}, line {line}: {what}.", source, "TemplateSyntax"));
+        return ErrorCatalog.InvalidTemplate.Exception($"{source}, line {line}: {what}.", source, "TemplateSyntax");
     }
 }

@@ -1,3 +1,4 @@
+using NginxKit.Engine.Text;
 namespace NginxKit.Engine.Nginx;
 
 /// <summary>
@@ -21,33 +22,5 @@ public sealed record Route(string? Path, string? Backend, int Port)
     {
         var owner = Service is null ? string.Empty : Namespace is null ? $" ({Printable.Escape(Service)})" : $" ({Printable.Escape(Namespace)}/{Printable.Escape(Service)})";
         return $"route '{Printable.Escape(Path)}' -> {Printable.Escape(Backend)}:{Port}{owner}";
-    }
-}
-
-/// <summary>A route that passed every rule, with the values the renderer places in the config.</summary>
-public sealed record AcceptedRoute(Route Route, string Location, string BackendAddress, string ServerName)
-{
-    /// <summary>The proxy_pass URL. A trailing slash makes nginx replace the matched prefix with "/".</summary>
-    public string ProxyPass => Route.StripPrefix
-        ? $"http://{BackendAddress}:{Route.Port}/"
-        : $"http://{BackendAddress}:{Route.Port}";
-}
-
-/// <summary>Escapes text for messages so that control characters and look-alikes are visible, never acted on.</summary>
-public static class Printable
-{
-    public const int MaxLength = 80;
-
-    public static string Escape(string? value)
-    {
-        if (value is null) return "<null>";
-        var sb = new System.Text.StringBuilder(Math.Min(value.Length, MaxLength) + 8);
-        foreach (var c in value)
-        {
-            if (sb.Length >= MaxLength) { sb.Append("…"); break; }
-            if (c is >= ' ' and <= '~') sb.Append(c);
-            else sb.Append($"\\u{(int)c:X4}");
-        }
-        return sb.ToString();
     }
 }

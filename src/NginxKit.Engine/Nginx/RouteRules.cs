@@ -19,16 +19,6 @@ public static class RouteRules
     public const int MaxPathLength = 512;
     public const int MaxHostLength = 253;
 
-    public const string InvalidRoutePath = nameof(InvalidRoutePath);
-    public const string InvalidRouteBackend = nameof(InvalidRouteBackend);
-    public const string InvalidRoutePort = nameof(InvalidRoutePort);
-    public const string InvalidServerName = nameof(InvalidServerName);
-    public const string InvalidRouteService = nameof(InvalidRouteService);
-    public const string InvalidRouteNamespace = nameof(InvalidRouteNamespace);
-    public const string InvalidRouteStripPrefix = nameof(InvalidRouteStripPrefix);
-    public const string InvalidRouteInput = nameof(InvalidRouteInput);
-    public const string DuplicateRoutePath = nameof(DuplicateRoutePath);
-
     /// <summary>
     /// Checks a path prefix: "/" followed by segments of RFC 3986 unreserved characters
     /// (A–Z a–z 0–9 - . _ ~), with no empty, "." or ".." segment. Returns the rule broken, or null.
@@ -186,39 +176,39 @@ public static class RouteRules
         var rule = CheckPath(route.Path);
         if (rule is not null)
         {
-            problem = Fail(InvalidRoutePath, route, rule, $"The path must be a prefix like /volume or /api/v2/ made of letters, digits and - . _ ~.");
+            problem = Fail(ErrorCatalog.InvalidRoutePath, route, rule, $"The path must be a prefix like /volume or /api/v2/ made of letters, digits and - . _ ~.");
             return null;
         }
         rule = CheckHost(route.Backend, out var address);
         if (rule is not null)
         {
-            problem = Fail(InvalidRouteBackend, route, rule, "The backend must be an IPv4 address, an IPv6 address or a DNS name.");
+            problem = Fail(ErrorCatalog.InvalidRouteBackend, route, rule, "The backend must be an IPv4 address, an IPv6 address or a DNS name.");
             return null;
         }
         rule = CheckPort(route.Port);
         if (rule is not null)
         {
-            problem = Fail(InvalidRoutePort, route, rule, "The port must be between 1 and 65535.");
+            problem = Fail(ErrorCatalog.InvalidRoutePort, route, rule, "The port must be between 1 and 65535.");
             return null;
         }
         if (route.ServerName is not null && (rule = CheckServerName(route.ServerName)) is not null)
         {
-            problem = Fail(InvalidServerName, route, rule, "The server name must be _, a DNS name or *. followed by a DNS name.");
+            problem = Fail(ErrorCatalog.InvalidServerName, route, rule, "The server name must be _, a DNS name or *. followed by a DNS name.");
             return null;
         }
         if (route.Service is not null && (rule = CheckDnsLabel(route.Service)) is not null)
         {
-            problem = Fail(InvalidRouteService, route, rule, "The service name must be a Kubernetes name: lowercase letters, digits and -.");
+            problem = Fail(ErrorCatalog.InvalidRouteService, route, rule, "The service name must be a Kubernetes name: lowercase letters, digits and -.");
             return null;
         }
         if (route.Namespace is not null && (rule = CheckDnsLabel(route.Namespace)) is not null)
         {
-            problem = Fail(InvalidRouteNamespace, route, rule, "The namespace must be a Kubernetes name: lowercase letters, digits and -.");
+            problem = Fail(ErrorCatalog.InvalidRouteNamespace, route, rule, "The namespace must be a Kubernetes name: lowercase letters, digits and -.");
             return null;
         }
         return new AcceptedRoute(route, LocationFor(route.Path!), address, route.ServerName ?? defaultServerName);
     }
 
-    private static Problem Fail(string errorId, Route route, string rule, string hint) =>
-        new(errorId, ProblemCategory.InvalidData, $"Skipped {route}: {rule}. {hint}", route, rule);
+    private static Problem Fail(ErrorKind kind, Route route, string rule, string hint) =>
+        kind.Problem($"Skipped {route}: {rule}. {hint}", route, rule);
 }

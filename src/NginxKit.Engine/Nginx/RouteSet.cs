@@ -3,9 +3,6 @@ using NginxKit.Engine.Diagnostics;
 
 namespace NginxKit.Engine.Nginx;
 
-/// <summary>The routes that will be rendered, in render order, and a problem for each one refused.</summary>
-public sealed record RouteSetResult(IReadOnlyList<AcceptedRoute> Accepted, IReadOnlyList<Problem> Problems);
-
 /// <summary>
 /// Validates a set of routes and settles conflicts. The result does not depend on input order:
 /// routes sort by server name, then location, then namespace, service, backend and port, and
@@ -69,8 +66,7 @@ public static class RouteSet
                 if (previous.ServerName == route.ServerName && previous.Location == route.Location)
                 {
                     if (!SameTarget(previous, route))
-                        problems.Add(new Problem(RouteRules.DuplicateRoutePath, ProblemCategory.ResourceExists,
-                            $"Skipped {route.Route}: {previous.Route} already claims location {route.Location}. Give one of them another path.",
+                        problems.Add(ErrorCatalog.DuplicateRoutePath.Problem($"Skipped {route.Route}: {previous.Route} already claims location {route.Location}. Give one of them another path.",
                             route.Route, "PathClaimedTwice"));
                     continue;
                 }

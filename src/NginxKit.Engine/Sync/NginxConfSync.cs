@@ -10,42 +10,6 @@ using NginxKit.Engine.Nginx;
 
 namespace NginxKit.Engine.Sync;
 
-public sealed record SyncSettings
-{
-    public required string OutFile { get; init; }
-
-    public NginxConfOptions Render { get; init; } = new();
-
-    public NginxTemplate? Template { get; init; }
-
-    public string? Namespace { get; init; }
-
-    public string? Selector { get; init; }
-
-    /// <summary>Quiet time after the last change before rendering: a burst becomes one reload.</summary>
-    public TimeSpan Debounce { get; init; } = TimeSpan.FromMilliseconds(50);
-
-    /// <summary>The longest a change waits while changes keep coming.</summary>
-    public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>nginx for the pre-write test; null finds it, and without one only the allow-lists check.</summary>
-    public string? NginxPath { get; init; }
-
-    public bool SkipNginxTest { get; init; }
-
-    public NginxReloader Reloader { get; init; } = new NginxReloader.None();
-
-    public bool Backup { get; init; } = true;
-}
-
-/// <summary>What the sync loop reports besides its events: warnings and refused routes.</summary>
-public abstract record SyncMessage
-{
-    public sealed record Event(SyncEvent Value) : SyncMessage;
-    public sealed record Warning(string Text) : SyncMessage;
-    public sealed record Refused(Problem Problem) : SyncMessage;
-}
-
 /// <summary>
 /// Keeps nginx's config in step with the cluster's Services. Once: list, render, test, write.
 /// Watch: list, then watch from the list's resourceVersion; each burst of changes is debounced
@@ -55,8 +19,6 @@ public abstract record SyncMessage
 /// </summary>
 public sealed class NginxConfSync(KubeConnection connection, SyncSettings settings, IProcessRunner runner)
 {
-    public const string NoValidRoutes = nameof(NoValidRoutes);
-    public const string ConfigRejected = nameof(ConfigRejected);
 
     private readonly object gate = new();
     private readonly Dictionary<string, V1Service> services = new(StringComparer.Ordinal);
@@ -70,7 +32,7 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
         await ListAsync(cancellationToken).ConfigureAwait(false);
         var result = await SyncAsync("once", report, requireRoutes: true, cancellationToken).ConfigureAwait(false);
         if (result.Error is not null)
-            throw new NginxKitException(new Problem(result.Routes == 0 ? NoValidRoutes : ConfigRejected, ProblemCategory.InvalidResult, result.Error, settings.OutFile));
+            throw (result.Routes == 0 ? ErrorCatalog.NoValidRoutes : ErrorCatalog.ConfigRejected).Exception(result.Error, settings.OutFile);
         return result;
     }
 

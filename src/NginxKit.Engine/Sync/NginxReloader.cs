@@ -1,3 +1,4 @@
+using NginxKit.Engine.Text;
 using System.Runtime.InteropServices;
 using NginxKit.Engine.Diagnostics;
 using NginxKit.Engine.IO;
@@ -7,7 +8,6 @@ namespace NginxKit.Engine.Sync;
 /// <summary>How a new config reaches the running nginx.</summary>
 public abstract record NginxReloader
 {
-    public const string ReloadFailed = nameof(ReloadFailed);
 
     public abstract Task ReloadAsync(IProcessRunner runner, CancellationToken cancellationToken);
 
@@ -39,7 +39,7 @@ public abstract record NginxReloader
                 throw Fail($"cannot read the pidfile '{Path}': {ex.Message}", ex);
             }
             if (!int.TryParse(text, out var pid) || pid <= 1)
-                throw Fail($"the pidfile '{Path}' holds no nginx master PID ('{Nginx.Printable.Escape(text)}')", null);
+                throw Fail($"the pidfile '{Path}' holds no nginx master PID ('{Printable.Escape(text)}')", null);
             if (kill(pid, SIGHUP) != 0)
                 throw Fail($"cannot signal PID {pid} from '{Path}': errno {Marshal.GetLastPInvokeError()}", null);
             return Task.CompletedTask;
@@ -66,5 +66,5 @@ public abstract record NginxReloader
     }
 
     private static NginxKitException Fail(string message, Exception? inner) =>
-        new(new Problem(ReloadFailed, ProblemCategory.InvalidOperation, $"nginx was not reloaded: {message.TrimEnd('.')}.", null), inner);
+        new(ErrorCatalog.ReloadFailed.Problem($"nginx was not reloaded: {message.TrimEnd('.')}.", null), inner);
 }

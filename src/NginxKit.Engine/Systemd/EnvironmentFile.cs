@@ -1,18 +1,8 @@
+using NginxKit.Engine.Text;
 using System.Text;
 using NginxKit.Engine.Diagnostics;
 
 namespace NginxKit.Engine.Systemd;
-
-/// <summary>One line of an EnvironmentFile, as written: an assignment, or anything else kept verbatim.</summary>
-/// <param name="Raw">The line's exact text (continuation lines included), so untouched lines are written back byte for byte.</param>
-/// <param name="Key">The variable, for an assignment systemd accepts; null otherwise.</param>
-/// <param name="Value">The value systemd reads (quotes and escapes resolved).</param>
-/// <param name="IsExport">An <c>export KEY=...</c> line: systemd ignores it (and logs an error), though a shell would not.</param>
-/// <param name="LineNumber">1-based number of the line's first physical line.</param>
-public sealed record EnvironmentLine(string Raw, string? Key, string? Value, bool IsExport, int LineNumber)
-{
-    public bool IsAssignment => Key is not null && !IsExport;
-}
 
 /// <summary>
 /// systemd's EnvironmentFile grammar (systemd.exec(5), env-file.c): KEY=VALUE lines; # or ;
@@ -24,8 +14,6 @@ public sealed record EnvironmentLine(string Raw, string? Key, string? Value, boo
 /// </summary>
 public sealed class EnvironmentFile
 {
-    public const string InvalidEnvironmentValue = nameof(InvalidEnvironmentValue);
-    public const string InvalidEnvironmentName = nameof(InvalidEnvironmentName);
 
     private readonly List<EnvironmentLine> lines;
 
@@ -176,11 +164,9 @@ public sealed class EnvironmentFile
     public void Set(string key, string? value)
     {
         if (!IsValidName(key))
-            throw new NginxKitException(new Problem(InvalidEnvironmentName, ProblemCategory.InvalidArgument,
-                $"'{Nginx.Printable.Escape(key)}' is not an environment variable name (letters, digits and _, not starting with a digit).", key));
+            throw ErrorCatalog.InvalidEnvironmentName.Exception($"'{Printable.Escape(key)}' is not an environment variable name (letters, digits and _, not starting with a digit).", key);
         if (value is not null && CheckValue(value) is { } rule)
-            throw new NginxKitException(new Problem(InvalidEnvironmentValue, ProblemCategory.InvalidArgument,
-                $"The value of {key} holds a control character, which an EnvironmentFile cannot carry.", key, rule));
+            throw ErrorCatalog.InvalidEnvironmentValue.Exception($"The value of {key} holds a control character, which an EnvironmentFile cannot carry.", key, rule);
 
         var indexes = lines.Select((l, i) => (l, i)).Where(x => x.l.Key == key).Select(x => x.i).ToList();
         if (value is null)

@@ -3,84 +3,9 @@ using NginxKit.Engine.IO;
 
 namespace NginxKit.Engine.Systemd;
 
-/// <summary>A unit's state from <c>systemctl show</c>, with the raw properties kept.</summary>
-public sealed record SystemdUnit(
-    string Name,
-    string? FragmentPath,
-    string UnitFileState,
-    string ActiveState,
-    string SubState,
-    int MainPID,
-    IReadOnlyList<string> DropInPaths,
-    IReadOnlyList<string> EnvironmentFiles,
-    string? ExecStart,
-    bool NeedDaemonReload,
-    IReadOnlyDictionary<string, string> Properties)
-{
-    public bool IsActive => ActiveState is "active" or "reloading" or "activating";
-
-    public bool IsEnabled => UnitFileState is "enabled" or "enabled-runtime" or "static" or "alias" or "linked";
-
-    public bool Exists => Properties.TryGetValue("LoadState", out var s) && s != "not-found";
-
-    public static readonly string[] Shown =
-    [
-        "Id", "LoadState", "FragmentPath", "UnitFileState", "ActiveState", "SubState", "MainPID", "DropInPaths",
-        "EnvironmentFiles", "ExecStart", "NeedDaemonReload", "Description", "Result", "ActiveEnterTimestamp",
-    ];
-
-    /// <summary>Parses <c>systemctl show</c> output: Key=Value lines, where a key may repeat (EnvironmentFiles).</summary>
-    public static SystemdUnit Parse(string name, string output)
-    {
-        var props = new Dictionary<string, string>(StringComparer.Ordinal);
-        var environmentFiles = new List<string>();
-        foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var eq = line.IndexOf('=');
-            if (eq <= 0) continue;
-            var key = line[..eq];
-            var value = line[(eq + 1)..];
-            if (key == "EnvironmentFiles")
-            {
-                // "/etc/default/docker (ignore_errors=yes)"
-                var paren = value.LastIndexOf(" (", StringComparison.Ordinal);
-                var path = paren > 0 ? value[..paren] : value;
-                var optional = value.EndsWith("(ignore_errors=yes)", StringComparison.Ordinal);
-                if (path.Length > 0) environmentFiles.Add(optional ? "-" + path : path);
-            }
-            props[key] = props.TryGetValue(key, out var existing) && key == "EnvironmentFiles" ? existing + "\n" + value : value;
-        }
-        string Get(string key) => props.TryGetValue(key, out var v) ? v : string.Empty;
-        return new SystemdUnit(
-            name,
-            Get("FragmentPath") is { Length: > 0 } f ? f : null,
-            Get("UnitFileState"),
-            Get("ActiveState"),
-            Get("SubState"),
-            int.TryParse(Get("MainPID"), out var pid) ? pid : 0,
-            Get("DropInPaths").Split(' ', StringSplitOptions.RemoveEmptyEntries),
-            environmentFiles,
-            ArgvOf(Get("ExecStart")),
-            Get("NeedDaemonReload") == "yes",
-            props);
-    }
-
-    // "{ path=/usr/bin/dockerd ; argv[]=/usr/bin/dockerd -H fd:// $DOCKER_OPTS ; ignore_errors=no ; ... }"
-    private static string? ArgvOf(string execStart)
-    {
-        var start = execStart.IndexOf("argv[]=", StringComparison.Ordinal);
-        if (start < 0) return execStart.Length == 0 ? null : execStart;
-        start += 7;
-        var end = execStart.IndexOf(" ; ", start, StringComparison.Ordinal);
-        return end < 0 ? execStart[start..] : execStart[start..end];
-    }
-}
-
 /// <summary>Drives systemctl: the seam between the cmdlets and the system's systemd.</summary>
 public sealed class Systemctl(IProcessRunner runner)
 {
-    public const string SystemctlFailed = nameof(SystemctlFailed);
-    public const string SystemctlNotFound = nameof(SystemctlNotFound);
 
     public async Task<SystemdUnit> ShowAsync(string unit, CancellationToken cancellationToken)
     {
@@ -95,13 +20,11 @@ public sealed class Systemctl(IProcessRunner runner)
 
     private async Task<ProcessResult> RunAsync(IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
-        var systemctl = NativeCommand.Find("systemctl") ?? throw new NginxKitException(new Problem(SystemctlNotFound, ProblemCategory.NotInstalled,
-            "systemctl was not found: this host does not run systemd.", null));
+        var systemctl = NativeCommand.Find("systemctl") ?? throw ErrorCatalog.SystemctlNotFound.Exception("systemctl was not found: this host does not run systemd.", null);
         var result = await runner.RunAsync(new ProcessSpec(systemctl, args), cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
-            throw new NginxKitException(new Problem(SystemctlFailed, ProblemCategory.InvalidOperation,
-                $"'systemctl {string.Join(' ', args)}' failed (exit {result.ExitCode}): {result.StandardError.Trim().TrimEnd('.')}. See the unit's log with Get-DockerJournal.",
-                args.Count > 1 ? args[^1] : null));
+            throw ErrorCatalog.SystemctlFailed.Exception($"'systemctl {string.Join(' ', args)}' failed (exit {result.ExitCode}): {result.StandardError.Trim().TrimEnd('.')}. See the unit's log with Get-DockerJournal.",
+                args.Count > 1 ? args[^1] : null);
         return result;
     }
 }

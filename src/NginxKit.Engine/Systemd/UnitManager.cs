@@ -1,8 +1,5 @@
 namespace NginxKit.Engine.Systemd;
 
-/// <summary>What a state change did: Changed is false when the unit was already there (start on a running unit).</summary>
-public sealed record UnitChangeResult(string Unit, string Action, bool Changed, SystemdUnit State);
-
 /// <summary>
 /// Enable, disable, start, stop and restart with Ansible's systemd_service semantics: each
 /// reports whether it changed anything, starting a running unit changes nothing, restart always acts.

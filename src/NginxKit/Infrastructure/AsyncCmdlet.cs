@@ -48,6 +48,9 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
     /// <summary>Writes one non-terminating error for one bad item; the pipeline goes on.</summary>
     protected void WriteProblem(Problem problem, Exception? exception = null) => WriteError(ErrorRecords.From(problem, exception));
 
+    /// <summary>Stops the command with a terminating error: for problems no item could escape.</summary>
+    protected void ThrowProblem(Problem problem, Exception? exception = null) => ThrowTerminatingError(ErrorRecords.From(problem, exception));
+
     /// <summary>Asks ShouldProcess with a full description (shown by -WhatIf, e.g. a diff) and a short prompt.</summary>
     protected bool ShouldProcessWithDetail(string target, string action, string? detail)
     {

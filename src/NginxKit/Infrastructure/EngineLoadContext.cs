@@ -51,11 +51,3 @@ internal sealed class EngineLoadContext : AssemblyLoadContext
     private static Assembly? ResolveEngine(AssemblyLoadContext context, AssemblyName name) =>
         name.Name == EngineAssemblyName ? Instance.LoadFromAssemblyName(name) : null;
 }
-
-/// <summary>PowerShell's import and removal hooks for the load context.</summary>
-public sealed class ModuleLifecycle : IModuleAssemblyInitializer, IModuleAssemblyCleanup
-{
-    public void OnImport() => EngineLoadContext.Register();
-
-    public void OnRemove(PSModuleInfo psModuleInfo) => EngineLoadContext.Unregister();
-}

@@ -11,17 +11,9 @@ public static class ErrorRecords
         var category = Enum.TryParse<ErrorCategory>(problem.Category.ToString(), out var parsed) ? parsed : ErrorCategory.NotSpecified;
         var record = new ErrorRecord(exception ?? new NginxKitException(problem), problem.ErrorId, category, problem.Target);
         record.ErrorDetails = new ErrorDetails(problem.Message);
-        if (problem.Rule is not null)
-            record.ErrorDetails.RecommendedAction = $"Rule broken: {problem.Rule}.";
-        return record;
-    }
-
-    public static ErrorRecord Create(string errorId, ErrorCategory category, string message, object? target, Exception? exception = null)
-    {
-        var record = new ErrorRecord(exception ?? new InvalidOperationException(message), errorId, category, target)
-        {
-            ErrorDetails = new ErrorDetails(message),
-        };
+        var advice = string.Join(" ", new[] { problem.Rule is null ? null : $"Rule broken: {problem.Rule}.", problem.Hint }.Where(s => s is not null));
+        if (advice.Length > 0)
+            record.ErrorDetails.RecommendedAction = advice;
         return record;
     }
 }

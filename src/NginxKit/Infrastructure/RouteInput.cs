@@ -1,3 +1,4 @@
+using NginxKit.Engine.Text;
 using System.Collections;
 using System.Globalization;
 using System.Management.Automation;
@@ -65,7 +66,7 @@ internal static class RouteInput
                 var key = entry.Key?.ToString() ?? string.Empty;
                 if (Lookup(key) is not { } field)
                 {
-                    problem = Refuse(RouteRules.InvalidRouteInput, item, in fields, "UnknownKey",
+                    problem = Refuse(ErrorCatalog.InvalidRouteInput, item, in fields, "UnknownKey",
                         $"A route has no key '{Printable.Escape(key)}'. Use Path, Backend (or ClusterIP, Host), Port, Service, Namespace, StripPrefix and ServerName.");
                     return null;
                 }
@@ -204,7 +205,7 @@ internal static class RouteInput
         };
         if (port is null)
         {
-            problem = Refuse(RouteRules.InvalidRoutePort, item, in fields, "PortNotANumber", "The port must be a whole number between 1 and 65535.");
+            problem = Refuse(ErrorCatalog.InvalidRoutePort, item, in fields, "PortNotANumber", "The port must be a whole number between 1 and 65535.");
             return null;
         }
 
@@ -217,7 +218,7 @@ internal static class RouteInput
             case string s when BooleanTextAttribute.TryParse(s, emptyMeans: true, out var parsed): strip = parsed; break;
             case int or long or short or byte: strip = Convert.ToInt64(fields[(int)Field.StripPrefix], CultureInfo.InvariantCulture) != 0; break;
             default:
-                problem = Refuse(RouteRules.InvalidRouteStripPrefix, item, in fields, "StripPrefixNotBoolean", "StripPrefix must be true or false.");
+                problem = Refuse(ErrorCatalog.InvalidRouteStripPrefix, item, in fields, "StripPrefixNotBoolean", "StripPrefix must be true or false.");
                 return null;
         }
 
@@ -232,9 +233,9 @@ internal static class RouteInput
         _ => LanguagePrimitives.ConvertTo<string>(value),
     };
 
-    private static Problem Refuse(string errorId, object? item, in Values fields, string rule, string hint)
+    private static Problem Refuse(ErrorKind kind, object? item, in Values fields, string rule, string hint)
     {
         var path = fields[(int)Field.Path] is { } p ? $"route '{Printable.Escape(p.ToString())}'" : "a route";
-        return new(errorId, ProblemCategory.InvalidData, $"Skipped {path}: {rule}. {hint}", item, rule);
+        return kind.Problem($"Skipped {path}: {rule}. {hint}", item, rule);
     }
 }

@@ -105,7 +105,7 @@ public sealed class JournalReadersRealTests : IDisposable
     {
         Write(Fixture());
         var problems = new List<Problem>();
-        using var sd = JournalReader.Open(Query(name), problems.Add);
+        using var sd = SdJournalReader.Open(Query(name), problems.Add);
         using var export = ExportStreamReader.Open(Query(name), problems.Add);
         var expected = Flatten(sd);
         var actual = Flatten(export);
@@ -192,17 +192,17 @@ public sealed class JournalReadersRealTests : IDisposable
         File.WriteAllBytes(bad, Enumerable.Range(0, 4096).Select(i => (byte)(i * 37 + 11)).ToArray());
         var sdProblems = new List<Problem>();
         var exportProblems = new List<Problem>();
-        using (var sd = JournalReader.Open(new JournalQuery { Directory = dir }, sdProblems.Add))
+        using (var sd = SdJournalReader.Open(new JournalQuery { Directory = dir }, sdProblems.Add))
         using (var export = ExportStreamReader.Open(new JournalQuery { Directory = dir }, exportProblems.Add))
             Assert.Equal(Flatten(sd), Flatten(export));
-        Assert.Equal([JournalReader.JournalCorrupt], sdProblems.Select(p => p.ErrorId));
-        Assert.Equal([JournalReader.JournalCorrupt], exportProblems.Select(p => p.ErrorId));
+        Assert.Equal([ErrorCatalog.JournalCorrupt.Id], sdProblems.Select(p => p.ErrorId));
+        Assert.Equal([ErrorCatalog.JournalCorrupt.Id], exportProblems.Select(p => p.ErrorId));
         Assert.Equal(bad, exportProblems[0].Target);
 
         var missing = Assert.Throws<NginxKitException>(() => ExportStreamReader.Open(new JournalQuery { Directory = dir + "-missing" }, _ => { }));
-        Assert.Equal(JournalReader.JournalNotFound, missing.Problem.ErrorId);
+        Assert.Equal(ErrorCatalog.JournalNotFound.Id, missing.Problem.ErrorId);
         var none = Assert.Throws<NginxKitException>(() => ExportStreamReader.Open(new JournalQuery { Files = [bad] }, exportProblems.Add));
-        Assert.Equal(JournalReader.JournalNotFound, none.Problem.ErrorId);
+        Assert.Equal(ErrorCatalog.JournalNotFound.Id, none.Problem.ErrorId);
     }
 
     /// <summary>journalctl processes reading <paramref name="path"/>, found through /proc.</summary>

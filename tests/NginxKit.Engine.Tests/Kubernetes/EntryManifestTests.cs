@@ -2,6 +2,7 @@ using k8s;
 using k8s.Models;
 using NginxKit.Engine.Kubernetes;
 using Xunit;
+using NginxKit.Engine.Diagnostics;
 
 namespace NginxKit.Engine.Tests.Kubernetes;
 
@@ -104,7 +105,7 @@ public class EntryManifestTests
     [InlineData("nginx\n")]
     [InlineData("")]
     public void HostileImagesAreRefused(string image) =>
-        Assert.Contains(EntryManifest.Validate(new EntryManifestOptions { NginxImage = image }), p => p.ErrorId == EntryManifest.InvalidManifestOption);
+        Assert.Contains(EntryManifest.Validate(new EntryManifestOptions { NginxImage = image }), p => p.ErrorId == ErrorCatalog.InvalidManifestOption.Id);
 
     [Fact]
     public void TheContainerImageProvidesTheCommandsTheManifestRuns()

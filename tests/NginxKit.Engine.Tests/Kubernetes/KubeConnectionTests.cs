@@ -71,9 +71,9 @@ public sealed class KubeConnectionTests : IDisposable
         var ex = new HttpRequestException(HttpRequestError.SecureConnectionError, "The SSL connection could not be established, see inner exception.",
             new AuthenticationException("The remote certificate was rejected by the provided RemoteCertificateValidationCallback."));
 
-        var problem = KubeErrors.ToProblem(ex, "Listing nodes", null, "NodeNotFound");
+        var problem = KubeErrors.ToProblem(ex, "Listing nodes", null, ErrorCatalog.NodeNotFound);
 
-        Assert.Equal(KubeErrors.TlsFailed, problem.ErrorId);
+        Assert.Equal(ErrorCatalog.KubeTlsFailed.Id, problem.ErrorId);
         Assert.Equal(ProblemCategory.SecurityError, problem.Category);
         Assert.Contains("not signed by the certificate-authority the kubeconfig gives", problem.Message);
         Assert.True(KubeErrors.IsFatal(ex));
@@ -85,9 +85,9 @@ public sealed class KubeConnectionTests : IDisposable
         var refused = new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused (127.0.0.1:1)",
             new System.Net.Sockets.SocketException(111));
 
-        var problem = KubeErrors.ToProblem(refused, "Listing nodes", null, "NodeNotFound");
+        var problem = KubeErrors.ToProblem(refused, "Listing nodes", null, ErrorCatalog.NodeNotFound);
 
-        Assert.Equal(KubeErrors.Unreachable, problem.ErrorId);
+        Assert.Equal(ErrorCatalog.KubeUnreachable.Id, problem.ErrorId);
         Assert.Equal(ProblemCategory.ConnectionError, problem.Category);
         Assert.True(KubeErrors.IsFatal(refused));
     }

@@ -48,6 +48,6 @@ public class LabelTests
     public void ABadSelectorIsInvalidSelector()
     {
         var ex = Assert.Throws<NginxKitException>(() => LabelSelector.Parse("app in db"));
-        Assert.Equal(LabelSelector.InvalidSelector, ex.Problem.ErrorId);
+        Assert.Equal(ErrorCatalog.InvalidSelector.Id, ex.Problem.ErrorId);
     }
 }

@@ -1,6 +1,7 @@
 using NginxKit.Engine.Kubernetes;
 using NginxKit.Engine.Nginx;
 using Xunit;
+using NginxKit.Engine.Diagnostics;
 
 namespace NginxKit.Engine.Tests.Kubernetes;
 
@@ -46,12 +47,12 @@ public class ServiceRoutesTests
     public void SeveralPortsWithoutAnAnnotationAreAmbiguous()
     {
         var found = One(Service("api", null, "    - name: http\n      port: 80\n    - name: metrics\n      port: 9090\n"));
-        Assert.Equal(ServiceRoutes.AmbiguousServicePort, found.Problem!.ErrorId);
+        Assert.Equal(ErrorCatalog.AmbiguousServicePort.Id, found.Problem!.ErrorId);
     }
 
     [Fact]
     public void APortAnnotationNamingNoPortIsAnError() =>
-        Assert.Equal(ServiceRoutes.ServicePortNotFound, One(Service("api", "    nginxkit.io/port: grpc\n")).Problem!.ErrorId);
+        Assert.Equal(ErrorCatalog.ServicePortNotFound.Id, One(Service("api", "    nginxkit.io/port: grpc\n")).Problem!.ErrorId);
 
     [Theory]
     [InlineData("None", "ClusterIP", "headless")]
@@ -76,14 +77,14 @@ public class ServiceRoutesTests
         var route = One(Service("legacy", "    nginxkit.io/strip-prefix: \"false\"\n    nginxkit.io/server-name: shop.example.com\n")).Route!;
         Assert.False(route.StripPrefix);
         Assert.Equal("shop.example.com", route.ServerName);
-        Assert.Equal(ServiceRoutes.InvalidAnnotation, One(Service("x", "    nginxkit.io/strip-prefix: maybe\n")).Problem!.ErrorId);
+        Assert.Equal(ErrorCatalog.InvalidAnnotation.Id, One(Service("x", "    nginxkit.io/strip-prefix: maybe\n")).Problem!.ErrorId);
     }
 
     [Theory]
-    [InlineData("\"/volume/ { return 200; } } server { listen 127.0.0.1:18099; location /evil/ {\"", RouteRules.InvalidRoutePath)]
-    [InlineData("\"/a\\nb\"", RouteRules.InvalidRoutePath)]
-    [InlineData("\"/$host\"", RouteRules.InvalidRoutePath)]
-    [InlineData("/vol%2e%2e", RouteRules.InvalidRoutePath)]
+    [InlineData("\"/volume/ { return 200; } } server { listen 127.0.0.1:18099; location /evil/ {\"", nameof(ErrorCatalog.InvalidRoutePath))]
+    [InlineData("\"/a\\nb\"", nameof(ErrorCatalog.InvalidRoutePath))]
+    [InlineData("\"/$host\"", nameof(ErrorCatalog.InvalidRoutePath))]
+    [InlineData("/vol%2e%2e", nameof(ErrorCatalog.InvalidRoutePath))]
     public void HostileAnnotationsAreRefusedByTheSameRulesAsNewNginxConf(string path, string errorId)
     {
         var found = One(Service("evil", $"    nginxkit.io/path: {path}\n"));
@@ -93,7 +94,7 @@ public class ServiceRoutesTests
 
     [Fact]
     public void HostileServerNameAnnotationIsRefused() =>
-        Assert.Equal(RouteRules.InvalidServerName, One(Service("evil", "    nginxkit.io/server-name: \"a; include /etc/passwd\"\n")).Problem!.ErrorId);
+        Assert.Equal(ErrorCatalog.InvalidServerName.Id, One(Service("evil", "    nginxkit.io/server-name: \"a; include /etc/passwd\"\n")).Problem!.ErrorId);
 
     [Fact]
     public void ReadsKubectlListOutputJsonAndMultipleDocuments()

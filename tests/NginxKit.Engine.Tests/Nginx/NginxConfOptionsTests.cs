@@ -1,5 +1,6 @@
 using NginxKit.Engine.Nginx;
 using Xunit;
+using NginxKit.Engine.Diagnostics;
 
 namespace NginxKit.Engine.Tests.Nginx;
 
@@ -38,7 +39,7 @@ public class NginxConfOptionsTests
         };
         var problems = options.Validate();
         Assert.Equal(3, problems.Count);
-        Assert.All(problems, p => Assert.Equal(NginxConfOptions.InvalidProxyHeader, p.ErrorId));
+        Assert.All(problems, p => Assert.Equal(ErrorCatalog.InvalidProxyHeader.Id, p.ErrorId));
     }
 
     [Theory]
@@ -64,7 +65,7 @@ public class NginxConfOptionsTests
     {
         var problems = new NginxConfOptions { ProxyReadTimeoutSec = 0, ProxyConnectTimeoutSec = 90000, ProxySendTimeoutSec = 30 }.Validate();
         Assert.Equal(2, problems.Count);
-        Assert.All(problems, p => Assert.Equal(NginxConfOptions.InvalidTimeout, p.ErrorId));
+        Assert.All(problems, p => Assert.Equal(ErrorCatalog.InvalidTimeout.Id, p.ErrorId));
     }
 
     [Fact]

@@ -52,7 +52,7 @@ public class NginxTemplateTests
     public void TemplateMistakesAreInvalidTemplateErrors(string text, string message)
     {
         var ex = Assert.Throws<NginxKitException>(() => NginxTemplate.Parse(text, "t.conf"));
-        Assert.Equal(NginxTemplate.InvalidTemplate, ex.Problem.ErrorId);
+        Assert.Equal(ErrorCatalog.InvalidTemplate.Id, ex.Problem.ErrorId);
         Assert.Contains(message, ex.Problem.Message);
     }
 }

@@ -87,7 +87,7 @@ public class RenderScaleTests
         var routes = Enumerable.Range(0, 3000).Select(i => new Route($"/svc{i}", "10.0.0.1", 8000 + i % 100) { Service = $"svc{i}", Namespace = "ns" }).ToArray();
         var conf = NginxConf.Render(RouteSet.Build(routes).Accepted, new NginxConfOptions());
         Assert.False(conf.Utf8.IsSingleSegment);
-        foreach (var segment in conf.Utf8) Assert.True(segment.Length <= ConfWriter.ChunkSize);
+        foreach (var segment in conf.Utf8) Assert.True(segment.Length <= ConfBuffer.ChunkSize);
 
         var flat = conf.Utf8.ToArray();
         Assert.Equal(Encoding.UTF8.GetString(flat), conf.Text);
@@ -101,7 +101,7 @@ public class RenderScaleTests
     [Fact]
     public void TemplateTextLongerThanAChunkIsKeptWhole()
     {
-        var filler = "# " + new string('x', ConfWriter.ChunkSize + 100) + " é\n";
+        var filler = "# " + new string('x', ConfBuffer.ChunkSize + 100) + " é\n";
         var template = NginxTemplate.Parse(filler + "server {\n    listen {{ listen }};\n{{ locations }}\n}\n", "test");
         var routes = RouteSet.Build([new Route("/a", "10.0.0.1", 80)]).Accepted;
         var conf = template.Render(routes, new NginxConfOptions());
@@ -116,7 +116,7 @@ public class RenderScaleTests
         // U+017B narrows to '{'. Validation never lets it through; the writer checks again.
         var buffer = new byte[16];
         int at = 0;
-        Assert.Throws<InvalidOperationException>(() => ConfWriter.PutAscii(buffer, ref at, "a\u017Bb"));
+        Assert.Throws<InvalidOperationException>(() => ConfBuffer.PutAscii(buffer, ref at, "a\u017Bb"));
         Assert.Equal(0, at);
     }
 

@@ -1,5 +1,6 @@
 using NginxKit.Engine.Nginx;
 using Xunit;
+using NginxKit.Engine.Diagnostics;
 
 namespace NginxKit.Engine.Tests.Nginx;
 
@@ -131,7 +132,7 @@ public class RouteRulesTests
     {
         var route = new Route("/a\n}", "10.0.0.1", 80) { Service = "svc", Namespace = "ns" };
         Assert.Null(RouteRules.Accept(route, "_", out var problem));
-        Assert.Equal(RouteRules.InvalidRoutePath, problem!.ErrorId);
+        Assert.Equal(ErrorCatalog.InvalidRoutePath.Id, problem!.ErrorId);
         Assert.Equal("PathCharacter", problem.Rule);
         Assert.Same(route, problem.Target);
         Assert.Contains("ns/svc", problem.Message);
@@ -140,10 +141,10 @@ public class RouteRulesTests
     }
 
     [Theory]
-    [InlineData("/ok", "bad host!", 80, null, null, RouteRules.InvalidRouteBackend)]
-    [InlineData("/ok", "10.0.0.1", 0, null, null, RouteRules.InvalidRoutePort)]
-    [InlineData("/ok", "10.0.0.1", 80, "x\ny", null, RouteRules.InvalidRouteService)]
-    [InlineData("/ok", "10.0.0.1", 80, "svc", "NS", RouteRules.InvalidRouteNamespace)]
+    [InlineData("/ok", "bad host!", 80, null, null, nameof(ErrorCatalog.InvalidRouteBackend))]
+    [InlineData("/ok", "10.0.0.1", 0, null, null, nameof(ErrorCatalog.InvalidRoutePort))]
+    [InlineData("/ok", "10.0.0.1", 80, "x\ny", null, nameof(ErrorCatalog.InvalidRouteService))]
+    [InlineData("/ok", "10.0.0.1", 80, "svc", "NS", nameof(ErrorCatalog.InvalidRouteNamespace))]
     public void EachFieldHasItsOwnErrorId(string path, string host, int port, string? service, string? ns, string errorId)
     {
         Assert.Null(RouteRules.Accept(new Route(path, host, port) { Service = service, Namespace = ns }, "_", out var problem));

@@ -1,5 +1,6 @@
 using NginxKit.Engine.Nginx;
 using Xunit;
+using NginxKit.Engine.Diagnostics;
 
 namespace NginxKit.Engine.Tests.Nginx;
 
@@ -45,7 +46,7 @@ public class RouteSetTests
             var kept = Assert.Single(result.Accepted);
             Assert.Equal("a-team", kept.Route.Namespace);
             var problem = Assert.Single(result.Problems);
-            Assert.Equal(RouteRules.DuplicateRoutePath, problem.ErrorId);
+            Assert.Equal(ErrorCatalog.DuplicateRoutePath.Id, problem.ErrorId);
             Assert.Same(a, problem.Target);
             Assert.Contains("a-team/volume", problem.Message);
         }
@@ -84,6 +85,6 @@ public class RouteSetTests
     {
         var result = RouteSet.Build([Routes[0], new Route("/x;y", "10.0.0.1", 80), new Route("/ok", "10.0.0.1", 0)]);
         Assert.Single(result.Accepted);
-        Assert.Equal([RouteRules.InvalidRoutePath, RouteRules.InvalidRoutePort], result.Problems.Select(p => p.ErrorId));
+        Assert.Equal([ErrorCatalog.InvalidRoutePath.Id, ErrorCatalog.InvalidRoutePort.Id], result.Problems.Select(p => p.ErrorId));
     }
 }

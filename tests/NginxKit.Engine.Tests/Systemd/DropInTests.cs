@@ -1,6 +1,7 @@
 using NginxKit.Engine.Diagnostics;
 using NginxKit.Engine.Systemd;
 using Xunit;
+using NginxKit.Engine.Docker;
 
 namespace NginxKit.Engine.Tests.Systemd;
 
@@ -46,7 +47,7 @@ public class DropInTests
 
     [Fact]
     public void AUnitWithoutExecStartIsAnError() =>
-        Assert.Equal(DockerUnitDropIn.UnsupportedExecStart, Assert.Throws<NginxKitException>(() =>
+        Assert.Equal(ErrorCatalog.UnsupportedExecStart.Id, Assert.Throws<NginxKitException>(() =>
             DockerUnitDropIn.Plan(UnitFile.Parse("[Service]\nType=notify\n", "x"), "/etc/default/docker")).Problem.ErrorId);
 
     [Fact]
@@ -89,7 +90,7 @@ public class DropInTests
         var config = DockerDaemonConfig.Parse("""{ "hosts": ["unix:///var/run/docker.sock"], "dns": ["1.1.1.1"], "log-level": "warn" }""", "daemon.json");
         var problems = DockerDaemonConfig.Conflicts(["-H", "fd://", "--containerd=/run/x.sock", "--dns", "8.8.8.8"], config, "daemon.json");
         Assert.Equal(["hosts", "dns"], problems.Select(p => p.Target));
-        Assert.All(problems, p => Assert.Equal(DockerDaemonConfig.ConflictingDockerSetting, p.ErrorId));
+        Assert.All(problems, p => Assert.Equal(ErrorCatalog.ConflictingDockerSetting.Id, p.ErrorId));
     }
 
     [Fact]
@@ -103,6 +104,6 @@ public class DropInTests
             ["registry-mirrors"] = new System.Text.Json.Nodes.JsonArray("https://mirror.example"),
         });
         Assert.Equal("{\n  \"dns\": [\n    \"9.9.9.9\"\n  ],\n  \"registry-mirrors\": [\n    \"https://mirror.example\"\n  ]\n}\n", text);
-        Assert.Equal(DockerDaemonConfig.InvalidDaemonJson, Assert.Throws<NginxKitException>(() => DockerDaemonConfig.Parse("{ nope", "d")).Problem.ErrorId);
+        Assert.Equal(ErrorCatalog.InvalidDaemonJson.Id, Assert.Throws<NginxKitException>(() => DockerDaemonConfig.Parse("{ nope", "d")).Problem.ErrorId);
     }
 }

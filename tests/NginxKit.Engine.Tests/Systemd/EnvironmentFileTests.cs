@@ -1,6 +1,7 @@
 using NginxKit.Engine.Diagnostics;
 using NginxKit.Engine.Systemd;
 using Xunit;
+using NginxKit.Engine.Docker;
 
 namespace NginxKit.Engine.Tests.Systemd;
 
@@ -58,8 +59,8 @@ public class EnvironmentFileTests
     public void ControlCharactersAreRefused()
     {
         var ex = Assert.Throws<NginxKitException>(() => EnvironmentFile.Empty().Set("X", "a\nb"));
-        Assert.Equal(EnvironmentFile.InvalidEnvironmentValue, ex.Problem.ErrorId);
-        Assert.Equal(EnvironmentFile.InvalidEnvironmentName, Assert.Throws<NginxKitException>(() => EnvironmentFile.Empty().Set("A-B", "x")).Problem.ErrorId);
+        Assert.Equal(ErrorCatalog.InvalidEnvironmentValue.Id, ex.Problem.ErrorId);
+        Assert.Equal(ErrorCatalog.InvalidEnvironmentName.Id, Assert.Throws<NginxKitException>(() => EnvironmentFile.Empty().Set("A-B", "x")).Problem.ErrorId);
     }
 
     [Fact]
@@ -117,7 +118,7 @@ public class DockerOptionsTests
     public void ValuesThatSystemdWouldSplitAreRefused(string value, string rule)
     {
         var ex = Assert.Throws<NginxKitException>(() => DockerOptions.Parse("").Replace("--label", [value]));
-        Assert.Equal((DockerOptions.InvalidDockerOption, rule), (ex.Problem.ErrorId, ex.Problem.Rule));
+        Assert.Equal((ErrorCatalog.InvalidDockerOption.Id, rule), (ex.Problem.ErrorId, ex.Problem.Rule));
     }
 
     [Theory]

@@ -2,6 +2,8 @@ using System.Management.Automation;
 using NginxKit.Engine.IO;
 using NginxKit.Engine.Systemd;
 using NginxKit.Infrastructure;
+using NginxKit.Engine.Docker;
+using NginxKit.Engine.Diagnostics;
 
 namespace NginxKit.Commands.Docker;
 
@@ -22,7 +24,7 @@ public abstract class DockerServiceCommandBase : AsyncCmdlet
     internal static string UnitName(string name) => name.Contains('.') ? name : name + ".service";
 
     internal static Engine.Diagnostics.Problem UnitNotFound(string name) =>
-        new("UnitNotFound", Engine.Diagnostics.ProblemCategory.ObjectNotFound,
+        Engine.Diagnostics.ErrorCatalog.UnitNotFound.Problem(
             $"systemd has no unit {name}. Install Docker first (Install-DockerEngine).", name);
 
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
@@ -50,7 +52,7 @@ public abstract class DockerServiceCommandBase : AsyncCmdlet
                 var result = await manager.ApplyAsync(name, Action, before, cancellationToken);
                 WriteObject(PassThru ? result.State : result);
             }
-            catch (Engine.Diagnostics.NginxKitException ex) when (ex.Problem.ErrorId == Systemctl.SystemctlFailed)
+            catch (Engine.Diagnostics.NginxKitException ex) when (ex.Problem.Kind == ErrorCatalog.SystemctlFailed)
             {
                 WriteProblem(ex.Problem, ex);
             }

@@ -1,6 +1,8 @@
 using System.Management.Automation;
 using NginxKit.Engine.Systemd;
 using NginxKit.Infrastructure;
+using NginxKit.Engine.Docker;
+using NginxKit.Engine.Diagnostics;
 
 namespace NginxKit.Commands.Docker;
 
@@ -25,8 +27,7 @@ public sealed class GetDockerEnvironmentFileCommand : AsyncCmdlet
         var path = DockerEnvironment.UnderRoot(root, Path);
         if (!File.Exists(path))
         {
-            WriteProblem(new Engine.Diagnostics.Problem("EnvironmentFileNotFound", Engine.Diagnostics.ProblemCategory.ObjectNotFound,
-                $"{path} does not exist. Set-DockerEnvironmentFile creates it.", path));
+            WriteProblem(ErrorCatalog.EnvironmentFileNotFound.Problem($"{path} does not exist. Set-DockerEnvironmentFile creates it.", path));
             return Task.CompletedTask;
         }
         var info = DockerEnvironmentFileInfo.Read(path);

@@ -2,6 +2,8 @@ using System.Management.Automation;
 using NginxKit.Engine.IO;
 using NginxKit.Engine.Systemd;
 using NginxKit.Infrastructure;
+using NginxKit.Engine.Docker;
+using NginxKit.Engine.Diagnostics;
 
 namespace NginxKit.Commands.Docker;
 
@@ -27,7 +29,7 @@ public sealed class GetDockerServiceCommand : AsyncCmdlet
                 if (unit.Exists) WriteObject(unit);
                 else WriteProblem(DockerServiceCommandBase.UnitNotFound(unit.Name));
             }
-            catch (Engine.Diagnostics.NginxKitException ex) when (ex.Problem.ErrorId == Systemctl.SystemctlFailed)
+            catch (Engine.Diagnostics.NginxKitException ex) when (ex.Problem.Kind == ErrorCatalog.SystemctlFailed)
             {
                 WriteProblem(ex.Problem, ex); // this unit only; the others are still shown
             }

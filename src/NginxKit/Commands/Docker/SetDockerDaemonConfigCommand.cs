@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using NginxKit.Engine.IO;
 using NginxKit.Engine.Systemd;
 using NginxKit.Infrastructure;
+using NginxKit.Engine.Docker;
 
 namespace NginxKit.Commands.Docker;
 
@@ -65,7 +66,7 @@ public sealed class SetDockerDaemonConfigCommand : DockerSettingsCommandBase
         var text = DockerDaemonConfig.Merge(config, changes);
         var merged = DockerDaemonConfig.Parse(text, path);
         foreach (var conflict in DockerDaemonConfig.Conflicts(flags, merged, path))
-            ThrowTerminatingError(ErrorRecords.From(conflict));
+            ThrowProblem(conflict);
 
         var plan = AtomicFileWriter.Plan(path, text);
         if (!plan.Changed)

@@ -3,6 +3,7 @@ using System.Management.Automation;
 using NginxKit.Engine.IO;
 using NginxKit.Engine.Systemd;
 using NginxKit.Infrastructure;
+using NginxKit.Engine.Docker;
 
 namespace NginxKit.Commands.Docker;
 

@@ -68,7 +68,7 @@ public sealed class GetDockerJournalCommand : AsyncCmdlet
             Follow = Follow,
         };
         // sd-journal in process when libsystemd.so.0 loads, else journalctl -o export (NGINXKIT_JOURNAL_READER forces one).
-        using var reader = JournalReaders.Open(query, problem => WriteProblem(problem));
+        using var reader = JournalReaderFactory.Open(query, problem => WriteProblem(problem));
         foreach (var entry in reader.Read(cancellationToken))
             WriteObject(entry);
         return Task.CompletedTask;

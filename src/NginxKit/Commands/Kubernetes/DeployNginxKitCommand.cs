@@ -1,3 +1,4 @@
+using NginxKit.Engine.Diagnostics;
 using System.Management.Automation;
 using NginxKit.Engine.Kubernetes;
 using NginxKit.Infrastructure;
@@ -48,7 +49,7 @@ public sealed class DeployNginxKitCommand : KubeCmdlet
             }
             catch (ItemNotFoundException ex)
             {
-                WriteError(ErrorRecords.Create("ManifestNotFound", ErrorCategory.ObjectNotFound, $"Cannot find '{item}'.", item, ex));
+                WriteProblem(ErrorCatalog.ManifestNotFound.Problem($"Cannot find '{item}'.", item), ex);
                 continue;
             }
             foreach (var file in files)
@@ -92,7 +93,7 @@ public sealed class DeployNginxKitCommand : KubeCmdlet
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 if (ex is Engine.Diagnostics.NginxKitException nk) WriteProblem(nk.Problem, nk);
-                else WriteApiFailure(ex, $"Applying {target}", target, "ManifestTargetNotFound");
+                else WriteApiFailure(ex, $"Applying {target}", target, ErrorCatalog.ManifestTargetNotFound);
                 continue;
             }
             WriteObject(result);

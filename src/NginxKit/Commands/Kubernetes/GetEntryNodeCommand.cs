@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using NginxKit.Engine.Kubernetes;
 using NginxKit.Infrastructure;
+using NginxKit.Engine.Diagnostics;
 
 namespace NginxKit.Commands.Kubernetes;
 
@@ -39,7 +40,7 @@ public sealed class GetEntryNodeCommand : KubeCmdlet
     protected override async Task EndProcessingAsync(CancellationToken cancellationToken)
     {
         if (ParameterSetName == ByRole && NodeLabeler.Validate(new Dictionary<string, string?> { [NodeLabeler.RoleLabel] = Role }) is [var bad, ..])
-            ThrowTerminatingError(ErrorRecords.From(bad));
+            ThrowProblem(bad);
 
         IReadOnlyList<EntryNode> nodes;
         try
@@ -48,7 +49,7 @@ public sealed class GetEntryNodeCommand : KubeCmdlet
         }
         catch (Exception ex) when (ex is not Engine.Diagnostics.NginxKitException && (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
         {
-            WriteApiFailure(ex, "Listing nodes", null, NodeLabeler.NodeNotFound);
+            WriteApiFailure(ex, "Listing nodes", null, ErrorCatalog.NodeNotFound);
             return;
         }
 
@@ -59,7 +60,6 @@ public sealed class GetEntryNodeCommand : KubeCmdlet
 
         foreach (var name in names)
             if (!WildcardPattern.ContainsWildcardCharacters(name) && !nodes.Any(n => string.Equals(n.Name, name, StringComparison.OrdinalIgnoreCase)))
-                WriteProblem(new Engine.Diagnostics.Problem(NodeLabeler.NodeNotFound, Engine.Diagnostics.ProblemCategory.ObjectNotFound,
-                    All ? $"Node '{name}' was not found." : $"Node '{name}' was not found among the nodes labelled {NodeLabeler.RoleLabel}={Role}. Use -All to see every node.", name));
+                WriteProblem(ErrorCatalog.NodeNotFound.Problem(All ? $"Node '{name}' was not found." : $"Node '{name}' was not found among the nodes labelled {NodeLabeler.RoleLabel}={Role}. Use -All to see every node.", name));
     }
 }

@@ -1,3 +1,4 @@
+using NginxKit.Engine.Diagnostics;
 using System.Management.Automation;
 using NginxKit.Engine.Kubernetes;
 using NginxKit.Infrastructure;
@@ -35,8 +36,7 @@ public sealed class GetNginxRouteCommand : KubeCmdlet
         if (ParameterSetName == FromFiles)
         {
             if (KubeConfig is not null || Context is not null)
-                ThrowTerminatingError(ErrorRecords.Create("KubeParameterWithPath", ErrorCategory.InvalidArgument,
-                    "-KubeConfig and -Context choose a cluster; with -Path the Services come from files. Give one or the other.", null));
+                ThrowProblem(ErrorCatalog.KubeParameterWithPath.Problem("-KubeConfig and -Context choose a cluster; with -Path the Services come from files. Give one or the other.", null));
             Emit(RouteDiscovery.FromManifests(ResolvePaths(), Namespace, Selector), cancellationToken);
             return;
         }
@@ -48,7 +48,7 @@ public sealed class GetNginxRouteCommand : KubeCmdlet
         }
         catch (Exception ex) when (ex is not Engine.Diagnostics.NginxKitException && (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
         {
-            WriteApiFailure(ex, Namespace is null ? "Listing Services in all namespaces" : $"Listing Services in namespace '{Namespace}'", Namespace, "NamespaceNotFound");
+            WriteApiFailure(ex, Namespace is null ? "Listing Services in all namespaces" : $"Listing Services in namespace '{Namespace}'", Namespace, ErrorCatalog.NamespaceNotFound);
             return;
         }
         Emit(found, cancellationToken);
@@ -65,7 +65,7 @@ public sealed class GetNginxRouteCommand : KubeCmdlet
             }
             catch (ItemNotFoundException ex)
             {
-                WriteError(ErrorRecords.Create("ManifestNotFound", ErrorCategory.ObjectNotFound, $"Cannot find '{item}'.", item, ex));
+                WriteProblem(ErrorCatalog.ManifestNotFound.Problem($"Cannot find '{item}'.", item), ex);
             }
         }
         return paths;

@@ -72,7 +72,7 @@ public sealed class NewNginxKitManifestCommand : AsyncCmdlet
             WatchNamespace = WatchNamespace,
         };
         if (EntryManifest.Validate(options) is [var bad, ..])
-            ThrowTerminatingError(ErrorRecords.From(bad));
+            ThrowProblem(bad);
 
         var objects = EntryManifest.Build(options);
         if (AsYaml) WriteObject(EntryManifest.ToYaml(objects));

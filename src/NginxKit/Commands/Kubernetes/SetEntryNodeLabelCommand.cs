@@ -2,6 +2,7 @@ using System.Collections;
 using System.Management.Automation;
 using NginxKit.Engine.Kubernetes;
 using NginxKit.Infrastructure;
+using NginxKit.Engine.Diagnostics;
 
 namespace NginxKit.Commands.Kubernetes;
 
@@ -56,7 +57,7 @@ public sealed class SetEntryNodeLabelCommand : KubeCmdlet
         }
         // Checked before any request: a bad key must not leave half the nodes labelled.
         if (NodeLabeler.Validate(wanted) is [var bad, ..])
-            ThrowTerminatingError(ErrorRecords.From(bad));
+            ThrowProblem(bad);
         labels = wanted;
         return Task.CompletedTask;
     }
@@ -95,7 +96,7 @@ public sealed class SetEntryNodeLabelCommand : KubeCmdlet
         }
         catch (Exception ex) when (ex is not Engine.Diagnostics.NginxKitException && (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
         {
-            WriteApiFailure(ex, "Listing nodes", null, NodeLabeler.NodeNotFound);
+            WriteApiFailure(ex, "Listing nodes", null, ErrorCatalog.NodeNotFound);
             return;
         }
         // Every node's request has run: report them all, and only then stop for a failure no node escapes.
@@ -108,10 +109,10 @@ public sealed class SetEntryNodeLabelCommand : KubeCmdlet
             else if (task.Exception?.InnerException is { } ex)
             {
                 if (Engine.Kubernetes.KubeErrors.IsFatal(ex)) fatal ??= (ex, apply[i]);
-                else WriteApiFailure(ex, $"Node '{apply[i]}'", apply[i], NodeLabeler.NodeNotFound);
+                else WriteApiFailure(ex, $"Node '{apply[i]}'", apply[i], ErrorCatalog.NodeNotFound);
             }
         }
         if (fatal is var (error, failed))
-            WriteApiFailure(error, $"Node '{failed}'", failed, NodeLabeler.NodeNotFound);
+            WriteApiFailure(error, $"Node '{failed}'", failed, ErrorCatalog.NodeNotFound);
     }
 }

@@ -1,3 +1,4 @@
+using NginxKit.Engine.Diagnostics;
 using System.Collections;
 using System.Management.Automation;
 using System.Runtime.CompilerServices;
@@ -121,8 +122,7 @@ public sealed class NewNginxConfCommand : NginxRenderCmdlet
         var path = GetUnresolvedProviderPathFromPSPath(OutFile);
         // An empty config would take every route off the entry: never by accident.
         if (set.Accepted.Count == 0 && !AllowEmpty)
-            ThrowTerminatingError(ErrorRecords.Create("NoValidRoutes", ErrorCategory.InvalidData,
-                $"No valid route is left, so {path} was not written. Fix the routes, or give -AllowEmpty to write a config without any.", path));
+            ThrowProblem(ErrorCatalog.NoValidRoutes.Problem($"No valid route is left, so {path} was not written. Fix the routes, or give -AllowEmpty to write a config without any.", path));
         var plan = NginxConf.Plan(path, conf, !NoBackup);
         if (!plan.Changed)
         {

@@ -70,8 +70,7 @@ public abstract class NginxRenderCmdlet : AsyncCmdlet
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            cmdlet.ThrowTerminatingError(ErrorRecords.From(new Problem("TemplateNotReadable", ProblemCategory.ReadError,
-                $"Cannot read the template '{path}': {ex.Message}", path), ex));
+            cmdlet.ThrowTerminatingError(ErrorRecords.From(ErrorCatalog.TemplateNotReadable.Problem($"Cannot read the template '{path}': {ex.Message}", path), ex));
             throw; // unreachable
         }
         try

@@ -1,3 +1,4 @@
+using NginxKit.Engine.Diagnostics;
 using System.Collections;
 using System.Management.Automation;
 using System.Runtime.InteropServices;
@@ -97,11 +98,9 @@ public sealed class SyncNginxConfCommand : NginxRenderCmdlet
     {
         var reloaders = (ReloadPidFile is null ? 0 : 1) + (ReloadCommand is null ? 0 : 1) + (ReloadNginx ? 1 : 0);
         if (reloaders > 1)
-            ThrowTerminatingError(ErrorRecords.Create("ConflictingReload", ErrorCategory.InvalidArgument,
-                "Give one of -ReloadPidFile, -ReloadCommand and -ReloadNginx.", null));
+            ThrowProblem(ErrorCatalog.ConflictingReload.Problem("Give one of -ReloadPidFile, -ReloadCommand and -ReloadNginx.", null));
         if (Watch && IsWhatIf)
-            ThrowTerminatingError(ErrorRecords.Create("WhatIfNeedsOnce", ErrorCategory.InvalidOperation,
-                "-WhatIf previews one render: use it with -Once (the default), not with -Watch.", null));
+            ThrowProblem(ErrorCatalog.WhatIfNeedsOnce.Problem("-WhatIf previews one render: use it with -Once (the default), not with -Watch.", null));
 
         var nginxPath = NginxPath is not null && NginxPath.Contains('/') ? GetUnresolvedProviderPathFromPSPath(NginxPath) : NginxPath;
         NginxReloader reloader = ReloadPidFile is not null ? new NginxReloader.PidFile(GetUnresolvedProviderPathFromPSPath(ReloadPidFile))
@@ -185,8 +184,8 @@ public sealed class SyncNginxConfCommand : NginxRenderCmdlet
             messages.ForEach(Report);
             if (!Engine.Kubernetes.KubeErrors.IsApiFailure(ex)) throw;
             // -Once must end the process non-zero when the cluster cannot be read: stop everything.
-            var problem = Engine.Kubernetes.KubeErrors.ToProblem(ex, "Listing Services", Namespace, "NamespaceNotFound");
-            ThrowTerminatingError(ErrorRecords.From(problem, ex));
+            var problem = Engine.Kubernetes.KubeErrors.ToProblem(ex, "Listing Services", Namespace, ErrorCatalog.NamespaceNotFound);
+            ThrowProblem(problem, ex);
         }
     }
 

@@ -51,7 +51,7 @@ public sealed class TestNginxConfCommand : AsyncCmdlet
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                WriteProblem(new Problem("ConfigNotReadable", ProblemCategory.ReadError, $"Cannot read '{path}': {ex.Message}", path), ex);
+                WriteProblem(ErrorCatalog.ConfigNotReadable.Problem($"Cannot read '{path}': {ex.Message}", path), ex);
                 continue;
             }
             WriteObject(await tester.TestAsync(text, NginxPath, MainConfig, cancellationToken));

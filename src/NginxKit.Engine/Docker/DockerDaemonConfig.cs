@@ -1,8 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using NginxKit.Engine.Diagnostics;
+using NginxKit.Engine.Systemd;
 
-namespace NginxKit.Engine.Systemd;
+namespace NginxKit.Engine.Docker;
 
 /// <summary>
 /// /etc/docker/daemon.json, and the one rule that joins it to DOCKER_OPTS: dockerd refuses to
@@ -13,8 +14,6 @@ namespace NginxKit.Engine.Systemd;
 public static class DockerDaemonConfig
 {
     public const string DefaultPath = "/etc/docker/daemon.json";
-    public const string ConflictingDockerSetting = nameof(ConflictingDockerSetting);
-    public const string InvalidDaemonJson = nameof(InvalidDaemonJson);
 
     /// <summary>dockerd flags and the daemon.json keys they clash with.</summary>
     public static readonly IReadOnlyDictionary<string, string> FlagKeys = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -42,8 +41,7 @@ public static class DockerDaemonConfig
         }
         catch (JsonException ex)
         {
-            throw new NginxKitException(new Problem(InvalidDaemonJson, ProblemCategory.ParserError,
-                $"{path} is not valid JSON ({ex.Message}); dockerd would not start with it either. Fix it by hand first.", path), ex);
+            throw ErrorCatalog.InvalidDaemonJson.Exception($"{path} is not valid JSON ({ex.Message}); dockerd would not start with it either. Fix it by hand first.", path, inner: ex);
         }
     }
 
@@ -61,7 +59,7 @@ public static class DockerDaemonConfig
             var (_, directives) = DockerUnitDropIn.ReadInstalled(root, DockerEnvironment.Unit, ownDropIn: "");
             words.AddRange(DockerOptions.Parse(UnitFile.Effective(directives, "Service", "ExecStart").LastOrDefault() ?? string.Empty).Words.Skip(1));
         }
-        catch (NginxKitException ex) when (ex.Problem.ErrorId == DockerUnitDropIn.UnitNotFound)
+        catch (NginxKitException ex) when (ex.Problem.Kind == ErrorCatalog.DockerUnitNotFound)
         {
             unitFound = false;
         }
@@ -80,8 +78,7 @@ public static class DockerDaemonConfig
         {
             var flag = word.Split('=', 2)[0];
             if (!FlagKeys.TryGetValue(flag, out var key) || !config.ContainsKey(key) || !seen.Add(key)) continue;
-            problems.Add(new Problem(ConflictingDockerSetting, ProblemCategory.InvalidOperation,
-                $"'{flag}' is given as a dockerd flag and '{key}' is set in {path}: dockerd refuses to start when an option is in both. Keep it in one place.",
+            problems.Add(ErrorCatalog.ConflictingDockerSetting.Problem($"'{flag}' is given as a dockerd flag and '{key}' is set in {path}: dockerd refuses to start when an option is in both. Keep it in one place.",
                 key, "FlagAndConfigFile"));
         }
         return problems;

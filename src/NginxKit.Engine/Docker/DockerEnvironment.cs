@@ -2,50 +2,9 @@ using System.Text.Json.Nodes;
 using NginxKit.Engine.Diagnostics;
 using NginxKit.Engine.IO;
 using NginxKit.Engine.Text;
+using NginxKit.Engine.Systemd;
 
-namespace NginxKit.Engine.Systemd;
-
-/// <summary>What Set-DockerEnvironmentFile should change; a null member is left as it is.</summary>
-public sealed record DockerEnvironmentRequest
-{
-    public IReadOnlyList<string>? Dns { get; init; }
-    public IReadOnlyList<string>? RegistryMirror { get; init; }
-    public IReadOnlyList<string>? InsecureRegistry { get; init; }
-
-    /// <summary>The whole DOCKER_OPTS, replacing what is there; the flags above then apply on top.</summary>
-    public string? DockerOpts { get; init; }
-
-    public string? HttpProxy { get; init; }
-    public string? HttpsProxy { get; init; }
-    public string? NoProxy { get; init; }
-
-    /// <summary>Any other variables; a null value removes one.</summary>
-    public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
-}
-
-/// <summary>The files a change touches, their new text, and the diff (with credentials masked).</summary>
-public sealed record DockerEnvironmentPlan(
-    string EnvironmentFile,
-    string NewEnvironmentText,
-    bool EnvironmentChanged,
-    string DropInFile,
-    string? NewDropInText,
-    bool DropInChanged,
-    IReadOnlyList<string> FixedExportKeys,
-    string Diff)
-{
-    public bool Changed => EnvironmentChanged || DropInChanged;
-}
-
-/// <summary>What Set-DockerEnvironmentFile did.</summary>
-public sealed record DockerEnvironmentResult(
-    bool Changed,
-    IReadOnlyList<string> FilesTouched,
-    bool DaemonReloaded,
-    bool Restarted,
-    bool RestartPending,
-    IReadOnlyList<string> FixedExportKeys,
-    string? Diff);
+namespace NginxKit.Engine.Docker;
 
 /// <summary>
 /// Plans and writes /etc/default/docker and the docker.service drop-in that wires it in. The
@@ -71,8 +30,7 @@ public static class DockerEnvironment
         if (request.Environment.TryGetValue("DOCKER_OPTS", out var viaEnvironment))
         {
             if (request.DockerOpts is not null)
-                throw new NginxKitException(new Problem(DockerOptions.InvalidDockerOption, ProblemCategory.InvalidArgument,
-                    "DOCKER_OPTS is given twice, as -DockerOpts and in -Environment. Give it once.", "DOCKER_OPTS"));
+                throw ErrorCatalog.InvalidDockerOption.Exception("DOCKER_OPTS is given twice, as -DockerOpts and in -Environment. Give it once.", "DOCKER_OPTS");
             request = request with { DockerOpts = viaEnvironment ?? string.Empty, Environment = request.Environment.Where(e => e.Key != "DOCKER_OPTS").ToDictionary() };
         }
         var options = request.DockerOpts is not null

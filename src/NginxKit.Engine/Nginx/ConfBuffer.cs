@@ -14,7 +14,7 @@ namespace NginxKit.Engine.Nginx;
 /// The bytes go into chunks small enough for the ordinary heap. One 3 MB array would land on the
 /// large object heap, whose fresh pages cost more to fault in than the whole render takes.
 /// </summary>
-internal sealed class ConfWriter
+internal sealed class ConfBuffer
 {
     // Below the 85,000-byte threshold of the large object heap.
     internal const int ChunkSize = 80 * 1024;
@@ -23,11 +23,11 @@ internal sealed class ConfWriter
     private byte[] chunk;
     private int used;
 
-    public ConfWriter(int capacity = ChunkSize) =>
+    public ConfBuffer(int capacity = ChunkSize) =>
         // Uninitialized: every byte up to the length used is written before it is read.
         chunk = GC.AllocateUninitializedArray<byte>(Math.Clamp(capacity, 256, ChunkSize));
 
-    public ConfWriter Append(ReadOnlySpan<byte> utf8)
+    public ConfBuffer Append(ReadOnlySpan<byte> utf8)
     {
         while (utf8.Length > 0)
         {
@@ -40,7 +40,7 @@ internal sealed class ConfWriter
         return this;
     }
 
-    public ConfWriter Append(string text)
+    public ConfBuffer Append(string text)
     {
         // Validated values are ASCII; only a user's template text may need the full UTF-8 path.
         if (text.Length <= chunk.Length - used
@@ -52,14 +52,14 @@ internal sealed class ConfWriter
         return Append(Encoding.UTF8.GetBytes(text));
     }
 
-    public ConfWriter Append(int value)
+    public ConfBuffer Append(int value)
     {
         Span<byte> digits = stackalloc byte[11];
         Utf8Formatter.TryFormat(value, digits, out var written);
         return Append(digits[..written]);
     }
 
-    public ConfWriter Pad(int count)
+    public ConfBuffer Pad(int count)
     {
         Reserve(count)[..count].Fill((byte)' ');
         Advance(count);
@@ -127,34 +127,5 @@ internal sealed class ConfWriter
     {
         Utf8Formatter.TryFormat(value, to[at..], out var written);
         at += written;
-    }
-}
-
-/// <summary>Chunks of bytes as one <see cref="ReadOnlySequence{T}"/>.</summary>
-internal static class Chunks
-{
-    public static ReadOnlySequence<byte> Join(IReadOnlyList<(byte[] Bytes, int Length)> chunks)
-    {
-        Segment? first = null, last = null;
-        foreach (var (bytes, length) in chunks)
-        {
-            if (length == 0) continue;
-            var next = new Segment(bytes.AsMemory(0, length), last?.RunningIndex + last?.Memory.Length ?? 0);
-            if (last is null) first = next;
-            else last.SetNext(next);
-            last = next;
-        }
-        return first is null ? ReadOnlySequence<byte>.Empty : new ReadOnlySequence<byte>(first, 0, last!, last!.Memory.Length);
-    }
-
-    private sealed class Segment : ReadOnlySequenceSegment<byte>
-    {
-        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
-        {
-            Memory = memory;
-            RunningIndex = runningIndex;
-        }
-
-        public void SetNext(Segment next) => Next = next;
     }
 }

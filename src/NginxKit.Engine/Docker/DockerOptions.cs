@@ -1,7 +1,8 @@
+using NginxKit.Engine.Text;
 using System.Text.RegularExpressions;
 using NginxKit.Engine.Diagnostics;
 
-namespace NginxKit.Engine.Systemd;
+namespace NginxKit.Engine.Docker;
 
 /// <summary>
 /// The words of DOCKER_OPTS as dockerd receives them. systemd splits an unbraced
@@ -12,7 +13,6 @@ namespace NginxKit.Engine.Systemd;
 /// </summary>
 public sealed partial class DockerOptions
 {
-    public const string InvalidDockerOption = nameof(InvalidDockerOption);
 
     private readonly List<string> words;
 
@@ -105,7 +105,7 @@ public sealed partial class DockerOptions
         foreach (var value in values)
         {
             if (CheckWord(value) is { } rule)
-                throw Invalid($"{flag} {Nginx.Printable.Escape(value)}", rule);
+                throw Invalid($"{flag} {Printable.Escape(value)}", rule);
             added.Add(flag);
             added.Add(value);
         }
@@ -135,8 +135,7 @@ public sealed partial class DockerOptions
     }
 
     private static NginxKitException Invalid(string what, string rule, string? hint = null) =>
-        new(new Problem(InvalidDockerOption, ProblemCategory.InvalidArgument,
-            $"'{Nginx.Printable.Escape(what)}' cannot be passed through DOCKER_OPTS ({rule}). " +
+        new(ErrorCatalog.InvalidDockerOption.Problem($"'{Printable.Escape(what)}' cannot be passed through DOCKER_OPTS ({rule}). " +
             (hint ?? "systemd splits $DOCKER_OPTS into words at whitespace and applies its own quote and backslash rules, so a value may hold none of them. Use daemon.json (Set-DockerDaemonConfig) for such values."),
             what, rule));
 

@@ -1,4 +1,5 @@
-namespace NginxKit.Engine.Systemd;
+using NginxKit.Engine.Systemd;
+namespace NginxKit.Engine.Docker;
 
 /// <summary>An EnvironmentFile as systemd reads it, for Get-DockerEnvironmentFile.</summary>
 public sealed record DockerEnvironmentFileInfo(

@@ -9,31 +9,25 @@ namespace NginxKit.Engine.Journal;
 /// journalctl builds them, so -Last 5 on a million entries reads five, and memory stays flat:
 /// entries stream out one at a time.
 /// </summary>
-public sealed unsafe class JournalReader : IJournalReader
+public sealed unsafe class SdJournalReader : IJournalReader
 {
-    public const string JournalNotFound = nameof(JournalNotFound);
-    public const string JournalNotReadable = nameof(JournalNotReadable);
-    public const string JournalCorrupt = nameof(JournalCorrupt);
-    public const string BootNotFound = nameof(BootNotFound);
-    public const string LibsystemdMissing = nameof(LibsystemdMissing);
 
     private readonly JournalQuery query;
     private IntPtr journal;
 
-    private JournalReader(JournalQuery query, IntPtr journal)
+    private SdJournalReader(JournalQuery query, IntPtr journal)
     {
         this.query = query;
         this.journal = journal;
     }
 
     /// <summary>Opens the journal the query names, checks each file, and applies the matches.</summary>
-    public static JournalReader Open(JournalQuery query, Action<Problem> report)
+    public static SdJournalReader Open(JournalQuery query, Action<Problem> report)
     {
         if (!SdJournal.IsAvailable)
-            throw new NginxKitException(new Problem(LibsystemdMissing, ProblemCategory.NotInstalled,
-                "libsystemd.so.0 is not available on this host, so the journal cannot be read directly.", null));
+            throw ErrorCatalog.LibsystemdMissing.Exception("libsystemd.so.0 is not available on this host, so the journal cannot be read directly.", null);
         var journal = OpenJournal(query, report);
-        var reader = new JournalReader(query, journal);
+        var reader = new SdJournalReader(query, journal);
         try
         {
             SdJournal.sd_journal_set_data_threshold(journal, 0); // whole messages, not the first 64 KiB
@@ -56,18 +50,18 @@ public sealed unsafe class JournalReader : IJournalReader
             var files = new List<string>();
             foreach (var file in query.Files)
             {
-                if (!File.Exists(file)) { report(new Problem(JournalNotFound, ProblemCategory.ObjectNotFound, $"The journal file '{file}' does not exist.", file)); continue; }
+                if (!File.Exists(file)) { report(ErrorCatalog.JournalNotFound.Problem($"The journal file '{file}' does not exist.", file)); continue; }
                 if (CheckFile(file) is { } problem) { report(problem); continue; }
                 files.Add(file);
             }
             if (files.Count == 0)
-                throw new NginxKitException(new Problem(JournalNotFound, ProblemCategory.ObjectNotFound, "None of the given journal files can be read.", query.Files));
+                throw ErrorCatalog.JournalNotFound.Exception("None of the given journal files can be read.", query.Files);
             r = OpenFiles(files, out journal);
         }
         else if (query.Directory is not null)
         {
             if (!System.IO.Directory.Exists(query.Directory))
-                throw new NginxKitException(new Problem(JournalNotFound, ProblemCategory.ObjectNotFound, $"The journal directory '{query.Directory}' does not exist.", query.Directory));
+                throw ErrorCatalog.JournalNotFound.Exception($"The journal directory '{query.Directory}' does not exist.", query.Directory);
             // sd-journal skips a corrupt file in silence; say which ones are left out.
             foreach (var file in System.IO.Directory.EnumerateFiles(query.Directory, "*.journal*", SearchOption.AllDirectories))
                 if (CheckFile(file) is { } problem) report(problem);
@@ -79,8 +73,7 @@ public sealed unsafe class JournalReader : IJournalReader
             r = SdJournal.sd_journal_open(out journal, SdJournal.LocalOnly);
         }
         if (r < 0)
-            throw new NginxKitException(new Problem(JournalNotReadable, ProblemCategory.ReadError,
-                $"The journal cannot be opened: {Errno(r)}.", query.Directory ?? (object?)query.Files));
+            throw ErrorCatalog.JournalNotReadable.Exception($"The journal cannot be opened: {Errno(r)}.", query.Directory ?? (object?)query.Files);
         return journal;
     }
 
@@ -92,11 +85,11 @@ public sealed unsafe class JournalReader : IJournalReader
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return new Problem(JournalNotReadable, ProblemCategory.PermissionDenied, $"The journal file '{file}' cannot be read: {ex.Message}", file);
+            return ErrorCatalog.JournalNotReadable.Problem($"The journal file '{file}' cannot be read: {ex.Message}", file);
         }
         var r = OpenFiles([file], out var j);
         if (r < 0)
-            return new Problem(JournalCorrupt, ProblemCategory.InvalidData, $"'{file}' is not a readable journal file ({Errno(r)}); it is left out. Check it with journalctl --verify --file.", file);
+            return ErrorCatalog.JournalCorrupt.Problem($"'{file}' is not a readable journal file ({Errno(r)}); it is left out. Check it with journalctl --verify --file.", file);
         SdJournal.sd_journal_close(j);
         return null;
     }
@@ -163,7 +156,7 @@ public sealed unsafe class JournalReader : IJournalReader
 
     private static void Check(int r)
     {
-        if (r < 0) throw new NginxKitException(new Problem(JournalNotReadable, ProblemCategory.ReadError, $"The journal refused a filter: {Errno(r)}.", null));
+        if (r < 0) throw ErrorCatalog.JournalNotReadable.Exception($"The journal refused a filter: {Errno(r)}.", null);
     }
 
     /// <summary>A boot ID, or an offset from the newest boot in these files (0, -1, …) as journalctl -b takes it.</summary>
@@ -171,11 +164,11 @@ public sealed unsafe class JournalReader : IJournalReader
     {
         if (boot.Length == 32 && boot.All(char.IsAsciiHexDigit)) return boot.ToLowerInvariant();
         if (!int.TryParse(boot, out var offset) || offset > 0)
-            throw new NginxKitException(new Problem(BootNotFound, ProblemCategory.InvalidArgument, $"'{boot}' is neither a boot ID nor an offset such as 0 or -1.", boot));
+            throw ErrorCatalog.BootNotFound.Exception($"'{boot}' is neither a boot ID nor an offset such as 0 or -1.", boot);
         var boots = Boots();
         var index = boots.Count - 1 + offset;
         if (index < 0 || index >= boots.Count)
-            throw new NginxKitException(new Problem(BootNotFound, ProblemCategory.ObjectNotFound, $"There is no boot {offset}: the journal holds {boots.Count}.", boot));
+            throw ErrorCatalog.BootNotFound.Exception($"There is no boot {offset}: the journal holds {boots.Count}.", boot);
         return boots[index];
     }
 
@@ -372,7 +365,7 @@ public sealed unsafe class JournalReader : IJournalReader
         static ReadOnlySpan<byte> Bytes(ref SdJournal.Id128 id) => MemoryMarshal.AsBytes(MemoryMarshal.CreateReadOnlySpan(ref id, 1));
     }
 
-    // The two calls JournalReader needs beyond SdJournal's set (both in libsystemd since v195).
+    // The two calls SdJournalReader needs beyond SdJournal's set (both in libsystemd since v195).
     private static class SdJournalData
     {
         [DllImport("libsystemd.so.0")] public static extern void sd_journal_restart_data(IntPtr journal);

@@ -39,25 +39,3 @@ internal static class Completion
         }
     }
 }
-
-public sealed class KubeContextCompleter : IArgumentCompleter
-{
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
-        CommandAst commandAst, IDictionary fakeBoundParameters) =>
-        Completion.Matching(KubeConnection.ContextNames(fakeBoundParameters["KubeConfig"] as string ?? KubeSessionDefaults.Current?.KubeConfig), wordToComplete);
-}
-
-public sealed class KubeNamespaceCompleter : IArgumentCompleter
-{
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
-        CommandAst commandAst, IDictionary fakeBoundParameters) =>
-        Completion.FromCluster(fakeBoundParameters, wordToComplete, ClusterRoutes.NamespaceNamesAsync);
-}
-
-public sealed class KubeNodeCompleter : IArgumentCompleter
-{
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
-        CommandAst commandAst, IDictionary fakeBoundParameters) =>
-        Completion.FromCluster(fakeBoundParameters, wordToComplete, async (connection, ct) =>
-            (await new NodeLabeler(connection).ListAsync(null, ct).ConfigureAwait(false)).Select(n => n.Name).ToList());
-}

@@ -4,27 +4,17 @@ using NginxKit.Engine.IO;
 
 namespace NginxKit.Engine.Docker;
 
-/// <summary>One side of <c>docker version</c>.</summary>
-public sealed record DockerComponentVersion(string? Version, string? ApiVersion, string? GoVersion, string? GitCommit, string? Built, string? Os, string? Arch);
-
-/// <summary>Client and server versions; when the daemon does not answer, Server is null and ServerError says why.</summary>
-public sealed record DockerVersionInfo(string DockerPath, DockerComponentVersion Client, DockerComponentVersion? Server, string? ServerError);
-
 /// <summary>Reads <c>docker version --format '{{json .}}'</c>, which prints the client part even when the daemon is down.</summary>
 public static class DockerVersionReader
 {
-    public const string DockerNotFound = nameof(DockerNotFound);
-    public const string DockerVersionFailed = nameof(DockerVersionFailed);
 
     public static async Task<DockerVersionInfo> ReadAsync(IProcessRunner runner, string? dockerPath, CancellationToken cancellationToken)
     {
-        var docker = NativeCommand.Find(dockerPath ?? "docker") ?? throw new NginxKitException(new Problem(DockerNotFound, ProblemCategory.NotInstalled,
-            "The docker client was not found. Install the engine with Install-DockerEngine, or give -DockerPath.", dockerPath));
+        var docker = NativeCommand.Find(dockerPath ?? "docker") ?? throw ErrorCatalog.DockerNotFound.Exception("The docker client was not found. Install the engine with Install-DockerEngine, or give -DockerPath.", dockerPath);
         var result = await runner.RunAsync(new ProcessSpec(docker, ["version", "--format", "{{json .}}"]), cancellationToken).ConfigureAwait(false);
         var json = result.StandardOutput.Trim();
         if (json.Length == 0 || json[0] != '{')
-            throw new NginxKitException(new Problem(DockerVersionFailed, ProblemCategory.InvalidResult,
-                $"'docker version' printed no version (exit {result.ExitCode}): {result.StandardError.Trim()}", docker));
+            throw ErrorCatalog.DockerVersionFailed.Exception($"'docker version' printed no version (exit {result.ExitCode}): {result.StandardError.Trim()}", docker);
         using var doc = JsonDocument.Parse(json);
         var root = doc.RootElement;
         var client = Component(root.TryGetProperty("Client", out var c) ? c : default);

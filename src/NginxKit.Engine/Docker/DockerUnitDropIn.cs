@@ -1,8 +1,9 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using NginxKit.Engine.Diagnostics;
+using NginxKit.Engine.Systemd;
 
-namespace NginxKit.Engine.Systemd;
+namespace NginxKit.Engine.Docker;
 
 /// <summary>
 /// Decides the drop-in that makes docker.service read the EnvironmentFile and pass $DOCKER_OPTS.
@@ -13,8 +14,6 @@ namespace NginxKit.Engine.Systemd;
 public static partial class DockerUnitDropIn
 {
     public const string DefaultName = "nginxkit-environment.conf";
-    public const string UnitNotFound = "DockerUnitNotFound";
-    public const string UnsupportedExecStart = nameof(UnsupportedExecStart);
 
     /// <summary>The drop-in text, or null when the installed unit already reads the file and passes the options.</summary>
     public static string? Plan(IReadOnlyList<UnitFile.Directive> otherDirectives, string environmentFile, string unitName = "docker.service")
@@ -22,11 +21,9 @@ public static partial class DockerUnitDropIn
         var execStart = UnitFile.Effective(otherDirectives, "Service", "ExecStart");
         var environmentFiles = UnitFile.Effective(otherDirectives, "Service", "EnvironmentFile");
         if (execStart.Count == 0)
-            throw new NginxKitException(new Problem(UnsupportedExecStart, ProblemCategory.InvalidData,
-                $"{unitName} has no ExecStart to extend. Is Docker installed?", unitName));
+            throw ErrorCatalog.UnsupportedExecStart.Exception($"{unitName} has no ExecStart to extend. Is Docker installed?", unitName);
         if (execStart.Count > 1)
-            throw new NginxKitException(new Problem(UnsupportedExecStart, ProblemCategory.InvalidData,
-                $"{unitName} has {execStart.Count} ExecStart lines; NginxKit extends a unit with exactly one.", unitName));
+            throw ErrorCatalog.UnsupportedExecStart.Exception($"{unitName} has {execStart.Count} ExecStart lines; NginxKit extends a unit with exactly one.", unitName);
 
         var readsFile = environmentFiles.Any(f => f.TrimStart('-') == environmentFile);
         var passesOptions = DockerOptsReference().IsMatch(execStart[0]);
@@ -54,8 +51,7 @@ public static partial class DockerUnitDropIn
     {
         var (fragment, dropIns) = UnitFile.Locate(root, unit);
         if (fragment is null)
-            throw new NginxKitException(new Problem(UnitNotFound, ProblemCategory.ObjectNotFound,
-                $"No {unit} unit file was found under {root}. Install Docker first (Install-DockerEngine).", unit));
+            throw ErrorCatalog.DockerUnitNotFound.Exception($"No {unit} unit file was found under {root}. Install Docker first (Install-DockerEngine).", unit);
         var directives = new List<UnitFile.Directive>(UnitFile.Parse(File.ReadAllText(fragment), fragment));
         foreach (var file in dropIns.Where(f => Path.GetFileName(f) != ownDropIn))
             directives.AddRange(UnitFile.Parse(File.ReadAllText(file), file));

@@ -1,37 +1,10 @@
+using NginxKit.Engine.Text;
 using System.Text.Json;
 using k8s;
 using k8s.Models;
 using NginxKit.Engine.Diagnostics;
 
 namespace NginxKit.Engine.Kubernetes;
-
-/// <summary>A node as Get-EntryNode shows it, like a row of <c>kubectl get nodes --show-labels</c>.</summary>
-public sealed record EntryNode(string Name, bool Ready, IReadOnlyList<string> Roles, IReadOnlyDictionary<string, string> Labels,
-    DateTimeOffset? Created, string? InternalIP, string? KubeletVersion, string? ResourceVersion)
-{
-    public TimeSpan? Age => Created is { } c ? DateTimeOffset.UtcNow - c : null;
-
-    /// <summary>The labels as kubectl prints them: key=value, sorted, comma-separated.</summary>
-    public string LabelText => string.Join(',', Labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}"));
-
-    internal static EntryNode From(V1Node node)
-    {
-        var labels = node.Metadata?.Labels ?? new Dictionary<string, string>();
-        var ready = node.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") ?? false;
-        // kubectl's ROLES column: node-role.kubernetes.io/<role> and kubernetes.io/role.
-        var roles = labels.Keys.Where(k => k.StartsWith("node-role.kubernetes.io/", StringComparison.Ordinal))
-            .Select(k => k["node-role.kubernetes.io/".Length..]).Where(r => r.Length > 0)
-            .Concat(labels.TryGetValue("kubernetes.io/role", out var r) ? [r] : [])
-            .Order(StringComparer.Ordinal).ToList();
-        return new EntryNode(node.Metadata?.Name ?? string.Empty, ready, roles, new Dictionary<string, string>(labels, StringComparer.Ordinal),
-            node.Metadata?.CreationTimestamp is { } t ? new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)) : null,
-            node.Status?.Addresses?.FirstOrDefault(a => a.Type == "InternalIP")?.Address, node.Status?.NodeInfo?.KubeletVersion,
-            node.Metadata?.ResourceVersion);
-    }
-}
-
-/// <summary>What labelling one node did, or under -WhatIf what the server's dry run said it would do.</summary>
-public sealed record NodeLabelResult(string Name, bool Changed, bool DryRun, IReadOnlyDictionary<string, string?> Applied, EntryNode Node, int Attempts);
 
 /// <summary>
 /// Labels nodes the way <c>kubectl label node</c> should: read first, and patch only the labels
@@ -43,8 +16,6 @@ public sealed class NodeLabeler(KubeConnection connection)
     public const string RoleLabel = "role";
     public const string DefaultRole = "entry";
     public const string FieldManager = "nginxkit";
-    public const string NodeNotFound = nameof(NodeNotFound);
-    public const string InvalidLabel = nameof(InvalidLabel);
     public const int MaxAttempts = 5;
 
     /// <summary>Checks label keys and values against Kubernetes' syntax; null values mean removal.</summary>
@@ -55,8 +26,7 @@ public sealed class NodeLabeler(KubeConnection connection)
         {
             var rule = LabelRules.CheckKey(key) ?? (value is null ? null : LabelRules.CheckValue(value));
             if (rule is not null)
-                problems.Add(new Problem(InvalidLabel, ProblemCategory.InvalidArgument,
-                    $"Label {Nginx.Printable.Escape(key)}={Nginx.Printable.Escape(value)} is not valid ({rule}). Keys are [prefix/]name, names and values up to 63 of A-Z a-z 0-9 - _ . starting and ending alphanumeric.",
+                problems.Add(ErrorCatalog.InvalidLabel.Problem($"Label {Printable.Escape(key)}={Printable.Escape(value)} is not valid ({rule}). Keys are [prefix/]name, names and values up to 63 of A-Z a-z 0-9 - _ . starting and ending alphanumeric.",
                     key, rule));
         }
         return problems;

@@ -1,0 +1,30 @@
+using k8s;
+using k8s.Models;
+using NginxKit.Engine.Diagnostics;
+
+namespace NginxKit.Engine.Kubernetes;
+
+/// <summary>The knobs of the entry deployment. Defaults are the ones the docs describe.</summary>
+public sealed record EntryManifestOptions
+{
+    public string Namespace { get; init; } = "nginx-entry";
+    public string Name { get; init; } = "nginx-entry";
+    public string NginxImage { get; init; } = "nginx:1.27";
+
+    /// <summary>The image with pwsh and NginxKit (see src/Container/Dockerfile).</summary>
+    public string GeneratorImage { get; init; } = "nginxkit:latest";
+
+    public int Replicas { get; init; } = 2;
+
+    /// <summary>The NodePort. Outside 30000–32767 the cluster's --service-node-port-range must allow it.</summary>
+    public int NodePort { get; init; } = 28888;
+
+    /// <summary>Value of the role label that pins pods to entry nodes.</summary>
+    public string Role { get; init; } = NodeLabeler.DefaultRole;
+
+    /// <summary>Annotations for every object (and the pod template).</summary>
+    public IReadOnlyDictionary<string, string> Annotations { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Only Services in this namespace become routes; null means every namespace.</summary>
+    public string? WatchNamespace { get; init; }
+}

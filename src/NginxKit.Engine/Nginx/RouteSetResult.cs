@@ -1,0 +1,7 @@
+using System.Runtime.CompilerServices;
+using NginxKit.Engine.Diagnostics;
+
+namespace NginxKit.Engine.Nginx;
+
+/// <summary>The routes that will be rendered, in render order, and a problem for each one refused.</summary>
+public sealed record RouteSetResult(IReadOnlyList<AcceptedRoute> Accepted, IReadOnlyList<Problem> Problems);

@@ -1,0 +1,13 @@
+using System.Collections;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using NginxKit.Engine.Kubernetes;
+
+namespace NginxKit.Infrastructure;
+
+public sealed class KubeContextCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters) =>
+        Completion.Matching(KubeConnection.ContextNames(fakeBoundParameters["KubeConfig"] as string ?? KubeSessionDefaults.Current?.KubeConfig), wordToComplete);
+}
