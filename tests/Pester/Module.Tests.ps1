@@ -144,3 +144,31 @@ Import-Module (Join-Path '$target' 'NginxKit')
         finally { Remove-Item $target -Recurse -Force -ErrorAction Ignore }
     }
 }
+
+Describe 'build.ps1 Install' -Tag 'Module', 'Package' {
+    It 'puts the built module into the user''s module path, so a new session imports NginxKit by name' {
+        $home_ = New-TestDirectory
+        $savedHome, $savedXdg = $env:HOME, $env:XDG_DATA_HOME
+        try {
+            # A user of its own: pwsh puts $HOME/.local/share/powershell/Modules first on PSModulePath.
+            $env:HOME = $home_
+            Remove-Item Env:XDG_DATA_HOME -ErrorAction Ignore
+            $install = Invoke-FreshPwsh "& '$(Join-Path (Get-RepoRoot) 'build.ps1')' Install"
+            $install.ExitCode | Should -Be 0 -Because ($install.Output -join "`n")
+            $r = Invoke-FreshPwsh @"
+`$ErrorActionPreference = 'Stop'
+Import-Module NginxKit
+(Get-Module NginxKit).ModuleBase
+(Get-NginxRoute -Path '$example' -WarningAction SilentlyContinue | Measure-Object).Count
+"@
+            $r.ExitCode | Should -Be 0 -Because ($r.Output -join "`n")
+            $r.Output[0] | Should -Be (Join-Path $home_ ".local/share/powershell/Modules/NginxKit/$($manifest.ModuleVersion)")
+            [int]$r.Output[1] | Should -BeGreaterThan 0
+        }
+        finally {
+            $env:HOME = $savedHome
+            if ($null -ne $savedXdg) { $env:XDG_DATA_HOME = $savedXdg }
+            Remove-Item $home_ -Recurse -Force -ErrorAction Ignore
+        }
+    }
+}
