@@ -372,3 +372,57 @@ spec: { clusterIP: 10.0.0.2, ports: [ { port: 80 } ] }
         $errs.FullyQualifiedErrorId | ForEach-Object { ($_ -split ',')[0] } | Should -Be @('ManifestNotFound', 'ManifestParseError')
     }
 }
+
+Describe 'Get-NginxRoute -Path on hostile files' -Tag 'Nginx', 'Kubernetes' {
+    BeforeAll {
+        $dir = New-TestDirectory
+        $tree = Join-Path $dir 'manifests'
+        New-Item -ItemType Directory "$tree/sub" | Out-Null
+        @'
+apiVersion: v1
+kind: Service
+metadata: { name: web, namespace: prod, annotations: { nginxkit.io/path: /web } }
+spec: { clusterIP: 10.0.0.7, ports: [ { port: 80 } ] }
+'@ | Set-Content "$tree/good.yaml"
+        # 80 KB nested 40,000 deep: building YamlDotNet's document tree from it overflows the stack.
+        Set-Content "$tree/deep.yaml" ('a: ' + ('[' * 40000) + (']' * 40000))
+        New-Item -ItemType SymbolicLink -Path "$tree/zero.yaml" -Target /dev/zero | Out-Null
+        & mkfifo "$tree/fifo.yaml"
+        New-Item -ItemType SymbolicLink -Path "$tree/sub/loop" -Target '..' | Out-Null
+        New-Item -ItemType SymbolicLink -Path "$tree/dangling.yaml" -Target "$dir/nothing-here" | Out-Null
+        Set-Content "$tree/surrogate.yaml" "kind: Service`nmetadata: { name: s, namespace: d, annotations: { nginxkit.io/path: `"/a\ud800b`" } }`nspec: { clusterIP: 10.0.0.9, ports: [ { port: 80 } ] }"
+        # In a process of its own: before the reader was bounded, two of these files killed or hung it.
+        $r = Invoke-FreshPwsh @"
+Import-Module '$(Get-NginxKitModulePath)'
+`$routes = @(Get-NginxRoute -Path '$tree' -ErrorVariable e -ErrorAction SilentlyContinue -WarningAction SilentlyContinue)
+[pscustomobject]@{
+    Routes = @(`$routes | ForEach-Object { "`$(`$_.Namespace)/`$(`$_.Service)" })
+    Errors = @(`$e | ForEach-Object { [pscustomobject]@{ Id = (`$_.FullyQualifiedErrorId -split ',')[0]; File = Split-Path -Leaf `$_.TargetObject; Rule = `$_.ErrorDetails.RecommendedAction } })
+} | ConvertTo-Json -Depth 4 -Compress
+"@
+        $result = $r.Output[-1] | ConvertFrom-Json
+    }
+    AfterAll { Remove-Item $dir -Recurse -Force }
+
+    It 'survives every file, and still reads the good one, once, though a symlink loop leads back to it' {
+        $r.ExitCode | Should -Be 0 -Because ($r.Output -join "`n")
+        $result.Routes | Should -Be @('prod/web')
+    }
+
+    It 'refuses <File> as <Id> (<Rule>), naming the file' -ForEach @(
+        @{ File = 'deep.yaml'; Id = 'ManifestParseError'; Rule = 'NestingTooDeep' }
+        @{ File = 'zero.yaml'; Id = 'ManifestNotReadable'; Rule = 'NotARegularFile' }
+        @{ File = 'fifo.yaml'; Id = 'ManifestNotReadable'; Rule = 'NotARegularFile' }
+        @{ File = 'dangling.yaml'; Id = 'ManifestNotReadable'; Rule = 'BrokenSymlink' }
+        @{ File = 'surrogate.yaml'; Id = 'ManifestParseError'; Rule = $null }
+    ) {
+        $e = @($result.Errors | Where-Object File -EQ $File)
+        $e.Count | Should -Be 1
+        $e[0].Id | Should -Be $Id
+        if ($Rule) { $e[0].Rule | Should -Be "Rule broken: $Rule." }
+    }
+
+    It 'writes no error for anything else' {
+        $result.Errors.File | Sort-Object | Should -Be @('dangling.yaml', 'deep.yaml', 'fifo.yaml', 'surrogate.yaml', 'zero.yaml')
+    }
+}

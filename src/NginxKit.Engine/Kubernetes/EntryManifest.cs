@@ -190,16 +190,13 @@ public static class EntryManifest
     /// <summary>Reads a manifest file; a file that cannot be read or parsed is one Problem.</summary>
     public static IReadOnlyList<object> ReadFile(string path, out Problem? problem)
     {
-        problem = null;
+        var text = ServiceManifestReader.ReadText(path, out problem);
+        if (text is null) return [];
         try
         {
-            return FromYaml(File.ReadAllText(path));
+            return FromYaml(text);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            problem = ErrorCatalog.ManifestNotReadable.Problem($"Cannot read '{path}': {ex.Message}", path);
-        }
-        catch (Exception ex) when (ex is YamlDotNet.Core.YamlException or InvalidOperationException or KeyNotFoundException or FormatException)
+        catch (Exception ex) when (ex is YamlDotNet.Core.YamlException or InvalidOperationException or KeyNotFoundException or FormatException or ArgumentException)
         {
             problem = ErrorCatalog.ManifestParseError.Problem($"'{path}' is not a manifest NginxKit can apply: {ex.Message}", path);
         }

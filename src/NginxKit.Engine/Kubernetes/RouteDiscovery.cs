@@ -11,30 +11,20 @@ namespace NginxKit.Engine.Kubernetes;
 /// </summary>
 public static class RouteDiscovery
 {
-    private static readonly string[] ManifestExtensions = [".yaml", ".yml", ".json"];
-
     /// <summary>Reads manifest files, or every .yaml/.yml/.json below a directory, in a stable order.</summary>
     public static IEnumerable<DiscoveredRoute> FromManifests(IEnumerable<string> paths, string? @namespace, string? selector)
     {
         var match = selector is null ? null : LabelSelector.Parse(selector);
-        foreach (var path in paths)
+        foreach (var file in ManifestFiles.Find(paths))
         {
-            IEnumerable<string> files = Directory.Exists(path)
-                ? Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
-                    .Where(f => ManifestExtensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
-                    .Order(StringComparer.Ordinal)
-                : [path];
-            foreach (var file in files)
+            var services = ServiceManifestReader.Read(file, out var problem);
+            if (problem is not null)
             {
-                var services = ServiceManifestReader.Read(file, out var problem);
-                if (problem is not null)
-                {
-                    yield return new DiscoveredRoute(null, null, problem);
-                    continue;
-                }
-                foreach (var found in FromServices(services, @namespace, match))
-                    yield return found;
+                yield return new DiscoveredRoute(null, null, problem);
+                continue;
             }
+            foreach (var found in FromServices(services, @namespace, match))
+                yield return found;
         }
     }
 

@@ -1,6 +1,8 @@
 using k8s;
 using k8s.Models;
 using NginxKit.Engine.Diagnostics;
+using NginxKit.Engine.IO;
+using NginxKit.Engine.Text;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -13,29 +15,74 @@ namespace NginxKit.Engine.Kubernetes;
 public static class ServiceManifestReader
 {
 
+    /// <summary>Deeper than this, a manifest is refused before anything recurses into it (Kubernetes objects nest about 15 deep).</summary>
+    public const int MaxNesting = 100;
+
     /// <summary>Reads every Service in the file; a file that cannot be read or parsed is one Problem.</summary>
     public static IReadOnlyList<V1Service> Read(string path, out Problem? problem)
     {
-        problem = null;
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            problem = ErrorCatalog.ManifestNotReadable.Problem($"Cannot read '{path}': {ex.Message}", path);
-            return [];
-        }
+        var text = ReadText(path, out problem);
+        if (text is null) return [];
         try
         {
             return Parse(text);
         }
-        catch (Exception ex) when (ex is YamlException or FormatException or InvalidOperationException or System.Text.Json.JsonException)
+        catch (Exception ex) when (ex is YamlException or FormatException or InvalidOperationException or System.Text.Json.JsonException or ArgumentException)
         {
-            problem = ErrorCatalog.ManifestParseError.Problem($"'{path}' is not a valid YAML or JSON manifest: {ex.Message}", path);
+            problem = ErrorCatalog.ManifestParseError.Problem($"'{path}' is not a valid YAML or JSON manifest: {Printable.Escape(ex.Message)}", path);
             return [];
         }
+    }
+
+    /// <summary>
+    /// A manifest's text, read defensively (a regular file, at most 16 MiB, within 30 s) and checked
+    /// to nest no deeper than <see cref="MaxNesting"/>; null with a Problem naming the file otherwise.
+    /// </summary>
+    public static string? ReadText(string path, out Problem? problem)
+    {
+        problem = null;
+        var text = BoundedFileReader.ReadText(path, out var rule, out var why);
+        if (text is null)
+        {
+            problem = ErrorCatalog.ManifestNotReadable.Problem($"Cannot read '{path}': {why}.", path, rule);
+            return null;
+        }
+        try
+        {
+            if (Nesting(text) > MaxNesting)
+            {
+                problem = ErrorCatalog.ManifestParseError.Problem($"'{path}' nests deeper than {MaxNesting} levels; no manifest does.", path, "NestingTooDeep");
+                return null;
+            }
+        }
+        catch (YamlException ex)
+        {
+            problem = ErrorCatalog.ManifestParseError.Problem($"'{path}' is not a valid YAML or JSON manifest: {Printable.Escape(ex.Message)}", path);
+            return null;
+        }
+        return text;
+    }
+
+    // The deepest nesting of mappings and sequences, from the parser's events: the parser keeps its
+    // own stack, so unlike building the document tree this cannot overflow the thread's stack.
+    private static int Nesting(string text)
+    {
+        var parser = new Parser(new StringReader(text));
+        int depth = 0, deepest = 0;
+        while (parser.MoveNext())
+        {
+            switch (parser.Current)
+            {
+                case YamlDotNet.Core.Events.MappingStart or YamlDotNet.Core.Events.SequenceStart:
+                    deepest = Math.Max(deepest, ++depth);
+                    if (deepest > MaxNesting) return deepest;
+                    break;
+                case YamlDotNet.Core.Events.MappingEnd or YamlDotNet.Core.Events.SequenceEnd:
+                    depth--;
+                    break;
+            }
+        }
+        return deepest;
     }
 
     public static IReadOnlyList<V1Service> Parse(string text)
