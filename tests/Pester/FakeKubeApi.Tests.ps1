@@ -148,6 +148,40 @@ Describe 'FakeKubeApi speaks Kubernetes to the real kubectl' -Tag 'Kubernetes', 
         ((Kubectl @('get', 'service', 'entry', '-o', 'json')).Output | ConvertFrom-Json).spec.ports[0].nodePort | Should -Be 30080
     }
 
+    It 'refuses to change an allocated clusterIP as the apiserver does (patch svc), and takes other changes' {
+        $r = Kubectl @('create', 'service', 'clusterip', 'web', '--tcp=80:8080')
+        $r.ExitCode | Should -Be 0 -Because $r.Error
+        $ip = ((Kubectl @('get', 'service', 'web', '-o', 'json')).Output | ConvertFrom-Json).spec.clusterIP
+        $ip | Should -Match '^\d+\.\d+\.\d+\.\d+$'
+        $r = Kubectl @('patch', 'service', 'web', '--type=merge', '-p', '{"spec":{"clusterIP":"10.96.200.200"}}')
+        $r.ExitCode | Should -Not -Be 0
+        $r.Error | Should -Match 'The Service "web" is invalid: spec\.clusterIPs\[0\]: Invalid value: \[\]string\{"10\.96\.200\.200"\}: may not change once set'
+        $r = Kubectl @('patch', 'service', 'web', '--type=merge', '-p', '{"metadata":{"annotations":{"nginxkit.io/path":"/web"}}}')
+        $r.ExitCode | Should -Be 0 -Because $r.Error
+        $svc = (Kubectl @('get', 'service', 'web', '-o', 'json')).Output | ConvertFrom-Json
+        $svc.spec.clusterIP | Should -Be $ip
+        $svc.spec.clusterIPs | Should -Be @($ip)
+        $svc.metadata.annotations.'nginxkit.io/path' | Should -Be '/web'
+    }
+
+    It 'refuses to change a Deployment''s selector as apps/v1 does (apply)' {
+        $dir = New-TestDirectory
+        try {
+            function Deployment([string] $App) {
+                "apiVersion: apps/v1`nkind: Deployment`nmetadata: { name: web, namespace: default }`nspec:`n  selector: { matchLabels: { app: $App } }`n  template:`n    metadata: { labels: { app: $App } }`n    spec: { containers: [ { name: web, image: nginx } ] }`n"
+            }
+            Set-Content "$dir/a.yaml" (Deployment web)
+            $r = Kubectl @('apply', '--server-side', '-f', "$dir/a.yaml")
+            $r.ExitCode | Should -Be 0 -Because $r.Error
+            Set-Content "$dir/b.yaml" (Deployment other)
+            $r = Kubectl @('apply', '--server-side', '-f', "$dir/b.yaml")
+            $r.ExitCode | Should -Not -Be 0
+            $r.Error | Should -Match 'spec\.selector: Invalid value: v1\.LabelSelector\{MatchLabels:map\[string\]string\{"app":"other"\}, MatchExpressions:\[\]v1\.LabelSelectorRequirement\(nil\)\}: field is immutable'
+            ((Kubectl @('get', 'deployment', 'web', '-o', 'json')).Output | ConvertFrom-Json).spec.selector.matchLabels.app | Should -Be 'web'
+        }
+        finally { Remove-Item $dir -Recurse -Force }
+    }
+
     It 'answers a watch from a resourceVersion it has not reached with 504 Too large resource version' {
         $list = (Kubectl @('get', '--raw', '/api/v1/nodes')).Output | ConvertFrom-Json
         $ahead = [long]$list.metadata.resourceVersion + 1000
@@ -783,5 +817,38 @@ Describe 'Get-KubeTestTarget' -Tag 'Kubernetes' {
         $target.Process | Should -BeNullOrEmpty
         { Stop-FakeKubeApi $target } | Should -Not -Throw
         { Add-FakeKubeFault -Server $target -Path /x -Code 403 } | Should -Throw '*real cluster*'
+    }
+}
+
+Describe 'FakeKubeApi on its own' -Tag 'Kubernetes', 'Fidelity' -Skip:(-not $kubectl) {
+    It 'serves with stdin at end of file and no special flag, writes a kubeconfig kubectl uses, and stops on SIGTERM' {
+        $kubectl = Find-RealTool -Name kubectl
+        $dir = New-TestDirectory
+        $process = $null
+        try {
+            $kubeConfig = Join-Path $dir 'kubeconfig'
+            # As a shell starts a background job: stdin already at its end.
+            $psi = [Diagnostics.ProcessStartInfo]::new('dotnet')
+            foreach ($a in @((Get-FakeKubeApiPath), '--kubeconfig', $kubeConfig)) { $psi.ArgumentList.Add($a) }
+            $psi.UseShellExecute = $false
+            $psi.RedirectStandardInput = $true
+            $psi.RedirectStandardOutput = $true
+            $process = [Diagnostics.Process]::Start($psi)
+            $process.StandardInput.Close()
+            $read = $process.StandardOutput.ReadLineAsync()
+            $read.Wait(60000) | Should -BeTrue -Because 'the fake prints LISTENING once it serves'
+            $read.Result | Should -Match '^LISTENING http://127\.0\.0\.1:\d+$'
+            $r = Invoke-Kubectl ([pscustomobject]@{ KubeConfig = $kubeConfig; CacheDir = (Join-Path $dir 'cache') }) @('get', 'namespaces', '-o', 'name') -Kubectl $kubectl
+            $r.ExitCode | Should -Be 0 -Because $r.Error
+            $r.Output -split "`n" | Should -Contain 'namespace/kube-system'
+            $process.HasExited | Should -BeFalse
+            & kill -TERM $process.Id
+            $process.WaitForExit(30000) | Should -BeTrue
+            $process.ExitCode | Should -Be 0
+        }
+        finally {
+            if ($process -and -not $process.HasExited) { $process.Kill($true) }
+            Remove-Item $dir -Recurse -Force -ErrorAction Ignore
+        }
     }
 }

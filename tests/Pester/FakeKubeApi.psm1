@@ -122,6 +122,7 @@ function Start-FakeKubeApi {
     $pki = if ($Tls) { Join-Path $dir 'pki' } else { $null }
     $psi = [Diagnostics.ProcessStartInfo]::new('dotnet')
     $psi.ArgumentList.Add($dll)
+    $psi.ArgumentList.Add('--exit-with-stdin')
     if ($pki) {
         $psi.ArgumentList.Add('--tls-dir')
         $psi.ArgumentList.Add($pki)

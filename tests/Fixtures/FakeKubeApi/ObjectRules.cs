@@ -84,6 +84,15 @@ public sealed class ObjectRules
             // Allocated values survive an update that omits them, as in the real service registry.
             if (Json.Str(spec["clusterIP"]) == "") spec.Remove("clusterIP"); // "" asks for an allocation
             spec["clusterIP"] ??= oldSpec?["clusterIP"]?.DeepClone() ?? $"10.96.{_nextClusterIp / 250}.{_nextClusterIp++ % 250 + 1}";
+            // A changed clusterIP with clusterIPs as stored moves clusterIPs[0] with it (the registry's
+            // normalizeClusterIPs), so validation then names clusterIPs[0], as the apiserver does.
+            if (oldSpec?["clusterIPs"] is JsonArray { Count: > 0 } oldIps && spec["clusterIP"] is not null
+                && Json.Str(spec["clusterIP"]) != Json.Str(oldSpec["clusterIP"]) && (spec["clusterIPs"] is null || Json.DeepEquals(spec["clusterIPs"], oldIps)))
+            {
+                var moved = (JsonArray)oldIps.DeepClone();
+                moved[0] = Json.Str(spec["clusterIP"]);
+                spec["clusterIPs"] = moved;
+            }
             spec["clusterIPs"] ??= oldSpec?["clusterIPs"]?.DeepClone() ?? new JsonArray(Json.Str(spec["clusterIP"]));
             spec["ipFamilies"] ??= new JsonArray("IPv4");
             spec["ipFamilyPolicy"] ??= "SingleStack";

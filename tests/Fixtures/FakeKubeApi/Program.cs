@@ -1,10 +1,13 @@
 // FakeKubeApi standalone: a fake kube-apiserver for tests that drive kubectl or a client library.
 //
-//   dotnet FakeKubeApi.dll [--port N] [--token T] [--tls-dir DIR] [--service-node-port-range LOW-HIGH] [--ignore-stdin]
+//   dotnet FakeKubeApi.dll [--port N] [--token T] [--tls-dir DIR] [--service-node-port-range LOW-HIGH]
+//                          [--kubeconfig FILE] [--exit-with-stdin]
 //
 // Prints exactly one line, "LISTENING http://127.0.0.1:PORT", once it serves; then serves until
-// stdin reaches EOF (the process that started it closed the pipe or exited) or SIGTERM/SIGINT.
-// --ignore-stdin serves until a signal only (for runs with stdin at /dev/null).
+// SIGTERM or SIGINT (Ctrl+C). --exit-with-stdin also stops it when stdin reaches EOF, so a test
+// that started it with a pipe cannot leave it behind (Start-FakeKubeApi does this).
+// --kubeconfig writes a kubeconfig for it (server, CA and credentials) before that line, for kubectl
+// --kubeconfig FILE and Connect-NginxKitCluster -KubeConfig FILE.
 // --service-node-port-range is the apiserver's flag of that name (default 30000-32767).
 // --tls-dir serves HTTPS ("LISTENING https://...") with a fresh PKI, written to DIR as PEM before
 // that line: ca.crt, and client.crt/client.key (RSA) and client-ec.crt/client-ec.key (EC) to
@@ -16,7 +19,8 @@ using FakeKubeApi;
 var port = 0;
 string? token = null;
 string? tlsDir = null;
-var watchStdin = true;
+var watchStdin = false;
+string? kubeConfigPath = null;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -36,12 +40,15 @@ for (var i = 0; i < args.Length; i++)
             Validation.NodePortRange = (lowPort, highPort);
             i++;
             break;
-        case "--ignore-stdin":
-            watchStdin = false;
+        case "--exit-with-stdin":
+            watchStdin = true;
+            break;
+        case "--kubeconfig" when i + 1 < args.Length && args[i + 1].Length > 0:
+            kubeConfigPath = args[++i];
             break;
         default:
             Console.Error.WriteLine($"FakeKubeApi: unexpected argument '{args[i]}'");
-            Console.Error.WriteLine("usage: FakeKubeApi [--port N] [--token T] [--tls-dir DIR] [--service-node-port-range LOW-HIGH] [--ignore-stdin]");
+            Console.Error.WriteLine("usage: FakeKubeApi [--port N] [--token T] [--tls-dir DIR] [--service-node-port-range LOW-HIGH] [--kubeconfig FILE] [--exit-with-stdin]");
             return 2;
     }
 }
@@ -53,6 +60,7 @@ using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { c
 using var certificates = tlsDir is null ? null : Certificates.Create();
 certificates?.WriteTo(tlsDir!);
 await using var server = await FakeKubeApiServer.StartAsync(port, token, tls: certificates);
+if (kubeConfigPath is not null) File.WriteAllText(kubeConfigPath, server.KubeConfigYaml());
 Console.Out.WriteLine($"LISTENING {server.BaseAddress.ToString().TrimEnd('/')}");
 Console.Out.Flush();
 

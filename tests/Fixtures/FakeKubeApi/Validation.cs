@@ -132,14 +132,14 @@ public static partial class Validation
 
         switch (type.Kind)
         {
-            case "Deployment": ValidateDeployment(obj, errors); break;
-            case "Service": ValidateService(obj, errors); break;
+            case "Deployment": ValidateDeployment(obj, old, errors); break;
+            case "Service": ValidateService(obj, old, errors); break;
             case "ClusterRoleBinding" or "RoleBinding": ValidateBinding(obj, old, errors); break;
         }
         if (errors.Count > 0) throw KubeStatus.Invalid(type, name, errors);
     }
 
-    private static void ValidateDeployment(JsonObject obj, List<FieldError> errors)
+    private static void ValidateDeployment(JsonObject obj, JsonObject? old, List<FieldError> errors)
     {
         var spec = obj["spec"] as JsonObject;
         if (spec?["selector"] is not JsonObject selector)
@@ -147,6 +147,9 @@ public static partial class Validation
             errors.Add(FieldError.Required("spec.selector"));
             return;
         }
+        // apps/v1 made the selector immutable; the apiserver prints the Go value it refused.
+        if (old?["spec"]?["selector"] is JsonObject oldSelector && !Json.DeepEquals(oldSelector, selector))
+            errors.Add(new("spec.selector", "FieldValueInvalid", $"Invalid value: {GoLabelSelector(selector)}: field is immutable"));
         var templateLabels = spec["template"]?["metadata"]?["labels"] as JsonObject ?? [];
         if (selector["matchLabels"] is JsonObject matchLabels)
         {
@@ -175,11 +178,12 @@ public static partial class Validation
     /// <summary>The apiserver's --service-node-port-range; its default is 30000-32767.</summary>
     public static (int Low, int High) NodePortRange { get; set; } = (30000, 32767);
 
-    private static void ValidateService(JsonObject obj, List<FieldError> errors)
+    private static void ValidateService(JsonObject obj, JsonObject? old, List<FieldError> errors)
     {
         var spec = obj["spec"] as JsonObject;
         var type = Json.Str(spec?["type"]) ?? "ClusterIP";
         var headless = Json.Str(spec?["clusterIP"]) == "None";
+        ValidateClusterIpsUpdate(spec, old?["spec"] as JsonObject, type, errors);
         if (type != "ExternalName" && !headless && spec?["ports"] is not JsonArray { Count: > 0 })
             errors.Add(FieldError.Required("spec.ports"));
         if (type is not ("NodePort" or "LoadBalancer") || spec?["ports"] is not JsonArray ports) return;
@@ -192,6 +196,32 @@ public static partial class Validation
                 errors.Add(new($"spec.ports[{i}].nodePort", "FieldValueInvalid",
                     $"Invalid value: {nodePort}: provided port is not in the valid range. The range of valid ports is {NodePortRange.Low}-{NodePortRange.High}"));
         }
+    }
+
+    // The apiserver's validateUpgradeDowngradeClusterIPs, for the single-stack case: an allocated
+    // cluster IP may not change, except to or from ExternalName or between two headless Services.
+    private static void ValidateClusterIpsUpdate(JsonObject? spec, JsonObject? oldSpec, string type, List<FieldError> errors)
+    {
+        if (oldSpec is null || type == "ExternalName" || Json.Str(oldSpec["type"]) == "ExternalName") return;
+        if (Json.Str(oldSpec["clusterIP"]) == "None" && Json.Str(spec?["clusterIP"]) == "None") return;
+        var oldIps = (oldSpec["clusterIPs"] as JsonArray)?.Select(Json.Str).ToList() ?? [];
+        var newIps = (spec?["clusterIPs"] as JsonArray)?.Select(Json.Str).ToList() ?? [];
+        var shown = "[]string{" + string.Join(", ", newIps.Select(ip => $"\"{ip}\"")) + "}";
+        for (var i = 0; i < Math.Min(oldIps.Count, newIps.Count); i++)
+            if (oldIps[i] != newIps[i])
+                errors.Add(new($"spec.clusterIPs[{i}]", "FieldValueInvalid", $"Invalid value: {shown}: may not change once set"));
+        if (oldIps.Count > 0 && newIps.Count == 0)
+            errors.Add(new("spec.clusterIPs[0]", "FieldValueInvalid", $"Invalid value: {shown}: primary clusterIP can not be unset"));
+    }
+
+    // How Go's %#v prints a metav1.LabelSelector, which is how the apiserver shows a refused selector.
+    private static string GoLabelSelector(JsonObject selector)
+    {
+        var labels = selector["matchLabels"] is JsonObject m
+            ? "map[string]string{" + string.Join(", ", m.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"\"{p.Key}\":\"{Json.Str(p.Value)}\"")) + "}"
+            : "map[string]string(nil)";
+        var expressions = selector["matchExpressions"] is JsonArray { Count: > 0 } e ? $"[]v1.LabelSelectorRequirement{{...{e.Count}}}" : "[]v1.LabelSelectorRequirement(nil)";
+        return $"v1.LabelSelector{{MatchLabels:{labels}, MatchExpressions:{expressions}}}";
     }
 
     private static void ValidateBinding(JsonObject obj, JsonObject? old, List<FieldError> errors)
