@@ -32,6 +32,7 @@ public class PlainTextTests
     [InlineData("See <https://docs.example/a>.", "See https://docs.example/a.")]
     [InlineData("An ![architecture](arch.png) image.", "An architecture image.")]
     [InlineData("[`Get-Other`](Get-Other.md)", "Get-Other")]
+    [InlineData("An [undefined][nope] reference and [brackets].", "An [undefined][nope] reference and [brackets].")]
     public void Links_keep_their_text_and_an_absolute_address(string markdown, string expected)
     {
         Assert.Equal(expected, Text(markdown));

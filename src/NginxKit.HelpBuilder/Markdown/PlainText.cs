@@ -49,8 +49,8 @@ internal static partial class PlainText
             .Where(p => !string.IsNullOrWhiteSpace(p) && !Placeholder().IsMatch(p))
             .ToList();
 
-    /// <summary>A code block's lines, without the fence and its indentation.</summary>
-    public static IReadOnlyList<string> CodeLines(LeafBlock code)
+    /// <summary>A leaf block's lines as written, without a code fence or the fence's indentation.</summary>
+    public static IReadOnlyList<string> Lines(LeafBlock code)
     {
         var lines = new List<string>(code.Lines.Count);
         for (var i = 0; i < code.Lines.Count; i++)
@@ -111,7 +111,7 @@ internal static partial class PlainText
                 yield return Of(heading.Inline);
                 break;
             case CodeBlock code:
-                yield return string.Join('\n', CodeLines(code).Select(l => l.TrimEnd()));
+                yield return string.Join('\n', Lines(code).Select(l => l.TrimEnd()));
                 break;
             case Table table:
                 yield return string.Join('\n', TableLines(table));
@@ -127,7 +127,7 @@ internal static partial class PlainText
                 }
                 break;
             case HtmlBlock html:
-                yield return string.Join(' ', CodeLines(html).Select(l => l.Trim()));
+                yield return string.Join(' ', Lines(html).Select(l => l.Trim()));
                 break;
             case ThematicBreakBlock or LinkReferenceDefinitionGroup or BlankLineBlock:
                 break;
@@ -206,6 +206,11 @@ internal static partial class PlainText
                 break;
             case HtmlEntityInline entity:
                 text.Append(entity.Transcoded.AsSpan());
+                break;
+            case DelimiterInline delimiter:
+                // A bracket or emphasis mark that closed nothing, as in "[text][undefined]", is text.
+                text.Append(delimiter.ToLiteral());
+                AppendChildren(text, delimiter);
                 break;
             case ContainerInline container:
                 AppendChildren(text, container);

@@ -91,7 +91,7 @@ internal static partial class AboutTopicWriter
                 output.Add("");
                 break;
             case CodeBlock code:
-                output.AddRange(PlainText.CodeLines(code).Select(l => ("        " + l).TrimEnd()));
+                output.AddRange(PlainText.Lines(code).Select(l => ("        " + l).TrimEnd()));
                 output.Add("");
                 break;
             case QuoteBlock quote:

@@ -96,7 +96,7 @@ internal static partial class CommandPageReader
             {
                 if (block is CodeBlock codeBlock && !codeDone)
                 {
-                    code.Add(string.Join('\n', PlainText.CodeLines(codeBlock)).TrimEnd());
+                    code.Add(string.Join('\n', PlainText.Lines(codeBlock)).TrimEnd());
                     continue;
                 }
                 codeDone = code.Count > 0;
@@ -137,7 +137,7 @@ internal static partial class CommandPageReader
             {
                 if (block is FencedCodeBlock fence && string.Equals(fence.Info, "yaml", StringComparison.OrdinalIgnoreCase))
                 {
-                    defaultValue ??= PlainText.CodeLines(fence)
+                    defaultValue ??= PlainText.Lines(fence)
                         .Select(l => DefaultValueLine().Match(l))
                         .FirstOrDefault(m => m.Success)?.Groups[1].Value.Trim();
                     continue;
@@ -166,7 +166,7 @@ internal static partial class CommandPageReader
             };
             foreach (var paragraph in paragraphs)
             {
-                links.AddRange(Lines(paragraph.Inline).Select(Link).OfType<HelpLink>());
+                links.AddRange(InlineLines(paragraph.Inline).Select(Link).OfType<HelpLink>());
             }
         }
         return links;
@@ -194,7 +194,7 @@ internal static partial class CommandPageReader
     }
 
     /// <summary>A paragraph's inlines, cut at its line breaks.</summary>
-    private static IEnumerable<IReadOnlyList<Inline>> Lines(ContainerInline? paragraph)
+    private static IEnumerable<IReadOnlyList<Inline>> InlineLines(ContainerInline? paragraph)
     {
         var line = new List<Inline>();
         for (var inline = paragraph?.FirstChild; inline is not null; inline = inline.NextSibling)
@@ -221,7 +221,6 @@ internal static partial class CommandPageReader
         HelpMarkdown.RequireEmpty(leading, $"'## {section.Title}' holds its entries under '###' headings, one for each; this text is under none");
         return parts;
     }
-
 
     [GeneratedRegex(@"^[A-Za-z]+-[A-Za-z0-9]+\.md$")]
     private static partial Regex CommandPageName();
