@@ -11,10 +11,10 @@ Set-StrictMode -Version Latest
 function Test-DocumentedParameter {
     # Common parameters and DontShow parameters get no help of their own. WhatIf and Confirm
     # are OptionalCommonParameters, not CommonParameters, so they stay documented.
-    param([System.Management.Automation.CommandInfo] $Command, [string] $Name)
-    if ([System.Management.Automation.Cmdlet]::CommonParameters.Contains($Name)) { return $false }
-    $parameterAttributes = @($Command.Parameters[$Name].Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] })
-    $parameterAttributes.Count -eq 0 -or [bool]($parameterAttributes | Where-Object { -not $_.DontShow })
+    param([System.Management.Automation.ParameterMetadata] $Parameter)
+    if ([System.Management.Automation.Cmdlet]::CommonParameters.Contains($Parameter.Name)) { return $false }
+    $parameterAttributes = $Parameter.Attributes.Where({ $_ -is [System.Management.Automation.ParameterAttribute] })
+    $parameterAttributes.Count -eq 0 -or $parameterAttributes.Where({ -not $_.DontShow }, 'First').Count -gt 0
 }
 
 function Format-HelpTypeName {
@@ -24,7 +24,7 @@ function Format-HelpTypeName {
     $underlying = [Nullable]::GetUnderlyingType($Type)
     if ($underlying) { return Format-HelpTypeName $underlying }
     if ($Type.IsGenericType) {
-        $arguments = $Type.GetGenericArguments() | ForEach-Object { Format-HelpTypeName $_ }
+        $arguments = foreach ($argument in $Type.GetGenericArguments()) { Format-HelpTypeName $argument }
         return ($Type.Name -replace '`\d+$', '') + '[' + ($arguments -join ', ') + ']'
     }
     $Type.Name
@@ -33,8 +33,8 @@ function Format-HelpTypeName {
 function Get-ParameterValueSet {
     # Allowed values shown as {A | B} in syntax: ValidateSet values or enum names.
     param([System.Management.Automation.ParameterMetadata] $Parameter)
-    $validateSet = $Parameter.Attributes | Where-Object { $_ -is [System.Management.Automation.ValidateSetAttribute] } | Select-Object -First 1
-    if ($validateSet) { return [string[]]$validateSet.ValidValues }
+    $validateSet = $Parameter.Attributes.Where({ $_ -is [System.Management.Automation.ValidateSetAttribute] }, 'First')
+    if ($validateSet.Count) { return [string[]]$validateSet[0].ValidValues }
     $type = $Parameter.ParameterType
     if ($type.IsArray) { $type = $type.GetElementType() }
     $underlying = [Nullable]::GetUnderlyingType($type)
@@ -70,20 +70,22 @@ function Get-CommandHelpData {
     [pscustomobject]@{
         Module   = $module.Name
         Commands = @(foreach ($command in ($module.ExportedCmdlets.Values | Sort-Object Name)) {
-                $documented = @($command.Parameters.Keys | Where-Object { Test-DocumentedParameter $command $_ })
+                # CmdletInfo.Parameters builds a new dictionary on each call: read it once.
+                $parameters = $command.Parameters
+                $documented = @(foreach ($parameter in $parameters.Values) { if (Test-DocumentedParameter $parameter) { $parameter.Name } })
                 [pscustomobject]@{
                     Name          = $command.Name
                     Verb          = $command.Verb
                     Noun          = $command.Noun
                     HelpFile      = Get-HelpFileName $command
                     Parameters    = @(foreach ($name in $documented) {
-                            $parameter = $command.Parameters[$name]
+                            $parameter = $parameters[$name]
                             [pscustomobject]@{
                                 Name     = $parameter.Name
                                 TypeName = Format-HelpTypeName $parameter.ParameterType
                                 IsSwitch = $parameter.SwitchParameter
                                 Aliases  = @($parameter.Aliases)
-                                Globbing = [bool]($parameter.Attributes | Where-Object { $_ -is [System.Management.Automation.SupportsWildcardsAttribute] })
+                                Globbing = $parameter.Attributes.Where({ $_ -is [System.Management.Automation.SupportsWildcardsAttribute] }, 'First').Count -gt 0
                                 ValueSet = @(Get-ParameterValueSet $parameter)
                                 Sets     = @(foreach ($set in $parameter.ParameterSets.GetEnumerator()) {
                                         [pscustomobject]@{
@@ -100,7 +102,7 @@ function Get-CommandHelpData {
                             [pscustomobject]@{
                                 Name       = $set.Name
                                 IsDefault  = $set.IsDefault
-                                Parameters = @($set.Parameters.Name | Where-Object { $documented -contains $_ })
+                                Parameters = @($set.Parameters.Name.Where({ $documented -contains $_ }))
                             }
                         })
                 }
