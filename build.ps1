@@ -5,7 +5,7 @@
 .DESCRIPTION
     Tasks (each runs alone and can be re-run):
       Build    dotnet publish into out/NginxKit/<version>/, engine in Dependencies/, help compiled from docs/.
-      Test     xunit for the core, then Pester through Import-Module; ends with "N passed, N failed, N skipped".
+      Test     xunit for the core and the help builder, then Pester through Import-Module; ends with "N passed, N failed, N skipped".
       Bench    runs bench/*.Bench.ps1, writes bench/results.json and prints a table.
       Package  a .nupkg in out/packages that Install-PSResource/Save-PSResource accept from a folder repository.
       Demo     the main job on examples/: Services to routes to a validated nginx config.
@@ -40,6 +40,9 @@ $Manifest = Import-PowerShellDataFile (Join-Path $Root 'NginxKit.psd1')
 $Version = $Manifest.ModuleVersion
 $ModuleDir = Join-Path $Root "out/NginxKit/$Version"
 $ModuleManifest = Join-Path $ModuleDir 'NginxKit.psd1'
+# The help builder is a build tool: it and Markdig stay out of the module folder.
+$HelpBuilderDir = Join-Path $Root 'out/HelpBuilder'
+$HelpBuilder = Join-Path $HelpBuilderDir 'NginxKit.HelpBuilder.dll'
 $ResultsDir = Join-Path $Root 'out/test-results'
 # This pwsh, as a command line: under `dotnet pwsh` the process is dotnet running pwsh.dll.
 [string[]] $PwshHost = if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') {
@@ -75,12 +78,16 @@ function Invoke-Build {
 
 function Invoke-HelpBuild {
     Write-Host '==> Help: docs/*.md to MAML'
+    Invoke-Native dotnet @('publish', "$Root/src/NginxKit.HelpBuilder/NginxKit.HelpBuilder.csproj", '-c', $Configuration, '-o', $HelpBuilderDir, '--nologo', '-v', 'quiet')
+    # Syntax and parameter attributes come from the loaded cmdlets, prose from the pages.
+    $commands = Join-Path $HelpBuilderDir 'NginxKit.commands.json'
     Invoke-ChildPwsh @"
 `$ErrorActionPreference = 'Stop'
 Import-Module '$ModuleManifest'
-Import-Module '$Root/src/Help/HelpBuilder.psm1'
-ConvertTo-MamlHelp -DocsPath '$Root/docs' -ModuleName NginxKit -OutputPath '$ModuleDir/en-US' | Out-Null
+Import-Module '$Root/src/Help/CommandHelpData.psm1'
+Get-CommandHelpData -ModuleName NginxKit | ConvertTo-Json -Depth 6 | Set-Content '$commands'
 "@
+    Invoke-Native dotnet @($HelpBuilder, 'build', '--docs', "$Root/docs", '--commands', $commands, '--out', "$ModuleDir/en-US") | Out-Null
 }
 
 function Assert-Built {
@@ -137,28 +144,36 @@ function Build-TestFixtures {
 }
 
 function Invoke-XunitTests {
-    Write-Host '==> xunit: the pure core'
-    $trx = Join-Path $ResultsDir 'xunit.trx'
+    # One result for the xunit suite, summed over its projects.
+    Write-Host '==> xunit: the pure core and the help builder'
     $coverageDir = Join-Path $ResultsDir 'coverage'
-    Remove-Item $trx -ErrorAction Ignore
     Remove-Item $coverageDir -Recurse -ErrorAction Ignore
     # coverlet measures the engine alone: the tests and fixtures would only dilute the figure.
-    & dotnet test "$Root/tests/NginxKit.Engine.Tests/NginxKit.Engine.Tests.csproj" -c $Configuration --nologo `
-        --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal' `
-        --collect 'XPlat Code Coverage' --results-directory $coverageDir `
-        -- 'DataCollectionRunSettings.DataCollectors.DataCollector.Configuration.Format=cobertura' `
-        'DataCollectionRunSettings.DataCollectors.DataCollector.Configuration.Include=[NginxKit.Engine]*' `
-        'DataCollectionRunSettings.DataCollectors.DataCollector.Configuration.ExcludeByFile=**/obj/**' | Out-Host
-    $exit = $LASTEXITCODE
-    if (-not (Test-Path $trx)) { return [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } }
-    $counters = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
-    $result = [pscustomobject]@{
-        Passed  = [int]$counters.passed
-        Failed  = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted
-        Skipped = [int]$counters.notExecuted
+    $engineCoverage = @('--collect', 'XPlat Code Coverage', '--results-directory', $coverageDir, '--',
+        'DataCollectionRunSettings.DataCollectors.DataCollector.Configuration.Format=cobertura',
+        'DataCollectionRunSettings.DataCollectors.DataCollector.Configuration.Include=[NginxKit.Engine]*',
+        'DataCollectionRunSettings.DataCollectors.DataCollector.Configuration.ExcludeByFile=**/obj/**')
+    $projects = [ordered]@{ 'NginxKit.Engine.Tests' = $engineCoverage; 'NginxKit.HelpBuilder.Tests' = @() }
+    $total = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0; ProductPassed = 0 }
+    foreach ($name in $projects.Keys) {
+        $trx = Join-Path $ResultsDir "$name.trx"
+        Remove-Item $trx -ErrorAction Ignore
+        & dotnet test "$Root/tests/$name/$name.csproj" -c $Configuration --nologo `
+            --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal' @($projects[$name]) | Out-Host
+        $exit = $LASTEXITCODE
+        if (-not (Test-Path $trx)) { $total.Failed++; continue }
+        $counters = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
+        $failed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted
+        if ($exit -ne 0 -and $failed -eq 0) { $failed = 1 } # the runner itself failed
+        # A project that passes nothing must not hide behind the other's passes.
+        if ([int]$counters.passed -eq 0) { Write-Host "$name passed no test."; $failed++ }
+        $total.Passed += [int]$counters.passed
+        $total.Failed += $failed
+        $total.Skipped += [int]$counters.notExecuted
+        # The help builder's tests check the help tooling, not what NginxKit does.
+        if ($name -eq 'NginxKit.Engine.Tests') { $total.ProductPassed += [int]$counters.passed }
     }
-    if ($exit -ne 0 -and $result.Failed -eq 0) { $result.Failed = 1 } # the runner itself failed
-    $result
+    $total
 }
 
 function Get-EngineCoverage {
@@ -182,6 +197,7 @@ function Invoke-PesterTests {
     $env:NGINXKIT_PESTER_TAG = $Tag -join ','
     $env:NGINXKIT_MODULE_PATH = $ModuleManifest
     $env:NGINXKIT_REPO_ROOT = $Root
+    $env:NGINXKIT_HELP_BUILDER = $HelpBuilder
     $env:NO_COLOR = '1'
     Invoke-ChildPwsh -AllowFailure -Script @"
 `$ErrorActionPreference = 'Stop'
@@ -225,7 +241,7 @@ function Invoke-Test {
     if ($requireReal -and $skipped -gt 0) { Write-Host "NGINXKIT_REQUIRE_REAL=1, yet $skipped tests skipped: each one lacked a real component." }
     $coverage = Get-EngineCoverage
     $floor = (Get-Content (Join-Path $Root 'tests/coverage-floor.json') -Raw | ConvertFrom-Json).EngineLinePercent
-    $product = $results.xunit.Passed + $results.Pester.ProductPassed
+    $product = $results.xunit.ProductPassed + $results.Pester.ProductPassed
     [ordered]@{ engine = $coverage; engineLineFloor = $floor; testsPassed = $passed; productTestsPassed = $product } |
         ConvertTo-Json | Set-Content (Join-Path $ResultsDir 'coverage.json')
     $belowFloor = -not $coverage -or $coverage.LinePercent -lt $floor

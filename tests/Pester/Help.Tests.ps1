@@ -4,8 +4,10 @@
 
     Environment:
       NGINXKIT_MODULE_PATH  absolute path to the built module manifest (NginxKit.psd1); required.
-      NGINXKIT_REPO_ROOT    repository root holding src/Help/HelpBuilder.psm1 and docs/;
+      NGINXKIT_REPO_ROOT    repository root holding src/Help/HelpChecker.psm1 and docs/;
                             defaults to two levels above this file.
+      NGINXKIT_HELP_BUILDER the built help builder (NginxKit.HelpBuilder.dll), which reads the pages;
+                            defaults to out/HelpBuilder/ under the repository root, where Build puts it.
 #>
 
 BeforeDiscovery {
@@ -51,6 +53,12 @@ Describe 'Module help' -Tag 'Help' {
         $module.ExportedCmdlets.Count | Should -BeGreaterThan 0
     }
 
+    It 'ships compiled help without the help builder or Markdig' {
+        $moduleDir = Split-Path $env:NGINXKIT_MODULE_PATH
+        Get-ChildItem $moduleDir -Recurse -File | ForEach-Object Name | Where-Object { $_ -match 'Markdig|HelpBuilder|commands\.json' } | Should -BeNullOrEmpty
+        Join-Path $moduleDir "en-US/$moduleName.dll-Help.xml" | Should -Exist
+    }
+
     It 'has an about topic' {
         $about = Get-Help "about_$moduleName" -ErrorAction Stop | Out-String
         $about | Should -Match ([regex]::Escape("about_$moduleName"))
@@ -87,12 +95,39 @@ Describe 'Module help' -Tag 'Help' {
 
 Describe 'Help markdown' -Tag 'Help' {
     BeforeAll {
-        Import-Module (Join-Path $repoRoot 'src/Help/HelpBuilder.psm1') -Force -ErrorAction Stop
+        Import-Module (Join-Path $repoRoot 'src/Help/HelpChecker.psm1') -Force -ErrorAction Stop
+        $helpBuilder = if ($env:NGINXKIT_HELP_BUILDER) { $env:NGINXKIT_HELP_BUILDER } else { Join-Path $repoRoot 'out/HelpBuilder/NginxKit.HelpBuilder.dll' }
     }
 
     It 'docs/ covers every exported cmdlet completely' {
-        $problems = @(Test-HelpMarkdown -DocsPath (Join-Path $repoRoot 'docs') -ModuleName $moduleName)
+        $problems = @(Test-HelpMarkdown -DocsPath (Join-Path $repoRoot 'docs') -ModuleName $moduleName -HelpBuilderPath $helpBuilder)
         $report = ($problems | ForEach-Object { "$($_.Command): $($_.Problem)" }) -join [Environment]::NewLine
         $problems.Count | Should -Be 0 -Because "Test-HelpMarkdown found:$([Environment]::NewLine)$report$([Environment]::NewLine)"
+    }
+
+    It 'reports each gap between a broken copy of docs/ and the cmdlets, and a page it cannot read by file and line' {
+        $docs = Join-Path $TestDrive 'docs'
+        Copy-Item (Join-Path $repoRoot 'docs') $docs -Recurse
+        $version = Join-Path $docs 'Get-DockerVersion.md'
+        (Get-Content $version -Raw) -replace '(?m)^# Get-DockerVersion$', '# Get-DockerVersions' -replace '(?m)^### -DockerPath$', '### -DockerBinary' -replace
+        '(?m)^### CommonParameters$', "### -Verbose`nShows more.`n`n### CommonParameters" | Set-Content $version -NoNewline
+        $service = Join-Path $docs 'Get-DockerService.md'
+        Add-Content $service "`n``````powershell`nGet-DockerService"
+        $fenceLine = (Select-String -LiteralPath $service -SimpleMatch '```powershell' | Select-Object -Last 1).LineNumber
+        Copy-Item $version (Join-Path $docs 'Get-DockerVolume.md')
+        Remove-Item (Join-Path $docs 'Test-DockerEngine.md'), (Join-Path $docs "about_$moduleName.md")
+
+        $problems = @(Test-HelpMarkdown -DocsPath $docs -ModuleName $moduleName -HelpBuilderPath $helpBuilder | ForEach-Object { "$($_.Command): $($_.Problem)" })
+
+        $problems | Should -Be @(
+            "Get-DockerService: ${service}:${fenceLine}: the code block opened here with '``````' is never closed"
+            "Get-DockerVersion: Page title is 'Get-DockerVersions', expected '# Get-DockerVersion'."
+            "Get-DockerVersion: Parameter -DockerPath has no '### -DockerPath' section."
+            'Get-DockerVersion: Documented parameter -DockerBinary does not exist on the cmdlet.'
+            'Get-DockerVersion: Documented parameter -Verbose is a common or hidden parameter and gets no section of its own.'
+            "Test-DockerEngine: Missing help page 'Test-DockerEngine.md'."
+            "Get-DockerVolume: Page 'Get-DockerVolume.md' documents a command that $moduleName does not export."
+            "about_${moduleName}: Missing about topic page 'about_$moduleName.md'."
+        )
     }
 }
