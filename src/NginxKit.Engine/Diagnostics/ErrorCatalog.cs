@@ -19,6 +19,7 @@ public static class ErrorCatalog
     public static readonly ErrorKind InvalidRouteStripPrefix = new(nameof(InvalidRouteStripPrefix), ProblemCategory.InvalidData);
     public static readonly ErrorKind InvalidRouteInput = new(nameof(InvalidRouteInput), ProblemCategory.InvalidData);
     public static readonly ErrorKind DuplicateRoutePath = new(nameof(DuplicateRoutePath), ProblemCategory.ResourceExists);
+    public static readonly ErrorKind InvalidBackendProtocol = new(nameof(InvalidBackendProtocol), ProblemCategory.InvalidData);
 
     // Rendering, writing and reloading nginx's config.
     public static readonly ErrorKind InvalidListen = new(nameof(InvalidListen), ProblemCategory.InvalidArgument);
@@ -40,6 +41,7 @@ public static class ErrorCatalog
     public static readonly ErrorKind ManifestNotReadable = new(nameof(ManifestNotReadable), ProblemCategory.ReadError);
     public static readonly ErrorKind ManifestParseError = new(nameof(ManifestParseError), ProblemCategory.ParserError);
     public static readonly ErrorKind InvalidSelector = new(nameof(InvalidSelector), ProblemCategory.InvalidArgument);
+    public static readonly ErrorKind InvalidNamespace = new(nameof(InvalidNamespace), ProblemCategory.InvalidArgument);
     public static readonly ErrorKind KubeParameterWithPath = new(nameof(KubeParameterWithPath), ProblemCategory.InvalidArgument);
     public static readonly ErrorKind AmbiguousServicePort = new(nameof(AmbiguousServicePort), ProblemCategory.InvalidData);
     public static readonly ErrorKind ServicePortNotFound = new(nameof(ServicePortNotFound), ProblemCategory.InvalidData);

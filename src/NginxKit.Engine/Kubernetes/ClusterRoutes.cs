@@ -6,12 +6,17 @@ namespace NginxKit.Engine.Kubernetes;
 /// <summary>Route discovery against a live cluster; the same rules as for manifest files.</summary>
 public static class ClusterRoutes
 {
-    /// <summary>Lists Services (one namespace, or all) and turns them into routes.</summary>
-    public static async Task<IReadOnlyList<DiscoveredRoute>> DiscoverAsync(KubeConnection connection, string? @namespace, string? selector, CancellationToken cancellationToken)
+    /// <summary>Lists Services (in the namespaces given, or in all) and turns them into routes, conflicts settled.</summary>
+    public static async Task<IReadOnlyList<DiscoveredRoute>> DiscoverAsync(KubeConnection connection, DiscoveryOptions options, CancellationToken cancellationToken)
     {
-        var list = await ListServicesAsync(connection, @namespace, selector, cancellationToken).ConfigureAwait(false);
-        return RouteDiscovery.FromServices(Sorted(list.Items), null, null).ToList();
+        var services = new List<V1Service>();
+        foreach (var scope in Scopes(options.Namespaces))
+            services.AddRange((await ListServicesAsync(connection, scope, options.Selector, cancellationToken).ConfigureAwait(false)).Items);
+        return RouteDiscovery.Settled(RouteDiscovery.FromServices(Sorted(services), options.Namespaces, null, options.ExposeAll).ToList());
     }
+
+    /// <summary>What to list: each namespace given, or (null) every namespace at once.</summary>
+    internal static IReadOnlyList<string?> Scopes(IReadOnlyList<string> namespaces) => namespaces.Count == 0 ? [null] : [.. namespaces];
 
     /// <summary>Lists Services. A bad selector is refused here, before any request, for every caller (a watch would retry a 400 forever).</summary>
     internal static Task<V1ServiceList> ListServicesAsync(KubeConnection connection, string? @namespace, string? selector, CancellationToken cancellationToken)

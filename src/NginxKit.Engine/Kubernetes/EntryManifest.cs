@@ -6,8 +6,11 @@ using NginxKit.Engine.Diagnostics;
 namespace NginxKit.Engine.Kubernetes;
 
 /// <summary>
-/// Builds the entry's objects: Namespace, ServiceAccount, the least RBAC the sidecar needs
-/// (list and watch Services), the Deployment and its NodePort Service. Pure: no cluster needed.
+/// Builds the entry's objects: Namespace, ServiceAccount, the least RBAC the sidecar needs (list
+/// and watch Services, create the Events that tell a Service's owner its path is taken), the
+/// Deployment and its NodePort Service. Pure: no cluster needed. Watching every namespace takes a
+/// ClusterRole; watching a list of namespaces takes a Role and a RoleBinding in each, and nothing
+/// cluster-wide.
 /// </summary>
 public static class EntryManifest
 {
@@ -24,7 +27,8 @@ public static class EntryManifest
             _ = ok ? 0 : Add(problems, $"{what} is not valid: {Printable.Escape(value?.ToString())}.", value);
         Check(Nginx.RouteRules.CheckDnsLabel(o.Namespace) is null, "Namespace", o.Namespace);
         Check(Nginx.RouteRules.CheckDnsLabel(o.Name) is null, "Name", o.Name);
-        Check(o.WatchNamespace is null || Nginx.RouteRules.CheckDnsLabel(o.WatchNamespace) is null, "WatchNamespace", o.WatchNamespace);
+        foreach (var watched in o.WatchNamespaces)
+            Check(Nginx.RouteRules.CheckDnsLabel(watched) is null, "WatchNamespace", watched);
         Check(IsImage(o.NginxImage), "NginxImage", o.NginxImage);
         Check(IsImage(o.GeneratorImage), "GeneratorImage", o.GeneratorImage);
         Check(o.Replicas is >= 0 and <= 1000, "Replicas", o.Replicas);
@@ -48,6 +52,7 @@ public static class EntryManifest
 
     public static IReadOnlyList<object> Build(EntryManifestOptions o)
     {
+        o = o with { WatchNamespaces = o.WatchNamespaces.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList() };
         var labels = new Dictionary<string, string>
         {
             ["app.kubernetes.io/name"] = o.Name,
@@ -61,7 +66,9 @@ public static class EntryManifest
             Labels = new Dictionary<string, string>(labels),
             Annotations = o.Annotations.Count == 0 ? null : new Dictionary<string, string>(o.Annotations),
         };
-        var syncArgs = $"-OutFile {ConfDir}/default.conf -Listen 80" + (o.WatchNamespace is null ? "" : $" -Namespace {o.WatchNamespace}");
+        var syncArgs = $"-OutFile {ConfDir}/default.conf -Listen 80"
+            + (o.WatchNamespaces.Count == 0 ? "" : $" -Namespace {string.Join(',', o.WatchNamespaces)}")
+            + (o.ExposeAll ? " -ExposeAll" : "");
         var watchName = $"{o.Name}-watch-services";
 
         var deployment = new V1Deployment
@@ -144,21 +151,7 @@ public static class EntryManifest
         [
             new V1Namespace { ApiVersion = "v1", Kind = "Namespace", Metadata = Meta(o.Namespace, namespaced: false) },
             new V1ServiceAccount { ApiVersion = "v1", Kind = "ServiceAccount", Metadata = Meta(o.Name) },
-            new V1ClusterRole
-            {
-                ApiVersion = "rbac.authorization.k8s.io/v1",
-                Kind = "ClusterRole",
-                Metadata = Meta(watchName, namespaced: false),
-                Rules = [new V1PolicyRule { ApiGroups = [""], Resources = ["services"], Verbs = ["list", "watch"] }],
-            },
-            new V1ClusterRoleBinding
-            {
-                ApiVersion = "rbac.authorization.k8s.io/v1",
-                Kind = "ClusterRoleBinding",
-                Metadata = Meta(watchName, namespaced: false),
-                RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "ClusterRole", Name = watchName },
-                Subjects = [new Rbacv1Subject { Kind = "ServiceAccount", Name = o.Name, NamespaceProperty = o.Namespace }],
-            },
+            .. Rbac(o, watchName, Meta),
             deployment,
             new V1Service
             {
@@ -173,6 +166,52 @@ public static class EntryManifest
                 },
             },
         ];
+    }
+
+    // What the sidecar does with the API, and nothing more: list and watch Services, and create an
+    // Event on a Service whose path an older Service holds (never read, change or delete one).
+    private static List<V1PolicyRule> Rules() =>
+    [
+        new V1PolicyRule { ApiGroups = [""], Resources = ["services"], Verbs = ["list", "watch"] },
+        new V1PolicyRule { ApiGroups = [""], Resources = ["events"], Verbs = ["create"] },
+    ];
+
+    private static IEnumerable<object> Rbac(EntryManifestOptions o, string name, Func<string, bool, V1ObjectMeta> meta)
+    {
+        var subject = new Rbacv1Subject { Kind = "ServiceAccount", Name = o.Name, NamespaceProperty = o.Namespace };
+        if (o.WatchNamespaces.Count == 0)
+        {
+            yield return new V1ClusterRole { ApiVersion = "rbac.authorization.k8s.io/v1", Kind = "ClusterRole", Metadata = meta(name, false), Rules = Rules() };
+            yield return new V1ClusterRoleBinding
+            {
+                ApiVersion = "rbac.authorization.k8s.io/v1",
+                Kind = "ClusterRoleBinding",
+                Metadata = meta(name, false),
+                RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "ClusterRole", Name = name },
+                Subjects = [subject],
+            };
+            yield break;
+        }
+        // Every Role before any RoleBinding: the order Deploy-NginxKit applies kinds in.
+        foreach (var watched in o.WatchNamespaces)
+        {
+            var roleMeta = meta(name, true);
+            roleMeta.NamespaceProperty = watched;
+            yield return new V1Role { ApiVersion = "rbac.authorization.k8s.io/v1", Kind = "Role", Metadata = roleMeta, Rules = Rules() };
+        }
+        foreach (var watched in o.WatchNamespaces)
+        {
+            var bindingMeta = meta(name, true);
+            bindingMeta.NamespaceProperty = watched;
+            yield return new V1RoleBinding
+            {
+                ApiVersion = "rbac.authorization.k8s.io/v1",
+                Kind = "RoleBinding",
+                Metadata = bindingMeta,
+                RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "Role", Name = name },
+                Subjects = [subject],
+            };
+        }
     }
 
     private static V1ResourceRequirements Requests(string cpu, string memory) => new()

@@ -25,6 +25,9 @@ public sealed record EntryManifestOptions
     /// <summary>Annotations for every object (and the pod template).</summary>
     public IReadOnlyDictionary<string, string> Annotations { get; init; } = new Dictionary<string, string>();
 
-    /// <summary>Only Services in this namespace become routes; null means every namespace.</summary>
-    public string? WatchNamespace { get; init; }
+    /// <summary>Only Services in these namespaces become routes, with a Role in each instead of a ClusterRole; empty means every namespace.</summary>
+    public IReadOnlyList<string> WatchNamespaces { get; init; } = [];
+
+    /// <summary>Every Service becomes a route, not only those that opt in (the generator's -ExposeAll).</summary>
+    public bool ExposeAll { get; init; }
 }

@@ -14,7 +14,7 @@ public sealed class ManifestApplier(KubeConnection connection)
 {
     public const string FieldManager = "nginxkit";
 
-    public static readonly IReadOnlyList<string> Kinds = ["Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Deployment", "Service"];
+    public static readonly IReadOnlyList<string> Kinds = ["Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "Deployment", "Service"];
 
     /// <summary>The place of a kind in <see cref="Kinds"/>, the order of applying; any other kind goes with the Deployment.</summary>
     public static int ApplyOrder(string kind)
@@ -119,6 +119,8 @@ public sealed class ManifestApplier(KubeConnection connection)
                 "Deployment" => await connection.Client.AppsV1.ReadNamespacedDeploymentAsync(name, ns, cancellationToken: ct).ConfigureAwait(false),
                 "ClusterRole" => await connection.Client.RbacAuthorizationV1.ReadClusterRoleAsync(name, cancellationToken: ct).ConfigureAwait(false),
                 "ClusterRoleBinding" => await connection.Client.RbacAuthorizationV1.ReadClusterRoleBindingAsync(name, cancellationToken: ct).ConfigureAwait(false),
+                "Role" => await connection.Client.RbacAuthorizationV1.ReadNamespacedRoleAsync(name, ns, cancellationToken: ct).ConfigureAwait(false),
+                "RoleBinding" => await connection.Client.RbacAuthorizationV1.ReadNamespacedRoleBindingAsync(name, ns, cancellationToken: ct).ConfigureAwait(false),
                 _ => throw Unsupported(kind),
             };
         }
@@ -136,6 +138,8 @@ public sealed class ManifestApplier(KubeConnection connection)
         "Deployment" => await connection.Client.AppsV1.PatchNamespacedDeploymentAsync(patch, name, ns, dryRun: dryRun, fieldManager: FieldManager, force: true, cancellationToken: ct).ConfigureAwait(false),
         "ClusterRole" => await connection.Client.RbacAuthorizationV1.PatchClusterRoleAsync(patch, name, dryRun: dryRun, fieldManager: FieldManager, force: true, cancellationToken: ct).ConfigureAwait(false),
         "ClusterRoleBinding" => await connection.Client.RbacAuthorizationV1.PatchClusterRoleBindingAsync(patch, name, dryRun: dryRun, fieldManager: FieldManager, force: true, cancellationToken: ct).ConfigureAwait(false),
+        "Role" => await connection.Client.RbacAuthorizationV1.PatchNamespacedRoleAsync(patch, name, ns, dryRun: dryRun, fieldManager: FieldManager, force: true, cancellationToken: ct).ConfigureAwait(false),
+        "RoleBinding" => await connection.Client.RbacAuthorizationV1.PatchNamespacedRoleBindingAsync(patch, name, ns, dryRun: dryRun, fieldManager: FieldManager, force: true, cancellationToken: ct).ConfigureAwait(false),
         _ => throw Unsupported(kind),
     };
 

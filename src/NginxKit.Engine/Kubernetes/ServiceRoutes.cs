@@ -7,14 +7,17 @@ using NginxKit.Engine.Nginx;
 namespace NginxKit.Engine.Kubernetes;
 
 /// <summary>
-/// Turns Services into routes. The annotations (all optional):
-///   nginxkit.io/path          the path prefix; without it, /&lt;service-name&gt;
-///   nginxkit.io/port          the Service port to use, by name or number; without it, the only port
-///   nginxkit.io/strip-prefix  "false" passes the path on unchanged
-///   nginxkit.io/server-name   the server_name the route belongs to
-///   nginxkit.io/expose        "false" leaves the Service out
-/// Services without a ClusterIP (headless, ExternalName) and the API server's own "kubernetes"
-/// Service are skipped.
+/// Turns Services into routes. A Service becomes a route only when it opts in, with
+/// nginxkit.io/path or nginxkit.io/expose: "true"; exposeAll gives every other Service the route
+/// /&lt;service-name&gt;, except the system namespaces, the API server's own Service and the entry's
+/// own Services, which only an annotation exposes. The annotations (all optional):
+///   nginxkit.io/path              the path prefix; without it, /&lt;service-name&gt;
+///   nginxkit.io/port              the Service port to use, by name or number; without it, the only port
+///   nginxkit.io/strip-prefix      "false" passes the path on unchanged
+///   nginxkit.io/server-name       the server_name the route belongs to
+///   nginxkit.io/expose            "true" opts in; "false" leaves the Service out, even with a path
+///   nginxkit.io/backend-protocol  "http" or "https"; without it, https for a port that speaks TLS
+/// Services without a ClusterIP (headless, ExternalName) are skipped.
 /// </summary>
 public static class ServiceRoutes
 {
@@ -24,26 +27,43 @@ public static class ServiceRoutes
     public const string StripPrefixAnnotation = AnnotationPrefix + "strip-prefix";
     public const string ServerNameAnnotation = AnnotationPrefix + "server-name";
     public const string ExposeAnnotation = AnnotationPrefix + "expose";
+    public const string BackendProtocolAnnotation = AnnotationPrefix + "backend-protocol";
 
-    public static ServiceRouteResult FromService(V1Service service)
+    /// <summary>The label the entry's own objects carry; a Service with it is never routed unless annotated.</summary>
+    public const string ManagedByLabel = "app.kubernetes.io/managed-by";
+    public const string ManagedByValue = "nginxkit";
+
+    /// <summary>Namespaces of the cluster's own components: never routed unless annotated.</summary>
+    public static readonly IReadOnlySet<string> SystemNamespaces = new HashSet<string>(StringComparer.Ordinal) { "kube-system", "kube-public", "kube-node-lease" };
+
+    public static ServiceRouteResult FromService(V1Service service, bool exposeAll = false)
     {
         var ns = service.Metadata?.NamespaceProperty ?? "default";
         var name = service.Metadata?.Name ?? string.Empty;
         var annotations = service.Metadata?.Annotations ?? new Dictionary<string, string>();
         var labels = service.Metadata?.Labels ?? new Dictionary<string, string>();
-        ServiceRouteResult Skip(string why) => new(ns, name, null, null, why);
         ServiceRouteResult Fail(ErrorKind kind, string message, string rule) =>
             new(ns, name, null, kind.Problem($"Service {Printable.Escape(ns)}/{Printable.Escape(name)}: {message}", $"{ns}/{name}", rule), null);
 
-        if (annotations.TryGetValue(ExposeAnnotation, out var expose))
+        bool? expose = null;
+        if (annotations.TryGetValue(ExposeAnnotation, out var exposeText))
         {
-            var flag = ParseBool(expose);
-            if (flag is null) return Fail(ErrorCatalog.InvalidAnnotation, $"{ExposeAnnotation} must be \"true\" or \"false\".", "AnnotationBoolean");
-            if (flag == false) return Skip($"{ExposeAnnotation} is \"false\"");
+            expose = ParseBool(exposeText);
+            if (expose is null) return Fail(ErrorCatalog.InvalidAnnotation, $"{ExposeAnnotation} must be \"true\" or \"false\".", "AnnotationBoolean");
         }
-        if (labels.TryGetValue("component", out var component) && component == "apiserver"
-            && labels.TryGetValue("provider", out var provider) && provider == "kubernetes")
-            return Skip("it is the API server's own Service");
+        var optedIn = expose == true || (expose is null && annotations.ContainsKey(PathAnnotation));
+        ServiceRouteResult Skip(string why) => new(ns, name, null, null, why) { OptedIn = optedIn };
+
+        if (expose == false) return Skip($"{ExposeAnnotation} is \"false\"");
+        if (!optedIn)
+        {
+            // Only an annotation exposes these, even under exposeAll.
+            if (SystemNamespaces.Contains(ns)) return Skip($"it is in the system namespace {ns} and does not opt in with an annotation");
+            if (IsApiServer(ns, name, labels)) return Skip("it is the API server's own Service and does not opt in with an annotation");
+            if (labels.TryGetValue(ManagedByLabel, out var manager) && manager == ManagedByValue)
+                return Skip($"it is the entry's own Service ({ManagedByLabel}: {ManagedByValue}) and does not opt in with an annotation");
+            if (!exposeAll) return Skip($"it does not opt in: give it {PathAnnotation}, or {ExposeAnnotation}: \"true\"");
+        }
 
         var spec = service.Spec;
         if (spec is null) return Skip("it has no spec");
@@ -79,6 +99,14 @@ public static class ServiceRoutes
             strip = flag.Value;
         }
 
+        string? protocol = SpeaksTls(port) ? RouteRules.Https : null;
+        if (annotations.TryGetValue(BackendProtocolAnnotation, out var protocolText))
+        {
+            protocol = RouteRules.BackendProtocolOf(protocolText?.Trim());
+            if (protocol is null)
+                return Fail(ErrorCatalog.InvalidBackendProtocol, $"{BackendProtocolAnnotation} is '{Printable.Escape(protocolText)}'; it must be \"http\" or \"https\".", "BackendProtocolUnknown");
+        }
+
         var path = annotations.TryGetValue(PathAnnotation, out var annotated) ? annotated : "/" + name;
         annotations.TryGetValue(ServerNameAnnotation, out var serverName);
         var route = new Route(path, spec.ClusterIP, port.Port)
@@ -87,9 +115,37 @@ public static class ServiceRoutes
             Namespace = ns,
             StripPrefix = strip,
             ServerName = serverName,
+            BackendProtocol = protocol == RouteRules.Https ? protocol : null,
+            Created = CreatedOf(service),
         };
-        return new ServiceRouteResult(ns, name, route, null, null);
+        return new ServiceRouteResult(ns, name, route, null, null) { OptedIn = optedIn };
     }
+
+    /// <summary>
+    /// A port that speaks TLS, so that nginx must not send it plain HTTP: appProtocol https (or
+    /// kubernetes.io/wss), else a name of https or https-*, else the number 443. An appProtocol that
+    /// names another protocol is the Service owner's word and wins over the name and the number.
+    /// </summary>
+    public static bool SpeaksTls(V1ServicePort port)
+    {
+        if (!string.IsNullOrEmpty(port.AppProtocol))
+            return port.AppProtocol.Equals("https", StringComparison.OrdinalIgnoreCase) || port.AppProtocol.Equals("kubernetes.io/wss", StringComparison.OrdinalIgnoreCase);
+        if (port.Name is { } portName && (portName == "https" || portName.StartsWith("https-", StringComparison.Ordinal))) return true;
+        return port.Port == 443;
+    }
+
+    private static bool IsApiServer(string ns, string name, IDictionary<string, string> labels) =>
+        (ns == "default" && name == "kubernetes")
+        || (labels.TryGetValue("component", out var component) && component == "apiserver"
+            && labels.TryGetValue("provider", out var provider) && provider == "kubernetes");
+
+    // KubernetesClient reads RFC 3339 times into a DateTime; a time without a zone is the API's UTC.
+    private static DateTimeOffset? CreatedOf(V1Service service) => service.Metadata?.CreationTimestamp switch
+    {
+        null => null,
+        { Kind: DateTimeKind.Local } local => new DateTimeOffset(local.ToUniversalTime(), TimeSpan.Zero),
+        var time => new DateTimeOffset(DateTime.SpecifyKind(time.Value, DateTimeKind.Utc), TimeSpan.Zero),
+    };
 
     private static bool? ParseBool(string? text) => text?.Trim().ToLowerInvariant() switch
     {

@@ -3,8 +3,9 @@ namespace NginxKit.Engine.Nginx;
 /// <summary>A route that passed every rule, with the values the renderer places in the config.</summary>
 public sealed record AcceptedRoute(Route Route, string Location, string BackendAddress, string ServerName)
 {
+    /// <summary>The backend speaks TLS: proxy_pass https:// with the backend's name sent by SNI.</summary>
+    public bool Https => Route.BackendProtocol == RouteRules.Https;
+
     /// <summary>The proxy_pass URL. A trailing slash makes nginx replace the matched prefix with "/".</summary>
-    public string ProxyPass => Route.StripPrefix
-        ? $"http://{BackendAddress}:{Route.Port}/"
-        : $"http://{BackendAddress}:{Route.Port}";
+    public string ProxyPass => $"{(Https ? "https" : "http")}://{BackendAddress}:{Route.Port}{(Route.StripPrefix ? "/" : "")}";
 }

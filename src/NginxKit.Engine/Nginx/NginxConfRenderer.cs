@@ -9,7 +9,8 @@ namespace NginxKit.Engine.Nginx;
 /// Renders nginx's default.conf from accepted routes. Every value it places has passed
 /// <see cref="RouteRules"/>; the renderer only arranges them.
 ///
-/// Each route becomes <c>location /prefix/ { proxy_pass http://host:port/; }</c>. Both slashes
+/// Each route becomes <c>location /prefix/ { proxy_pass http://host:port/; }</c> (https:// with
+/// proxy_ssl_server_name for a backend that speaks TLS). Both slashes
 /// matter: nginx replaces the matched location with the URI part of proxy_pass, so /volume/a
 /// reaches the backend as /a (not //a, as with "location /volume"), /volumeX/a does not match at
 /// all, and /volume gets nginx's 301 to /volume/. absolute_redirect off keeps that redirect
@@ -73,7 +74,10 @@ public static class NginxConfRenderer
 
     private static int LocationSize(AcceptedRoute route, int headerLinesSize) =>
         LocationFixedSize + headerLinesSize + route.Location.Length + route.BackendAddress.Length
-        + (route.Route.Service?.Length ?? 0) + (route.Route.Namespace?.Length ?? 0);
+        + (route.Route.Service?.Length ?? 0) + (route.Route.Namespace?.Length ?? 0) + (route.Https ? 1 + SslServerName.Length : 0);
+
+    // With TLS to the backend, nginx sends the backend's name by SNI (it leaves an IP address out, as TLS requires).
+    private static ReadOnlySpan<byte> SslServerName => "        proxy_ssl_server_name on;\n"u8;
 
     /// <summary>Writes one location block, as the default render and the template's {{ locations }} do.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -96,11 +100,12 @@ public static class NginxConfRenderer
         }
         ConfBuffer.Put(to, ref at, "    location "u8);
         ConfBuffer.PutAscii(to, ref at, route.Location);
-        ConfBuffer.Put(to, ref at, " {\n        proxy_pass http://"u8);
+        ConfBuffer.Put(to, ref at, route.Https ? " {\n        proxy_pass https://"u8 : " {\n        proxy_pass http://"u8);
         ConfBuffer.PutAscii(to, ref at, route.BackendAddress);
         ConfBuffer.Put(to, ref at, ":"u8);
         ConfBuffer.PutNumber(to, ref at, r.Port);
         ConfBuffer.Put(to, ref at, r.StripPrefix ? "/;\n"u8 : ";\n"u8);
+        if (route.Https) ConfBuffer.Put(to, ref at, SslServerName);
         ConfBuffer.Put(to, ref at, "        proxy_redirect off;\n"u8);
         ConfBuffer.Put(to, ref at, headerLines);
         ConfBuffer.Put(to, ref at, "    }\n"u8);

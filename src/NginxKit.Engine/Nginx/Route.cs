@@ -17,6 +17,12 @@ public sealed record Route(string? Path, string? Backend, int Port)
     /// <summary>The server_name this route belongs to; null means the default server.</summary>
     public string? ServerName { get; init; }
 
+    /// <summary>"http" (null means the same) or "https": how nginx talks to the backend.</summary>
+    public string? BackendProtocol { get; init; }
+
+    /// <summary>When the route's owner was created (a Service's creationTimestamp): the older claim keeps a location.</summary>
+    public DateTimeOffset? Created { get; init; }
+
     /// <summary>A short, printable description used in messages: never the raw value of a hostile field.</summary>
     public override string ToString()
     {

@@ -99,6 +99,15 @@ public static class RouteRules
         return CheckDnsName(name.StartsWith("*.", StringComparison.Ordinal) ? name[2..] : name);
     }
 
+    /// <summary>The backend protocols nginx may proxy with; a Service annotation or a route names one of them.</summary>
+    public const string Http = "http", Https = "https";
+
+    /// <summary>"http" or "https", in any case: the protocol in lowercase, or null when it is neither.</summary>
+    public static string? BackendProtocolOf(string? protocol) =>
+        string.Equals(protocol, Http, StringComparison.OrdinalIgnoreCase) ? Http
+        : string.Equals(protocol, Https, StringComparison.OrdinalIgnoreCase) ? Https
+        : null;
+
     /// <summary>An RFC 1123 label as Kubernetes uses for names and namespaces: 1–63 of a–z 0–9 -, alphanumeric at both ends.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static string? CheckDnsLabel(string? label)
@@ -206,7 +215,28 @@ public static class RouteRules
             problem = Fail(ErrorCatalog.InvalidRouteNamespace, route, rule, "The namespace must be a Kubernetes name: lowercase letters, digits and -.");
             return null;
         }
-        return new AcceptedRoute(route, LocationFor(route.Path!), address, route.ServerName ?? defaultServerName);
+        if (route.BackendProtocol is not null)
+        {
+            var protocol = BackendProtocolOf(route.BackendProtocol);
+            if (protocol is null)
+            {
+                problem = Fail(ErrorCatalog.InvalidBackendProtocol, route, "BackendProtocolUnknown", "The backend protocol must be http or https.");
+                return null;
+            }
+            // One spelling, so that equal routes compare equal and the renderer needs no case rules.
+            if (protocol != route.BackendProtocol) route = route with { BackendProtocol = protocol };
+        }
+        return new AcceptedRoute(route, LocationFor(route.Path!), address, Lowercase(route.ServerName ?? defaultServerName));
+    }
+
+    // Server names are matched without regard to case, so Shop.example.com and shop.example.com must
+    // be one server, not two blocks nginx would pick between: they are placed in lowercase.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static string Lowercase(string name)
+    {
+        foreach (var c in name)
+            if (char.IsAsciiLetterUpper(c)) return name.ToLowerInvariant();
+        return name;
     }
 
     private static Problem Fail(ErrorKind kind, Route route, string rule, string hint) =>

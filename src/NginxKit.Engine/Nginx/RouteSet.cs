@@ -4,11 +4,15 @@ using NginxKit.Engine.Diagnostics;
 namespace NginxKit.Engine.Nginx;
 
 /// <summary>
-/// Validates a set of routes and settles conflicts. The result does not depend on input order:
-/// routes sort by server name, then location, then namespace, service, backend and port, and
-/// last by the values as written (a path with or without its trailing slash).
-/// When two different routes claim the same location on the same server, the first in that order
-/// is kept and each other one is reported as DuplicateRoutePath. Exact repeats of one route are merged.
+/// Validates a set of routes and settles conflicts. Two routes claim the same place when they are
+/// on the same server and their locations are equal without regard to case (/Web and /web, /web
+/// and /web/): nginx matches case-sensitively, but a backend or a client may not, and a claim that
+/// differs only in case must not take a path away from its owner. The oldest claim keeps the
+/// place: the earlier Created (a Service's creationTimestamp; a route without one comes after
+/// every route with one), then namespace and service name in ordinal order, as Gateway API and
+/// ingress-nginx settle it. Each other claim is reported as DuplicateRoutePath naming the holder,
+/// and exact repeats of one route are merged. The result does not depend on input order: routes
+/// render by server, then location, and the rest of the order only decides between equal claims.
 /// </summary>
 public static class RouteSet
 {
@@ -58,27 +62,62 @@ public static class RouteSet
     public static RouteSetResult Settle(List<AcceptedRoute> accepted, List<Problem> problems, string defaultServerName)
     {
         var kept = new List<AcceptedRoute>(accepted.Count);
+        List<RouteConflict>? conflicts = null;
+        AcceptedRoute? holder = null;
         foreach (var route in SortOrder(accepted, defaultServerName))
         {
-            if (kept.Count > 0)
+            // The first of a run of claims on one place is the oldest: it holds the place.
+            if (holder is not null && holder.ServerName == route.ServerName && SameLocation(holder.Location, route.Location))
             {
-                var previous = kept[^1];
-                if (previous.ServerName == route.ServerName && previous.Location == route.Location)
+                if (!SameTarget(holder, route) || holder.Location != route.Location)
                 {
-                    if (!SameTarget(previous, route))
-                        problems.Add(ErrorCatalog.DuplicateRoutePath.Problem($"Skipped {route.Route}: {previous.Route} already claims location {route.Location}. Give one of them another path.",
-                            route.Route, "PathClaimedTwice"));
-                    continue;
+                    var problem = ErrorCatalog.DuplicateRoutePath.Problem(
+                        $"Skipped {route.Route}: location {route.Location} on server {route.ServerName} is held by {holder.Route}, {Why(holder, route)}. "
+                        + "The oldest claim keeps a path; give this one another path.",
+                        route.Route, "PathHeldByOlderClaim");
+                    problems.Add(problem);
+                    (conflicts ??= []).Add(new RouteConflict(route, holder, problem));
                 }
+                continue;
             }
             kept.Add(route);
+            holder = route;
         }
-        return new RouteSetResult(kept, problems);
+        return new RouteSetResult(kept, problems) { Conflicts = conflicts ?? [] };
     }
+
+    /// <summary>Why the holder keeps the place: the older creation time, or the name order when that cannot tell.</summary>
+    internal static string Why(AcceptedRoute holder, AcceptedRoute loser) =>
+        holder.Route.Created is { } held && (loser.Route.Created is null || held < loser.Route.Created)
+            ? $"created {Timestamp(held)}, before {(loser.Route.Created is { } late ? Timestamp(late) : "this route, which has no creation time")}"
+            : holder.Route.Created is null ? "which comes first by namespace and name (neither has a creation time)"
+            : "created at the same time, and first by namespace and name";
+
+    private static string Timestamp(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
     private static bool SameTarget(AcceptedRoute a, AcceptedRoute b) =>
         a.BackendAddress == b.BackendAddress && a.Route.Port == b.Route.Port && a.Route.StripPrefix == b.Route.StripPrefix
-        && a.Route.Service == b.Route.Service && a.Route.Namespace == b.Route.Namespace;
+        && a.Route.Service == b.Route.Service && a.Route.Namespace == b.Route.Namespace && a.Https == b.Https;
+
+    // Locations are ASCII (RouteRules allows nothing else), so folding A-Z is all a case-blind compare needs.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static char Fold(char c) => (uint)(c - 'A') <= 'Z' - 'A' ? (char)(c | 0x20) : c;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool SameLocation(string a, string b) => a.Length == b.Length && CompareLocations(a, b) == 0;
+
+    /// <summary>Orders locations as their lowercase forms order by ordinal.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static int CompareLocations(string a, string b)
+    {
+        int n = Math.Min(a.Length, b.Length);
+        for (int i = 0; i < n; i++)
+        {
+            char x = a[i], y = b[i];
+            if (x != y && (x = Fold(x)) != (y = Fold(y))) return x - y;
+        }
+        return a.Length - b.Length;
+    }
 
     // Sorting is most of settling 10,000 routes. Each route gets a number that orders it as the full
     // comparison does wherever two numbers differ, so the sort mostly compares numbers; only routes
@@ -141,8 +180,8 @@ public static class RouteSet
         return ranks;
     }
 
-    // The location's first characters, big-endian and zero-padded, order as CompareOrdinal orders the
-    // locations (they are ASCII and hold no NUL). On one server that is 8 characters; with up to 256
+    // The location's first characters, folded to lowercase, big-endian and zero-padded, order as
+    // CompareLocations orders the locations (they are ASCII and hold no NUL). On one server that is 8 characters; with up to 256
     // servers, the top byte holds the server's rank and 7 characters follow; beyond that, the rank alone.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static ulong SortKey(Dictionary<string, int>? ranks, AcceptedRoute route)
@@ -152,14 +191,23 @@ public static class RouteSet
         int take = ranks is null ? 8 : 7;
         var location = route.Location;
         for (int i = 0; i < take; i++)
-            key = (key << 8) | (i < location.Length ? (byte)location[i] : 0u);
+            key = (key << 8) | (i < location.Length ? (byte)Fold(location[i]) : 0u);
         return key;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int CompareRoutes(AcceptedRoute a, AcceptedRoute b)
     {
-        int c = string.CompareOrdinal(a.Location, b.Location);
+        int c = CompareLocations(a.Location, b.Location);
+        if (c != 0) return c;
+        // Equal claims: the oldest first, so that it holds the place; no creation time comes last.
+        c = (a.Route.Created, b.Route.Created) switch
+        {
+            (null, null) => 0,
+            (null, _) => 1,
+            (_, null) => -1,
+            var (x, y) => x.Value.UtcTicks.CompareTo(y.Value.UtcTicks),
+        };
         if (c != 0) return c;
         c = string.CompareOrdinal(a.Route.Namespace, b.Route.Namespace);
         if (c != 0) return c;
@@ -171,8 +219,12 @@ public static class RouteSet
         if (c != 0) return c;
         c = a.Route.StripPrefix.CompareTo(b.Route.StripPrefix);
         if (c != 0) return c;
-        // The same route written two ways (/a and /a/, ::1 and [::1]): the raw values decide which
-        // is kept, so that a template's {{ path }} never depends on input order.
+        c = a.Https.CompareTo(b.Https);
+        if (c != 0) return c;
+        // The same route written two ways (/a and /a/, /A and /a, ::1 and [::1]): the raw values decide
+        // which is kept, so that a template's {{ path }} never depends on input order.
+        c = string.CompareOrdinal(a.Location, b.Location);
+        if (c != 0) return c;
         c = string.CompareOrdinal(a.Route.Path, b.Route.Path);
         if (c != 0) return c;
         c = string.CompareOrdinal(a.Route.Backend, b.Route.Backend);

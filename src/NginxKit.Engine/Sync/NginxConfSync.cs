@@ -16,21 +16,24 @@ namespace NginxKit.Engine.Sync;
 /// into one render, written only when it differs, tested before it is written, and followed by a
 /// reload. A config nginx rejects is never written, so the last good one keeps serving. A closed
 /// watch resumes from the last resourceVersion; a 410 Gone or a lost connection lists again.
+/// With namespaces given, each is listed and watched on its own, and no request leaves them; the
+/// first render waits until every one has been listed, so a partial view never takes routes away.
 /// </summary>
 public sealed class NginxConfSync(KubeConnection connection, SyncSettings settings, IProcessRunner runner)
 {
-
     private readonly object gate = new();
     private readonly Dictionary<string, V1Service> services = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string?> resourceVersions = new(StringComparer.Ordinal);
     private readonly HashSet<string> reported = new(StringComparer.Ordinal);
+    private readonly HashSet<string> recordedConflicts = new(StringComparer.Ordinal);
+    private readonly IReadOnlyList<string> namespaces = NamespaceScope.Parse(settings.Namespaces, "a namespace");
     private Dictionary<string, string> lastRoutes = new(StringComparer.Ordinal);
-    private string? resourceVersion;
 
     /// <summary>Renders once from the cluster. Throws (so the process exits non-zero) when nothing usable came out.</summary>
     public async Task<SyncEvent> OnceAsync(Func<SyncMessage, ValueTask> report, CancellationToken cancellationToken)
     {
-        await ListAsync(cancellationToken).ConfigureAwait(false);
-        var result = await SyncAsync("once", report, requireRoutes: true, cancellationToken).ConfigureAwait(false);
+        foreach (var scope in ClusterRoutes.Scopes(namespaces)) await ListAsync(scope, cancellationToken).ConfigureAwait(false);
+        var result = await SyncAsync("once", report, requireRoutes: true, recordEvents: false, cancellationToken).ConfigureAwait(false);
         if (result.Error is not null)
             throw (result.Routes == 0 ? ErrorCatalog.NoValidRoutes : ErrorCatalog.ConfigRejected).Exception(result.Error, settings.OutFile);
         return result;
@@ -39,10 +42,10 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
     /// <summary>Renders from the cluster and compares with the file, writing nothing (-WhatIf).</summary>
     public async Task<NginxConfWriteResult> PlanAsync(Func<SyncMessage, ValueTask> report, CancellationToken cancellationToken)
     {
-        await ListAsync(cancellationToken).ConfigureAwait(false);
-        var (accepted, messages) = Discover();
+        foreach (var scope in ClusterRoutes.Scopes(namespaces)) await ListAsync(scope, cancellationToken).ConfigureAwait(false);
+        var (set, messages, _) = Discover();
         foreach (var message in messages) await report(message).ConfigureAwait(false);
-        return NginxConf.Plan(settings.OutFile, NginxConf.Render(accepted, settings.Render, settings.Template), settings.Backup);
+        return NginxConf.Plan(settings.OutFile, NginxConf.Render(set.Accepted, settings.Render, settings.Template), settings.Backup);
     }
 
     /// <summary>Runs until cancelled, reporting every sync, warning and refused route.</summary>
@@ -50,58 +53,16 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
     {
         var dirty = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
         var syncLoop = SyncLoopAsync(dirty.Reader, report, cancellationToken);
-        var backoff = TimeSpan.FromMilliseconds(200);
-        var needList = true;
+        var scopes = ClusterRoutes.Scopes(namespaces);
+        var unlisted = scopes.Count;
+        // The first render waits for every scope's first list; after that, each relist renders at once.
+        void Listed(bool first)
+        {
+            if (!first || Interlocked.Decrement(ref unlisted) == 0) dirty.Writer.TryWrite("list");
+        }
         try
         {
-            while (!cancellationToken.IsCancellationRequested)
-            {
-                try
-                {
-                    if (needList)
-                    {
-                        await ListAsync(cancellationToken).ConfigureAwait(false);
-                        needList = false;
-                        dirty.Writer.TryWrite("list");
-                    }
-                    var gone = false;
-                    Exception? streamError = null;
-                    void OnError(Exception ex)
-                    {
-                        if (ex is KubernetesException { Status.Code: 410 }) gone = true;
-                        else streamError = ex;
-                    }
-                    var events = settings.Namespace is null
-                        ? connection.Client.CoreV1.WatchListServiceForAllNamespacesAsync(allowWatchBookmarks: true, labelSelector: settings.Selector,
-                            resourceVersion: resourceVersion, timeoutSeconds: 300, onError: OnError, cancellationToken: cancellationToken)
-                        : connection.Client.CoreV1.WatchListNamespacedServiceAsync(settings.Namespace, allowWatchBookmarks: true, labelSelector: settings.Selector,
-                            resourceVersion: resourceVersion, timeoutSeconds: 300, onError: OnError, cancellationToken: cancellationToken);
-                    await foreach (var (type, service) in events.ConfigureAwait(false))
-                    {
-                        if (Apply(type, service))
-                            dirty.Writer.TryWrite(type.ToString());
-                        backoff = TimeSpan.FromMilliseconds(200);
-                    }
-                    if (gone)
-                    {
-                        await report(new SyncMessage.Warning($"The watch from resourceVersion {resourceVersion} expired (410 Gone); listing Services again.")).ConfigureAwait(false);
-                        needList = true;
-                    }
-                    else if (streamError is not null)
-                    {
-                        await report(new SyncMessage.Warning($"The watch stream failed ({streamError.Message}); listing Services again.")).ConfigureAwait(false);
-                        needList = true;
-                    }
-                }
-                catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not NginxKitException)
-                {
-                    // Lost server, 410 on the request itself, or anything else: list again once it answers.
-                    needList = true;
-                    await report(new SyncMessage.Warning($"Watching Services failed ({Describe(ex)}); retrying in {backoff.TotalSeconds:0.0} s.")).ConfigureAwait(false);
-                    await Task.Delay(backoff, cancellationToken).ConfigureAwait(false);
-                    backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
-                }
-            }
+            await Task.WhenAll(scopes.Select(scope => WatchScopeAsync(scope, dirty.Writer, Listed, report, cancellationToken))).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -110,6 +71,72 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
         {
             dirty.Writer.TryComplete();
             try { await syncLoop.ConfigureAwait(false); } catch (OperationCanceledException) { }
+        }
+    }
+
+    // One namespace (or, null, all of them): list, watch from the list's resourceVersion, list again when the watch cannot resume.
+    private async Task WatchScopeAsync(string? scope, ChannelWriter<string> dirty, Action<bool> listed, Func<SyncMessage, ValueTask> report, CancellationToken cancellationToken)
+    {
+        var backoff = TimeSpan.FromMilliseconds(200);
+        var needList = true;
+        var first = true;
+        var what = scope is null ? "Services" : $"Services in namespace '{scope}'";
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                try
+                {
+                    if (needList)
+                    {
+                        await ListAsync(scope, cancellationToken).ConfigureAwait(false);
+                        needList = false;
+                        listed(first);
+                        first = false;
+                    }
+                    var gone = false;
+                    Exception? streamError = null;
+                    void OnError(Exception ex)
+                    {
+                        if (ex is KubernetesException { Status.Code: 410 }) gone = true;
+                        else streamError = ex;
+                    }
+                    string? from;
+                    lock (gate) from = resourceVersions.GetValueOrDefault(scope ?? string.Empty);
+                    var events = scope is null
+                        ? connection.Client.CoreV1.WatchListServiceForAllNamespacesAsync(allowWatchBookmarks: true, labelSelector: settings.Selector,
+                            resourceVersion: from, timeoutSeconds: 300, onError: OnError, cancellationToken: cancellationToken)
+                        : connection.Client.CoreV1.WatchListNamespacedServiceAsync(scope, allowWatchBookmarks: true, labelSelector: settings.Selector,
+                            resourceVersion: from, timeoutSeconds: 300, onError: OnError, cancellationToken: cancellationToken);
+                    await foreach (var (type, service) in events.ConfigureAwait(false))
+                    {
+                        if (Apply(scope, type, service))
+                            dirty.TryWrite(type.ToString());
+                        backoff = TimeSpan.FromMilliseconds(200);
+                    }
+                    if (gone)
+                    {
+                        await report(new SyncMessage.Warning($"The watch of {what} from resourceVersion {from} expired (410 Gone); listing {what} again.")).ConfigureAwait(false);
+                        needList = true;
+                    }
+                    else if (streamError is not null)
+                    {
+                        await report(new SyncMessage.Warning($"The watch of {what} failed ({streamError.Message}); listing {what} again.")).ConfigureAwait(false);
+                        needList = true;
+                    }
+                }
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not NginxKitException)
+                {
+                    // Lost server, 410 on the request itself, or anything else: list again once it answers.
+                    needList = true;
+                    await report(new SyncMessage.Warning($"Watching {what} failed ({Describe(ex)}); retrying in {backoff.TotalSeconds:0.0} s.")).ConfigureAwait(false);
+                    await Task.Delay(backoff, cancellationToken).ConfigureAwait(false);
+                    backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
         }
     }
 
@@ -138,27 +165,30 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
                     break;
                 }
             }
-            await report(new SyncMessage.Event(await SyncAsync(trigger ?? "change", report, requireRoutes: false, cancellationToken).ConfigureAwait(false))).ConfigureAwait(false);
+            var result = await SyncAsync(trigger ?? "change", report, requireRoutes: false, recordEvents: settings.RecordEvents, cancellationToken).ConfigureAwait(false);
+            await report(new SyncMessage.Event(result)).ConfigureAwait(false);
         }
     }
 
-    private async Task ListAsync(CancellationToken cancellationToken)
+    // Replaces what is known of one scope (a namespace, or all) with a fresh list.
+    private async Task ListAsync(string? scope, CancellationToken cancellationToken)
     {
-        var list = await ClusterRoutes.ListServicesAsync(connection, settings.Namespace, settings.Selector, cancellationToken).ConfigureAwait(false);
+        var list = await ClusterRoutes.ListServicesAsync(connection, scope, settings.Selector, cancellationToken).ConfigureAwait(false);
         lock (gate)
         {
-            services.Clear();
+            if (scope is null) services.Clear();
+            else foreach (var key in services.Keys.Where(k => k.StartsWith(scope + "/", StringComparison.Ordinal)).ToList()) services.Remove(key);
             foreach (var service in list.Items)
                 services[Key(service)] = service;
-            resourceVersion = list.Metadata?.ResourceVersion;
+            resourceVersions[scope ?? string.Empty] = list.Metadata?.ResourceVersion;
         }
     }
 
-    private bool Apply(WatchEventType type, V1Service service)
+    private bool Apply(string? scope, WatchEventType type, V1Service service)
     {
         lock (gate)
         {
-            if (service.Metadata?.ResourceVersion is { } rv) resourceVersion = rv;
+            if (service.Metadata?.ResourceVersion is { } rv) resourceVersions[scope ?? string.Empty] = rv;
             switch (type)
             {
                 case WatchEventType.Added:
@@ -173,30 +203,39 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
         }
     }
 
-    private static string Key(V1Service s) => $"{s.Metadata?.NamespaceProperty}/{s.Metadata?.Name}";
+    private static string Key(V1Service s) => Key(s.Metadata?.NamespaceProperty, s.Metadata?.Name);
+
+    private static string Key(string? ns, string? name) => $"{ns}/{name}";
 
     // Routes from the current Services, by the same rules as Get-NginxRoute and New-NginxConf.
-    private (IReadOnlyList<AcceptedRoute> Accepted, List<SyncMessage> Messages) Discover()
+    private (RouteSetResult Set, List<SyncMessage> Messages, Dictionary<string, V1Service> Snapshot) Discover()
     {
-        List<V1Service> snapshot;
-        lock (gate) snapshot = ClusterRoutes.Sorted(services.Values).ToList();
+        List<V1Service> sorted;
+        Dictionary<string, V1Service> snapshot;
+        lock (gate)
+        {
+            snapshot = new Dictionary<string, V1Service>(services, StringComparer.Ordinal);
+            sorted = ClusterRoutes.Sorted(services.Values).ToList();
+        }
         var routes = new List<Route>();
         var messages = new List<SyncMessage>();
-        foreach (var found in RouteDiscovery.FromServices(snapshot, null, null))
+        foreach (var found in RouteDiscovery.FromServices(sorted, namespaces, null, settings.ExposeAll))
         {
             if (found.Route is not null) routes.Add(found.Route);
             else if (found.Warning is not null) messages.Add(new SyncMessage.Warning(found.Warning));
+            else if (found.Skipped is not null) messages.Add(new SyncMessage.Skipped(found.Skipped));
             else messages.Add(new SyncMessage.Refused(found.Problem!));
         }
         var set = RouteSet.Build(routes, settings.Render.ServerName);
         messages.AddRange(set.Problems.Select(p => new SyncMessage.Refused(p)));
-        return (set.Accepted, messages);
+        return (set, messages, snapshot);
     }
 
-    private async Task<SyncEvent> SyncAsync(string trigger, Func<SyncMessage, ValueTask> report, bool requireRoutes, CancellationToken cancellationToken)
+    private async Task<SyncEvent> SyncAsync(string trigger, Func<SyncMessage, ValueTask> report, bool requireRoutes, bool recordEvents, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
-        var (accepted, messages) = Discover();
+        var (set, messages, snapshot) = Discover();
+        var accepted = set.Accepted;
         // Say each warning and refusal once, not on every sync while it stands.
         var now = messages.Select(m => m.ToString()).ToHashSet(StringComparer.Ordinal);
         foreach (var message in messages)
@@ -216,18 +255,30 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
         if (requireRoutes && accepted.Count == 0)
             return Done(false, false, false, false, $"No Service yields a valid route; nothing was written.");
 
+        SyncEvent result;
         if (AtomicFileWriter.Holds(settings.OutFile, conf.Utf8))
         {
             lastRoutes = current;
-            return Done(false, false, false, false, null);
+            result = Done(false, false, false, false, null);
         }
+        else
+        {
+            result = await WriteAndReloadAsync(conf, current, Done, cancellationToken).ConfigureAwait(false);
+        }
+        // After nginx has the config: the owner's notice must not hold up the traffic.
+        if (recordEvents) await RecordConflictsAsync(set.Conflicts, snapshot, report, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
 
+    private async Task<SyncEvent> WriteAndReloadAsync(RenderedConf conf, Dictionary<string, string> current,
+        Func<bool, bool, bool, bool, string?, SyncEvent> done, CancellationToken cancellationToken)
+    {
         var validated = false;
         if (!settings.SkipNginxTest && NginxConfTester.FindNginx(settings.NginxPath) is not null)
         {
             var test = await new NginxConfTester(runner).TestAsync(conf.Text, settings.NginxPath, mainConfig: false, cancellationToken).ConfigureAwait(false);
             if (!test.Valid)
-                return Done(true, false, false, true, $"nginx -t rejected the new config, so the last good one stays: {string.Join("; ", test.Errors.Select(e => e.Message))}");
+                return done(true, false, false, true, $"nginx -t rejected the new config, so the last good one stays: {string.Join("; ", test.Errors.Select(e => e.Message))}");
             validated = true;
         }
 
@@ -238,7 +289,7 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             // Like a failed reload, an event that says so: a watch goes on and tries again at the next change.
-            return Done(true, false, false, validated, $"Writing {settings.OutFile} failed, so nginx keeps the config it has: {ex.Message}");
+            return done(true, false, false, validated, $"Writing {settings.OutFile} failed, so nginx keeps the config it has: {ex.Message}");
         }
         lastRoutes = current;
         try
@@ -247,8 +298,35 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
         }
         catch (NginxKitException ex)
         {
-            return Done(true, true, false, validated, ex.Problem.Message);
+            return done(true, true, false, validated, ex.Problem.Message);
         }
-        return Done(true, true, settings.Reloader is not NginxReloader.None, validated, null);
+        return done(true, true, settings.Reloader is not NginxReloader.None, validated, null);
+    }
+
+    // One PathConflict Event per lost claim while it stands; a claim lost again later gets a new one.
+    private async Task RecordConflictsAsync(IReadOnlyList<RouteConflict> conflicts, Dictionary<string, V1Service> snapshot,
+        Func<SyncMessage, ValueTask> report, CancellationToken cancellationToken)
+    {
+        var standing = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var conflict in conflicts)
+        {
+            var loser = conflict.Loser.Route;
+            var holder = conflict.Holder.Route;
+            if (!snapshot.TryGetValue(Key(loser.Namespace, loser.Service), out var service)) continue;
+            var key = $"{loser.Namespace}/{loser.Service} {conflict.Loser.ServerName}{conflict.Loser.Location} {holder.Namespace}/{holder.Service}";
+            standing.Add(key);
+            if (recordedConflicts.Contains(key)) continue;
+            recordedConflicts.Add(key);
+            var e = PathConflictEvent.Build(conflict, service, DateTimeOffset.UtcNow, Environment.MachineName);
+            try
+            {
+                await PathConflictEvent.RecordAsync(connection, e, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not NginxKitException)
+            {
+                await report(new SyncMessage.Warning($"Recording the {PathConflictEvent.Describe(e)} failed ({Describe(ex)}); the route stays refused.")).ConfigureAwait(false);
+            }
+        }
+        recordedConflicts.IntersectWith(standing);
     }
 }

@@ -18,8 +18,6 @@ public sealed record SyncSettings
 
     public NginxTemplate? Template { get; init; }
 
-    public string? Namespace { get; init; }
-
     public string? Selector { get; init; }
 
     /// <summary>Quiet time after the last change before rendering: a burst becomes one reload.</summary>
@@ -36,4 +34,13 @@ public sealed record SyncSettings
     public NginxReloader Reloader { get; init; } = new NginxReloader.None();
 
     public bool Backup { get; init; } = true;
+
+    /// <summary>The namespaces whose Services become routes; empty means every namespace.</summary>
+    public IReadOnlyList<string> Namespaces { get; init; } = [];
+
+    /// <summary>Every Service becomes a route, not only those that opt in.</summary>
+    public bool ExposeAll { get; init; }
+
+    /// <summary>A watch records a PathConflict Event on each Service that loses its path to an older claim.</summary>
+    public bool RecordEvents { get; init; } = true;
 }

@@ -23,19 +23,28 @@ public sealed class NginxRoute
 
     public string? ServerName { get; set; }
 
+    /// <summary>http (the default, also when empty) or https: how nginx talks to the backend.</summary>
+    public string? BackendProtocol { get; set; }
+
+    /// <summary>When the Service was created: when two routes claim one path, the older keeps it.</summary>
+    public DateTimeOffset? Created { get; set; }
+
     public override string ToString() => ToEngine().ToString();
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal Route ToEngine() => ToEngine(Path, Backend, Port, Service, Namespace, StripPrefix, ServerName);
+    internal Route ToEngine() => ToEngine(Path, Backend, Port, Service, Namespace, StripPrefix, ServerName, BackendProtocol, Created);
 
     // A CSV cell cannot be null: an empty optional field means "not given".
-    internal static Route ToEngine(string? path, string? backend, int port, string? service, string? ns, bool stripPrefix, string? serverName) =>
+    internal static Route ToEngine(string? path, string? backend, int port, string? service, string? ns, bool stripPrefix, string? serverName,
+        string? backendProtocol = null, DateTimeOffset? created = null) =>
         new(path, backend, port)
         {
             Service = NullIfEmpty(service),
             Namespace = NullIfEmpty(ns),
             StripPrefix = stripPrefix,
             ServerName = NullIfEmpty(serverName),
+            BackendProtocol = NullIfEmpty(backendProtocol),
+            Created = created,
         };
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
@@ -49,5 +58,7 @@ public sealed class NginxRoute
         Namespace = route.Namespace,
         StripPrefix = route.StripPrefix,
         ServerName = route.ServerName,
+        BackendProtocol = route.BackendProtocol,
+        Created = route.Created,
     };
 }

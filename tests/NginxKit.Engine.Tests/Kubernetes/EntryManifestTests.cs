@@ -10,12 +10,17 @@ public class EntryManifestTests
 {
     private static readonly IReadOnlyList<object> Default = EntryManifest.Build(new EntryManifestOptions());
 
+    private static readonly IReadOnlyList<object> Scoped = EntryManifest.Build(new EntryManifestOptions { WatchNamespaces = ["shop", "apps", "shop"], ExposeAll = true });
+
     [Fact]
     public void TheManifestIsBuiltInApplyOrderAndOtherKindsGoWithTheDeployment()
     {
         var kinds = Default.Cast<IKubernetesObject>().Select(o => o.Kind).ToList();
-        Assert.Equal(ManifestApplier.Kinds, kinds);
-        Assert.Equal(Enumerable.Range(0, kinds.Count), kinds.Select(ManifestApplier.ApplyOrder));
+        Assert.Equal(ManifestApplier.Kinds.Except(["Role", "RoleBinding"]), kinds);
+        Assert.Equal(kinds.Select(ManifestApplier.ApplyOrder).Order(), kinds.Select(ManifestApplier.ApplyOrder));
+        var scoped = Scoped.Cast<IKubernetesObject>().Select(o => o.Kind).ToList();
+        Assert.Equal(["Namespace", "ServiceAccount", "Role", "Role", "RoleBinding", "RoleBinding", "Deployment", "Service"], scoped);
+        Assert.Equal(scoped.Select(ManifestApplier.ApplyOrder).Order(), scoped.Select(ManifestApplier.ApplyOrder));
         Assert.Equal(ManifestApplier.ApplyOrder("Deployment"), ManifestApplier.ApplyOrder("ConfigMap"));
         Assert.True(ManifestApplier.ApplyOrder("ConfigMap") < ManifestApplier.ApplyOrder("Service"));
     }
@@ -70,17 +75,59 @@ public class EntryManifestTests
         Assert.Equal(Default.OfType<V1Deployment>().Single().Spec.Selector.MatchLabels, s.Spec.Selector);
     }
 
+    private static void AssertLeastRules(IList<V1PolicyRule> rules)
+    {
+        Assert.Equal(2, rules.Count);
+        Assert.Equal(([""], ["services"], ["list", "watch"]), (rules[0].ApiGroups.ToArray(), rules[0].Resources.ToArray(), rules[0].Verbs.ToArray()), Comparer());
+        Assert.Equal(([""], ["events"], ["create"]), (rules[1].ApiGroups.ToArray(), rules[1].Resources.ToArray(), rules[1].Verbs.ToArray()), Comparer());
+        Assert.All(rules, r => Assert.Null(r.ResourceNames));
+    }
+
+    private static IEqualityComparer<(string[], string[], string[])> Comparer() => EqualityComparer<(string[], string[], string[])>.Create(
+        (a, b) => a.Item1.SequenceEqual(b.Item1) && a.Item2.SequenceEqual(b.Item2) && a.Item3.SequenceEqual(b.Item3), _ => 0);
+
     [Fact]
     public void RbacIsTheLeastTheSidecarNeeds()
     {
         var role = Default.OfType<V1ClusterRole>().Single();
-        var rule = Assert.Single(role.Rules);
-        Assert.Equal(["services"], rule.Resources);
-        Assert.Equal(["list", "watch"], rule.Verbs);
+        AssertLeastRules(role.Rules);
         var binding = Default.OfType<V1ClusterRoleBinding>().Single();
         Assert.Equal(role.Metadata.Name, binding.RoleRef.Name);
-        Assert.Equal("nginx-entry", Assert.Single(binding.Subjects).Name);
+        var subject = Assert.Single(binding.Subjects);
+        Assert.Equal(("ServiceAccount", "nginx-entry", "nginx-entry"), (subject.Kind, subject.Name, subject.NamespaceProperty));
+        Assert.Empty(Default.OfType<V1Role>());
     }
+
+    [Fact]
+    public void WatchingAListOfNamespacesGrantsARoleInEachAndNothingClusterWide()
+    {
+        Assert.Empty(Scoped.OfType<V1ClusterRole>());
+        Assert.Empty(Scoped.OfType<V1ClusterRoleBinding>());
+        var roles = Scoped.OfType<V1Role>().ToList();
+        Assert.Equal(["apps", "shop"], roles.Select(r => r.Metadata.NamespaceProperty));
+        Assert.All(roles, r => AssertLeastRules(r.Rules));
+        var bindings = Scoped.OfType<V1RoleBinding>().ToList();
+        Assert.Equal(["apps", "shop"], bindings.Select(b => b.Metadata.NamespaceProperty));
+        Assert.All(bindings, b =>
+        {
+            Assert.Equal(("Role", "nginx-entry-watch-services"), (b.RoleRef.Kind, b.RoleRef.Name));
+            var subject = Assert.Single(b.Subjects);
+            Assert.Equal(("ServiceAccount", "nginx-entry", "nginx-entry"), (subject.Kind, subject.Name, subject.NamespaceProperty));
+        });
+        var pod = Scoped.OfType<V1Deployment>().Single().Spec.Template.Spec;
+        foreach (var command in new[] { pod.InitContainers[0].Command[^1], pod.Containers[1].Command[^1] })
+            Assert.Contains("-Listen 80 -Namespace apps,shop -ExposeAll", command);
+        Assert.DoesNotContain("-Namespace", Default.OfType<V1Deployment>().Single().Spec.Template.Spec.Containers[1].Command[^1]);
+        Assert.DoesNotContain("-ExposeAll", Default.OfType<V1Deployment>().Single().Spec.Template.Spec.Containers[1].Command[^1]);
+    }
+
+    [Theory]
+    [InlineData("a,b")]
+    [InlineData("Apps")]
+    [InlineData("../kube-system")]
+    public void AWatchNamespaceThatIsNoNamespaceNameIsRefused(string name) =>
+        Assert.Contains(EntryManifest.Validate(new EntryManifestOptions { WatchNamespaces = ["apps", name] }),
+            p => p.ErrorId == ErrorCatalog.InvalidManifestOption.Id && p.Message.Contains("WatchNamespace"));
 
     [Fact]
     public void OptionsReachTheObjects()
@@ -88,7 +135,7 @@ public class EntryManifestTests
         var objects = EntryManifest.Build(new EntryManifestOptions
         {
             Namespace = "edge", Replicas = 3, NodePort = 30080, Role = "edge", NginxImage = "registry.local/nginx:1.27.3",
-            Annotations = new Dictionary<string, string> { ["team"] = "platform" }, WatchNamespace = "apps",
+            Annotations = new Dictionary<string, string> { ["team"] = "platform" }, WatchNamespaces = ["apps"],
         });
         var d = objects.OfType<V1Deployment>().Single();
         Assert.Equal("edge", d.Metadata.NamespaceProperty);

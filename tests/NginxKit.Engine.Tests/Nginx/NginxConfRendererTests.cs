@@ -46,6 +46,22 @@ public class NginxConfRendererTests
     }
 
     [Fact]
+    public void AnHttpsBackendIsProxiedOverTlsWithTheNameSentBySni()
+    {
+        var text = Render([
+            new Route("/secure", "10.96.0.7", 443) { Service = "secure", Namespace = "apps", BackendProtocol = "https" },
+            new Route("/plain", "10.96.0.8", 8080) { Service = "plain", Namespace = "apps" }]).Text;
+        Assert.Contains("""
+                location /secure/ {
+                    proxy_pass https://10.96.0.7:443/;
+                    proxy_ssl_server_name on;
+                    proxy_redirect off;
+            """.Replace("\r\n", "\n"), text);
+        Assert.Contains("proxy_pass http://10.96.0.8:8080/;\n        proxy_redirect off;", text);
+        Assert.Equal(1, text.Split("proxy_ssl_server_name").Length - 1);
+    }
+
+    [Fact]
     public void TheHeaderHashCoversEverythingBelowIt()
     {
         var conf = Render([new Route("/a", "10.0.0.1", 80)]);

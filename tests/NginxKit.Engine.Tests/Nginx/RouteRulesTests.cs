@@ -150,4 +150,29 @@ public class RouteRulesTests
         Assert.Null(RouteRules.Accept(new Route(path, host, port) { Service = service, Namespace = ns }, "_", out var problem));
         Assert.Equal(errorId, problem!.ErrorId);
     }
+
+    [Theory]
+    [InlineData(null, "http://10.0.0.1:443/")]
+    [InlineData("http", "http://10.0.0.1:443/")]
+    [InlineData("https", "https://10.0.0.1:443/")]
+    [InlineData("HTTPS", "https://10.0.0.1:443/")]
+    public void TheBackendProtocolIsHttpOrHttpsInAnyCase(string? protocol, string proxyPass)
+    {
+        var accepted = RouteRules.Accept(new Route("/a", "10.0.0.1", 443) { BackendProtocol = protocol }, "_", out var problem);
+        Assert.Null(problem);
+        Assert.Equal(proxyPass, accepted!.ProxyPass);
+        Assert.Equal(proxyPass.StartsWith("https", StringComparison.Ordinal) ? "https" : protocol, accepted.Route.BackendProtocol);
+    }
+
+    [Theory]
+    [InlineData("grpc")]
+    [InlineData("https://")]
+    [InlineData("")]
+    public void AnyOtherBackendProtocolIsRefused(string protocol)
+    {
+        var route = new Route("/a", "10.0.0.1", 443) { BackendProtocol = protocol };
+        Assert.Null(RouteRules.Accept(route, "_", out var problem));
+        Assert.Equal(ErrorCatalog.InvalidBackendProtocol.Id, problem!.ErrorId);
+        Assert.Same(route, problem.Target);
+    }
 }

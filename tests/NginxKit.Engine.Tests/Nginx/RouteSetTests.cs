@@ -52,6 +52,121 @@ public class RouteSetTests
         }
     }
 
+    private static readonly DateTimeOffset Old = new(2020, 6, 1, 0, 0, 0, TimeSpan.Zero), New = new(2026, 1, 5, 0, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void TheOlderClaimKeepsThePathWhateverTheNamespaceNamesAndTheErrorNamesTheHolder()
+    {
+        var holder = new Route("/web", "10.0.0.1", 80) { Service = "web", Namespace = "prod", Created = Old };
+        var newcomer = new Route("/web", "10.0.0.66", 80) { Service = "web", Namespace = "aaa-scratch", Created = New };
+        foreach (var input in new[] { new[] { holder, newcomer }, new[] { newcomer, holder } })
+        {
+            var result = RouteSet.Build(input);
+            Assert.Same(holder, Assert.Single(result.Accepted).Route);
+            var problem = Assert.Single(result.Problems);
+            Assert.Equal(ErrorCatalog.DuplicateRoutePath.Id, problem.ErrorId);
+            Assert.Equal("PathHeldByOlderClaim", problem.Rule);
+            Assert.Same(newcomer, problem.Target);
+            Assert.Contains("held by route '/web' -> 10.0.0.1:80 (prod/web)", problem.Message);
+            Assert.Contains("created 2020-06-01T00:00:00Z, before 2026-01-05T00:00:00Z", problem.Message);
+            var conflict = Assert.Single(result.Conflicts);
+            Assert.Same(newcomer, conflict.Loser.Route);
+            Assert.Same(holder, conflict.Holder.Route);
+            Assert.Same(problem, conflict.Problem);
+        }
+    }
+
+    [Fact]
+    public void ClaimsOfTheSameAgeGoByNamespaceThenNameAndAClaimWithoutACreationTimeComesLast()
+    {
+        var a = new Route("/web", "10.0.0.1", 80) { Service = "z", Namespace = "a", Created = New };
+        var b = new Route("/web", "10.0.0.2", 80) { Service = "a", Namespace = "b", Created = New };
+        var unknown = new Route("/web", "10.0.0.3", 80) { Service = "a", Namespace = "0" };
+        var result = RouteSet.Build([unknown, b, a]);
+        Assert.Same(a, Assert.Single(result.Accepted).Route);
+        Assert.Equal([b, unknown], result.Problems.Select(p => p.Target));
+        Assert.Contains("same time, and first by namespace and name", result.Problems[0].Message);
+        Assert.Contains("which has no creation time", result.Problems[1].Message);
+    }
+
+    // Every form that reaches the same place in nginx, or that nginx would normalise to it, either
+    // claims the same location (and loses to the older claim) or is refused outright.
+    [Theory]
+    [InlineData("/web", nameof(ErrorCatalog.DuplicateRoutePath))]
+    [InlineData("/web/", nameof(ErrorCatalog.DuplicateRoutePath))]
+    [InlineData("/Web", nameof(ErrorCatalog.DuplicateRoutePath))]
+    [InlineData("/WEB/", nameof(ErrorCatalog.DuplicateRoutePath))]
+    [InlineData("//web", nameof(ErrorCatalog.InvalidRoutePath))]
+    [InlineData("/web//", nameof(ErrorCatalog.InvalidRoutePath))]
+    [InlineData("/web/.", nameof(ErrorCatalog.InvalidRoutePath))]
+    [InlineData("/./web", nameof(ErrorCatalog.InvalidRoutePath))]
+    [InlineData("/x/../web", nameof(ErrorCatalog.InvalidRoutePath))]
+    [InlineData("/%77eb", nameof(ErrorCatalog.InvalidRoutePath))]
+    [InlineData("/web%2F", nameof(ErrorCatalog.InvalidRoutePath))]
+    [InlineData("/w%65b/", nameof(ErrorCatalog.InvalidRoutePath))]
+    [InlineData("/web\\", nameof(ErrorCatalog.InvalidRoutePath))]
+    public void NoSpellingOfAPathTakesItFromItsHolder(string path, string errorId)
+    {
+        var holder = new Route("/web", "10.0.0.1", 80) { Service = "web", Namespace = "prod", Created = Old };
+        var newcomer = new Route(path, "10.0.0.66", 80) { Service = "web", Namespace = "aaa-scratch", Created = New };
+        var result = RouteSet.Build([newcomer, holder]);
+        Assert.Same(holder, Assert.Single(result.Accepted).Route);
+        Assert.Equal(errorId, Assert.Single(result.Problems).ErrorId);
+    }
+
+    [Fact]
+    public void AnOlderClaimInAnotherCaseHoldsThePathAsWritten()
+    {
+        var holder = new Route("/Web", "10.0.0.1", 80) { Service = "web", Namespace = "prod", Created = Old };
+        var newcomer = new Route("/web", "10.0.0.66", 80) { Service = "web", Namespace = "aaa", Created = New };
+        var result = RouteSet.Build([newcomer, holder]);
+        Assert.Equal("/Web/", Assert.Single(result.Accepted).Location);
+        Assert.Contains("location /web/", Assert.Single(result.Problems).Message);
+    }
+
+    [Fact]
+    public void ServerNamesInAnotherCaseAreOneServer()
+    {
+        var result = RouteSet.Build([
+            new Route("/a", "10.0.0.1", 80) { ServerName = "Shop.Example.com", Created = Old },
+            new Route("/a", "10.0.0.2", 80) { ServerName = "shop.example.com", Created = New },
+            new Route("/b", "10.0.0.3", 80) { ServerName = "SHOP.EXAMPLE.COM" }]);
+        Assert.Equal(["shop.example.com", "shop.example.com"], result.Accepted.Select(r => r.ServerName));
+        Assert.Equal("10.0.0.1", result.Accepted[0].BackendAddress);
+        Assert.Equal(ErrorCatalog.DuplicateRoutePath.Id, Assert.Single(result.Problems).ErrorId);
+        Assert.Equal(1, NginxConf.Render(result.Accepted, new NginxConfOptions()).ServerCount);
+    }
+
+    // Whatever the input order, each place goes to its oldest claim and the bytes are the same.
+    [Fact]
+    public void ManyClaimsInMixedCaseSettleTheSameWayInAnyOrder()
+    {
+        var random = new Random(20260105);
+        var paths = new[] { "/a", "/A", "/a/", "/api", "/API/", "/Api/v2", "/api/v2", "/_x", "/~y", "/b-c", "/B-C/" };
+        var routes = Enumerable.Range(0, 300).Select(i => new Route(paths[random.Next(paths.Length)], $"10.0.{i / 250}.{i % 250 + 1}", 80)
+        {
+            Service = $"s{random.Next(5)}",
+            Namespace = $"n{random.Next(5)}",
+            Created = random.Next(4) == 0 ? null : Old.AddDays(random.Next(3)),
+        }).ToArray();
+        var expected = RouteSet.Build(routes);
+        var text = NginxConf.Render(expected.Accepted, new NginxConfOptions()).Text;
+        for (int round = 0; round < 20; round++)
+        {
+            var shuffled = routes.OrderBy(_ => random.Next()).ToArray();
+            var set = RouteSet.Build(shuffled);
+            Assert.Equal(text, NginxConf.Render(set.Accepted, new NginxConfOptions()).Text);
+        }
+        foreach (var kept in expected.Accepted)
+        {
+            var rivals = routes.Where(r => string.Equals(RouteRules.LocationFor(r.Path!), kept.Location, StringComparison.OrdinalIgnoreCase)).ToList();
+            var oldest = rivals.Min(r => r.Created ?? DateTimeOffset.MaxValue);
+            Assert.Equal(oldest, kept.Route.Created ?? DateTimeOffset.MaxValue);
+            Assert.Single(expected.Accepted, a => string.Equals(a.Location, kept.Location, StringComparison.OrdinalIgnoreCase));
+        }
+        Assert.Equal(routes.Length - expected.Accepted.Count, expected.Problems.Count);
+    }
+
     [Fact]
     public void ExactRepeatsOfOneRouteAreMergedWithoutAnError()
     {

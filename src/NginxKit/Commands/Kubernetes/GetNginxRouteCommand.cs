@@ -5,7 +5,10 @@ using NginxKit.Infrastructure;
 
 namespace NginxKit.Commands.Kubernetes;
 
-/// <summary>Turns Services, from the cluster or from manifest files, into routes that New-NginxConf takes.</summary>
+/// <summary>
+/// Turns Services, from the cluster or from manifest files, into routes that New-NginxConf takes:
+/// those that opt in (or every Service with -ExposeAll), with each path held by its oldest claim.
+/// </summary>
 [Cmdlet(VerbsCommon.Get, "NginxRoute", DefaultParameterSetName = FromCluster)]
 [OutputType(typeof(NginxRoute))]
 public sealed class GetNginxRouteCommand : KubeCmdlet
@@ -19,11 +22,11 @@ public sealed class GetNginxRouteCommand : KubeCmdlet
     [SupportsWildcards]
     public string[] Path { get; set; } = [];
 
-    /// <summary>Only this namespace; by default every namespace.</summary>
+    /// <summary>Only these namespaces; by default every namespace.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(KubeNamespaceCompleter))]
-    public string? Namespace { get; set; }
+    public string[]? Namespace { get; set; }
 
     /// <summary>A label selector, as kubectl takes it: app=web,tier!=cache.</summary>
     [Parameter]
@@ -31,24 +34,37 @@ public sealed class GetNginxRouteCommand : KubeCmdlet
     [ValidateNotNullOrEmpty]
     public string? Selector { get; set; }
 
+    /// <summary>Every Service becomes a route, /&lt;service-name&gt; without an annotation; by default only those that opt in.</summary>
+    [Parameter]
+    public SwitchParameter ExposeAll { get; set; }
+
+    private DiscoveryOptions options = new();
+
+    protected override Task BeginProcessingAsync(CancellationToken cancellationToken)
+    {
+        options = new DiscoveryOptions { Namespaces = NamespaceScope.Parse(Namespace), Selector = Selector, ExposeAll = ExposeAll };
+        return Task.CompletedTask;
+    }
+
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
         if (ParameterSetName == FromFiles)
         {
             if (KubeConfig is not null || Context is not null)
                 ThrowProblem(ErrorCatalog.KubeParameterWithPath.Problem("-KubeConfig and -Context choose a cluster; with -Path the Services come from files. Give one or the other.", null));
-            Emit(RouteDiscovery.FromManifests(ResolvePaths(), Namespace, Selector), cancellationToken);
+            Emit(RouteDiscovery.FromManifests(ResolvePaths(), options), cancellationToken);
             return;
         }
 
         IReadOnlyList<DiscoveredRoute> found;
         try
         {
-            found = await ClusterRoutes.DiscoverAsync(Connection, Namespace, Selector, cancellationToken);
+            found = await ClusterRoutes.DiscoverAsync(Connection, options, cancellationToken);
         }
         catch (Exception ex) when (ex is not Engine.Diagnostics.NginxKitException && (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
         {
-            WriteApiFailure(ex, Namespace is null ? "Listing Services in all namespaces" : $"Listing Services in namespace '{Namespace}'", Namespace, ErrorCatalog.NamespaceNotFound);
+            var target = options.Namespaces.Count == 1 ? options.Namespaces[0] : null;
+            WriteApiFailure(ex, $"Listing Services in {NamespaceScope.Describe(options.Namespaces)}", target, ErrorCatalog.NamespaceNotFound);
             return;
         }
         Emit(found, cancellationToken);
@@ -77,6 +93,7 @@ public sealed class GetNginxRouteCommand : KubeCmdlet
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (item.Route is not null) WriteObject(NginxRoute.From(item.Route));
+            else if (item.Skipped is not null) WriteVerbose(item.Skipped);
             else if (item.Warning is not null) WriteWarning(item.Warning);
             else WriteProblem(item.Problem!);
         }

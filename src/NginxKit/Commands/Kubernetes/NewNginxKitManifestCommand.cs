@@ -45,10 +45,18 @@ public sealed class NewNginxKitManifestCommand : AsyncCmdlet
     [Parameter]
     public Hashtable? Annotation { get; set; }
 
-    /// <summary>Only Services in this namespace become routes; by default every namespace.</summary>
+    /// <summary>
+    /// Only Services in these namespaces become routes, and the entry gets a Role in each of them
+    /// instead of a ClusterRole; by default every namespace. (-Namespace is where the entry itself goes.)
+    /// </summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
-    public string? WatchNamespace { get; set; }
+    [ArgumentCompleter(typeof(KubeNamespaceCompleter))]
+    public string[]? WatchNamespace { get; set; }
+
+    /// <summary>The generator routes every Service, not only those that opt in (Sync-NginxConf -ExposeAll).</summary>
+    [Parameter]
+    public SwitchParameter ExposeAll { get; set; }
 
     /// <summary>One multi-document YAML string that kubectl apply -f accepts, instead of objects.</summary>
     [Parameter]
@@ -69,7 +77,8 @@ public sealed class NewNginxKitManifestCommand : AsyncCmdlet
             NodePort = NodePort,
             Role = Role,
             Annotations = annotations,
-            WatchNamespace = WatchNamespace,
+            WatchNamespaces = WatchNamespace ?? [],
+            ExposeAll = ExposeAll,
         };
         if (EntryManifest.Validate(options) is [var bad, ..])
             ThrowProblem(bad);

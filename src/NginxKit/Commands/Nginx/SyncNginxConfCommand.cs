@@ -48,11 +48,15 @@ public sealed class SyncNginxConfCommand : NginxRenderCmdlet
     [ValidateNotNullOrEmpty]
     public string OutFile { get; set; } = string.Empty;
 
-    /// <summary>Only Services in this namespace; by default every namespace.</summary>
+    /// <summary>Only Services in these namespaces, each listed and watched on its own; by default every namespace.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(KubeNamespaceCompleter))]
-    public string? Namespace { get; set; }
+    public string[]? Namespace { get; set; }
+
+    /// <summary>Every Service becomes a route, /&lt;service-name&gt; without an annotation; by default only those that opt in.</summary>
+    [Parameter]
+    public SwitchParameter ExposeAll { get; set; }
 
     [Parameter]
     [Alias("l")]
@@ -102,6 +106,7 @@ public sealed class SyncNginxConfCommand : NginxRenderCmdlet
         if (Watch && IsWhatIf)
             ThrowProblem(ErrorCatalog.WhatIfNeedsOnce.Problem("-WhatIf previews one render: use it with -Once (the default), not with -Watch.", null));
 
+        var namespaces = Engine.Kubernetes.NamespaceScope.Parse(Namespace);
         var nginxPath = NginxPath is not null && NginxPath.Contains('/') ? GetUnresolvedProviderPathFromPSPath(NginxPath) : NginxPath;
         NginxReloader reloader = ReloadPidFile is not null ? new NginxReloader.PidFile(GetUnresolvedProviderPathFromPSPath(ReloadPidFile))
             : ReloadCommand is not null ? new NginxReloader.Command(ReloadCommand)
@@ -112,7 +117,8 @@ public sealed class SyncNginxConfCommand : NginxRenderCmdlet
             OutFile = GetUnresolvedProviderPathFromPSPath(OutFile),
             Render = RenderOptions(ServerName),
             Template = LoadTemplate(),
-            Namespace = Namespace,
+            Namespaces = namespaces,
+            ExposeAll = ExposeAll,
             Selector = Selector,
             Debounce = TimeSpan.FromMilliseconds(DebounceMs),
             NginxPath = nginxPath,
@@ -136,7 +142,7 @@ public sealed class SyncNginxConfCommand : NginxRenderCmdlet
             context.Cancel = true;
             stop.Cancel();
         });
-        WriteVerbose($"Watching Services; writing {settings.OutFile}; reload: {reloader}.");
+        WriteVerbose($"Watching Services in {Engine.Kubernetes.NamespaceScope.Describe(settings.Namespaces)}; writing {settings.OutFile}; reload: {reloader}.");
         var messages = Channel.CreateUnbounded<SyncMessage>();
         var sync = new NginxConfSync(Connection, settings, ProcessRunner.Instance);
         var loop = sync.WatchAsync(m => messages.Writer.WriteAsync(m), stop.Token)
@@ -184,7 +190,8 @@ public sealed class SyncNginxConfCommand : NginxRenderCmdlet
             messages.ForEach(Report);
             if (!Engine.Kubernetes.KubeErrors.IsApiFailure(ex)) throw;
             // -Once must end the process non-zero when the cluster cannot be read: stop everything.
-            var problem = Engine.Kubernetes.KubeErrors.ToProblem(ex, "Listing Services", Namespace, ErrorCatalog.NamespaceNotFound);
+            var problem = Engine.Kubernetes.KubeErrors.ToProblem(ex, $"Listing Services in {Engine.Kubernetes.NamespaceScope.Describe(settings.Namespaces)}",
+                settings.Namespaces.Count == 1 ? settings.Namespaces[0] : null, ErrorCatalog.NamespaceNotFound);
             ThrowProblem(problem, ex);
         }
     }
@@ -198,6 +205,9 @@ public sealed class SyncNginxConfCommand : NginxRenderCmdlet
                 break;
             case SyncMessage.Warning w:
                 WriteWarning(w.Text);
+                break;
+            case SyncMessage.Skipped v:
+                WriteVerbose(v.Text);
                 break;
             case SyncMessage.Refused r:
                 WriteProblem(r.Problem);
