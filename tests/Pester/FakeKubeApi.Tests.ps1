@@ -530,6 +530,131 @@ spec:
     }
 }
 
+Describe 'FakeKubeApi authorizes ServiceAccount tokens by RBAC and keeps Events, as the real kubectl sees them' -Tag 'Kubernetes', 'Fidelity' -Skip:(-not $kubectl) {
+    BeforeAll {
+        $kubectl = Find-RealTool -Name kubectl
+        # kubectl sends a bearer token only over TLS.
+        $fake = Start-FakeKubeApi -Tls
+        function Kubectl([string[]] $Arguments, [object] $Target = $fake) { Invoke-Kubectl $Target $Arguments -Kubectl $kubectl }
+        function New-TokenTarget([string] $Name, [string] $Token) {
+            $path = New-FakeKubeConfig -Path (Join-Path $TestDrive "$Name.kubeconfig") -Url $fake.Url -Token $Token -Pki $fake.Pki -NoClientCertificate
+            [pscustomobject]@{ KubeConfig = $path; CacheDir = Join-Path $TestDrive "cache-$Name" }
+        }
+        foreach ($a in @(@('create', 'namespace', 'nginx-entry'), @('create', 'namespace', 'shop'),
+                @('create', 'serviceaccount', 'nginx-entry', '-n', 'nginx-entry'),
+                @('create', 'service', 'clusterip', 'web', '-n', 'shop', '--tcp=80:8080'),
+                @('create', 'service', 'clusterip', 'db', '-n', 'default', '--tcp=5432:5432'))) {
+            $r = Kubectl $a
+            if ($r.ExitCode -ne 0) { throw "kubectl $($a -join ' '): $($r.Error)" }
+        }
+    }
+    AfterAll { Stop-FakeKubeApi $fake }
+    BeforeEach { Clear-FakeKubeRequest -Server $fake }
+
+    It 'issues a token with kubectl create token, and a Role in one namespace lets it list there and nowhere else' {
+        $created = Kubectl @('create', 'token', 'nginx-entry', '-n', 'nginx-entry', '--duration', '1h')
+        $created.ExitCode | Should -Be 0 -Because $created.Error
+        $token = $created.Output.Trim()
+        $token | Should -Match '^eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+$' -Because 'the apiserver issues JWTs'
+        $sa = New-TokenTarget sa $token
+
+        $denied = Kubectl @('get', 'services', '-n', 'shop') $sa
+        $denied.ExitCode | Should -Not -Be 0
+        $denied.Error | Should -Match ([regex]::Escape('Error from server (Forbidden): services is forbidden: User "system:serviceaccount:nginx-entry:nginx-entry" cannot list resource "services" in API group "" in the namespace "shop"'))
+
+        (Kubectl @('create', 'role', 'watch-services', '-n', 'shop', '--verb=list,watch', '--resource=services')).ExitCode | Should -Be 0
+        (Kubectl @('create', 'rolebinding', 'watch-services', '-n', 'shop', '--role=watch-services', '--serviceaccount=nginx-entry:nginx-entry')).ExitCode | Should -Be 0
+        Clear-FakeKubeRequest -Server $fake
+        $allowed = Kubectl @('get', 'services', '-n', 'shop', '-o', 'name') $sa
+        $allowed.ExitCode | Should -Be 0 -Because $allowed.Error
+        $allowed.Output.Trim() | Should -Be 'service/web'
+        $other = Kubectl @('get', 'services', '-n', 'default') $sa
+        $other.Error | Should -Match 'cannot list resource "services" in API group "" in the namespace "default"'
+        $all = Kubectl @('get', 'services', '-A') $sa
+        $all.Error | Should -Match 'cannot list resource "services" in API group "" at the cluster scope'
+        $get = Kubectl @('get', 'service', 'web', '-n', 'shop') $sa
+        $get.Error | Should -Match ([regex]::Escape('services "web" is forbidden: User "system:serviceaccount:nginx-entry:nginx-entry" cannot get resource "services"'))
+
+        $requests = @(Get-FakeKubeRequest -Server $fake -ExcludeDiscovery)
+        $requests.user | Sort-Object -Unique | Should -Be 'system:serviceaccount:nginx-entry:nginx-entry'
+        ($requests | Where-Object path -EQ '/api/v1/namespaces/shop/services').status | Should -Be 200
+        ($requests | Where-Object path -NE '/api/v1/namespaces/shop/services').status | Sort-Object -Unique | Should -Be 403
+    }
+
+    It 'grants every namespace through a ClusterRoleBinding, and only the verbs its rules name' {
+        $sa = New-TokenTarget cluster (Kubectl @('create', 'token', 'nginx-entry', '-n', 'nginx-entry')).Output.Trim()
+        (Kubectl @('create', 'clusterrole', 'read-services', '--verb=list', '--resource=services')).ExitCode | Should -Be 0
+        (Kubectl @('create', 'clusterrolebinding', 'read-services', '--clusterrole=read-services', '--serviceaccount=nginx-entry:nginx-entry')).ExitCode | Should -Be 0
+        $all = Kubectl @('get', 'services', '-A', '-o', 'name') $sa
+        $all.ExitCode | Should -Be 0 -Because $all.Error
+        ($all.Output.Trim() -split "`n") | Should -Be @('service/db', 'service/web')
+        # list only: a watch is another verb.
+        $watch = Kubectl @('get', 'services', '-A', '-w', '--request-timeout=5s') $sa
+        $watch.Error | Should -Match 'cannot watch resource "services" in API group "" at the cluster scope'
+        # No rule for events: creating one is forbidden.
+        $event = Join-Path $TestDrive 'event.yaml'
+        Set-Content -LiteralPath $event -Value "apiVersion: v1`nkind: Event`nmetadata: {name: web.1, namespace: shop}`ninvolvedObject: {apiVersion: v1, kind: Service, name: web, namespace: shop}`nreason: PathConflict`nmessage: taken`ntype: Warning`n"
+        $create = Kubectl @('create', '-f', $event) $sa
+        $create.Error | Should -Match 'events is forbidden: User "system:serviceaccount:nginx-entry:nginx-entry" cannot create resource "events" in API group "" in the namespace "shop"'
+        (Kubectl @('delete', 'clusterrolebinding', 'read-services')).ExitCode | Should -Be 0
+        (Kubectl @('get', 'services', '-A') $sa).Error | Should -Match 'at the cluster scope'
+    }
+
+    It 'refuses a token once its ServiceAccount is gone, while the admin''s certificate still serves' {
+        (Kubectl @('create', 'serviceaccount', 'short-lived', '-n', 'shop')).ExitCode | Should -Be 0
+        $sa = New-TokenTarget short (Kubectl @('create', 'token', 'short-lived', '-n', 'shop')).Output.Trim()
+        (Kubectl @('get', 'services', '-n', 'shop') $sa).Error | Should -Match 'Forbidden'
+        (Kubectl @('delete', 'serviceaccount', 'short-lived', '-n', 'shop')).ExitCode | Should -Be 0
+        (Kubectl @('get', 'services', '-n', 'shop') $sa).Error | Should -Match 'You must be logged in to the server'
+        (Kubectl @('create', 'token', 'short-lived', '-n', 'shop')).Error | Should -Match 'serviceaccounts "short-lived" not found'
+        (Kubectl @('get', 'services', '-A', '-o', 'name')).ExitCode | Should -Be 0
+    }
+
+    It 'keeps a core/v1 Event that kubectl get events and kubectl describe show, and checks its namespace' {
+        $uid = ((Kubectl @('get', 'service', 'web', '-n', 'shop', '-o', 'json')).Output | ConvertFrom-Json).metadata.uid
+        $now = [DateTime]::UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'")
+        $event = Join-Path $TestDrive 'conflict.yaml'
+        Set-Content -LiteralPath $event -Value @"
+apiVersion: v1
+kind: Event
+metadata: {name: web.17f2a, namespace: shop}
+involvedObject: {apiVersion: v1, kind: Service, name: web, namespace: shop, uid: $uid}
+reason: PathConflict
+message: location /web/ is held by Service prod/web
+type: Warning
+source: {component: nginxkit, host: nginx-entry-1}
+reportingComponent: nginxkit.io/sync
+reportingInstance: nginx-entry-1
+firstTimestamp: "$now"
+lastTimestamp: "$now"
+count: 1
+"@
+        $create = Kubectl @('create', '-f', $event)
+        $create.ExitCode | Should -Be 0 -Because $create.Error
+        $create.Output | Should -Match 'event/web.17f2a created'
+
+        $table = Kubectl @('get', 'events', '-n', 'shop', '-o', 'wide')
+        $table.ExitCode | Should -Be 0 -Because $table.Error
+        $lines = $table.Output.Trim() -split "`n"
+        $lines[0] | Should -Match '^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+SUBOBJECT\s+SOURCE\s+MESSAGE\s+FIRST SEEN\s+COUNT\s+NAME$'
+        $lines[1] | Should -Match '^\d+s\s+Warning\s+PathConflict\s+service/web\s+nginxkit, nginx-entry-1\s+location /web/ is held by Service prod/web\s+\d+s\s+1\s+web\.17f2a$'
+        $selected = Kubectl @('get', 'events', '-A', '--field-selector', 'reason=PathConflict,involvedObject.kind=Service', '-o', 'name')
+        $selected.Output.Trim() | Should -Be 'event/web.17f2a'
+        (Kubectl @('get', 'events', '-A', '--field-selector', 'type=Normal', '-o', 'name')).Output.Trim() | Should -BeNullOrEmpty
+
+        $described = Kubectl @('describe', 'service', 'web', '-n', 'shop')
+        $described.ExitCode | Should -Be 0 -Because $described.Error
+        $described.Output | Should -Match '(?m)^Events:\s*\n\s+Type\s+Reason\s+Age\s+From\s+Message\s*\n\s+----.*\n\s+Warning\s+PathConflict\s+\d+s\s+nginxkit\s+location /web/ is held by Service prod/web'
+        (Get-FakeKubeRequest -Server $fake -Path /api/v1/namespaces/shop/events | Select-Object -Last 1).query |
+            Should -Match ([regex]::Escape("involvedObject.uid%3D$uid"))
+
+        (Get-Content -LiteralPath $event -Raw) -replace 'namespace: shop\}', 'namespace: default}' -replace 'name: web.17f2a', 'name: web.2' | Set-Content -LiteralPath $event
+        $wrong = Kubectl @('create', '-f', $event)
+        $wrong.ExitCode | Should -Not -Be 0
+        $wrong.Error | Should -Match 'Event "web.2" is invalid: involvedObject.namespace: Invalid value: "shop": does not match event.namespace'
+    }
+}
+
 Describe 'FakeKubeApi wire protocol' -Tag 'Kubernetes', 'Fidelity' {
     BeforeAll { $fake = Start-FakeKubeApi }
     AfterAll { Stop-FakeKubeApi $fake }

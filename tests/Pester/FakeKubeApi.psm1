@@ -13,6 +13,9 @@
 #   Close-FakeKubeWatch            ends every open watch (clients must resume)
 #   Invoke-FakeKubeCompaction      forgets event history (older resourceVersions get 410 Expired)
 #   Reset-FakeKubeApi              back to a fresh cluster (objects, faults, request log, watches)
+#   New-FakeKubeServiceAccountToken
+#                                  a token for a ServiceAccount from the TokenRequest API (kubectl create token);
+#                                  requests with it are that ServiceAccount's, allowed only what RBAC grants it
 #   Invoke-Kubectl                 runs kubectl against a target, capturing exit code, stdout and stderr
 #
 # Environment:
@@ -384,6 +387,35 @@ function Reset-FakeKubeApi {
     $null = Invoke-FakeKubeControl -Server $Server -Method POST -Path reset
 }
 
+function New-FakeKubeServiceAccountToken {
+    <#
+    .SYNOPSIS
+        Issues a token for a ServiceAccount through the TokenRequest API, as `kubectl create token` does.
+    .DESCRIPTION
+        The ServiceAccount must exist. Requests that carry the token authenticate as
+        system:serviceaccount:<namespace>:<name> and are authorized by the Roles, ClusterRoles and
+        bindings in the fake, as by a real apiserver's RBAC; the fake's admin (no credentials on a
+        plain fake, the -Token, or the client certificate) is never asked. Returns the token.
+    .EXAMPLE
+        $token = New-FakeKubeServiceAccountToken -Server $fake -Namespace nginx-entry -Name nginx-entry
+        New-FakeKubeConfig -Path ./sa.kubeconfig -Url $fake.Url -Token $token
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory, Position = 0)] [object] $Server,
+        [Parameter(Mandatory)] [string] $Namespace,
+        [Parameter(Mandatory)] [string] $Name
+    )
+    if ($Server.Url -like 'https:*' -and -not $Server.Token) { throw 'A TLS fake needs its -Token here (or use kubectl create token).' }
+    $params = @{
+        Uri = "$($Server.Url)/api/v1/namespaces/$Namespace/serviceaccounts/$Name/token"; Method = 'POST'; ContentType = 'application/json'
+        Body = '{"apiVersion":"authentication.k8s.io/v1","kind":"TokenRequest","spec":{}}'
+    }
+    if ($Server.Token) { $params.Headers = @{ Authorization = "Bearer $($Server.Token)" } }
+    if ($Server.Url -like 'https:*') { $params.SkipCertificateCheck = $true }
+    (Invoke-RestMethod @params).status.token
+}
+
 function Invoke-Kubectl {
     <#
     .SYNOPSIS
@@ -434,4 +466,4 @@ function Invoke-Kubectl {
 
 Export-ModuleMember -Function Get-KubeTestTarget, Start-FakeKubeApi, Stop-FakeKubeApi, Add-FakeKubeObject, Add-FakeKubeFault,
     Clear-FakeKubeFault, Get-FakeKubeRequest, Clear-FakeKubeRequest, Close-FakeKubeWatch, Invoke-FakeKubeCompaction,
-    Reset-FakeKubeApi, Invoke-Kubectl, Get-FakeKubeApiPath, New-FakeKubeConfig
+    Reset-FakeKubeApi, Invoke-Kubectl, Get-FakeKubeApiPath, New-FakeKubeConfig, New-FakeKubeServiceAccountToken

@@ -39,15 +39,19 @@ public sealed record ApiRoute(ResourceType Type, string? Namespace, string? Name
         [] => new(type, ns, null, null, legacyWatch),
         [var name] => new(type, ns, name, null, legacyWatch),
         [var name, "status"] when type.HasStatus && !legacyWatch => new(type, ns, name, "status", false),
+        // The TokenRequest API: POST only, answered with a token for the ServiceAccount.
+        [var name, "token"] when type.Kind == "ServiceAccount" && !legacyWatch => new(type, ns, name, "token", false),
         _ => null,
     };
 }
 
 /// <summary>
-/// The Kubernetes API over HTTP: authentication, fault injection, the request log, content
-/// negotiation (JSON, Table, PartialObjectMetadata), the verbs, and watch streaming.
+/// The Kubernetes API over HTTP: authentication, RBAC for ServiceAccounts, fault injection, the
+/// request log, content negotiation (JSON, Table, PartialObjectMetadata), the verbs, the
+/// TokenRequest API, and watch streaming.
 /// </summary>
-public sealed class ApiEndpoints(Registry registry, FaultInjector faults, RequestLog log, string? token, Certificates? tls = null)
+public sealed class ApiEndpoints(Registry registry, FaultInjector faults, RequestLog log, string? token, Certificates? tls = null,
+    ServiceAccountTokens? serviceAccountTokens = null, Authorizer? authorizer = null)
 {
     private const string JsonType = "application/json";
     private static readonly string[] WriteContentTypes = ["application/json", "application/yaml", Protobuf.ContentType];
@@ -81,11 +85,16 @@ public sealed class ApiEndpoints(Registry registry, FaultInjector faults, Reques
 
         try
         {
-            entry.User = Authenticate(ctx);
-            if (entry.User is null && (token is not null || tls is not null))
-                throw KubeStatus.Unauthorized();
+            var who = Authenticate(ctx);
+            if (who is null)
+            {
+                // A bearer token nobody issued, or no credentials where the fake asks for some.
+                if (token is not null || tls is not null || BearerToken(ctx) is not null) throw KubeStatus.Unauthorized();
+                who = Identity.Anyone;
+            }
+            entry.User = who.Name;
             var body = await ReadBodyAsync(request, entry);
-            await ServeAsync(ctx, path, body, entry);
+            await ServeAsync(ctx, path, body, entry, who);
         }
         catch (KubeApiException ex)
         {
@@ -104,17 +113,23 @@ public sealed class ApiEndpoints(Registry registry, FaultInjector faults, Reques
     }
 
     // Who the request is, as the apiserver's authenticators see it: the CN of a client certificate
-    // the cluster CA issued, else the bearer token, else nobody.
-    private string? Authenticate(HttpContext ctx)
+    // the cluster CA issued, else the bearer token (the admin's, or a ServiceAccount's), else nobody.
+    private Identity? Authenticate(HttpContext ctx)
     {
         if (tls is not null && ctx.Connection.ClientCertificate is { } certificate && tls.Trusts(certificate))
-            return certificate.GetNameInfo(System.Security.Cryptography.X509Certificates.X509NameType.SimpleName, false);
-        if (token is not null && ctx.Request.Headers.Authorization.ToString() == $"Bearer {token}")
-            return "token";
-        return null;
+            return Identity.ClusterAdmin(certificate.GetNameInfo(System.Security.Cryptography.X509Certificates.X509NameType.SimpleName, false));
+        if (BearerToken(ctx) is not { } bearer) return null;
+        if (token is not null && bearer == token) return Identity.ClusterAdmin("token");
+        return serviceAccountTokens?.Authenticate(bearer);
     }
 
-    private async Task ServeAsync(HttpContext ctx, string path, byte[]? body, RecordedRequest entry)
+    private static string? BearerToken(HttpContext ctx)
+    {
+        var header = ctx.Request.Headers.Authorization.ToString();
+        return header.StartsWith("Bearer ", StringComparison.Ordinal) && header.Length > 7 ? header[7..] : null;
+    }
+
+    private async Task ServeAsync(HttpContext ctx, string path, byte[]? body, RecordedRequest entry, Identity who)
     {
         var method = ctx.Request.Method;
         var route = ApiRoute.Parse(path);
@@ -123,6 +138,7 @@ public sealed class ApiEndpoints(Registry registry, FaultInjector faults, Reques
             ? Json.ParseJsonOrYaml(Text(body), allowYaml: false) as JsonObject
             : null;
         if ((deleteOptions?["dryRun"] as JsonArray)?.Any(v => Json.Str(v) == "All") == true) entry.DryRun = true;
+        authorizer?.Check(who, route, Verb(method, route, entry.Watch));
         if (faults.Match(method, path, entry.DryRun) is { } fault) throw Injected(fault, route, method, entry.Watch);
 
         if (path is "/healthz" or "/livez" or "/readyz")
@@ -153,6 +169,14 @@ public sealed class ApiEndpoints(Registry registry, FaultInjector faults, Reques
         if (manager.Length > 128) throw KubeStatus.BadRequest("fieldManager: Too long: may not be longer than 128");
         var options = new WriteOptions(manager, dryRun, route.Subresource);
         var (type, ns, name) = (route.Type, route.Namespace, route.Name);
+
+        if (route.Subresource == "token")
+        {
+            if (method != "POST") throw KubeStatus.MethodNotAllowed(method);
+            if (serviceAccountTokens is null) throw KubeStatus.PathNotFound();
+            await WriteAsync(ctx, 201, serviceAccountTokens.Issue(ns!, name!, ParseWriteBody(ctx.Request, body) as JsonObject));
+            return;
+        }
 
         switch (method)
         {
@@ -426,7 +450,7 @@ public sealed class ApiEndpoints(Registry registry, FaultInjector faults, Reques
         return KubeStatus.Injected(fault.Code, reason, fault.Message ?? $"injected fault: {fault.Code} {reason}", details);
     }
 
-    private static string Verb(string method, ApiRoute route, bool watch) => method switch
+    private static string Verb(string method, ApiRoute? route, bool watch) => route is null ? method.ToLowerInvariant() : method switch
     {
         "GET" when watch => "watch",
         "GET" when route.Name is null => "list",

@@ -36,6 +36,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         Store = new ObjectStore(new WatchHub());
         Registry = new Registry(Store, new ObjectRules());
         Registry.SeedBuiltInNamespaces();
+        Tokens = new ServiceAccountTokens(Store);
     }
 
     /// <summary>http://127.0.0.1:PORT/, or https:// with <see cref="Tls"/>.</summary>
@@ -50,6 +51,9 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
     public ObjectStore Store { get; }
 
     public Registry Registry { get; }
+
+    /// <summary>ServiceAccount tokens issued by the TokenRequest API; RBAC decides what they may do.</summary>
+    public ServiceAccountTokens Tokens { get; }
 
     public WatchHub Watches => Store.Hub;
 
@@ -101,7 +105,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         var app = builder.Build();
         var server = new FakeKubeApiServer(app, token, tls);
         ControlEndpoints.Map(app, server);
-        var api = new ApiEndpoints(server.Registry, server.Faults, server.Requests, token, tls);
+        var api = new ApiEndpoints(server.Registry, server.Faults, server.Requests, token, tls, server.Tokens, new Authorizer(server.Store));
         app.MapFallback("{**path}", api.HandleAsync);
         await app.StartAsync(cancellationToken);
 
@@ -111,7 +115,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         return server;
     }
 
-    /// <summary>Back to a fresh cluster: objects, faults, the request log and open watches all go; the resourceVersion keeps counting.</summary>
+    /// <summary>Back to a fresh cluster: objects, faults, tokens, the request log and open watches all go; the resourceVersion keeps counting.</summary>
     public void Reset()
     {
         Watches.CloseAll();
@@ -119,6 +123,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         Registry.SeedBuiltInNamespaces();
         Faults.Clear();
         Requests.Clear();
+        Tokens.Clear();
     }
 
     /// <summary>Stores objects directly (a JSON object or array of them); see <see cref="Registry.Seed"/>.</summary>

@@ -78,14 +78,14 @@ public static class KubeStatus
 
     public static KubeApiException Unauthorized() => new(Failure(401, "Unauthorized", "Unauthorized"));
 
-    public static KubeApiException Forbidden(ResourceType? type, string verb, string? ns, string? name, string user = "system:anonymous")
+    public static KubeApiException Forbidden(ResourceType? type, string verb, string? ns, string? name, string user = "system:anonymous", string? subresource = null)
     {
         if (type is null)
             return new(Failure(403, "Forbidden", $"forbidden: User \"{user}\" cannot {verb} path", new JsonObject()));
         var scope = ns is null ? "at the cluster scope" : $"in the namespace \"{ns}\"";
         var subject = name is null ? type.QualifiedPlural : $"{type.QualifiedPlural} \"{name}\"";
         return new(Failure(403, "Forbidden",
-            $"{subject} is forbidden: User \"{user}\" cannot {verb} resource \"{type.Plural}\" in API group \"{type.Group}\" {scope}",
+            $"{subject} is forbidden: User \"{user}\" cannot {verb} resource \"{type.Plural}{(subresource is null ? "" : "/" + subresource)}\" in API group \"{type.Group}\" {scope}",
             Details(type, name)));
     }
 

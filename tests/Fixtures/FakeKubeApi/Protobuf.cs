@@ -122,7 +122,18 @@ public static class Protobuf
         ["RoleBinding"] = new() { [1] = M("metadata", "ObjectMeta"), [2] = M("subjects", "Subject", repeated: true), [3] = M("roleRef", "RoleRef") },
         ["Subject"] = new() { [1] = S("kind"), [2] = S("apiGroup"), [3] = S("name"), [4] = S("namespace") },
         ["RoleRef"] = new() { [1] = S("apiGroup"), [2] = S("kind"), [3] = S("name") },
+
+        // kubectl create token: a TokenRequest posted to serviceaccounts/{name}/token.
+        ["TokenRequest"] = new() { [1] = M("metadata", "ObjectMeta"), [2] = M("spec", "TokenRequestSpec"), [3] = new("status", Kind.Ignore) },
+        ["TokenRequestSpec"] = new()
+        {
+            [1] = Strings("audiences"), [3] = M("boundObjectRef", "BoundObjectReference"), [4] = I("expirationSeconds", pointer: true),
+        },
+        ["BoundObjectReference"] = new() { [1] = S("kind"), [2] = S("apiVersion"), [3] = S("name"), [4] = S("uid") },
     };
+
+    // Kinds a subresource takes, which no resource of the catalog serves.
+    private static readonly HashSet<(string ApiVersion, string Kind)> SubresourceKinds = [("authentication.k8s.io/v1", "TokenRequest")];
 
     /// <summary>The object in a protobuf body, as JSON with kind and apiVersion set.</summary>
     public static JsonObject Decode(byte[] body)
@@ -146,7 +157,7 @@ public static class Protobuf
                 default: reader.Skip(wire); break;
             }
         }
-        if (!Messages.ContainsKey(kind) || ResourceCatalog.FindByKind(apiVersion, kind) is null)
+        if (!Messages.ContainsKey(kind) || (ResourceCatalog.FindByKind(apiVersion, kind) is null && !SubresourceKinds.Contains((apiVersion, kind))))
             throw Unsupported($"{apiVersion} {kind}");
         var obj = new JsonObject { ["kind"] = kind, ["apiVersion"] = apiVersion };
         var decoded = Decode(raw, kind);

@@ -149,11 +149,16 @@ public sealed class FieldSelector
         "Node" => ["metadata.name", "spec.unschedulable"],
         "Namespace" => ["metadata.name", "status.phase"],
         "Service" => ["metadata.name", "metadata.namespace", "spec.clusterIP", "spec.type"],
+        // The fields the apiserver indexes for events; kubectl describe selects an object's events by them.
+        "Event" => ["metadata.name", "metadata.namespace", "involvedObject.kind", "involvedObject.namespace", "involvedObject.name",
+            "involvedObject.uid", "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath",
+            "reason", "reportingComponent", "source", "type"],
         _ => type.Namespaced ? ["metadata.name", "metadata.namespace"] : ["metadata.name"],
     };
 
     private static string FieldValue(JsonObject obj, string field)
     {
+        if (field == "source" && obj["kind"] is not null && Json.Str(obj["kind"]) == "Event") field = "source.component";
         JsonNode? node = obj;
         foreach (var segment in field.Split('.')) node = node?[segment];
         return node switch

@@ -74,6 +74,19 @@ public static class Tables
             new("Images", "string", 1, "Images referenced by each container in the template.", (o, _) => Containers(o, "image")),
             new("Selector", "string", 1, "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.", (o, _) => FormatSelector(o["spec"]?["selector"] as JsonObject)),
         ],
+        "Event" =>
+        [
+            new("Last Seen", "string", 0, "The time at which the most recent occurrence of this event was recorded.", (o, now) => EventLastSeen(o, now)),
+            new("Type", "string", 0, "Type of this event (Normal, Warning), new types could be added in the future", (o, _) => Json.Str(o["type"]) ?? ""),
+            new("Reason", "string", 0, "This should be a short, machine understandable string that gives the reason for the transition into the object's current status.", (o, _) => Json.Str(o["reason"]) ?? ""),
+            new("Object", "string", 0, "The object that this event is about.", (o, _) => EventObject(o)),
+            new("Subobject", "string", 1, "If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement, such as desiredState.manifest.containers[2].", (o, _) => Json.Str(o["involvedObject"]?["fieldPath"]) ?? ""),
+            new("Source", "string", 1, "The component reporting this event. Should be a short machine understandable string.", (o, _) => EventSource(o)),
+            new("Message", "string", 0, "A human-readable description of the status of this operation.", (o, _) => (Json.Str(o["message"]) ?? "").Trim()),
+            new("First Seen", "string", 1, "The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)", (o, now) => Since(o["firstTimestamp"] ?? o["eventTime"], now)),
+            new("Count", "string", 1, "The number of times this event has occurred.", (o, _) => Json.Long(o["count"]) is > 0 and var n ? n : 1),
+            new("Name", "string", 1, NameDescription, (o, _) => Json.Name(o), "name"),
+        ],
         "ClusterRole" or "Role" =>
         [
             NameColumn,
@@ -155,6 +168,27 @@ public static class Tables
         DateTimeOffset.TryParse(Json.Str(o["metadata"]?["creationTimestamp"]), out var created)
             ? HumanDuration(now - created)
             : "<unknown>";
+
+    // The apiserver's printer: lastTimestamp, else the first time seen.
+    private static string EventLastSeen(JsonObject e, DateTimeOffset now) =>
+        e["lastTimestamp"] is { } last && Json.Str(last) is { Length: > 0 } ? Since(last, now) : Since(e["firstTimestamp"] ?? e["eventTime"], now);
+
+    private static string Since(JsonNode? time, DateTimeOffset now) =>
+        DateTimeOffset.TryParse(Json.Str(time), out var t) ? HumanDuration(now - t) : "<unknown>";
+
+    private static string EventObject(JsonObject e)
+    {
+        var kind = (Json.Str(e["involvedObject"]?["kind"]) ?? "").ToLowerInvariant();
+        return Json.Str(e["involvedObject"]?["name"]) is { Length: > 0 } name ? $"{kind}/{name}" : kind;
+    }
+
+    private static string EventSource(JsonObject e)
+    {
+        var component = Json.Str(e["source"]?["component"]) is { Length: > 0 } c ? c : Json.Str(e["reportingComponent"]) ?? "";
+        var host = Json.Str(e["source"]?["host"]) is { Length: > 0 } h ? h : Json.Str(e["reportingInstance"]) ?? "";
+        if (component.Length == 0) return "";
+        return host.Length == 0 ? component : $"{component}, {host}";
+    }
 
     private static string NodeStatus(JsonObject node)
     {

@@ -135,6 +135,7 @@ public static partial class Validation
             case "Deployment": ValidateDeployment(obj, old, errors); break;
             case "Service": ValidateService(obj, old, errors); break;
             case "ClusterRoleBinding" or "RoleBinding": ValidateBinding(obj, old, errors); break;
+            case "Event": ValidateEvent(obj, errors); break;
         }
         if (errors.Count > 0) throw KubeStatus.Invalid(type, name, errors);
     }
@@ -222,6 +223,16 @@ public static partial class Validation
             : "map[string]string(nil)";
         var expressions = selector["matchExpressions"] is JsonArray { Count: > 0 } e ? $"[]v1.LabelSelectorRequirement{{...{e.Count}}}" : "[]v1.LabelSelectorRequirement(nil)";
         return $"v1.LabelSelector{{MatchLabels:{labels}, MatchExpressions:{expressions}}}";
+    }
+
+    // The legacy (core/v1) event checks: the event lives in its object's namespace, and names a type the API knows.
+    private static void ValidateEvent(JsonObject obj, List<FieldError> errors)
+    {
+        var involvedNs = Json.Str(obj["involvedObject"]?["namespace"]) ?? "";
+        if (involvedNs.Length > 0 && involvedNs != Json.Namespace(obj))
+            errors.Add(FieldError.InvalidValue("involvedObject.namespace", involvedNs, "does not match event.namespace"));
+        if (Json.Str(obj["type"]) is { Length: > 0 } type && type is not ("Normal" or "Warning"))
+            errors.Add(new("type", "FieldValueNotSupported", $"Unsupported value: \"{type}\": supported values: \"Normal\", \"Warning\""));
     }
 
     private static void ValidateBinding(JsonObject obj, JsonObject? old, List<FieldError> errors)
