@@ -40,6 +40,8 @@ function Start-EchoBackend {
         Starts one EchoBackend process listening on 127.0.0.1 for each name; returns one object per name.
     .DESCRIPTION
         Every request to a name's port is answered 200 with the body "<name> <raw request line>".
+        With -Tls every port speaks HTTPS only (a fresh self-signed certificate), and answers say so in
+        the headers X-Echo-Tls (the protocol) and X-Echo-Sni (the name sent by SNI, or "-").
         The objects share the Process; Stop-EchoBackend stops it (closing its stdin).
     .EXAMPLE
         $backends = Start-EchoBackend -Name volume, api
@@ -50,11 +52,13 @@ function Start-EchoBackend {
         [Parameter(Mandatory)] [ValidatePattern('^[A-Za-z0-9._-]+$')] [string[]] $Name,
         # One port per name; 0 or omitted takes an ephemeral port.
         [int[]] $Port = @(),
+        [switch] $Tls,
         [int] $TimeoutSec = 30
     )
     $dll = Get-EchoBackendPath
     $psi = [Diagnostics.ProcessStartInfo]::new('dotnet')
     $psi.ArgumentList.Add($dll)
+    if ($Tls) { $psi.ArgumentList.Add('--tls') }
     $psi.ArgumentList.Add('--listen')
     for ($i = 0; $i -lt $Name.Count; $i++) {
         $p = if ($i -lt $Port.Count) { $Port[$i] } else { 0 }
@@ -85,6 +89,7 @@ function Start-EchoBackend {
             PSTypeName = 'NginxKit.Test.EchoBackend'
             Name       = $n
             Port       = $ports[$n]
+            Tls        = [bool]$Tls
             Process    = $process
         }
     }
@@ -387,12 +392,15 @@ $params = @{
     Watch = $true; OutFile = $s.OutFile; KubeConfig = $s.KubeConfig; Listen = [string[]]$s.Listen
     ReloadCommand = [string[]]$s.ReloadCommand; DebounceMs = [int]$s.DebounceMs; NginxPath = $s.NginxPath
 }
+if ($s.Parameters) { foreach ($p in $s.Parameters.PSObject.Properties) { $params[$p.Name] = $p.Value } }
 try {
-    Sync-NginxConf @params -ErrorAction Continue 2>&1 3>&1 | ForEach-Object {
+    Sync-NginxConf @params -ErrorAction Continue 2>&1 3>&1 4>&1 | ForEach-Object {
         if ($_ -is [Management.Automation.ErrorRecord]) {
             Write-LogLine @{ kind = 'error'; id = $_.FullyQualifiedErrorId; message = $_.Exception.Message }
         } elseif ($_ -is [Management.Automation.WarningRecord]) {
             Write-LogLine @{ kind = 'warning'; message = $_.Message }
+        } elseif ($_ -is [Management.Automation.VerboseRecord]) {
+            Write-LogLine @{ kind = 'verbose'; message = $_.Message }
         } else {
             Write-LogLine @{ kind = 'event'; event = $_ }
         }
@@ -406,12 +414,16 @@ try {
 function Start-SyncWatcher {
     # The sidecar's command in a pwsh of its own, against $Fake (Start-FakeKubeApi), writing and
     # reloading $Nginx (Start-NginxServer). Read its log with Get-WatcherLog; end it with Stop-SyncWatcher.
+    # -KubeConfig replaces the fake's own (a ServiceAccount's token, say); -Parameters go to Sync-NginxConf
+    # as they are (Namespace, ExposeAll, Verbose: verbose lines are logged as kind 'verbose').
     param(
         [Parameter(Mandatory)] [object] $Fake,
         [Parameter(Mandatory)] [object] $Nginx,
         [Parameter(Mandatory)] [string] $Directory,
         [int] $DebounceMs = 50,
-        [string] $ModulePath = (Get-NginxKitModulePath)
+        [string] $ModulePath = (Get-NginxKitModulePath),
+        [string] $KubeConfig = $Fake.KubeConfig,
+        [hashtable] $Parameters = @{}
     )
     $tmp = Join-Path $Directory 'watcher-tmp'   # the watcher's TMPDIR: nginx -t prefixes land here
     $null = New-Item -ItemType Directory -Force -Path $tmp
@@ -421,14 +433,15 @@ function Start-SyncWatcher {
         ModulePath    = $ModulePath
         Log           = Join-Path $Directory 'watcher.log'
         OutFile       = $Nginx.ConfPath
-        KubeConfig    = $Fake.KubeConfig
+        KubeConfig    = $KubeConfig
         Listen        = @("127.0.0.1:$($Nginx.Port)")
         ReloadCommand = @($Nginx.NginxPath, '-p', "$($Nginx.Prefix)/", '-c', $Nginx.MainConfPath, '-e', "$($Nginx.Prefix)/error.log", '-s', 'reload')
         DebounceMs    = $DebounceMs
         NginxPath     = $Nginx.NginxPath
+        Parameters    = $Parameters
     }
     $settingsPath = Join-Path $Directory 'watcher.json'
-    $settings | ConvertTo-Json | Set-Content -LiteralPath $settingsPath
+    $settings | ConvertTo-Json -Depth 5 | Set-Content -LiteralPath $settingsPath
 
     $pwsh = Get-PwshCommand
     $psi = [Diagnostics.ProcessStartInfo]::new($pwsh[0])

@@ -33,6 +33,7 @@ BeforeAll {
     $nginxPath = Find-RealTool -Name nginx
 
     # A Service as the API takes it. A given clusterIP is kept, so 127.0.0.1 makes the route reach an echo backend.
+    # It opts in with nginxkit.io/expose unless its annotations say otherwise or -NoOptIn; -Created seeds an age.
     function New-TestService {
         param(
             [Parameter(Mandatory)] [string] $Name,
@@ -40,9 +41,16 @@ BeforeAll {
             [int] $Port = 80,
             [string] $ClusterIP = '127.0.0.1',
             [hashtable] $Annotations = @{},
-            [object[]] $Ports
+            [object[]] $Ports,
+            [switch] $NoOptIn,
+            [string] $Created
         )
+        $Annotations = $Annotations.Clone()
+        if (-not $NoOptIn -and -not $Annotations.ContainsKey('nginxkit.io/expose') -and -not $Annotations.ContainsKey('nginxkit.io/path')) {
+            $Annotations['nginxkit.io/expose'] = 'true'
+        }
         $meta = [ordered]@{ name = $Name; namespace = $Namespace; labels = @{ app = $Name } }
+        if ($Created) { $meta.creationTimestamp = $Created }
         if ($Annotations.Count) { $meta.annotations = $Annotations }
         [ordered]@{
             apiVersion = 'v1'; kind = 'Service'
@@ -136,6 +144,27 @@ BeforeAll {
         [pscustomobject]@{ PowerShell = $ps; Events = $events }
     }
 
+    # For a Describe that runs a watcher: each reads $server, $watcher and $diagnostics from the caller's scope.
+    function Wait-Served([string] $Path, [string] $Body, [int] $TimeoutSec = 30) {
+        Wait-Until -TimeoutSec $TimeoutSec -Because "$Path to answer '$Body'" -Diagnostics $diagnostics -Process $watcher.Process -Condition {
+            $r = Get-Served -Port $server.Port -Path $Path
+            $r -and $r.StatusCode -eq 200 -and $r.Body -ceq $Body
+        }
+    }
+    function Wait-NotFound([string] $Path, [int] $TimeoutSec = 30) {
+        Wait-Until -TimeoutSec $TimeoutSec -Because "$Path to answer 404" -Diagnostics $diagnostics -Process $watcher.Process -Condition {
+            $r = Get-Served -Port $server.Port -Path $Path
+            $r -and $r.StatusCode -eq 404
+        }
+    }
+    # The first entry at or after $From matching $Filter.
+    function Wait-Entry([int] $From, [string] $Kind, [scriptblock] $Filter = { $true }, [string] $Because, [int] $TimeoutSec = 30) {
+        Wait-Until -TimeoutSec $TimeoutSec -Because $Because -Diagnostics $diagnostics -Process $watcher.Process -Condition {
+            Get-WatcherEntry $watcher -From $From -Kind $Kind | Where-Object $Filter | Select-Object -First 1
+        }
+    }
+    function Get-Mark { @(Get-WatcherLog $watcher).Count }
+
     function Get-WatcherDiagnostics([object] $Watcher, [object] $Nginx) {
         "--- watcher log (last 25 lines):"
         @(Get-WatcherLog $Watcher) | Select-Object -Last 25 | ForEach-Object { ConvertTo-Json -InputObject $_ -Compress -Depth 6 }
@@ -166,6 +195,7 @@ Describe 'Sync-NginxConf -Once renders the cluster''s Services' -Tag 'Kubernetes
             New-TestService -Name legacy -ClusterIP 10.96.50.3 -Port 8082 -Annotations @{ 'nginxkit.io/path' = '/old/app'; 'nginxkit.io/strip-prefix' = 'false' }
             New-TestService -Name hidden -ClusterIP 10.96.50.4 -Annotations @{ 'nginxkit.io/expose' = 'false' }
             New-TestService -Name headless -ClusterIP None
+            New-TestService -Name quiet -ClusterIP 10.96.50.5 -NoOptIn
         )
         # The same routes, as New-NginxConf takes them (deliberately in another order).
         $routes = @(
@@ -183,7 +213,9 @@ Describe 'Sync-NginxConf -Once renders the cluster''s Services' -Tag 'Kubernetes
 
     It 'writes exactly what New-NginxConf renders for the same routes, validated by nginx -t' {
         $result = Sync-NginxConf -Once -OutFile $out -KubeConfig $fake.KubeConfig -Listen $listen -NginxPath $nginxPath `
-            -WarningVariable warnings -WarningAction SilentlyContinue -ErrorVariable problems -ErrorAction SilentlyContinue
+            -WarningVariable warnings -WarningAction SilentlyContinue -ErrorVariable problems -ErrorAction SilentlyContinue -Verbose 4>&1 |
+            Tee-Object -Variable output | Where-Object { $_ -isnot [Management.Automation.VerboseRecord] }
+        $verbose = @($output | Where-Object { $_ -is [Management.Automation.VerboseRecord] }).Message
         $problems | Should -BeNullOrEmpty
         $result.Changed | Should -BeTrue
         $result.Written | Should -BeTrue
@@ -200,11 +232,13 @@ Describe 'Sync-NginxConf -Once renders the cluster''s Services' -Tag 'Kubernetes
             'proxy_pass http://10.96.50.2:8080/;', 'proxy_pass http://10.96.50.1:8081/;', 'proxy_pass http://10.96.50.3:8082;') {
             $written | Should -Match ([regex]::Escape($line))
         }
-        $written | Should -Not -Match '9090|10\.96\.50\.4|hidden|headless'
+        $written | Should -Not -Match '9090|10\.96\.50\.[45]|hidden|headless|quiet'
         $result.Hash | Should -Be (($written -split "`n")[0] -replace '^# nginxkit-hash: ')
-        # The two skipped Services are warnings, each naming the Service.
-        ($warnings -join "`n") | Should -Match 'hidden'
-        ($warnings -join "`n") | Should -Match 'headless'
+        # A Service that opted in and cannot be routed is a warning; one that did not ask is a verbose line.
+        @($warnings).Count | Should -Be 1
+        "$warnings" | Should -Match 'default/headless: it is headless'
+        $verbose | Should -Contain 'Skipped Service default/quiet: it does not opt in: give it nginxkit.io/path, or nginxkit.io/expose: "true".'
+        $verbose | Should -Contain 'Skipped Service default/hidden: nginxkit.io/expose is "false".'
     }
 
     It 'changes nothing on a second run: Changed is false and the file is not rewritten' {
@@ -340,25 +374,6 @@ Describe 'Sync-NginxConf -Watch keeps a real nginx in step with the cluster' -Ta
         $watcher = Start-SyncWatcher -Fake $fake -Nginx $server -Directory $dir
 
         $diagnostics = { Get-WatcherDiagnostics $watcher $server }
-        function Wait-Served([string] $Path, [string] $Body, [int] $TimeoutSec = 30) {
-            Wait-Until -TimeoutSec $TimeoutSec -Because "$Path to answer '$Body'" -Diagnostics $diagnostics -Process $watcher.Process -Condition {
-                $r = Get-Served -Port $server.Port -Path $Path
-                $r -and $r.StatusCode -eq 200 -and $r.Body -ceq $Body
-            }
-        }
-        function Wait-NotFound([string] $Path, [int] $TimeoutSec = 30) {
-            Wait-Until -TimeoutSec $TimeoutSec -Because "$Path to answer 404" -Diagnostics $diagnostics -Process $watcher.Process -Condition {
-                $r = Get-Served -Port $server.Port -Path $Path
-                $r -and $r.StatusCode -eq 404
-            }
-        }
-        # The first entry at or after $From matching $Filter.
-        function Wait-Entry([int] $From, [string] $Kind, [scriptblock] $Filter = { $true }, [string] $Because, [int] $TimeoutSec = 30) {
-            Wait-Until -TimeoutSec $TimeoutSec -Because $Because -Diagnostics $diagnostics -Process $watcher.Process -Condition {
-                Get-WatcherEntry $watcher -From $From -Kind $Kind | Where-Object $Filter | Select-Object -First 1
-            }
-        }
-        function Get-Mark { @(Get-WatcherLog $watcher).Count }
     }
 
     AfterAll {
@@ -566,6 +581,260 @@ Describe 'Sync-NginxConf -Watch keeps a real nginx in step with the cluster' -Ta
     }
 }
 
+Describe 'Sync-NginxConf -Watch leaves a path to its oldest claim' -Tag 'Kubernetes', 'Nginx', 'Real' -Skip:(-not $nginx) {
+    BeforeAll {
+        $dir = New-TestDirectory
+        $backends = @(Start-EchoBackend -Name holder, newcomer, runnerup, other)
+        $port = @{}
+        foreach ($b in $backends) { $port[$b.Name] = $b.Port }
+        $fake = Start-FakeKubeApi
+        # prod/web has held /web since 2020. Seeded objects keep the creationTimestamp they are given.
+        $null = Add-FakeKubeObject -Server $fake -Object (New-TestService -Name web -Namespace prod -Port $port.holder -Created '2020-06-01T00:00:00Z' `
+                -Annotations @{ 'nginxkit.io/path' = '/web' })
+
+        $listenPort = Get-FreeTcpPort
+        $initial = Join-Path $dir 'initial.conf'
+        $null = Sync-NginxConf -Once -OutFile $initial -KubeConfig $fake.KubeConfig -Listen "127.0.0.1:$listenPort" -NginxPath $nginxPath -ErrorAction Stop
+        $server = Start-NginxServer -Config (Get-Content -LiteralPath $initial -Raw) -NginxPath $nginxPath
+        $watcher = Start-SyncWatcher -Fake $fake -Nginx $server -Directory $dir
+        $diagnostics = { Get-WatcherDiagnostics $watcher $server }
+        function Get-ConflictEvent([string] $Namespace) {
+            @((Invoke-KubeApi -Server $fake -Method GET -Path "/api/v1/namespaces/$Namespace/events").items | Where-Object reason -EQ 'PathConflict')
+        }
+    }
+
+    AfterAll {
+        Stop-SyncWatcher $watcher
+        if ($watcher) { $watcher.Process.Dispose() }
+        if ($server) { Stop-NginxServer $server }
+        Stop-FakeKubeApi $fake
+        if ($backends) { $backends | Stop-EchoBackend }
+        if ($dir) { Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction Ignore }
+    }
+
+    It 'keeps serving the holder before, during and after a newer Service in a namespace that sorts first claims its path, and tells the newcomer why' {
+        Wait-Served -Path '/web/x' -Body 'holder GET /x HTTP/1.0'
+        $null = Wait-Entry -From 0 -Kind event -Because 'the first sync'
+        $mark = Get-Mark
+        # Requests run all along, from before the newcomer until after the sync that refused it.
+        $stop = Join-Path $dir 'stop-probe'
+        $probe = Start-ThreadJob -ScriptBlock {
+            Import-Module (Join-Path $using:PSScriptRoot 'NginxHarness.psm1')
+            while (-not (Test-Path -LiteralPath $using:stop)) {
+                $r = try { Invoke-RawHttp -Port $using:listenPort -Path '/web/x' -TimeoutSec 5 } catch { $null }
+                if ($r) { "$($r.StatusCode) $($r.Body)" } else { 'no answer' }
+            }
+        }
+        try {
+            Wait-Until -Because 'the probe to run before the newcomer' -Condition { $probe.Output.Count -ge 5 }
+            # aaa-scratch sorts before prod: a namespace order alone would hand it the path.
+            $newcomer = Add-FakeKubeObject -Server $fake -Object (New-TestService -Name web -Namespace aaa-scratch -Port $port.newcomer `
+                    -Created '2026-01-05T00:00:00Z' -Annotations @{ 'nginxkit.io/path' = '/web/' })
+            $refusal = Wait-Entry -From $mark -Kind error -Filter { $_.message -match 'aaa-scratch/web' } -Because 'the refusal'
+            $null = Wait-Entry -From $mark -Kind event -Filter { $_.event.Refused -ge 1 } -Because 'the sync that refused it'
+            $event = Wait-Until -Because 'the PathConflict Event' -Diagnostics $diagnostics -Condition { Get-ConflictEvent aaa-scratch }
+            $during = $probe.Output.Count
+            Wait-Until -Because 'the probe to run after the refusal' -Condition { $probe.Output.Count -ge $during + 5 }
+        } finally {
+            Set-Content -LiteralPath $stop -Value 'stop'
+            $answers = @($probe | Receive-Job -Wait -AutoRemoveJob)
+        }
+        $answers.Count | Should -BeGreaterOrEqual 10
+        $answers | Sort-Object -Unique | Should -Be '200 holder GET /x HTTP/1.0' -Because 'no request may reach the newcomer, or find nothing'
+
+        $refusal.id | Should -BeLike 'DuplicateRoutePath,*'
+        $refusal.message | Should -Match ([regex]::Escape('is held by route ''/web'' -> 127.0.0.1:'))
+        $refusal.message | Should -Match ([regex]::Escape('(prod/web), created 2020-06-01T00:00:00Z, before 2026-01-05T00:00:00Z'))
+        Get-Content -LiteralPath $server.ConfPath -Raw | Should -Not -Match ":$($port.newcomer)/"
+
+        $e = @($event)
+        $e.Count | Should -Be 1
+        $e[0].type | Should -Be 'Warning'
+        $e[0].involvedObject.kind | Should -Be 'Service'
+        $e[0].involvedObject.name | Should -Be 'web'
+        $e[0].involvedObject.uid | Should -Be $newcomer[0].metadata.uid
+        $e[0].message | Should -Match 'location /web/ on server _ is held by Service prod/web, created 2020-06-01T00:00:00Z'
+        $e[0].source.component | Should -Be 'nginxkit'
+
+        # While the conflict stands, later syncs neither repeat the error nor record another Event.
+        New-ClusterService $fake (New-TestService -Name other -Port $port.other)
+        Wait-Served -Path '/other/x' -Body 'other GET /x HTTP/1.0'
+        @(Get-WatcherEntry $watcher -From $mark -Kind error | Where-Object { $_.message -match 'aaa-scratch/web' }).Count | Should -Be 1
+        @(Get-ConflictEvent aaa-scratch).Count | Should -Be 1
+    }
+
+    It 'hands the path to the next oldest claim when the holder is deleted, not to the namespace that sorts first' {
+        $mark = Get-Mark
+        $null = Add-FakeKubeObject -Server $fake -Object (New-TestService -Name web -Namespace b-team -Port $port.runnerup `
+                -Created '2024-03-01T00:00:00Z' -Annotations @{ 'nginxkit.io/path' = '/Web' })
+        $null = Wait-Entry -From $mark -Kind error -Filter { $_.message -match 'b-team/web' } -Because 'the runner-up''s refusal'
+        Wait-Until -Because 'the runner-up''s Event' -Diagnostics $diagnostics -Condition { Get-ConflictEvent b-team }
+        (Get-Served -Port $server.Port -Path '/web/x').Body | Should -BeExactly 'holder GET /x HTTP/1.0'
+
+        Remove-ClusterService $fake -Name web -Namespace prod
+        # b-team (2024) is older than aaa-scratch (2026): it takes /web, in the case it asked for.
+        Wait-Served -Path '/Web/x' -Body 'runnerup GET /x HTTP/1.0'
+        Wait-NotFound -Path '/web/x'
+        Get-Content -LiteralPath $server.ConfPath -Raw | Should -Not -Match ":$($port.newcomer)/"
+
+        Remove-ClusterService $fake -Name web -Namespace b-team
+        Wait-Served -Path '/web/x' -Body 'newcomer GET /x HTTP/1.0'
+    }
+}
+
+Describe 'Sync-NginxConf -Watch on a list of namespaces needs only a Role in each' -Tag 'Kubernetes', 'Nginx', 'Real' -Skip:(-not $nginx) {
+    BeforeAll {
+        $dir = New-TestDirectory
+        $backends = @(Start-EchoBackend -Name shop, apps, outside, late)
+        $port = @{}
+        foreach ($b in $backends) { $port[$b.Name] = $b.Port }
+        $fake = Start-FakeKubeApi
+        $null = Add-FakeKubeObject -Server $fake -Object @(
+            foreach ($ns in 'shop', 'apps', 'other') { @{ apiVersion = 'v1'; kind = 'Namespace'; metadata = @{ name = $ns } } }
+            New-TestService -Name web -Namespace shop -Port $port.shop -Annotations @{ 'nginxkit.io/path' = '/web' } -Created '2021-01-01T00:00:00Z'
+            New-TestService -Name api -Namespace apps -Port $port.apps
+            New-TestService -Name admin -Namespace other -Port $port.outside
+        )
+        # The entry's own RBAC, as New-NginxKitManifest makes it for two namespaces, and a token for its ServiceAccount.
+        $null = New-NginxKitManifest -WatchNamespace shop, apps -NodePort 30080 | Deploy-NginxKit -KubeConfig $fake.KubeConfig -ErrorAction Stop
+        $token = New-FakeKubeServiceAccountToken -Server $fake -Namespace nginx-entry -Name nginx-entry
+        $entryConfig = New-FakeKubeConfig -Path (Join-Path $dir 'entry.kubeconfig') -Url $fake.Url -Token $token
+        $entryUser = 'system:serviceaccount:nginx-entry:nginx-entry'
+
+        Clear-FakeKubeRequest -Server $fake
+        $listenPort = Get-FreeTcpPort
+        $initial = Join-Path $dir 'initial.conf'
+        $null = Sync-NginxConf -Once -OutFile $initial -KubeConfig $entryConfig -Namespace shop, apps -Listen "127.0.0.1:$listenPort" -NginxPath $nginxPath -ErrorAction Stop
+        $server = Start-NginxServer -Config (Get-Content -LiteralPath $initial -Raw) -NginxPath $nginxPath
+        $watcher = Start-SyncWatcher -Fake $fake -Nginx $server -Directory $dir -KubeConfig $entryConfig -Parameters @{ Namespace = @('shop', 'apps') }
+        $diagnostics = { Get-WatcherDiagnostics $watcher $server }
+    }
+
+    AfterAll {
+        Stop-SyncWatcher $watcher
+        if ($watcher) { $watcher.Process.Dispose() }
+        if ($server) { Stop-NginxServer $server }
+        Stop-FakeKubeApi $fake
+        if ($backends) { $backends | Stop-EchoBackend }
+        if ($dir) { Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction Ignore }
+    }
+
+    It 'serves the listed namespaces, follows each one''s watch, and never asks outside them' {
+        Wait-Served -Path '/web/x' -Body 'shop GET /x HTTP/1.0'
+        Wait-Served -Path '/api/x' -Body 'apps GET /x HTTP/1.0'
+        Wait-Until -Because 'a watch on each namespace' -Diagnostics $diagnostics -Condition {
+            $open = Get-FakeKubeRequest -Server $fake | Where-Object { $_.watch -and $_.status -eq 200 }
+            ($open.path -contains '/api/v1/namespaces/shop/services') -and ($open.path -contains '/api/v1/namespaces/apps/services')
+        }
+        New-ClusterService $fake (New-TestService -Name admin2 -Namespace other -Port $port.outside)
+        New-ClusterService $fake (New-TestService -Name late -Namespace apps -Port $port.late)
+        Wait-Served -Path '/late/x' -Body 'late GET /x HTTP/1.0'
+        (Get-Served -Port $server.Port -Path '/admin/x').StatusCode | Should -Be 404
+        (Get-Served -Port $server.Port -Path '/admin2/x').StatusCode | Should -Be 404
+        Get-Content -LiteralPath $server.ConfPath -Raw | Should -Not -Match "other/|:$($port.outside)/"
+
+        $requests = @(Get-FakeKubeRequest -Server $fake -ExcludeDiscovery | Where-Object user -EQ $entryUser)
+        $requests.Count | Should -BeGreaterOrEqual 4
+        $requests | ForEach-Object {
+            $_.path | Should -Match '^/api/v1/namespaces/(shop|apps)/(services|events)$' -Because 'the scope is shop and apps only'
+            $_.status | Should -Not -Be 403
+        }
+        @(Get-FakeKubeRequest -Server $fake | Where-Object { $_.user -ne $entryUser -and -not $_.discovery -and $_.method -eq 'GET' -and $_.path -like '*/services' }) |
+            Should -BeNullOrEmpty -Because 'every read of Services is the ServiceAccount''s'
+    }
+
+    It 'records the PathConflict Event with the Role alone' {
+        $mark = Get-Mark
+        $null = Add-FakeKubeObject -Server $fake -Object (New-TestService -Name shadow -Namespace apps -Port $port.late -Annotations @{ 'nginxkit.io/path' = '/web' })
+        $null = Wait-Entry -From $mark -Kind error -Filter { $_.message -match 'apps/shadow' } -Because 'the refusal'
+        $posted = Wait-Until -Because 'the Event''s create' -Diagnostics $diagnostics -Condition {
+            Get-FakeKubeRequest -Server $fake -Method POST -Path /api/v1/namespaces/apps/events | Where-Object status -GT 0
+        }
+        @($posted).user | Should -Be $entryUser
+        @($posted).status | Should -Be 201
+        $events = @((Invoke-KubeApi -Server $fake -Method GET -Path '/api/v1/namespaces/apps/events').items)
+        $events.reason | Should -Be 'PathConflict'
+        $events.involvedObject.name | Should -Be 'shadow'
+        @(Get-WatcherEntry $watcher -From $mark -Kind warning | Where-Object message -Match 'PathConflict') | Should -BeNullOrEmpty
+        (Get-Served -Port $server.Port -Path '/web/x').Body | Should -BeExactly 'shop GET /x HTTP/1.0'
+    }
+
+    It 'is forbidden to read every namespace with those Roles, so without -Namespace nothing is written' {
+        $out = Join-Path $dir 'cluster-wide/default.conf'
+        $thrown = $null
+        try { Sync-NginxConf -Once -OutFile $out -KubeConfig $entryConfig -Listen 127.0.0.1:18080 -SkipNginxTest -ErrorAction Stop } catch { $thrown = $_ }
+        $thrown.FullyQualifiedErrorId | Should -BeLike 'KubeForbidden,*'
+        "$thrown" | Should -Match 'cannot list resource "services" in API group "" at the cluster scope'
+        Test-Path -LiteralPath (Split-Path $out) | Should -BeFalse
+    }
+}
+
+Describe 'Sync-NginxConf proxies a Service port that speaks TLS over https' -Tag 'Kubernetes', 'Nginx', 'Real' -Skip:(-not $nginx) {
+    BeforeAll {
+        $dir = New-TestDirectory
+        $tlsBackend = Start-EchoBackend -Name secure -Tls
+        $fake = Start-FakeKubeApi
+        $https = @{ name = 'https'; port = $tlsBackend.Port; targetPort = 8443 }
+        $null = Add-FakeKubeObject -Server $fake -Object @(
+            New-TestService -Name secure -Ports @($https)
+            # The annotation overrides the port both ways.
+            New-TestService -Name forced-plain -Ports @($https) -Annotations @{ 'nginxkit.io/expose' = 'true'; 'nginxkit.io/backend-protocol' = 'http' }
+            New-TestService -Name forced-tls -Ports @(@{ name = 'web'; port = $tlsBackend.Port; targetPort = 8443 }) -Annotations @{ 'nginxkit.io/expose' = 'true'; 'nginxkit.io/backend-protocol' = 'https' }
+            New-TestService -Name grpc -Ports @($https) -Annotations @{ 'nginxkit.io/expose' = 'true'; 'nginxkit.io/backend-protocol' = 'grpc' }
+        )
+        $listenPort = Get-FreeTcpPort
+        $conf = Join-Path $dir 'default.conf'
+        $result = Sync-NginxConf -Once -OutFile $conf -KubeConfig $fake.KubeConfig -Listen "127.0.0.1:$listenPort" -NginxPath $nginxPath `
+            -ErrorVariable refused -ErrorAction SilentlyContinue
+        $server = Start-NginxServer -Config (Get-Content -LiteralPath $conf -Raw) -NginxPath $nginxPath
+    }
+
+    AfterAll {
+        if ($server) { Stop-NginxServer $server }
+        Stop-FakeKubeApi $fake
+        if ($tlsBackend) { $tlsBackend | Stop-EchoBackend }
+        if ($dir) { Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction Ignore }
+    }
+
+    It 'reaches a port named https over TLS, and follows nginxkit.io/backend-protocol either way' {
+        $result.Routes | Should -Be 3
+        $text = Get-Content -LiteralPath $conf -Raw
+        $text | Should -Match ([regex]::Escape("location /secure/ {`n        proxy_pass https://127.0.0.1:$($tlsBackend.Port)/;`n        proxy_ssl_server_name on;"))
+        $text | Should -Match ([regex]::Escape("location /forced-plain/ {`n        proxy_pass http://127.0.0.1:$($tlsBackend.Port)/;"))
+
+        $secure = Invoke-RawHttp -Port $server.Port -Path '/secure/x'
+        $secure.StatusCode | Should -Be 200
+        $secure.Body | Should -BeExactly 'secure GET /x HTTP/1.0'
+        $secure.Headers['X-Echo-Tls'] | Should -Match '^Tls1[23]$'
+        $forced = Invoke-RawHttp -Port $server.Port -Path '/forced-tls/x'
+        $forced.StatusCode | Should -Be 200
+        $forced.Headers['X-Echo-Tls'] | Should -Match '^Tls1[23]$'
+        # Plain HTTP to a TLS port gets no answer from it: nginx fails the request (its 502 page is
+        # missing here, so the client sees 404) and logs the upstream that hung up.
+        $plain = Invoke-RawHttp -Port $server.Port -Path '/forced-plain/x'
+        $plain.StatusCode | Should -Not -Be 200
+        $plain.Body | Should -Not -Match 'secure GET'
+        Get-Content -LiteralPath (Join-Path $server.Prefix 'error.log') -Raw |
+            Should -Match ([regex]::Escape("request: `"GET /forced-plain/x HTTP/1.1`", upstream: `"http://127.0.0.1:$($tlsBackend.Port)/x`""))
+    }
+
+    It 'refuses any other backend protocol with an error naming the Service' {
+        $refused.Count | Should -Be 1
+        $refused[0].FullyQualifiedErrorId | Should -BeLike 'InvalidBackendProtocol,*'
+        $refused[0].TargetObject | Should -Be 'default/grpc'
+        (Get-Content -LiteralPath $conf -Raw) | Should -Not -Match '/grpc/'
+    }
+
+    It 'sends the backend''s name by SNI when the backend is a name' {
+        $route = [NginxKit.NginxRoute]@{ Path = '/named'; Backend = 'localhost'; Port = $tlsBackend.Port; BackendProtocol = 'https' }
+        $null = $route | New-NginxConf -Listen "127.0.0.1:$listenPort" -OutFile $server.ConfPath -ErrorAction Stop
+        Update-NginxServer -Server $server
+        $named = Invoke-RawHttp -Port $server.Port -Path '/named/x'
+        $named.StatusCode | Should -Be 200
+        $named.Headers['X-Echo-Sni'] | Should -Be 'localhost'
+    }
+}
+
 Describe 'Sync-NginxConf -Watch stops on Ctrl+C, and refuses conflicting switches' -Tag 'Kubernetes', 'Nginx', 'Real' -Skip:(-not $nginx) {
     BeforeAll {
         $fake = Start-FakeKubeApi
@@ -638,6 +907,8 @@ Describe 'Sync-NginxConf -Watch over TLS' -Tag 'Kubernetes' {
             Wait-Until -TimeoutSec 30 -Because 'the watch to bring the new Service' -Condition {
                 (Get-Content -LiteralPath $out -Raw) -match [regex]::Escape('proxy_pass http://10.96.61.2:9090/;')
             }
+            # The SyncEvent follows the write and the reload: wait for it too before stopping.
+            Wait-Until -TimeoutSec 30 -Because 'the sync''s event' -Condition { $events.Count -ge 2 }
             $ps.Stop()
             $ps.InvocationStateInfo.State | Should -Be 'Stopped'
             $ps.Streams.Error | Should -BeNullOrEmpty

@@ -4,28 +4,34 @@
 //
 //   EchoBackend --name volume [--port N]       prints "LISTENING <port>"
 //   EchoBackend --listen volume=0 api=0 ...     prints "LISTENING <port> <name>" per listener
+//   ... --tls                                   every listener speaks HTTPS only, with a fresh self-signed
+//                                               certificate; answers carry X-Echo-Tls (the protocol) and
+//                                               X-Echo-Sni (the name the client sent by SNI, or "-")
 //
 // Port 0 (the default) takes an ephemeral port; every listener binds 127.0.0.1. The process exits
 // on stdin EOF or SIGTERM/SIGINT, so closing the pipe that started it is enough to stop it.
 
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
 const int MaxHeaderBytes = 64 * 1024;
 var latin1 = Encoding.Latin1; // one byte per char: the request line comes back byte for byte
 
 List<(string Name, int Port)> wanted;
-bool multi;
+bool multi, tls;
 try
 {
-    (wanted, multi) = ParseArgs(args);
+    (wanted, multi, tls) = ParseArgs(args);
 }
 catch (ArgumentException ex)
 {
     Console.Error.WriteLine($"EchoBackend: {ex.Message}");
-    Console.Error.WriteLine("usage: EchoBackend --name NAME [--port N] | --listen NAME=PORT [NAME=PORT ...]");
+    Console.Error.WriteLine("usage: EchoBackend --name NAME [--port N] | --listen NAME=PORT [NAME=PORT ...] [--tls]");
     return 2;
 }
 
@@ -33,6 +39,7 @@ using var stop = new CancellationTokenSource();
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.Cancel(); });
 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; stop.Cancel(); });
 
+using var certificate = tls ? SelfSigned() : null;
 var listeners = new List<(string Name, TcpListener Listener)>();
 foreach (var (name, port) in wanted)
 {
@@ -97,11 +104,29 @@ async Task Serve(string name, Socket socket, CancellationToken token)
     try
     {
         socket.NoDelay = true;
+        Stream stream = new NetworkStream(socket, ownsSocket: false);
+        var extraHeaders = "";
+        if (certificate is not null)
+        {
+            var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
+            string? sni = null;
+            await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+            {
+                ServerCertificateSelectionCallback = (_, hostName) =>
+                {
+                    sni = hostName;
+                    return certificate;
+                },
+            }, timeout.Token);
+            stream = ssl;
+            extraHeaders = $"X-Echo-Tls: {ssl.SslProtocol}\r\nX-Echo-Sni: {(string.IsNullOrEmpty(sni) ? "-" : sni)}\r\n";
+        }
+        await using var __ = stream;
         var buffer = new byte[MaxHeaderBytes];
         int filled = 0, headerEnd = -1;
         while (headerEnd < 0 && filled < buffer.Length)
         {
-            int n = await socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None, timeout.Token);
+            int n = await stream.ReadAsync(buffer.AsMemory(filled), timeout.Token);
             if (n == 0) break;
             filled += n;
             headerEnd = buffer.AsSpan(0, filled).IndexOf("\r\n\r\n"u8);
@@ -117,7 +142,7 @@ async Task Serve(string name, Socket socket, CancellationToken token)
             long remaining = length - (filled - headerEnd - 4);
             while (remaining > 0)
             {
-                int n = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+                int n = await stream.ReadAsync(buffer, timeout.Token);
                 if (n == 0) break;
                 remaining -= n;
             }
@@ -130,15 +155,32 @@ async Task Serve(string name, Socket socket, CancellationToken token)
             "Content-Type: text/plain; charset=iso-8859-1\r\n" +
             $"Content-Length: {body.Length}\r\n" +
             $"X-Echo-Backend: {name}\r\n" +
+            extraHeaders +
             "Connection: close\r\n\r\n"));
         response.Write(body);
-        await socket.SendAsync(response.ToArray(), SocketFlags.None, timeout.Token);
+        await stream.WriteAsync(response.ToArray(), timeout.Token);
+        await stream.FlushAsync(timeout.Token);
+        if (stream is SslStream closing) await closing.ShutdownAsync();
         socket.Shutdown(SocketShutdown.Send);
     }
-    catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
+    catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException or IOException or System.Security.Authentication.AuthenticationException)
     {
-        // The client went away or we are stopping: nothing to answer.
+        // The client went away, spoke plain HTTP to a TLS listener, or we are stopping: nothing to answer.
     }
+}
+
+// A certificate for 127.0.0.1 and localhost, made at start: the backend proves nothing, it only speaks TLS.
+static X509Certificate2 SelfSigned()
+{
+    using var key = RSA.Create(2048);
+    var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+    var names = new SubjectAlternativeNameBuilder();
+    names.AddDnsName("localhost");
+    names.AddIpAddress(IPAddress.Loopback);
+    request.CertificateExtensions.Add(names.Build());
+    using var made = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+    // Through PKCS#12, so the private key is usable by SslStream on every platform.
+    return X509CertificateLoader.LoadPkcs12(made.Export(X509ContentType.Pkcs12), null);
 }
 
 static long? ContentLength(string head)
@@ -153,12 +195,12 @@ static long? ContentLength(string head)
     return null;
 }
 
-static (List<(string Name, int Port)> Listeners, bool Multi) ParseArgs(string[] args)
+static (List<(string Name, int Port)> Listeners, bool Multi, bool Tls) ParseArgs(string[] args)
 {
     var listeners = new List<(string, int)>();
     string? name = null;
     int port = 0;
-    bool multi = false;
+    bool multi = false, tls = false;
     for (int i = 0; i < args.Length; i++)
     {
         switch (args[i])
@@ -168,6 +210,9 @@ static (List<(string Name, int Port)> Listeners, bool Multi) ParseArgs(string[] 
                 break;
             case "--port" when i + 1 < args.Length:
                 port = ParsePort(args[++i]);
+                break;
+            case "--tls":
+                tls = true;
                 break;
             case "--listen":
                 multi = true;
@@ -187,7 +232,7 @@ static (List<(string Name, int Port)> Listeners, bool Multi) ParseArgs(string[] 
     if (listeners.Count == 0) throw new ArgumentException("--listen needs at least one NAME=PORT");
     foreach (var (n, _) in listeners)
         if (n.Length == 0 || n.Any(c => c is < '!' or > '~')) throw new ArgumentException($"bad name '{n}'");
-    return (listeners, multi);
+    return (listeners, multi, tls);
 }
 
 static int ParsePort(string text) =>
