@@ -12,9 +12,14 @@ Import-Module $ModulePath
 function Show([string] $Title) { Write-Host "`n== $Title" -ForegroundColor Cyan }
 
 $services = Join-Path $PSScriptRoot 'services.yaml'
-Show "Routes from $services"
-$routes = Get-NginxRoute -Path $services -WarningAction Continue
+Show "Routes from ${services}: only the Services that opt in (each skipped one says why with -Verbose)"
+$routes = Get-NginxRoute -Path $services -WarningAction Continue -Verbose 4>&1 | ForEach-Object {
+    if ($_ -is [System.Management.Automation.VerboseRecord]) { Write-Host "  $($_.Message)" -ForegroundColor DarkGray } else { $_ }
+}
 $routes | Format-Table | Out-Host
+
+Show 'With -ExposeAll, every other Service too, at /<service-name>; still never the system namespaces, the API server or the entry'
+Get-NginxRoute -Path $services -ExposeAll | Where-Object { $_.Service -notin $routes.Service } | Format-Table | Out-Host
 
 Show 'default.conf'
 $conf = $routes | New-NginxConf
@@ -30,8 +35,8 @@ else {
     if (-not $test.Valid) { exit 1 }
 }
 
-Show 'The entry deployment (New-NginxKitManifest)'
-New-NginxKitManifest | Format-Table | Out-Host
+Show 'The entry deployment (New-NginxKitManifest), with Roles in two namespaces instead of a ClusterRole'
+New-NginxKitManifest -WatchNamespace storage, platform | Format-Table | Out-Host
 $deployment = New-NginxKitManifest | Where-Object Kind -eq Deployment
 $deployment.Spec.Template.Spec.InitContainers + $deployment.Spec.Template.Spec.Containers |
     Select-Object Name, Image, @{ n = 'Command'; e = { $_.Command[-1] } } | Format-Table -Wrap | Out-Host

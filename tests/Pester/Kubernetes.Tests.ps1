@@ -197,24 +197,33 @@ Describe 'Get-NginxRoute from the cluster' -Tag 'Kubernetes' -Skip:(-not $isFake
         Add-FakeKubeObject $target -Object @(
             New-TestService volume storage 10.96.0.10 8080 @{ 'nginxkit.io/path' = '/volume' } @{ app = 'volume' }
             New-TestService api platform 10.96.0.20 80 @{ 'nginxkit.io/path' = '/api' } @{ app = 'api' }
-            New-TestService dashboard platform 10.96.0.30 3000 @{} @{ app = 'ui' }
+            New-TestService dashboard platform 10.96.0.30 3000 @{ 'nginxkit.io/expose' = 'true' } @{ app = 'ui' }
+            New-TestService grafana monitoring 10.96.0.50 3000 @{} @{ app = 'grafana' }
             New-TestService evil platform 10.96.0.40 80 @{ 'nginxkit.io/path' = '/x { return 200; } #' }
             @{ apiVersion = 'v1'; kind = 'Service'; metadata = @{ name = 'db'; namespace = 'storage' }; spec = @{ clusterIP = 'None'; ports = @(@{ port = 5432 }) } }
         ) | Out-Null
     }
 
-    It 'turns Services in every namespace into routes, skipping headless ones with a warning and refusing hostile ones' {
-        $r = @(Get-NginxRoute -KubeConfig $kc -WarningVariable warns -WarningAction SilentlyContinue -ErrorVariable errs -ErrorAction SilentlyContinue)
+    It 'turns the Services that opt in, in every namespace, into routes, and refuses hostile ones' {
+        $out = @(Get-NginxRoute -KubeConfig $kc -WarningVariable warns -ErrorVariable errs -ErrorAction SilentlyContinue -Verbose 4>&1)
+        $r = @($out | Where-Object { $_ -is [NginxKit.NginxRoute] })
         $r.Path | Should -Be @('/api', '/dashboard', '/volume')
         ($r | Where-Object Path -eq '/volume').Backend | Should -Be '10.96.0.10'
-        ($warns -join "`n") | Should -Match 'storage/db: it is headless'
+        $warns | Should -BeNullOrEmpty
+        $verbose = ($out | Where-Object { $_ -is [Management.Automation.VerboseRecord] }).Message -join "`n"
+        $verbose | Should -Match 'monitoring/grafana: it does not opt in'
+        $verbose | Should -Match 'storage/db: it does not opt in'
+        (Get-NginxRoute -KubeConfig $kc -ExposeAll -ErrorAction SilentlyContinue).Path | Should -Be @('/grafana', '/api', '/dashboard', '/volume')
         $errs.Count | Should -Be 1
         $errs[0].FullyQualifiedErrorId | Should -BeLike 'InvalidRoutePath,*'
         $r | New-NginxConf | Should -Not -Match 'return 200'
     }
 
-    It 'reads one namespace, and a label selector' {
+    It 'reads one namespace or several, and a label selector' {
         (Get-NginxRoute -KubeConfig $kc -Namespace storage -WarningAction SilentlyContinue).Service | Should -Be 'volume'
+        Clear-FakeKubeRequest $target
+        (Get-NginxRoute -KubeConfig $kc -Namespace storage, monitoring -ExposeAll).Service | Should -Be @('grafana', 'volume')
+        (Get-FakeKubeRequest $target -ExcludeDiscovery).path | Should -Be @('/api/v1/namespaces/monitoring/services', '/api/v1/namespaces/storage/services')
         (Get-NginxRoute -KubeConfig $kc -Selector 'app in (api,ui)' -ErrorAction SilentlyContinue).Service | Should -Be @('api', 'dashboard')
     }
 
@@ -504,11 +513,14 @@ spec: { clusterIP: None, ports: [ { port: 5432 } ], selector: { app: db } }
 
     It 'finds the routes of Services in a namespace of its own' {
         $applied.ExitCode | Should -Be 0 -Because $applied.Error
-        $routes = @(Get-NginxRoute -Namespace $ns -KubeConfig $anyKc -WarningVariable warns -WarningAction SilentlyContinue)
+        $out = @(Get-NginxRoute -Namespace $ns -KubeConfig $anyKc -WarningVariable warns -Verbose 4>&1)
+        $routes = @($out | Where-Object { $_ -is [NginxKit.NginxRoute] })
         $routes.Path | Should -Be '/web'
         $routes[0].Port | Should -Be 80
         $routes[0].Backend | Should -Match '^(\d+\.\d+\.\d+\.\d+|[0-9a-f:]*:[0-9a-f:]*)$'
-        ($warns -join "`n") | Should -Match "$ns/db: it is headless"
+        $routes[0].Created | Should -BeOfType [DateTimeOffset]
+        $warns | Should -BeNullOrEmpty
+        ($out | Where-Object { $_ -is [Management.Automation.VerboseRecord] }).Message | Should -Contain "Skipped Service $ns/db: it does not opt in: give it nginxkit.io/path, or nginxkit.io/expose: `"true`"."
     }
 
     It 'removes its label again' {

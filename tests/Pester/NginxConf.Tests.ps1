@@ -40,7 +40,7 @@ Describe 'New-NginxConf input' -Tag 'Nginx' {
     It 'takes Get-NginxRoute output and agrees with the same routes given as objects' {
         $fromServices = Get-NginxRoute -Path $example -WarningAction SilentlyContinue | New-NginxConf
         $same = Get-NginxRoute -Path $example -WarningAction SilentlyContinue |
-            Select-Object Path, Backend, Port, Service, Namespace, StripPrefix | New-NginxConf
+            Select-Object Path, Backend, Port, Service, Namespace, StripPrefix, BackendProtocol, Created | New-NginxConf
         $same | Should -BeExactly $fromServices
         Get-LocationCount $fromServices | Should -Be 5
     }
@@ -316,21 +316,100 @@ Describe 'Get-NginxRoute -Path' -Tag 'Nginx', 'Kubernetes' {
     BeforeAll { $dir = New-TestDirectory }
     AfterAll { Remove-Item $dir -Recurse -Force }
 
-    It 'reads kubectl List output and warns about the Services it skips' {
-        $r = @(Get-NginxRoute -Path $example -WarningVariable warns -WarningAction SilentlyContinue)
-        $r.Count | Should -Be 5
-        $r[0] | Should -BeOfType NginxKit.NginxRoute
+    It 'reads kubectl List output: the Services that opt in are routes, the others verbose lines, not warnings' {
+        $out = @(Get-NginxRoute -Path $example -WarningVariable warns -Verbose 4>&1)
+        $r = @($out | Where-Object { $_ -is [NginxKit.NginxRoute] })
+        $r.Service | Should -Be @('volume', 'api', 'api-v2', 'dashboard', 'legacy')
         ($r | Where-Object Service -EQ 'api').Port | Should -Be 80
         ($r | Where-Object Service -EQ 'dashboard').Path | Should -Be '/dashboard'
         ($r | Where-Object Service -EQ 'legacy').StripPrefix | Should -BeFalse
-        $warns.Count | Should -Be 2
-        ($warns -join "`n") | Should -Match 'storage/postgres: it is headless'
+        ($r | Where-Object Service -EQ 'api-v2').BackendProtocol | Should -Be 'https' -Because 'its port is named https'
+        ($r | Where-Object Service -EQ 'volume').Created | Should -Be ([DateTimeOffset]'2023-03-10T12:00:00Z')
+        $warns | Should -BeNullOrEmpty
+        $verbose = @($out | Where-Object { $_ -is [Management.Automation.VerboseRecord] }).Message
+        $verbose | Should -Contain 'Skipped Service monitoring/grafana: it does not opt in: give it nginxkit.io/path, or nginxkit.io/expose: "true".'
+        $verbose | Should -Contain 'Skipped Service storage/postgres: it does not opt in: give it nginxkit.io/path, or nginxkit.io/expose: "true".'
+        $verbose | Should -Contain 'Skipped Service kube-system/metrics-server: it is in the system namespace kube-system and does not opt in with an annotation.'
+        $verbose.Count | Should -Be 5
+    }
+
+    It '-ExposeAll routes every other Service at its name, but not the system namespaces, the API server or the entry' {
+        $r = @(Get-NginxRoute -Path $example -ExposeAll -Verbose 4>&1)
+        $routes = @($r | Where-Object { $_ -is [NginxKit.NginxRoute] })
+        $routes.Service | Should -Be @('volume', 'api', 'api-v2', 'dashboard', 'legacy', 'grafana')
+        ($routes | Where-Object Service -EQ 'grafana').Path | Should -Be '/grafana'
+        $verbose = @($r | Where-Object { $_ -is [Management.Automation.VerboseRecord] }).Message
+        $verbose | Should -Contain 'Skipped Service default/kubernetes: it is the API server''s own Service and does not opt in with an annotation.'
+        $verbose | Should -Contain 'Skipped Service nginx-entry/nginx-entry: it is the entry''s own Service (app.kubernetes.io/managed-by: nginxkit) and does not opt in with an annotation.'
+        $verbose | Should -Contain 'Skipped Service kube-system/metrics-server: it is in the system namespace kube-system and does not opt in with an annotation.'
+        $verbose | Should -Contain 'Skipped Service storage/postgres: it is headless (no ClusterIP).'
+    }
+
+    It 'leaves a path to the oldest Service that claims it, whatever the namespace names, with an error naming the holder' {
+        # What a new user tried: five Services, and a 2026 Service in a namespace that sorts first claiming prod's /web.
+        Set-Content "$dir/five.yaml" @"
+apiVersion: v1
+kind: List
+items:
+- { apiVersion: v1, kind: Service, metadata: { name: web, namespace: prod, creationTimestamp: '2020-06-01T00:00:00Z', annotations: { nginxkit.io/path: /web } }, spec: { clusterIP: 10.96.1.1, ports: [ { port: 80 } ] } }
+- { apiVersion: v1, kind: Service, metadata: { name: web, namespace: aaa-scratch, creationTimestamp: '2026-01-05T00:00:00Z', annotations: { nginxkit.io/path: /web } }, spec: { clusterIP: 10.96.9.9, ports: [ { port: 80 } ] } }
+- { apiVersion: v1, kind: Service, metadata: { name: metrics-server, namespace: kube-system, creationTimestamp: '2020-01-01T00:00:00Z' }, spec: { clusterIP: 10.96.0.5, ports: [ { name: https, port: 443 } ] } }
+- { apiVersion: v1, kind: Service, metadata: { name: nginx-entry, namespace: nginx-entry, creationTimestamp: '2021-01-01T00:00:00Z', labels: { app.kubernetes.io/managed-by: nginxkit } }, spec: { clusterIP: 10.96.8.8, ports: [ { port: 80 } ] } }
+- { apiVersion: v1, kind: Service, metadata: { name: shop, namespace: prod, creationTimestamp: '2021-01-01T00:00:00Z' }, spec: { clusterIP: 10.96.1.2, ports: [ { port: 8080 } ] } }
+"@
+        foreach ($exposeAll in $false, $true) {
+            $r = @(Get-NginxRoute -Path "$dir/five.yaml" -ExposeAll:$exposeAll -ErrorVariable errs -ErrorAction SilentlyContinue)
+            ($r | Where-Object Path -EQ '/web').Namespace | Should -Be 'prod'
+            $r.Namespace | Should -Not -Contain 'aaa-scratch'
+            $r.Service | Should -Not -Contain 'metrics-server'
+            $r.Service | Should -Not -Contain 'nginx-entry'
+            $r.Service | Should -Be @(@('web') + @(if ($exposeAll) { 'shop' }))
+            $errs.Count | Should -Be 1
+            $errs[0].FullyQualifiedErrorId | Should -BeLike 'DuplicateRoutePath,*'
+            $errs[0].TargetObject.Namespace | Should -Be 'aaa-scratch'
+            "$errs" | Should -Match ([regex]::Escape("is held by route '/web' -> 10.96.1.1:80 (prod/web), created 2020-06-01T00:00:00Z, before 2026-01-05T00:00:00Z"))
+        }
+        # Piped on, the holder stays the holder.
+        Get-NginxRoute -Path "$dir/five.yaml" -ErrorAction SilentlyContinue | New-NginxConf | Should -Match 'proxy_pass http://10\.96\.1\.1:80/;'
+    }
+
+    It 'leaves no side door in another spelling of a held path: <Path>' -TestCases @(
+        @{ Path = '/web/'; ErrorId = 'DuplicateRoutePath' }
+        @{ Path = '/Web'; ErrorId = 'DuplicateRoutePath' }
+        @{ Path = '/WEB/'; ErrorId = 'DuplicateRoutePath' }
+        @{ Path = '//web'; ErrorId = 'InvalidRoutePath' }
+        @{ Path = '/web/.'; ErrorId = 'InvalidRoutePath' }
+        @{ Path = '/web/..'; ErrorId = 'InvalidRoutePath' }
+        @{ Path = '/%77eb'; ErrorId = 'InvalidRoutePath' }
+        @{ Path = '/web%2F'; ErrorId = 'InvalidRoutePath' }
+        @{ Path = '/w%45b/'; ErrorId = 'InvalidRoutePath' }
+    ) {
+        $file = Join-Path $dir ("variant-" + [guid]::NewGuid().ToString('N') + '.yaml')
+        # One document per Service, as kubectl apply files hold them.
+        Set-Content $file @"
+apiVersion: v1
+kind: Service
+metadata: { name: web, namespace: prod, creationTimestamp: '2020-06-01T00:00:00Z', annotations: { nginxkit.io/path: /web } }
+spec: { clusterIP: 10.96.1.1, ports: [ { port: 80 } ] }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: web, namespace: aaa, creationTimestamp: '2026-01-05T00:00:00Z', annotations: { nginxkit.io/path: '$Path' } }
+spec: { clusterIP: 10.96.9.9, ports: [ { port: 80 } ] }
+"@
+        $r = @(Get-NginxRoute -Path $file -ErrorVariable errs -ErrorAction SilentlyContinue)
+        $r.Namespace | Should -Be 'prod'
+        $errs.Count | Should -Be 1
+        $errs[0].FullyQualifiedErrorId | Should -BeLike "$ErrorId,*"
+        $r | New-NginxConf | Should -Not -Match '10\.96\.9\.9'
     }
 
     It 'filters by -Namespace and -Selector' {
         (Get-NginxRoute -Path $example -Namespace storage -WarningAction SilentlyContinue).Service | Should -Be 'volume'
+        (Get-NginxRoute -Path $example -Namespace storage, monitoring -ExposeAll).Service | Should -Be @('volume', 'grafana')
         (Get-NginxRoute -Path $example -Selector 'app=api' -WarningAction SilentlyContinue).Service | Should -Be @('api', 'api-v2')
         { Get-NginxRoute -Path $example -Selector 'app in api' -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidSelector,*'
+        { Get-NginxRoute -Path $example -Namespace storage, 'a/b' -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidNamespace,*'
     }
 
     It 'reads a directory tree of YAML and JSON manifests' {
@@ -338,7 +417,7 @@ Describe 'Get-NginxRoute -Path' -Tag 'Nginx', 'Kubernetes' {
         Set-Content "$dir/tree/apps/a.yaml" "apiVersion: v1`nkind: Service`nmetadata: { name: a, namespace: x }`nspec: { clusterIP: 10.0.0.1, ports: [ { port: 80 } ] }"
         Set-Content "$dir/tree/b.json" '{"apiVersion":"v1","kind":"Service","metadata":{"name":"b","namespace":"x"},"spec":{"clusterIP":"10.0.0.2","ports":[{"port":81}]}}'
         Set-Content "$dir/tree/readme.txt" 'not a manifest'
-        (Get-NginxRoute -Path "$dir/tree").Service | Should -Be @('a', 'b')
+        (Get-NginxRoute -Path "$dir/tree" -ExposeAll).Service | Should -Be @('a', 'b')
     }
 
     It 'refuses hostile annotations with the same ErrorIds as New-NginxConf and never emits them' {
@@ -354,7 +433,7 @@ spec: { clusterIP: 10.0.0.1, ports: [ { port: 80 } ] }
 ---
 apiVersion: v1
 kind: Service
-metadata: { name: ok, namespace: x }
+metadata: { name: ok, namespace: x, annotations: { nginxkit.io/expose: "true" } }
 spec: { clusterIP: 10.0.0.2, ports: [ { port: 80 } ] }
 "@
         Set-Content "$dir/hostile.yaml" $hostile

@@ -90,7 +90,7 @@ public static class RouteSet
     internal static string Why(AcceptedRoute holder, AcceptedRoute loser) =>
         holder.Route.Created is { } held && (loser.Route.Created is null || held < loser.Route.Created)
             ? $"created {Timestamp(held)}, before {(loser.Route.Created is { } late ? Timestamp(late) : "this route, which has no creation time")}"
-            : holder.Route.Created is null ? "which comes first by namespace and name (neither has a creation time)"
+            : holder.Route.Created is null ? "which comes first by namespace, name and backend (neither has a creation time)"
             : "created at the same time, and first by namespace and name";
 
     private static string Timestamp(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
