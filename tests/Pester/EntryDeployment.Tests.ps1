@@ -156,14 +156,17 @@ Describe 'New-NginxKitManifest -AsYaml applied by the real kubectl' -Tag 'Kubern
         $s.spec.selector.'app.kubernetes.io/name' | Should -Be 'nginx-entry'
     }
 
-    It 'grants the sidecar list and watch on Services, and nothing else' {
+    It 'grants the sidecar list and watch on Services and create on Events, and nothing else' {
         $r = Invoke-Kubectl $fake @('get', 'clusterrole,clusterrolebinding', 'nginx-entry-watch-services', '-o', 'json')
         $r.ExitCode | Should -Be 0 -Because $r.Error
         $items = ($r.Output | ConvertFrom-Json -Depth 64 -DateKind String).items
         $role = $items | Where-Object kind -eq 'ClusterRole'
-        @($role.rules).Count | Should -Be 1
+        @($role.rules).Count | Should -Be 2
         @($role.rules[0].resources) | Should -Be @('services')
         @($role.rules[0].verbs) | Should -Be @('list', 'watch')
+        @($role.rules[1].resources) | Should -Be @('events')
+        @($role.rules[1].verbs) | Should -Be @('create')
+        $role.rules | ForEach-Object { @($_.apiGroups) | Should -Be @('') }
         $binding = $items | Where-Object kind -eq 'ClusterRoleBinding'
         $binding.roleRef.name | Should -Be 'nginx-entry-watch-services'
         $binding.subjects[0].kind | Should -Be 'ServiceAccount'
