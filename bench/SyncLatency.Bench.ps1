@@ -77,7 +77,8 @@ function Invoke-KubeApi([string] $Method, [string] $Path, [object] $Body, [strin
 function New-ServiceBody([string] $Name, [int] $Port) {
     @{
         apiVersion = 'v1'; kind = 'Service'
-        metadata   = @{ name = $Name; namespace = 'default' }
+        # Opted in, as a Service must be to become a route.
+        metadata   = @{ name = $Name; namespace = 'default'; annotations = @{ 'nginxkit.io/expose' = 'true' } }
         spec       = @{ clusterIP = '127.0.0.1'; ports = @(@{ name = 'http'; port = $Port; targetPort = 8080 }) }
     }
 }
