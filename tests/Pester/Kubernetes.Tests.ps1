@@ -518,7 +518,8 @@ spec: { clusterIP: None, ports: [ { port: 5432 } ], selector: { app: db } }
         $routes.Path | Should -Be '/web'
         $routes[0].Port | Should -Be 80
         $routes[0].Backend | Should -Match '^(\d+\.\d+\.\d+\.\d+|[0-9a-f:]*:[0-9a-f:]*)$'
-        $routes[0].Created | Should -BeOfType [DateTimeOffset]
+        $routes[0].Created | Should -BeOfType [DateTime]
+        $routes[0].Created.Kind | Should -Be 'Utc'
         $warns | Should -BeNullOrEmpty
         ($out | Where-Object { $_ -is [Management.Automation.VerboseRecord] }).Message | Should -Contain "Skipped Service $ns/db: it does not opt in: give it nginxkit.io/path, or nginxkit.io/expose: `"true`"."
     }

@@ -43,6 +43,9 @@ Describe 'New-NginxConf input' -Tag 'Nginx' {
             Select-Object Path, Backend, Port, Service, Namespace, StripPrefix, BackendProtocol, Created | New-NginxConf
         $same | Should -BeExactly $fromServices
         Get-LocationCount $fromServices | Should -Be 5
+        # As they arrive from Invoke-Command or Import-Clixml: deserialized, with the same age and protocol.
+        $xml = [Management.Automation.PSSerializer]::Serialize(@(Get-NginxRoute -Path $example))
+        [Management.Automation.PSSerializer]::Deserialize($xml) | New-NginxConf | Should -BeExactly $fromServices
     }
 
     It 'binds -Backend by its ClusterIP and Host aliases' {
@@ -184,11 +187,30 @@ Describe 'New-NginxConf errors' -Tag 'Nginx' {
         $errs[0].FullyQualifiedErrorId | Should -BeLike 'InvalidRouteStripPrefix,*'
     }
 
+    It 'gives a path to the oldest of hand-written claims, by Created or CreationTimestamp, in any form' {
+        $routes = @(
+            [pscustomobject]@{ Path = '/web'; Backend = '10.0.0.9'; Port = 80; Namespace = 'aaa'; CreationTimestamp = '2026-01-05T00:00:00Z' }
+            @{ Path = '/Web/'; Backend = '10.0.0.1'; Port = 80; Namespace = 'prod'; Created = [datetime]::SpecifyKind([datetime]'2020-06-01', 'Utc') }
+            [NginxKit.NginxRoute]@{ Path = '/web'; Backend = '10.0.0.5'; Port = 80; Namespace = 'mid'; Created = '2023-12-31T22:00:00Z' }
+            [pscustomobject]@{ Path = '/WEB'; Backend = '10.0.0.6'; Port = 80; Namespace = 'late'; Created = [DateTimeOffset]'2024-06-01T02:00:00+02:00' }
+        )
+        $conf = $routes | New-NginxConf -ErrorVariable errs -ErrorAction SilentlyContinue
+        $conf | Should -Match 'location /Web/ \{\s+proxy_pass http://10\.0\.0\.1:80/;'
+        Get-LocationCount $conf | Should -Be 1
+        $errs.Count | Should -Be 3
+        $errs | ForEach-Object { $_.FullyQualifiedErrorId | Should -BeLike 'DuplicateRoutePath,*' }
+        "$($errs[0])" | Should -Match 'created 2020-06-01T00:00:00Z, before 2023-12-31T22:00:00Z'
+        "$($errs[1])" | Should -Match 'created 2020-06-01T00:00:00Z, before 2024-06-01T00:00:00Z'
+        "$($errs[2])" | Should -Match 'created 2020-06-01T00:00:00Z, before 2026-01-05T00:00:00Z'
+    }
+
     It 'refuses an object it cannot read as a route with one error for it, piped or with -Route (<Name>)' -ForEach @(
         @{ Name = 'unknown key'; Bad = @{ Path = '/y'; Backend = '10.0.0.1'; Port = 80; Prot = 1 }; ErrorId = 'InvalidRouteInput'; Rule = 'UnknownKey' }
         @{ Name = 'port text'; Bad = @{ Path = '/y'; Backend = '10.0.0.1'; Port = 'abc' }; ErrorId = 'InvalidRoutePort'; Rule = 'PortNotANumber' }
         @{ Name = 'port object'; Bad = [pscustomobject]@{ Path = '/y'; Backend = '10.0.0.1'; Port = 'eighty' }; ErrorId = 'InvalidRoutePort'; Rule = 'PortNotANumber' }
         @{ Name = 'strip prefix'; Bad = @{ Path = '/y'; Backend = '10.0.0.1'; Port = 80; StripPrefix = 'maybe' }; ErrorId = 'InvalidRouteStripPrefix'; Rule = 'StripPrefixNotBoolean' }
+        @{ Name = 'creation time'; Bad = @{ Path = '/y'; Backend = '10.0.0.1'; Port = 80; Created = 'last spring' }; ErrorId = 'InvalidRouteInput'; Rule = 'CreatedNotATime' }
+        @{ Name = 'backend protocol'; Bad = [pscustomobject]@{ Path = '/y'; Backend = '10.0.0.1'; Port = 80; BackendProtocol = 'h2c' }; ErrorId = 'InvalidBackendProtocol'; Rule = 'BackendProtocolUnknown' }
     ) {
         $good = @{ Path = '/ok'; Backend = '10.0.0.2'; Port = 80 }
         $piped = $good, $Bad | New-NginxConf -ErrorVariable pipedErrors -ErrorAction SilentlyContinue
@@ -324,7 +346,7 @@ Describe 'Get-NginxRoute -Path' -Tag 'Nginx', 'Kubernetes' {
         ($r | Where-Object Service -EQ 'dashboard').Path | Should -Be '/dashboard'
         ($r | Where-Object Service -EQ 'legacy').StripPrefix | Should -BeFalse
         ($r | Where-Object Service -EQ 'api-v2').BackendProtocol | Should -Be 'https' -Because 'its port is named https'
-        ($r | Where-Object Service -EQ 'volume').Created | Should -Be ([DateTimeOffset]'2023-03-10T12:00:00Z')
+        ($r | Where-Object Service -EQ 'volume').Created.ToString('o') | Should -Be '2023-03-10T12:00:00.0000000Z'
         $warns | Should -BeNullOrEmpty
         $verbose = @($out | Where-Object { $_ -is [Management.Automation.VerboseRecord] }).Message
         $verbose | Should -Contain 'Skipped Service monitoring/grafana: it does not opt in: give it nginxkit.io/path, or nginxkit.io/expose: "true".'

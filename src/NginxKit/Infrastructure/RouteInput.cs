@@ -82,9 +82,10 @@ internal static class RouteInput
             for (int i = 0; i < count; i++)
                 if (Members.At(members, i) is PSPropertyInfo property && Lookup(property.Name) is { } field)
                     Set(ref fields, ref ranks, field, property.Value);
-            // A custom type name may bring properties from a types.ps1xml file. (PSObject.TypeNames
-            // would give each object its own copy of the shared list.)
-            if (Members.TypeNames(pso).Count > 2) ReadMissing(pso, ref fields, ref ranks);
+            // A custom type name may bring properties from a types.ps1xml file (PSObject.TypeNames
+            // would give each object its own copy of the shared list), and a deserialized object, such
+            // as an NginxRoute back from Invoke-Command or Import-Clixml, keeps its properties elsewhere.
+            if (Members.TypeNames(pso).Count > 2 || ranks[(int)Field.Path] == int.MaxValue) ReadMissing(pso, ref fields, ref ranks);
         }
         else if (pso is not null || value is not null)
         {
@@ -229,7 +230,7 @@ internal static class RouteInput
         {
             case null: break;
             case DateTimeOffset time: created = time; break;
-            case DateTime time: created = time.Kind == DateTimeKind.Unspecified ? new DateTimeOffset(time, TimeSpan.Zero) : new DateTimeOffset(time); break;
+            case DateTime time: created = NginxRoute.Utc(time); break;
             case string s when s.Length == 0: break;
             case string s when DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed): created = parsed; break;
             default:

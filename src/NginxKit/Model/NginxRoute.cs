@@ -26,13 +26,24 @@ public sealed class NginxRoute
     /// <summary>http (the default, also when empty) or https: how nginx talks to the backend.</summary>
     public string? BackendProtocol { get; set; }
 
-    /// <summary>When the Service was created: when two routes claim one path, the older keeps it.</summary>
-    public DateTimeOffset? Created { get; set; }
+    /// <summary>
+    /// When the Service was created, in UTC: when two routes claim one path, the older keeps it. A
+    /// DateTime rather than a DateTimeOffset, so that it survives remoting and Export-Clixml as a date.
+    /// </summary>
+    public DateTime? Created { get; set; }
 
     public override string ToString() => ToEngine().ToString();
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal Route ToEngine() => ToEngine(Path, Backend, Port, Service, Namespace, StripPrefix, ServerName, BackendProtocol, Created);
+    internal Route ToEngine() => ToEngine(Path, Backend, Port, Service, Namespace, StripPrefix, ServerName, BackendProtocol, Utc(Created));
+
+    // A time without a zone is taken as UTC, the zone of every Kubernetes timestamp.
+    internal static DateTimeOffset? Utc(DateTime? time) => time switch
+    {
+        null => null,
+        { Kind: DateTimeKind.Local } local => new DateTimeOffset(local.ToUniversalTime(), TimeSpan.Zero),
+        var other => new DateTimeOffset(DateTime.SpecifyKind(other.Value, DateTimeKind.Utc), TimeSpan.Zero),
+    };
 
     // A CSV cell cannot be null: an empty optional field means "not given".
     internal static Route ToEngine(string? path, string? backend, int port, string? service, string? ns, bool stripPrefix, string? serverName,
@@ -59,6 +70,6 @@ public sealed class NginxRoute
         StripPrefix = route.StripPrefix,
         ServerName = route.ServerName,
         BackendProtocol = route.BackendProtocol,
-        Created = route.Created,
+        Created = route.Created?.UtcDateTime,
     };
 }

@@ -225,14 +225,13 @@ public static partial class Validation
         return $"v1.LabelSelector{{MatchLabels:{labels}, MatchExpressions:{expressions}}}";
     }
 
-    // The legacy (core/v1) event checks: the event lives in its object's namespace, and names a type the API knows.
+    // The legacy (core/v1) event check, which is all the apiserver applies to a core/v1 Event without
+    // an eventTime: the event lives in its object's namespace.
     private static void ValidateEvent(JsonObject obj, List<FieldError> errors)
     {
         var involvedNs = Json.Str(obj["involvedObject"]?["namespace"]) ?? "";
         if (involvedNs.Length > 0 && involvedNs != Json.Namespace(obj))
             errors.Add(FieldError.InvalidValue("involvedObject.namespace", involvedNs, "does not match event.namespace"));
-        if (Json.Str(obj["type"]) is { Length: > 0 } type && type is not ("Normal" or "Warning"))
-            errors.Add(new("type", "FieldValueNotSupported", $"Unsupported value: \"{type}\": supported values: \"Normal\", \"Warning\""));
     }
 
     private static void ValidateBinding(JsonObject obj, JsonObject? old, List<FieldError> errors)
