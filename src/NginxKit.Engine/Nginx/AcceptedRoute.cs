@@ -4,7 +4,7 @@ namespace NginxKit.Engine.Nginx;
 public sealed record AcceptedRoute(Route Route, string Location, string BackendAddress, string ServerName)
 {
     /// <summary>The backend speaks TLS: proxy_pass https:// with the backend's name sent by SNI.</summary>
-    public bool Https => Route.BackendProtocol == RouteRules.Https;
+    public bool Https { get; } = Route.BackendProtocol is not null && Route.BackendProtocol == RouteRules.Https;
 
     /// <summary>The proxy_pass URL. A trailing slash makes nginx replace the matched prefix with "/".</summary>
     public string ProxyPass => $"{(Https ? "https" : "http")}://{BackendAddress}:{Route.Port}{(Route.StripPrefix ? "/" : "")}";

@@ -103,8 +103,8 @@ public static class RouteSet
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static char Fold(char c) => (uint)(c - 'A') <= 'Z' - 'A' ? (char)(c | 0x20) : c;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static bool SameLocation(string a, string b) => a.Length == b.Length && CompareLocations(a, b) == 0;
+    // For ASCII, OrdinalIgnoreCase folds exactly A-Z, as Fold does, and compares vectorized.
+    private static bool SameLocation(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Orders locations as their lowercase forms order by ordinal.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
