@@ -64,10 +64,14 @@ public static class RouteSet
         var kept = new List<AcceptedRoute>(accepted.Count);
         List<RouteConflict>? conflicts = null;
         AcceptedRoute? holder = null;
-        foreach (var route in SortOrder(accepted, defaultServerName))
+        ulong holderKey = 0;
+        var (sorted, keys) = SortOrder(accepted, defaultServerName);
+        for (int i = 0; i < sorted.Length; i++)
         {
-            // The first of a run of claims on one place is the oldest: it holds the place.
-            if (holder is not null && holder.ServerName == route.ServerName && SameLocation(holder.Location, route.Location))
+            var route = sorted[i];
+            // The first of a run of claims on one place is the oldest: it holds the place. Different
+            // sort keys mean different places, which settles most routes without comparing strings.
+            if (holder is not null && keys[i] == holderKey && holder.ServerName == route.ServerName && SameLocation(holder.Location, route.Location))
             {
                 if (!SameTarget(holder, route) || holder.Location != route.Location)
                 {
@@ -82,6 +86,7 @@ public static class RouteSet
             }
             kept.Add(route);
             holder = route;
+            holderKey = keys[i];
         }
         return new RouteSetResult(kept, problems) { Conflicts = conflicts ?? [] };
     }
@@ -123,7 +128,7 @@ public static class RouteSet
     // comparison does wherever two numbers differ, so the sort mostly compares numbers; only routes
     // with equal numbers are then compared in full.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static AcceptedRoute[] SortOrder(List<AcceptedRoute> accepted, string defaultServerName)
+    private static (AcceptedRoute[] Routes, ulong[] Keys) SortOrder(List<AcceptedRoute> accepted, string defaultServerName)
     {
         var routes = accepted.ToArray();
         var ranks = ServerRanks(routes, defaultServerName);
@@ -139,7 +144,7 @@ public static class RouteSet
             for (end = start + 1; end < routes.Length && keys[end] == keys[start]; end++) { }
             if (end - start > 1) Array.Sort(routes, start, end - start, full);
         }
-        return routes;
+        return (routes, keys);
     }
 
     // Least significant byte first, skipping bytes every key shares (most, as paths share their
