@@ -39,6 +39,7 @@ public sealed record ApiRoute(ResourceType Type, string? Namespace, string? Name
         [] => new(type, ns, null, null, legacyWatch),
         [var name] => new(type, ns, name, null, legacyWatch),
         [var name, "status"] when type.HasStatus && !legacyWatch => new(type, ns, name, "status", false),
+        [var name, "log"] when type.Kind == "Pod" && !legacyWatch => new(type, ns, name, "log", false),
         _ => null,
     };
 }
@@ -47,7 +48,7 @@ public sealed record ApiRoute(ResourceType Type, string? Namespace, string? Name
 /// The Kubernetes API over HTTP: authentication, fault injection, the request log, content
 /// negotiation (JSON, Table, PartialObjectMetadata), the verbs, and watch streaming.
 /// </summary>
-public sealed class ApiEndpoints(Registry registry, FaultInjector faults, RequestLog log, string? token, Certificates? tls = null)
+public sealed class ApiEndpoints(Registry registry, FaultInjector faults, RequestLog log, string? token, Certificates? tls = null, PodLogs? podLogs = null)
 {
     private const string JsonType = "application/json";
     private static readonly string[] WriteContentTypes = ["application/json", "application/yaml", Protobuf.ContentType];
@@ -153,6 +154,17 @@ public sealed class ApiEndpoints(Registry registry, FaultInjector faults, Reques
         if (manager.Length > 128) throw KubeStatus.BadRequest("fieldManager: Too long: may not be longer than 128");
         var options = new WriteOptions(manager, dryRun, route.Subresource);
         var (type, ns, name) = (route.Type, route.Namespace, route.Name);
+
+        if (route.Subresource == "log")
+        {
+            if (method != "GET") throw KubeStatus.MethodNotAllowed(method);
+            var text = (podLogs ?? new PodLogs()).Read(registry.Get(type, ns, name!), q["container"].FirstOrDefault(),
+                IsTrue(q["previous"]), int.TryParse(q["tailLines"], out var tail) ? tail : null);
+            ctx.Response.StatusCode = 200;
+            ctx.Response.ContentType = "text/plain";
+            await ctx.Response.WriteAsync(text, ctx.RequestAborted);
+            return;
+        }
 
         switch (method)
         {

@@ -57,6 +57,9 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
 
     public RequestLog Requests { get; } = new();
 
+    /// <summary>What the pods/log subresource answers, per container.</summary>
+    public PodLogs Logs { get; } = new();
+
     /// <summary>
     /// Starts listening on 127.0.0.1:<paramref name="port"/> (0 picks a free port). The store
     /// starts with the namespaces every cluster has: default, kube-node-lease, kube-public, kube-system.
@@ -101,7 +104,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         var app = builder.Build();
         var server = new FakeKubeApiServer(app, token, tls);
         ControlEndpoints.Map(app, server);
-        var api = new ApiEndpoints(server.Registry, server.Faults, server.Requests, token, tls);
+        var api = new ApiEndpoints(server.Registry, server.Faults, server.Requests, token, tls, server.Logs);
         app.MapFallback("{**path}", api.HandleAsync);
         await app.StartAsync(cancellationToken);
 
@@ -119,6 +122,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         Registry.SeedBuiltInNamespaces();
         Faults.Clear();
         Requests.Clear();
+        Logs.Clear();
     }
 
     /// <summary>Stores objects directly (a JSON object or array of them); see <see cref="Registry.Seed"/>.</summary>
