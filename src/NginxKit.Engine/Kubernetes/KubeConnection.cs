@@ -67,6 +67,8 @@ public sealed class KubeConnection : IDisposable
         var files = ConfigFiles(target.KubeConfig);
         try
         {
+            if (target.KubeConfig is null && target.InClusterFirst && KubernetesClientConfiguration.IsInCluster())
+                return (KubernetesClientConfiguration.InClusterConfig(), "in-cluster service account", "service account");
             if (target.KubeConfig is not null && !File.Exists(files[0]))
                 throw Missing($"The kubeconfig '{files[0]}' does not exist.");
             if (files.Count > 0)
@@ -89,6 +91,12 @@ public sealed class KubeConnection : IDisposable
             throw ErrorCatalog.KubeConfigInvalid.Exception($"The kubeconfig cannot be used: {ex.Message}", target.KubeConfig, inner: ex);
         }
     }
+
+    // The kubeconfig models carry their YAML names (YamlMember); a plain deserializer reads them.
+    // KubernetesClient's own loader goes through KubernetesYaml, which orders members by metadata
+    // token, something a NativeAOT build (nginxkit-sync) does not have.
+    private static readonly YamlDotNet.Serialization.IDeserializer KubeConfigYaml =
+        new YamlDotNet.Serialization.DeserializerBuilder().IgnoreUnmatchedProperties().Build();
 
     // kubectl's merge of $KUBECONFIG: the first file to name a cluster, user or context wins.
     internal static K8SConfiguration Load(IReadOnlyList<string> files) => WithoutEmptyUsers(Merge(files));
@@ -127,7 +135,8 @@ public sealed class KubeConnection : IDisposable
     // relative exec command from the working directory. Every file's paths are made absolute here.
     private static K8SConfiguration LoadResolved(string file)
     {
-        var config = KubernetesClientConfiguration.LoadKubeConfig(new FileInfo(file), useRelativePaths: true);
+        var config = KubeConfigYaml.Deserialize<K8SConfiguration>(File.ReadAllText(file)) ?? new K8SConfiguration();
+        config.FileName = file;
         var directory = Path.GetDirectoryName(Path.GetFullPath(file))!;
         string? Resolve(string? path) => string.IsNullOrEmpty(path) || Path.IsPathRooted(path) ? path : Path.GetFullPath(path, directory);
 

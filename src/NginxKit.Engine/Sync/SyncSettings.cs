@@ -36,4 +36,10 @@ public sealed record SyncSettings
     public NginxReloader Reloader { get; init; } = new NginxReloader.None();
 
     public bool Backup { get; init; } = true;
+
+    /// <summary>The namespaces whose Services become routes; empty means every namespace.</summary>
+    public IReadOnlyList<string> Namespaces { get; init; } = [];
+
+    /// <summary>Every Service becomes a route, not only those that opt in.</summary>
+    public bool ExposeAll { get; init; }
 }
