@@ -130,5 +130,5 @@ public sealed record SyncCommandLine
     }
 
     // An argument echoed in a message: control characters would break the log line or the terminal.
-    private static string Show(string text) => Engine.Nginx.Printable.Escape(text);
+    private static string Show(string text) => Engine.Text.Printable.Escape(text);
 }

@@ -4,6 +4,7 @@ using NginxKit.Engine.IO;
 using NginxKit.Engine.Kubernetes;
 using NginxKit.Engine.Nginx;
 using NginxKit.Engine.Sync;
+using NginxKit.Engine.Text;
 
 namespace NginxKit.SyncHost;
 
@@ -57,7 +58,7 @@ public static class SyncProgram
         }
         catch (Exception ex) when (KubeErrors.IsApiFailure(ex))
         {
-            log.Error(KubeErrors.ToProblem(ex, "Listing Services", null, "NamespaceNotFound"));
+            log.Error(KubeErrors.ToProblem(ex, "Listing Services", null, ErrorCatalog.NamespaceNotFound));
             return Failed;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -89,7 +90,7 @@ public static class SyncProgram
             reloadNginx: false, nginxPath: null, line.Watch, out var problem);
         if (problem is not null)
         {
-            error = problem.ErrorId == NginxReloader.ReloadNeedsWatch
+            error = problem.Kind == ErrorCatalog.ReloadNeedsWatch
                 ? "--reload-pid-file and --reload-command need watch: once writes the config before nginx starts, so there is nothing to reload."
                 : "give one of --reload-pid-file and --reload-command.";
             return null;

@@ -92,12 +92,6 @@ public sealed class KubeConnection : IDisposable
         }
     }
 
-    // The kubeconfig models carry their YAML names (YamlMember); a plain deserializer reads them.
-    // KubernetesClient's own loader goes through KubernetesYaml, which orders members by metadata
-    // token, something a NativeAOT build (nginxkit-sync) does not have.
-    private static readonly YamlDotNet.Serialization.IDeserializer KubeConfigYaml =
-        new YamlDotNet.Serialization.DeserializerBuilder().IgnoreUnmatchedProperties().Build();
-
     // kubectl's merge of $KUBECONFIG: the first file to name a cluster, user or context wins.
     internal static K8SConfiguration Load(IReadOnlyList<string> files) => WithoutEmptyUsers(Merge(files));
 
@@ -135,8 +129,7 @@ public sealed class KubeConnection : IDisposable
     // relative exec command from the working directory. Every file's paths are made absolute here.
     private static K8SConfiguration LoadResolved(string file)
     {
-        var config = KubeConfigYaml.Deserialize<K8SConfiguration>(File.ReadAllText(file)) ?? new K8SConfiguration();
-        config.FileName = file;
+        var config = KubeConfigReader.Read(File.ReadAllText(file), file);
         var directory = Path.GetDirectoryName(Path.GetFullPath(file))!;
         string? Resolve(string? path) => string.IsNullOrEmpty(path) || Path.IsPathRooted(path) ? path : Path.GetFullPath(path, directory);
 
