@@ -27,6 +27,7 @@ public sealed class KubeConnection : IDisposable
 
     public static KubeConnection Open(KubeTarget target)
     {
+        KubeWatchJson.Register();
         var (config, source, user) = BuildConfiguration(target);
         var auth = config.AccessToken is not null || config.TokenProvider is not null ? "token"
             : config.ClientCertificateData is not null || config.ClientCertificateFilePath is not null ? "client certificate"
