@@ -91,7 +91,7 @@ public class EntryManifestTests
         var pod = Default.OfType<V1Deployment>().Single().Spec.Template.Spec;
         var nginx = pod.Containers.Single(c => c.Name == "nginx");
         var sync = pod.Containers.Single(c => c.Name == "sync");
-        Assert.Equal(NginxMainConfigOf(nginx), EntryManifest.NginxMainConfig);
+        Assert.Equal(EntryManifest.NginxMainConfig, NginxMainConfigOf(nginx));
 
         var (nginxVolume, nginxRelative) = VolumePathOf(nginx, pidPath);
         Assert.False(nginxVolume.ReadOnlyProperty ?? false);
