@@ -110,7 +110,7 @@ function Invoke-Image {
     # The entry image: the Dockerfile's pinned nginx (or -Base) plus nginxkit-sync, built by the docker
     # engine $env:DOCKER_HOST (or the default socket) names.
     if (-not (Test-Path "$SyncDir/nginxkit-sync")) { Invoke-SyncBuild }
-    $docker = Get-Command docker -CommandType Application -ErrorAction Ignore
+    $docker = Get-Command docker -CommandType Application -ErrorAction Ignore | Select-Object -First 1
     if (-not $docker) { throw 'The docker CLI is not installed; the image is built with the docker engine (apt-get install docker.io).' }
     $arguments = @('build', '-f', "$Root/src/Container/Dockerfile", '-t', $ImageName)
     if ($Base) { $arguments += @('--build-arg', "BASE=$Base") }
