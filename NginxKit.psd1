@@ -24,6 +24,7 @@
         'Install-DockerEngine'
         'New-NginxConf'
         'New-NginxKitManifest'
+        'Remove-NginxKit'
         'Restart-DockerService'
         'Set-DockerDaemonConfig'
         'Set-DockerEnvironmentFile'
@@ -46,7 +47,8 @@
 0.1.0
 - Entry nodes: Get-EntryNode, Set-EntryNodeLabel (idempotent, many nodes at once, -WhatIf as a server-side dry run), Connect-NginxKitCluster.
 - Routes and nginx config: Get-NginxRoute (from the cluster or from manifests), New-NginxConf and Test-NginxConf (validated, deterministic, exact prefix stripping), Sync-NginxConf (-Once, -Watch with reload).
-- The entry deployment: New-NginxKitManifest, Deploy-NginxKit (server-side apply, re-runnable).
+- The entry deployment: New-NginxKitManifest (one image, hardened pod), Deploy-NginxKit (server-side dry run of every object, then server-side apply; -Wait stops at the first hopeless pod), Remove-NginxKit.
+- nginxkit-sync: the sync without PowerShell, for the entry's init container and sidecar.
 - Docker under systemd: Get-, Enable-, Disable-, Start-, Stop- and Restart-DockerService; Get- and Set-DockerEnvironmentFile; Set-DockerDaemonConfig.
 - Docker's logs: Get-DockerJournal.
 - Docker install and health: Install-DockerEngine (signed-by keyring), Get-DockerVersion, Test-DockerEngine.

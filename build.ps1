@@ -4,7 +4,9 @@
     Builds, tests, benchmarks and packages NginxKit.
 .DESCRIPTION
     Tasks (each runs alone and can be re-run):
-      Build    dotnet publish into out/NginxKit/<version>/, engine in Dependencies/, help compiled from docs/.
+      Build    dotnet publish into out/NginxKit/<version>/, engine in Dependencies/, help compiled from docs/;
+               nginxkit-sync (NativeAOT) into out/nginxkit-sync/.
+      Image    the entry image (src/Container/Dockerfile) with the docker engine, tagged nginxkit:<version>.
       Test     xunit for the core and the help builder, then Pester through Import-Module; ends with "N passed, N failed, N skipped".
       Bench    runs bench/*.Bench.ps1, writes bench/results.json and prints a table.
       Package  a .nupkg in out/packages that Install-PSResource/Save-PSResource accept from a folder repository.
@@ -17,7 +19,7 @@
 [CmdletBinding()]
 param(
     [Parameter(Position = 0)]
-    [ValidateSet('Build', 'Test', 'Bench', 'Package', 'Demo', 'Install', 'Clean')]
+    [ValidateSet('Build', 'Image', 'Test', 'Bench', 'Package', 'Demo', 'Install', 'Clean')]
     [string[]] $Task = @('Build'),
 
     [ValidateSet('Debug', 'Release')]
@@ -27,7 +29,10 @@ param(
     [string[]] $Tag,
 
     # Skip installing test prerequisites with apt-get.
-    [switch] $NoInstall
+    [switch] $NoInstall,
+
+    # Image: the nginx image to build on (the Dockerfile's BASE); by default its pinned official nginx.
+    [string] $Base
 )
 
 $ErrorActionPreference = 'Stop'
@@ -44,6 +49,8 @@ $ModuleManifest = Join-Path $ModuleDir 'NginxKit.psd1'
 $HelpBuilderDir = Join-Path $Root 'out/HelpBuilder'
 $HelpBuilder = Join-Path $HelpBuilderDir 'NginxKit.HelpBuilder.dll'
 $ResultsDir = Join-Path $Root 'out/test-results'
+$SyncDir = Join-Path $Root 'out/nginxkit-sync'
+$ImageName = "nginxkit:$Version"
 # This pwsh, as a command line: under `dotnet pwsh` the process is dotnet running pwsh.dll.
 [string[]] $PwshHost = if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') {
     @([Environment]::ProcessPath, [Reflection.Assembly]::GetEntryAssembly().Location)
@@ -74,6 +81,42 @@ function Invoke-Build {
     Copy-Item (Join-Path $Root 'NginxKit.psd1') $ModuleDir
     Invoke-HelpBuild
     Write-Host "    module ready: $ModuleManifest"
+    Invoke-SyncBuild
+}
+
+function Get-NativeLinker {
+    # NativeAOT links with clang by default; gcc does the same job where clang is missing.
+    foreach ($linker in 'clang', 'gcc') { if (Get-Command $linker -CommandType Application -ErrorAction Ignore) { return $linker } }
+    if ((id -u) -eq '0' -and (Get-Command apt-get -ErrorAction Ignore)) {
+        Write-Host '==> apt-get install clang (NativeAOT links nginxkit-sync with it)'
+        $env:DEBIAN_FRONTEND = 'noninteractive'
+        Invoke-Native apt-get @('update', '-qq')
+        Invoke-Native apt-get @('install', '-y', '-qq', '--no-install-recommends', 'clang')
+        return 'clang'
+    }
+    throw 'nginxkit-sync is linked natively: install clang (apt-get install clang) or gcc.'
+}
+
+function Invoke-SyncBuild {
+    Write-Host "==> nginxkit-sync $Version (NativeAOT)"
+    $linker = Get-NativeLinker
+    Invoke-Native dotnet @('publish', "$Root/src/NginxKit.SyncHost/NginxKit.SyncHost.csproj", '-c', $Configuration, "-p:Version=$Version",
+        "-p:CppCompilerAndLinker=$linker", '-o', $SyncDir, '--nologo', '-v', 'quiet')
+    Remove-Item "$SyncDir/*.dbg", "$SyncDir/*.pdb" -ErrorAction Ignore
+    Write-Host "    $SyncDir/nginxkit-sync"
+}
+
+function Invoke-Image {
+    # The entry image: the Dockerfile's pinned nginx (or -Base) plus nginxkit-sync, built by the docker
+    # engine $env:DOCKER_HOST (or the default socket) names.
+    if (-not (Test-Path "$SyncDir/nginxkit-sync")) { Invoke-SyncBuild }
+    $docker = Get-Command docker -CommandType Application -ErrorAction Ignore | Select-Object -First 1
+    if (-not $docker) { throw 'The docker CLI is not installed; the image is built with the docker engine (apt-get install docker.io).' }
+    $arguments = @('build', '-f', "$Root/src/Container/Dockerfile", '-t', $ImageName)
+    if ($Base) { $arguments += @('--build-arg', "BASE=$Base") }
+    Write-Host "==> docker build $ImageName$(if ($Base) { " on $Base" })"
+    Invoke-Native $docker.Source ($arguments + @($Root))
+    Write-Host "    $ImageName; push it with: docker tag $ImageName REGISTRY/nginxkit:$Version; docker push REGISTRY/nginxkit:$Version"
 }
 
 function Invoke-HelpBuild {
@@ -101,6 +144,7 @@ function Install-TestPrerequisites {
         'systemd-journal-remote' = '/lib/systemd/systemd-journal-remote'
         'docker.io'              = '/usr/sbin/dockerd'       # the real engine under the systemd harness
         'busybox-static'         = '/bin/busybox'            # a rootfs to docker import: no registry here
+        debootstrap              = 'debootstrap'             # the entry image's base, from Debian's packages
         xxhash                   = 'xxh128sum'               # checks the hash in a config's header
     }
     $missing = @($wanted.GetEnumerator() | Where-Object {

@@ -1,9 +1,11 @@
 <#
     The entry deployment against the fake kube-apiserver (tests/Fixtures/FakeKubeApi): what
     New-NginxKitManifest builds, applied by the REAL kubectl (server-side apply) and by
-    Deploy-NginxKit (server-side apply, field manager "nginxkit"), from the pipeline and from a
-    YAML file. Re-applying is a no-op the server can see (no new resourceVersion), -WhatIf only
-    sends dry runs, and -Wait follows the Deployment's rollout status.
+    Deploy-NginxKit (a server-side dry run of every object, then server-side apply, field manager
+    "nginxkit"), from the pipeline and from a YAML file. Re-applying is a no-op the server can see
+    (no new resourceVersion), a refused object applies nothing, -WhatIf only sends dry runs, and
+    -Wait follows the rollout and its pods, stopping at the first hopeless one. Remove-NginxKit
+    deletes what was applied.
 
     Environment:
       NGINXKIT_MODULE_PATH     the built NginxKit.psd1 (required)
@@ -24,10 +26,8 @@ BeforeAll {
 
     # The six objects, in the order Deploy-NginxKit applies them.
     $script:Kinds = @('Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Deployment', 'Service')
-    # The default node port, 28888, is below Kubernetes' default range (30000-32767): these fakes stand
-    # for a cluster whose --service-node-port-range allows it, as the docs require. One test below
-    # keeps the default range.
-    $script:EntryNodePorts = '28000-32767'
+    # A cluster whose --service-node-port-range holds 28888 as well, for the tests of -NodePort 28888.
+    $script:WideNodePorts = '28000-32767'
 
     # One API call, whatever the answer: Code and the parsed Body.
     function Invoke-Api {
@@ -67,15 +67,37 @@ BeforeAll {
         @(Get-FakeKubeRequest -Server $Server -ExcludeDiscovery | Where-Object method -ne 'GET')
     }
 
-    # Every server-side apply Deploy-NginxKit sends: PATCH, apply content type, fieldManager nginxkit, force.
+    # Every write Deploy-NginxKit sends is a server-side apply (PATCH, apply content type, fieldManager
+    # nginxkit, force). Applying sends each object's dry run before any object is applied, but for a
+    # Namespace that must exist before what lives in it can be checked: -NewNamespace names it.
+    function Assert-CheckedThenApplied([object[]] $Writes, [string] $NewNamespace) {
+        Assert-ApplyWrites $Writes
+        $dry = @($Writes | Where-Object dryRun)
+        $real = @($Writes | Where-Object { -not $_.dryRun })
+        $dry.Count | Should -Be 6 -Because 'every object is checked once'
+        $real.Count | Should -Be 6 -Because 'every object is applied once'
+        @($dry.path | Sort-Object -Unique).Count | Should -Be 6
+        $lastDry = [array]::IndexOf($Writes, $dry[-1])
+        $early = @($Writes | Select-Object -First $lastDry | Where-Object { -not $_.dryRun })
+        if ($NewNamespace) {
+            @($early.path) | Should -Be @("/api/v1/namespaces/$NewNamespace") -Because 'only the new Namespace is applied before the objects in it are checked'
+        } else {
+            $early | Should -BeNullOrEmpty -Because 'nothing is applied before every object is checked'
+        }
+    }
+
     function Assert-ApplyOnly([object[]] $Writes, [bool] $DryRun) {
         $Writes.Count | Should -Be 6
+        Assert-ApplyWrites $Writes
+        foreach ($w in $Writes) { $w.dryRun | Should -Be $DryRun -Because "$($w.method) $($w.path)?$($w.query)" }
+    }
+
+    function Assert-ApplyWrites([object[]] $Writes) {
         foreach ($w in $Writes) {
             $w.method | Should -Be 'PATCH' -Because "$($w.method) $($w.path)"
             $w.contentType | Should -BeLike 'application/apply-patch+yaml*'
             $w.fieldManager | Should -Be 'nginxkit'
             $w.query | Should -Match '(^|&)force=true(&|$)'
-            $w.dryRun | Should -Be $DryRun -Because "$($w.method) $($w.path)?$($w.query)"
         }
     }
 
@@ -92,7 +114,7 @@ BeforeAll {
 
 Describe 'New-NginxKitManifest -AsYaml applied by the real kubectl' -Tag 'Kubernetes' -Skip:(-not $kubectl) {
     BeforeAll {
-        $fake = Start-FakeKubeApi -ServiceNodePortRange $EntryNodePorts
+        $fake = Start-FakeKubeApi
         $manifest = Join-Path $fake.Directory 'entry.yaml'
         New-NginxKitManifest -AsYaml | Set-Content -LiteralPath $manifest -NoNewline
         $objects = @(New-NginxKitManifest)
@@ -139,19 +161,28 @@ Describe 'New-NginxKitManifest -AsYaml applied by the real kubectl' -Tag 'Kubern
         $pod.shareProcessNamespace | Should -BeTrue
         @($pod.initContainers.name) | Should -Be @($deployment.Spec.Template.Spec.InitContainers.Name)
         @($pod.initContainers.name) | Should -Be @('render')
-        $pod.initContainers[0].image | Should -Be 'nginxkit:latest'
+        $image = "nginxkit:$((Get-Module NginxKit).Version)"
+        @(@($pod.initContainers.image) + @($pod.containers.image)) | Should -Be @($image, $image, $image) -Because 'one image of this version runs every container'
+        @(@($pod.initContainers.imagePullPolicy) + @($pod.containers.imagePullPolicy)) | Should -Be @('IfNotPresent', 'IfNotPresent', 'IfNotPresent')
         @($pod.initContainers[0].command) | Should -Be @($deployment.Spec.Template.Spec.InitContainers[0].Command)
-        $pod.initContainers[0].command[-1] | Should -Match '^Sync-NginxConf -Once -OutFile /etc/nginx/conf.d/default.conf'
+        @($pod.initContainers[0].command) | Should -Be @('/usr/local/bin/nginxkit-sync')
+        @($pod.initContainers[0].args) | Should -Be @('once', '--out-file', '/etc/nginx/conf.d/default.conf', '--listen', '8080')
         @($pod.containers.name) | Should -Be @('nginx', 'sync')
-        $pod.containers[0].image | Should -Be 'nginx:1.27'
-        $pod.containers[1].command[-1] | Should -Match '^Sync-NginxConf -Watch .* -ReloadPidFile /run/nginx/nginx.pid'
-        @($pod.volumes.name) | Should -Be @('conf', 'run')
+        @($pod.containers[1].args) | Should -Be @('watch', '--out-file', '/etc/nginx/conf.d/default.conf', '--listen', '8080', '--reload-pid-file', '/run/nginx/nginx.pid')
+        @($pod.volumes.name) | Should -Be @($deployment.Spec.Template.Spec.Volumes.Name)
+        $pod.automountServiceAccountToken | Should -BeFalse
+        $pod.securityContext.runAsNonRoot | Should -BeTrue
+        foreach ($c in @($pod.initContainers) + @($pod.containers)) {
+            $c.securityContext.readOnlyRootFilesystem | Should -BeTrue -Because $c.name
+            @($c.securityContext.capabilities.drop) | Should -Be @('ALL') -Because $c.name
+        }
 
         $s = $items | Where-Object kind -eq 'Service'
         $s.spec.type | Should -Be 'NodePort'
         @($s.spec.ports).Count | Should -Be 1
         $s.spec.ports[0].nodePort | Should -Be $service.Spec.Ports[0].NodePort
-        $s.spec.ports[0].nodePort | Should -Be 28888
+        $s.spec.ports[0].nodePort | Should -Be 30080 -Because 'the default lies in the default node port range, 30000-32767'
+        $s.spec.ports[0].targetPort | Should -Be 'http'
         $s.spec.ports[0].port | Should -Be 80
         $s.spec.selector.'app.kubernetes.io/name' | Should -Be 'nginx-entry'
     }
@@ -187,7 +218,7 @@ Describe 'New-NginxKitManifest -AsYaml applied by the real kubectl' -Tag 'Kubern
 
 Describe 'New-NginxKitManifest | Deploy-NginxKit' -Tag 'Kubernetes' {
     BeforeAll {
-        $fake = Start-FakeKubeApi -ServiceNodePortRange $EntryNodePorts
+        $fake = Start-FakeKubeApi
         $first = $null
     }
 
@@ -195,7 +226,7 @@ Describe 'New-NginxKitManifest | Deploy-NginxKit' -Tag 'Kubernetes' {
         Stop-FakeKubeApi $fake
     }
 
-    It 'creates all six objects, each Changed and Created, with server-side apply only' {
+    It 'creates all six objects, each Changed and Created, checking each with a dry run first (the new Namespace made first to check what lives in it)' {
         Clear-FakeKubeRequest -Server $fake
         $results = @(New-NginxKitManifest | Deploy-NginxKit -KubeConfig $fake.KubeConfig -ErrorAction Stop)
         $script:first = $results
@@ -208,12 +239,12 @@ Describe 'New-NginxKitManifest | Deploy-NginxKit' -Tag 'Kubernetes' {
         }
         ($results | Where-Object Kind -eq 'Deployment').Namespace | Should -Be 'nginx-entry'
         ($results | Where-Object Kind -eq 'ClusterRole').Namespace | Should -BeNullOrEmpty
-        Assert-ApplyOnly (Get-ApiWrite $fake) -DryRun $false
+        Assert-CheckedThenApplied (Get-ApiWrite $fake) -NewNamespace 'nginx-entry'
 
         $live = Get-LiveEntry $fake
         foreach ($r in $results) { $live[$r.Kind].metadata.resourceVersion | Should -Be $r.ResourceVersion -Because $r.Kind }
         $live.Deployment.spec.template.spec.nodeSelector.role | Should -Be 'entry'
-        $live.Service.spec.ports[0].nodePort | Should -Be 28888
+        $live.Service.spec.ports[0].nodePort | Should -Be 30080
         $live.Deployment.metadata.managedFields[0].manager | Should -Be 'nginxkit'
     }
 
@@ -228,7 +259,7 @@ Describe 'New-NginxKitManifest | Deploy-NginxKit' -Tag 'Kubernetes' {
             $results[$i].ResourceVersion | Should -Be $script:first[$i].ResourceVersion -Because $results[$i].Kind
         }
         $writes = Get-ApiWrite $fake
-        Assert-ApplyOnly $writes -DryRun $false
+        Assert-CheckedThenApplied $writes
         @(Get-FakeKubeRequest -Server $fake | Where-Object method -in 'POST', 'PUT', 'DELETE') | Should -BeNullOrEmpty
         $writes.status | Sort-Object -Unique | Should -Be 200
     }
@@ -269,27 +300,75 @@ Describe 'New-NginxKitManifest | Deploy-NginxKit' -Tag 'Kubernetes' {
         }
     }
 
-    It 'on a cluster with the default node port range, refuses the Service alone until -NodePort is in it' {
+    It 'a node port outside the cluster''s range applies nothing on a first install: NodePortRefused names the range and -NodePort' {
         $standard = Start-FakeKubeApi
         try {
-            $results = @(New-NginxKitManifest | Deploy-NginxKit -KubeConfig $standard.KubeConfig -ErrorVariable problems -ErrorAction SilentlyContinue)
-            @($results.Kind) | Should -Be @('Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Deployment')
+            $results = @(New-NginxKitManifest -NodePort 28888 | Deploy-NginxKit -KubeConfig $standard.KubeConfig -ErrorVariable problems -ErrorAction SilentlyContinue)
+            $results | Should -BeNullOrEmpty
             @($problems).Count | Should -Be 1
-            $problems[0].FullyQualifiedErrorId | Should -BeLike 'KubeApiError,*'
-            $problems[0].ErrorDetails.Message | Should -Match '^Applying Service/nginx-entry/nginx-entry: the API answered 422: Service "nginx-entry" is invalid: spec\.ports\[0\]\.nodePort: Invalid value: 28888: provided port is not in the valid range\. The range of valid ports is 30000-32767'
-            (Get-LiveEntry $standard).Service | Should -BeNullOrEmpty
+            $problems[0].FullyQualifiedErrorId | Should -BeLike 'NodePortRefused,*'
+            $problems[0].TargetObject | Should -Be 'Service/nginx-entry/nginx-entry'
+            $problems[0].ErrorDetails.Message | Should -Be 'The cluster refuses Service/nginx-entry/nginx-entry: NodePort 28888 is outside its node port range, 30000-32767. Nothing was applied.'
+            "$($problems[0].ErrorDetails.RecommendedAction)" | Should -Match '-NodePort'
+            "$($problems[0].ErrorDetails.RecommendedAction)" | Should -Match '30000-32767'
+            # The Namespace was made only to check what lives in it, and is gone again; nothing else was stored.
+            (Get-LiveEntry $standard).Values | Where-Object { $_ } | Should -BeNullOrEmpty
+            $real = @(Get-ApiWrite $standard | Where-Object { -not $_.dryRun })
+            @($real | ForEach-Object { "$($_.method) $($_.path)" }) | Should -Be @('PATCH /api/v1/namespaces/nginx-entry', 'DELETE /api/v1/namespaces/nginx-entry')
 
-            $results = @(New-NginxKitManifest -NodePort 30080 | Deploy-NginxKit -KubeConfig $standard.KubeConfig -ErrorAction Stop)
+            $results = @(New-NginxKitManifest -NodePort 30090 | Deploy-NginxKit -KubeConfig $standard.KubeConfig -ErrorAction Stop)
             ($results | Where-Object Kind -eq 'Service').Created | Should -BeTrue
-            (Get-LiveEntry $standard).Service.spec.ports[0].nodePort | Should -Be 30080
+            (Get-LiveEntry $standard).Service.spec.ports[0].nodePort | Should -Be 30090
         } finally {
             Stop-FakeKubeApi $standard
         }
     }
 
+    It 'a refused Service on an installed entry changes nothing else: the Deployment keeps its replicas' {
+        $before = Get-LiveEntry $fake
+        Clear-FakeKubeRequest -Server $fake
+        $results = @(New-NginxKitManifest -Replicas 5 -NodePort 28888 | Deploy-NginxKit -KubeConfig $fake.KubeConfig -ErrorVariable problems -ErrorAction SilentlyContinue)
+        $results | Should -BeNullOrEmpty
+        @($problems.FullyQualifiedErrorId) | Should -BeLike 'NodePortRefused,*'
+        @(Get-ApiWrite $fake | Where-Object { -not $_.dryRun }) | Should -BeNullOrEmpty -Because 'only dry runs were sent'
+        $after = Get-LiveEntry $fake
+        foreach ($kind in $script:Kinds) {
+            $after[$kind].metadata.resourceVersion | Should -Be $before[$kind].metadata.resourceVersion -Because $kind
+        }
+    }
+
+    It 'any other refusal stops the deploy the same way, with the API''s own message (KubeApiError)' {
+        Add-FakeKubeFault -Server $fake -Method PATCH -Path '/apis/apps/v1/namespaces/nginx-entry/deployments/nginx-entry' -Code 422 -DryRunOnly `
+            -Reason Invalid -Message 'Deployment.apps "nginx-entry" is invalid: spec.template.spec.containers[0].image: Required value'
+        try {
+            $before = Get-LiveEntry $fake
+            Clear-FakeKubeRequest -Server $fake
+            $results = @(New-NginxKitManifest -Replicas 6 | Deploy-NginxKit -KubeConfig $fake.KubeConfig -ErrorVariable problems -ErrorAction SilentlyContinue)
+            $results | Should -BeNullOrEmpty
+            @($problems).Count | Should -Be 1
+            $problems[0].FullyQualifiedErrorId | Should -BeLike 'KubeApiError,*'
+            $problems[0].ErrorDetails.Message | Should -Match 'Applying Deployment/nginx-entry/nginx-entry: the API answered 422: .*Required value'
+            @(Get-ApiWrite $fake | Where-Object { -not $_.dryRun }) | Should -BeNullOrEmpty
+            (Get-LiveEntry $fake).Deployment.metadata.resourceVersion | Should -Be $before.Deployment.metadata.resourceVersion
+        } finally {
+            Clear-FakeKubeFault -Server $fake
+        }
+    }
+
+    It '-NodePort 28888 works where the API server''s range includes it' {
+        $wide = Start-FakeKubeApi -ServiceNodePortRange $WideNodePorts
+        try {
+            $results = @(New-NginxKitManifest -NodePort 28888 | Deploy-NginxKit -KubeConfig $wide.KubeConfig -ErrorAction Stop)
+            @($results.Kind) | Should -Be $script:Kinds
+            (Get-LiveEntry $wide).Service.spec.ports[0].nodePort | Should -Be 28888
+        } finally {
+            Stop-FakeKubeApi $wide
+        }
+    }
+
     It '-WhatIf on a first install previews every create, dry-runs what the server can, and creates nothing' {
         # A dry run creates no namespace, so what lives in the new one is shown as a create without a request.
-        $empty = Start-FakeKubeApi -ServiceNodePortRange $EntryNodePorts
+        $empty = Start-FakeKubeApi
         try {
             $results = @(New-NginxKitManifest | Deploy-NginxKit -KubeConfig $empty.KubeConfig -WhatIf -ErrorVariable problems -ErrorAction SilentlyContinue)
             @($problems).Count | Should -Be 0
@@ -312,22 +391,18 @@ Describe 'New-NginxKitManifest | Deploy-NginxKit' -Tag 'Kubernetes' {
 
     It '-Wait returns once the Deployment has rolled out' {
         Set-DeploymentRolledOut $fake
-        $clock = [Diagnostics.Stopwatch]::StartNew()
-        $output = @(New-NginxKitManifest -Replicas 3 | Deploy-NginxKit -KubeConfig $fake.KubeConfig -Wait -TimeoutSec 5 -Verbose -ErrorAction Stop 4>&1)
-        $clock.Stop()
+        $output = @(New-NginxKitManifest -Replicas 3 | Deploy-NginxKit -KubeConfig $fake.KubeConfig -Wait -TimeoutSec 30 -Verbose -ErrorAction Stop 4>&1)
         $results = @($output | Where-Object { $_ -isnot [Management.Automation.VerboseRecord] })
         $verbose = @($output | Where-Object { $_ -is [Management.Automation.VerboseRecord] })
         @($results.Kind) | Should -Be $script:Kinds
         @($results | Where-Object Changed) | Should -BeNullOrEmpty
-        ($verbose.Message -join "`n") | Should -Match 'deployment "nginx-entry" successfully rolled out'
-        $clock.Elapsed.TotalSeconds | Should -BeLessThan 5
+        ($verbose.Message -join "`n") | Should -Match 'deployment "nginx-entry" successfully rolled out: 3/3 ready'
         # It asked the server: the Deployment was read after the apply.
         @(Get-FakeKubeRequest -Server $fake -Method GET -Path /apis/apps/v1/namespaces/nginx-entry/deployments/nginx-entry).Count | Should -BeGreaterThan 0
     }
 
     It '-Wait fails with RolloutTimeout when the Deployment never becomes ready' {
         # Five replicas: a new generation no controller observes, so the rollout never completes.
-        $clock = [Diagnostics.Stopwatch]::StartNew()
         $thrown = $null
         $results = @()
         try {
@@ -335,21 +410,199 @@ Describe 'New-NginxKitManifest | Deploy-NginxKit' -Tag 'Kubernetes' {
         } catch {
             $thrown = $_
         }
-        $clock.Stop()
         $thrown | Should -Not -BeNullOrEmpty -Because 'the rollout never completes'
         $thrown.FullyQualifiedErrorId | Should -BeLike 'RolloutTimeout*'
-        $thrown.Exception.Message | Should -Match 'nginx-entry/nginx-entry did not finish rolling out within 2 s'
-        $clock.Elapsed.TotalSeconds | Should -BeGreaterOrEqual 2
-        $clock.Elapsed.TotalSeconds | Should -BeLessThan 15
+        $thrown.Exception.Message | Should -Match 'nginx-entry/nginx-entry did not finish rolling out within 2 s: 3/5 ready'
+        # It read the pods while it waited: none was hopeless, so only the clock ended the wait.
+        @(Get-FakeKubeRequest -Server $fake -Method GET -Path /api/v1/namespaces/nginx-entry/pods).Count | Should -BeGreaterThan 0
         # The apply itself went through before the wait.
         @($results | Where-Object Changed).Kind | Should -Be @('Deployment')
         (Get-LiveEntry $fake).Deployment.spec.replicas | Should -Be 5
     }
 }
 
+Describe 'Deploy-NginxKit -Wait reads the pods and stops at the first one that cannot start' -Tag 'Kubernetes' {
+    BeforeAll {
+        $fake = Start-FakeKubeApi
+        $null = New-NginxKitManifest | Deploy-NginxKit -KubeConfig $fake.KubeConfig -ErrorAction Stop
+        $image = "nginxkit:$((Get-Module NginxKit).Version)"
+        $labels = @{ 'app.kubernetes.io/name' = 'nginx-entry'; 'app.kubernetes.io/managed-by' = 'nginxkit' }
+
+        # A pod of the entry as the kubelet reports it: the manifest's containers, with the given states.
+        function New-EntryPod([string] $Name, [object[]] $InitStatuses = @(), [object[]] $Statuses = @(), [object[]] $Conditions = @()) {
+            $spec = (New-NginxKitManifest | Where-Object Kind -eq Deployment).Spec.Template.Spec
+            [ordered]@{
+                apiVersion = 'v1'; kind = 'Pod'
+                metadata   = @{ name = $Name; namespace = 'nginx-entry'; labels = $labels }
+                spec       = @{
+                    initContainers = @($spec.InitContainers | ForEach-Object { @{ name = $_.Name; image = $_.Image; imagePullPolicy = $_.ImagePullPolicy } })
+                    containers     = @($spec.Containers | ForEach-Object { @{ name = $_.Name; image = $_.Image; imagePullPolicy = $_.ImagePullPolicy } })
+                }
+                status     = @{ phase = 'Pending'; conditions = $Conditions; initContainerStatuses = $InitStatuses; containerStatuses = $Statuses }
+            }
+        }
+        function Waiting([string] $Container, [string] $Reason, [string] $Message, [int] $Restarts = 0) {
+            @{ name = $Container; image = $image; ready = $false; restartCount = $Restarts; state = @{ waiting = @{ reason = $Reason; message = $Message } } }
+        }
+        function Invoke-Wait {
+            $thrown = $null
+            try { New-NginxKitManifest | Deploy-NginxKit -KubeConfig $fake.KubeConfig -Wait -TimeoutSec 120 -ErrorAction Stop | Out-Null } catch { $thrown = $_ }
+            $thrown
+        }
+        function Clear-Pods {
+            $null = Invoke-Kubectl $fake @('delete', 'pods', '--all', '-n', 'nginx-entry')
+            $null = Invoke-Kubectl $fake @('delete', 'events', '--all', '-n', 'nginx-entry')
+        }
+    }
+
+    AfterAll {
+        Stop-FakeKubeApi $fake
+    }
+
+    BeforeEach { Clear-Pods }
+
+    It 'an image that cannot be pulled: ImagePullFailed with the image, its pull policy and the last event, long before -TimeoutSec' {
+        $null = Add-FakeKubeObject -Server $fake -Object @(
+            New-EntryPod -Name 'nginx-entry-a' -InitStatuses @(Waiting 'render' 'ErrImagePull' "pull access denied for nginxkit, repository does not exist")
+            @{ apiVersion = 'v1'; kind = 'Event'; metadata = @{ name = 'nginx-entry-a.1'; namespace = 'nginx-entry' }; type = 'Warning'; reason = 'Failed'
+                message = "Failed to pull image `"$image`": pull access denied"; involvedObject = @{ kind = 'Pod'; name = 'nginx-entry-a'; namespace = 'nginx-entry' } }
+        )
+        $thrown = Invoke-Wait
+        $thrown.FullyQualifiedErrorId | Should -BeLike 'ImagePullFailed,*'
+        $thrown.Exception.Message | Should -Match ([regex]::Escape("Pod nginx-entry/nginx-entry-a cannot start: init container 'render' cannot pull image '$image' with pull policy IfNotPresent (ErrImagePull: pull access denied for nginxkit"))
+        $thrown.Exception.Message | Should -Match 'Last event: Failed: Failed to pull image'
+        "$($thrown.ErrorDetails.RecommendedAction)" | Should -Match '-Image'
+        $thrown.TargetObject | Should -Be 'nginx-entry/nginx-entry-a'
+    }
+
+    It 'a container in CrashLoopBackOff: ContainerCrashLooping with the last lines of the crashed instance''s log' {
+        $null = Add-FakeKubeObject -Server $fake -Object (New-EntryPod -Name 'nginx-entry-b' -InitStatuses @(Waiting 'render' 'CrashLoopBackOff' 'back-off 40s restarting failed container' 3))
+        $log = (1..30 | ForEach-Object { "line $_" }) -join "`n"
+        Set-FakeKubePodLog -Server $fake -Namespace nginx-entry -Pod nginx-entry-b -Container render -Previous -Text "$log`n{""Level"":""error"",""ErrorId"":""KubeForbidden""}`n"
+        $thrown = Invoke-Wait
+        $thrown.FullyQualifiedErrorId | Should -BeLike 'ContainerCrashLooping,*'
+        $thrown.Exception.Message | Should -Match "init container 'render' keeps exiting \(CrashLoopBackOff, 3 restarts\)"
+        $thrown.Exception.Message | Should -Match '(?m)^\{"Level":"error","ErrorId":"KubeForbidden"\}$'
+        $thrown.Exception.Message | Should -Match '(?m)^line 30$'
+        $thrown.Exception.Message | Should -Not -Match '(?m)^line 11$' -Because 'only the last 20 lines are shown'
+    }
+
+    It 'no node carries the role label: NoEntryNode, pointing to Set-EntryNodeLabel' {
+        $null = Add-FakeKubeObject -Server $fake -Object (New-EntryPod -Name 'nginx-entry-c' -Conditions @(
+                @{ type = 'PodScheduled'; status = 'False'; reason = 'Unschedulable'; message = "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling." }))
+        $thrown = Invoke-Wait
+        $thrown.FullyQualifiedErrorId | Should -BeLike 'NoEntryNode,*'
+        $thrown.Exception.Message | Should -Match 'runs only on nodes labelled role=entry'
+        "$($thrown.ErrorDetails.RecommendedAction)" | Should -Match 'Set-EntryNodeLabel'
+    }
+
+    It 'a container that cannot be created: ContainerNotStarted with the kubelet''s reason' {
+        $null = Add-FakeKubeObject -Server $fake -Object (New-EntryPod -Name 'nginx-entry-d' -Statuses @(
+                Waiting 'nginx' 'CreateContainerConfigError' 'configmap "kube-root-ca.crt" not found'))
+        $thrown = Invoke-Wait
+        $thrown.FullyQualifiedErrorId | Should -BeLike 'ContainerNotStarted,*'
+        $thrown.Exception.Message | Should -Match "container 'nginx' cannot be created \(CreateContainerConfigError: configmap"
+    }
+
+    It 'shows ready replicas against the desired number while it waits' {
+        $path = '/apis/apps/v1/namespaces/nginx-entry/deployments/nginx-entry'
+        $d = (Invoke-Api -Server $fake -Path $path).Body
+        $status = @{ status = @{ observedGeneration = [int]$d.metadata.generation; replicas = 2; updatedReplicas = 2; readyReplicas = 1; availableReplicas = 1 } }
+        $null = Invoke-Api -Server $fake -Method PATCH -Path "$path/status" -Body $status -ContentType 'application/merge-patch+json'
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript({
+                    param($Module, $KubeConfig)
+                    Import-Module $Module
+                    New-NginxKitManifest | Deploy-NginxKit -KubeConfig $KubeConfig -Wait -TimeoutSec 2
+                }).AddArgument((Get-NginxKitModulePath)).AddArgument($fake.KubeConfig)
+            $null = $ps.Invoke()
+            @($ps.Streams.Error.FullyQualifiedErrorId) | Should -BeLike 'RolloutTimeout,*'
+            $progress = @($ps.Streams.Progress | Where-Object { $_.RecordType -ne 'Completed' })
+            $progress.Count | Should -BeGreaterThan 0
+            $progress[0].Activity | Should -Be 'Rolling out nginx-entry/nginx-entry'
+            $progress[0].StatusDescription | Should -Match '^1/2 ready'
+            $progress[0].PercentComplete | Should -Be 50
+        } finally {
+            $ps.Dispose()
+        }
+    }
+}
+
+Describe 'Remove-NginxKit' -Tag 'Kubernetes' {
+    BeforeAll {
+        $fake = Start-FakeKubeApi
+        $reverse = @('Service', 'Deployment', 'ClusterRoleBinding', 'ClusterRole', 'ServiceAccount', 'Namespace')
+    }
+
+    AfterAll {
+        Stop-FakeKubeApi $fake
+    }
+
+    It '-WhatIf dry-runs each deletion and removes nothing' {
+        $null = New-NginxKitManifest | Deploy-NginxKit -KubeConfig $fake.KubeConfig -ErrorAction Stop
+        Clear-FakeKubeRequest -Server $fake
+        $results = @(Remove-NginxKit -KubeConfig $fake.KubeConfig -WhatIf -ErrorAction Stop)
+        @($results.Kind) | Should -Be $reverse
+        @($results.Removed | Sort-Object -Unique) | Should -Be @($true)
+        @($results.DryRun | Sort-Object -Unique) | Should -Be @($true)
+        $deletes = @(Get-FakeKubeRequest -Server $fake -Method DELETE)
+        $deletes.Count | Should -Be 6
+        @($deletes.dryRun | Sort-Object -Unique) | Should -Be @($true)
+        (Get-LiveEntry $fake).Values | Where-Object { -not $_ } | Should -BeNullOrEmpty -Because 'every object is still there'
+    }
+
+    It 'deletes the six objects, cluster-scoped RBAC included, in the reverse of the apply order' {
+        $results = @(Remove-NginxKit -KubeConfig $fake.KubeConfig -Confirm:$false -ErrorAction Stop)
+        @($results.Kind) | Should -Be $reverse
+        @($results.Name) | Should -Be @('nginx-entry', 'nginx-entry', 'nginx-entry-watch-services', 'nginx-entry-watch-services', 'nginx-entry', 'nginx-entry')
+        foreach ($r in $results) {
+            $r.Removed | Should -BeTrue -Because $r.Kind
+            $r.Found | Should -BeTrue
+            $r.DryRun | Should -BeFalse
+        }
+        (Get-LiveEntry $fake).Values | Where-Object { $_ } | Should -BeNullOrEmpty
+        @(Get-FakeKubeRequest -Server $fake -Method DELETE | Where-Object { -not $_.dryRun }).Count | Should -Be 6
+    }
+
+    It 'a second run finds nothing and says so, without an error' {
+        $results = @(Remove-NginxKit -KubeConfig $fake.KubeConfig -Confirm:$false -ErrorVariable problems -ErrorAction SilentlyContinue)
+        @($problems).Count | Should -Be 0
+        @($results.Kind) | Should -Be $reverse
+        @($results.Found | Sort-Object -Unique) | Should -Be @($false)
+        @($results.Removed | Sort-Object -Unique) | Should -Be @($false)
+    }
+
+    It 'leaves an object of the same name that NginxKit did not make, with ObjectNotManaged, and removes the rest' {
+        $null = New-NginxKitManifest | Deploy-NginxKit -KubeConfig $fake.KubeConfig -ErrorAction Stop
+        $r = Invoke-Kubectl $fake @('label', 'service', 'nginx-entry', '-n', 'nginx-entry', 'app.kubernetes.io/managed-by-')
+        $r.ExitCode | Should -Be 0 -Because $r.Error
+        $results = @(Remove-NginxKit -KubeConfig $fake.KubeConfig -KeepNamespace -Confirm:$false -ErrorVariable problems -ErrorAction SilentlyContinue)
+        @($problems).Count | Should -Be 1
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'ObjectNotManaged,*'
+        $problems[0].TargetObject | Should -Be 'Service/nginx-entry/nginx-entry'
+        @($results.Kind) | Should -Be @('Deployment', 'ClusterRoleBinding', 'ClusterRole', 'ServiceAccount')
+        $live = Get-LiveEntry $fake
+        $live.Service | Should -Not -BeNullOrEmpty
+        $live.Namespace | Should -Not -BeNullOrEmpty -Because '-KeepNamespace'
+        $live.Deployment | Should -BeNullOrEmpty
+        $live.ClusterRole | Should -BeNullOrEmpty
+    }
+
+    It 'never deletes a namespace every cluster has, and takes the manifest''s objects from the pipeline' {
+        $null = New-NginxKitManifest -Namespace default -Name edge | Deploy-NginxKit -KubeConfig $fake.KubeConfig -ErrorAction Stop
+        $results = @(New-NginxKitManifest -Namespace default -Name edge | Remove-NginxKit -KubeConfig $fake.KubeConfig -Confirm:$false -ErrorVariable problems -ErrorAction SilentlyContinue)
+        @($problems.FullyQualifiedErrorId) | Should -BeLike 'ObjectNotManaged,*'
+        $problems[0].TargetObject | Should -Be 'Namespace/default'
+        @($results.Kind) | Should -Be @('Service', 'Deployment', 'ClusterRoleBinding', 'ClusterRole', 'ServiceAccount')
+        (Invoke-Api -Server $fake -Path '/api/v1/namespaces/default').Code | Should -Be 200
+        (Invoke-Api -Server $fake -Path '/apis/rbac.authorization.k8s.io/v1/clusterroles/edge-watch-services').Code | Should -Be 404
+    }
+}
+
 Describe 'Deploy-NginxKit -Path with the YAML file' -Tag 'Kubernetes' {
     BeforeAll {
-        $fake = Start-FakeKubeApi -ServiceNodePortRange $EntryNodePorts
+        $fake = Start-FakeKubeApi
         $manifest = Join-Path $fake.Directory 'entry.yaml'
         New-NginxKitManifest -AsYaml | Set-Content -LiteralPath $manifest -NoNewline
         $scaled = Join-Path $fake.Directory 'entry-3.yaml'
@@ -370,10 +623,10 @@ Describe 'Deploy-NginxKit -Path with the YAML file' -Tag 'Kubernetes' {
             $r.Changed | Should -BeTrue -Because $r.Kind
             $r.Created | Should -BeTrue -Because $r.Kind
         }
-        Assert-ApplyOnly (Get-ApiWrite $fake) -DryRun $false
+        Assert-CheckedThenApplied (Get-ApiWrite $fake) -NewNamespace 'nginx-entry'
         $live = Get-LiveEntry $fake
         $live.Deployment.spec.template.spec.nodeSelector.role | Should -Be 'entry'
-        $live.Service.spec.ports[0].nodePort | Should -Be 28888
+        $live.Service.spec.ports[0].nodePort | Should -Be 30080
     }
 
     It 'is the same objects as the pipeline form: re-applying New-NginxKitManifest changes nothing' {
@@ -390,7 +643,7 @@ Describe 'Deploy-NginxKit -Path with the YAML file' -Tag 'Kubernetes' {
             $results[$i].Changed | Should -BeFalse -Because $results[$i].Kind
             $results[$i].ResourceVersion | Should -Be $script:first[$i].ResourceVersion -Because $results[$i].Kind
         }
-        Assert-ApplyOnly (Get-ApiWrite $fake) -DryRun $false
+        Assert-CheckedThenApplied (Get-ApiWrite $fake)
     }
 
     It '-WhatIf with the scaled file sends only dry runs and shows the replica diff' {

@@ -374,6 +374,119 @@ spec:
         }
     }
 
+    Context 'pods, their logs and events, as Deploy-NginxKit -Wait reads them' {
+        BeforeEach {
+            $null = Add-FakeKubeObject -Server $fake -Object @(
+                @{
+                    apiVersion = 'v1'; kind = 'Pod'
+                    metadata   = @{ name = 'entry-1'; namespace = 'edge'; labels = @{ app = 'entry' } }
+                    spec       = @{ initContainers = @(@{ name = 'render'; image = 'nginxkit:0.1.0' }); containers = @(@{ name = 'nginx'; image = 'nginxkit:0.1.0' }, @{ name = 'sync'; image = 'nginxkit:0.1.0' }) }
+                    status     = @{
+                        phase                 = 'Pending'
+                        conditions            = @(@{ type = 'PodScheduled'; status = 'True' })
+                        initContainerStatuses = @(@{ name = 'render'; image = 'nginxkit:0.1.0'; ready = $false; restartCount = 4; state = @{ waiting = @{ reason = 'CrashLoopBackOff'; message = 'back-off 1m20s' } } })
+                        containerStatuses     = @(
+                            @{ name = 'nginx'; image = 'nginxkit:0.1.0'; ready = $false; restartCount = 0; state = @{ waiting = @{ reason = 'PodInitializing' } } }
+                            @{ name = 'sync'; image = 'nginxkit:0.1.0'; ready = $false; restartCount = 0; state = @{ waiting = @{ reason = 'PodInitializing' } } })
+                    }
+                }
+                @{
+                    apiVersion = 'v1'; kind = 'Pod'
+                    metadata   = @{ name = 'entry-2'; namespace = 'edge'; labels = @{ app = 'entry' } }
+                    spec       = @{ containers = @(@{ name = 'nginx'; image = 'nginxkit:0.1.0' }) }
+                    status     = @{ phase = 'Running'; containerStatuses = @(@{ name = 'nginx'; ready = $true; restartCount = 2; state = @{ running = @{} } }) }
+                }
+                @{
+                    apiVersion = 'v1'; kind = 'Event'
+                    metadata   = @{ name = 'entry-1.17a'; namespace = 'edge' }
+                    involvedObject = @{ kind = 'Pod'; name = 'entry-1'; namespace = 'edge' }
+                    type = 'Warning'; reason = 'BackOff'; message = 'Back-off restarting failed container render'
+                }
+                @{
+                    apiVersion = 'v1'; kind = 'Event'
+                    metadata   = @{ name = 'entry-2.17b'; namespace = 'edge' }
+                    involvedObject = @{ kind = 'Pod'; name = 'entry-2'; namespace = 'edge' }
+                    type = 'Normal'; reason = 'Started'; message = 'Started container nginx'
+                })
+            Set-FakeKubePodLog -Server $fake -Namespace edge -Pod entry-1 -Container render -Previous -Text "one`ntwo`nthree`n"
+            Set-FakeKubePodLog -Server $fake -Namespace edge -Pod entry-1 -Container render -Text "now`n"
+        }
+
+        It 'prints READY, STATUS and RESTARTS as the apiserver''s printer does (get pods)' {
+            $r = Kubectl @('get', 'pods', '-n', 'edge')
+            $r.ExitCode | Should -Be 0 -Because $r.Error
+            $rows = @($r.Output -split "`n" | Where-Object { $_ } | ForEach-Object { , ($_ -split '\s{2,}') })
+            $rows[0][0..3] | Should -Be @('NAME', 'READY', 'STATUS', 'RESTARTS')
+            $rows[1][0..3] | Should -Be @('entry-1', '0/2', 'Init:CrashLoopBackOff', '0')
+            $rows[2][0..3] | Should -Be @('entry-2', '1/1', 'Running', '2')
+        }
+
+        It 'selects pods by label and returns their status (get pods -l -o json)' {
+            $r = Kubectl @('get', 'pods', '-n', 'edge', '-l', 'app=entry', '-o', 'json')
+            $r.ExitCode | Should -Be 0 -Because $r.Error
+            $items = ($r.Output | ConvertFrom-Json -Depth 32).items
+            @($items.metadata.name) | Should -Be @('entry-1', 'entry-2')
+            $items[0].status.initContainerStatuses[0].state.waiting.reason | Should -Be 'CrashLoopBackOff'
+        }
+
+        It 'serves a container''s log, the previous instance''s too, and the tail (logs -c --previous --tail)' {
+            (Kubectl @('logs', '-n', 'edge', 'entry-1', '-c', 'render', '--previous')).Output | Should -BeExactly "one`ntwo`nthree`n"
+            (Kubectl @('logs', '-n', 'edge', 'entry-1', '-c', 'render', '--previous', '--tail', '2')).Output | Should -BeExactly "two`nthree`n"
+            (Kubectl @('logs', '-n', 'edge', 'entry-1', '-c', 'render')).Output | Should -BeExactly "now`n"
+        }
+
+        It 'refuses a container the pod does not have, and a previous instance that never ran' {
+            $r = Kubectl @('logs', '-n', 'edge', 'entry-1', '-c', 'proxy')
+            $r.ExitCode | Should -Not -Be 0
+            $r.Error | Should -Match 'container proxy is not valid for pod entry-1'
+            $r = Kubectl @('logs', '-n', 'edge', 'entry-2', '-c', 'nginx', '--previous')
+            $r.ExitCode | Should -Not -Be 0
+            $r.Error | Should -Match 'previous terminated container "nginx" in pod "entry-2" not found'
+        }
+
+        It 'lists a pod''s events by field selector (get events --field-selector involvedObject.name=)' {
+            $r = Kubectl @('get', 'events', '-n', 'edge', '--field-selector', 'involvedObject.name=entry-1', '-o', 'json')
+            $r.ExitCode | Should -Be 0 -Because $r.Error
+            $items = ($r.Output | ConvertFrom-Json -Depth 32).items
+            @($items.reason) | Should -Be @('BackOff')
+            $table = Kubectl @('get', 'events', '-n', 'edge', '--field-selector', 'type=Warning')
+            $table.Output | Should -Match 'Warning\s+BackOff\s+pod/entry-1\s+Back-off restarting failed container render'
+            $table.Output | Should -Not -Match 'entry-2'
+        }
+
+        It 'stores nothing on a server-side dry run, for every kind it serves' {
+            $kinds = @(
+                @{ apiVersion = 'v1'; kind = 'Pod'; metadata = @{ name = 'dry'; namespace = 'edge' }; spec = @{ containers = @(@{ name = 'c'; image = 'i' }) } }
+                @{ apiVersion = 'v1'; kind = 'Event'; metadata = @{ name = 'dry'; namespace = 'edge' }; involvedObject = @{ kind = 'Pod'; name = 'dry' }; reason = 'R' }
+                @{ apiVersion = 'v1'; kind = 'ConfigMap'; metadata = @{ name = 'dry'; namespace = 'edge' }; data = @{ a = 'b' } }
+                @{ apiVersion = 'v1'; kind = 'ServiceAccount'; metadata = @{ name = 'dry'; namespace = 'edge' } }
+                @{ apiVersion = 'v1'; kind = 'Service'; metadata = @{ name = 'dry'; namespace = 'edge' }; spec = @{ ports = @(@{ port = 80 }) } }
+                @{ apiVersion = 'v1'; kind = 'Namespace'; metadata = @{ name = 'dry' } }
+                @{ apiVersion = 'v1'; kind = 'Node'; metadata = @{ name = 'dry' } }
+                @{ apiVersion = 'apps/v1'; kind = 'Deployment'; metadata = @{ name = 'dry'; namespace = 'edge' }
+                    spec = @{ selector = @{ matchLabels = @{ a = 'b' } }; template = @{ metadata = @{ labels = @{ a = 'b' } }; spec = @{ containers = @(@{ name = 'c'; image = 'i' }) } } } }
+                @{ apiVersion = 'rbac.authorization.k8s.io/v1'; kind = 'Role'; metadata = @{ name = 'dry'; namespace = 'edge' }; rules = @() }
+                @{ apiVersion = 'rbac.authorization.k8s.io/v1'; kind = 'RoleBinding'; metadata = @{ name = 'dry'; namespace = 'edge' }; roleRef = @{ apiGroup = 'rbac.authorization.k8s.io'; kind = 'Role'; name = 'dry' } }
+                @{ apiVersion = 'rbac.authorization.k8s.io/v1'; kind = 'ClusterRole'; metadata = @{ name = 'dry' }; rules = @() }
+                @{ apiVersion = 'rbac.authorization.k8s.io/v1'; kind = 'ClusterRoleBinding'; metadata = @{ name = 'dry' }; roleRef = @{ apiGroup = 'rbac.authorization.k8s.io'; kind = 'ClusterRole'; name = 'dry' } })
+            # One document per object: JSON is YAML.
+            $file = Join-Path $TestDrive 'dry.yaml'
+            "---`n" + (($kinds | ForEach-Object { ConvertTo-Json -InputObject $_ -Depth 16 -Compress }) -join "`n---`n") | Set-Content -LiteralPath $file
+            $r = Kubectl @('apply', '--server-side', '--dry-run=server', '-f', $file)
+            $r.ExitCode | Should -Be 0 -Because $r.Error
+            [regex]::Matches($r.Output, 'serverside-applied \(server dry run\)') | Should -HaveCount $kinds.Count
+            foreach ($k in $kinds) {
+                $args = @('get', $k.kind.ToLowerInvariant(), 'dry') + $(if ($k.metadata.namespace) { @('-n', $k.metadata.namespace) } else { @() })
+                (Kubectl $args).Error | Should -Match 'NotFound' -Because "$($k.kind) must not be stored"
+            }
+            # And a dry-run delete of a pod leaves it.
+            $r = Kubectl @('delete', 'pod', 'entry-2', '-n', 'edge', '--dry-run=server')
+            $r.ExitCode | Should -Be 0 -Because $r.Error
+            $r.Output | Should -Match 'pod "entry-2" deleted \(server dry run\)'
+            (Kubectl @('get', 'pod', 'entry-2', '-n', 'edge')).ExitCode | Should -Be 0
+        }
+    }
+
     It 'sees a MODIFIED event after a label change (get nodes -w)' {
         $r = Watch-Nodes -Server $fake -Target $fake -Change { (Kubectl @('label', 'node', 'n1', 'role=entry')).ExitCode | Should -Be 0 }
         $r.TimedOut | Should -BeTrue -Because 'get -w runs until stopped'

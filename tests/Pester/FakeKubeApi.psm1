@@ -6,6 +6,7 @@
 #   Start-FakeKubeApi / Stop-FakeKubeApi
 #                                  one fake per call, with a kubeconfig (cluster, context and user "fake")
 #   Add-FakeKubeObject             seeds objects straight into the store
+#   Set-FakeKubePodLog             what pods/{name}/log answers for one container (of a seeded Pod)
 #   Add-FakeKubeFault / Clear-FakeKubeFault
 #                                  answer matching requests with a Status error (403, 409 once, ...)
 #   Get-FakeKubeRequest / Clear-FakeKubeRequest
@@ -288,6 +289,27 @@ function Add-FakeKubeObject {
     }
 }
 
+function Set-FakeKubePodLog {
+    <#
+    .SYNOPSIS
+        Sets what GET .../pods/<Pod>/log?container=<Container> answers (with -Previous, for the
+        container's last terminated instance, which kubectl logs --previous reads).
+    .EXAMPLE
+        Set-FakeKubePodLog -Server $fake -Namespace nginx-entry -Pod nginx-entry-1 -Container render -Previous -Text "no route`n"
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory, Position = 0)] [object] $Server,
+        [string] $Namespace = 'default',
+        [Parameter(Mandatory)] [string] $Pod,
+        [Parameter(Mandatory)] [string] $Container,
+        [Parameter(Mandatory)] [AllowEmptyString()] [string] $Text,
+        [switch] $Previous
+    )
+    $body = [ordered]@{ namespace = $Namespace; pod = $Pod; container = $Container; previous = [bool]$Previous; text = $Text }
+    $null = Invoke-FakeKubeControl -Server $Server -Method POST -Path logs -Body (ConvertTo-Json $body -Compress)
+}
+
 function Add-FakeKubeFault {
     <#
     .SYNOPSIS
@@ -464,6 +486,6 @@ function Invoke-Kubectl {
     }
 }
 
-Export-ModuleMember -Function Get-KubeTestTarget, Start-FakeKubeApi, Stop-FakeKubeApi, Add-FakeKubeObject, Add-FakeKubeFault,
+Export-ModuleMember -Function Get-KubeTestTarget, Start-FakeKubeApi, Stop-FakeKubeApi, Add-FakeKubeObject, Set-FakeKubePodLog, Add-FakeKubeFault,
     Clear-FakeKubeFault, Get-FakeKubeRequest, Clear-FakeKubeRequest, Close-FakeKubeWatch, Invoke-FakeKubeCompaction,
     Reset-FakeKubeApi, Invoke-Kubectl, Get-FakeKubeApiPath, New-FakeKubeConfig, New-FakeKubeServiceAccountToken

@@ -283,7 +283,7 @@ function Update-NginxServer {
 function Stop-NginxServer {
     <#
     .SYNOPSIS
-        Stops nginx with TERM (nginx -s stop), waits for it, and removes its prefix.
+        Stops nginx with TERM (nginx -s stop), waits for it, and removes its prefix. Stopping it again does nothing.
     #>
     [CmdletBinding()]
     param([Parameter(Mandatory, ValueFromPipeline)] [AllowNull()] $Server)
@@ -294,7 +294,10 @@ function Stop-NginxServer {
             $null = & $Server.NginxPath @(Get-NginxCommonArgs $Server) -s stop 2>&1
             if (-not $p.WaitForExit(5000)) { Stop-ProcessTree $p }
         }
-        if ($p) { $p.Dispose() }
+        if ($p) {
+            $p.Dispose()
+            $Server.Process = $null
+        }
         if ($Server.Prefix -and (Test-Path -LiteralPath $Server.Prefix)) {
             Remove-Item -LiteralPath $Server.Prefix -Recurse -Force -ErrorAction Ignore
         }
@@ -390,8 +393,11 @@ function Write-LogLine([hashtable] $Line) {
 Write-LogLine @{ kind = 'start'; pid = $PID }
 $params = @{
     Watch = $true; OutFile = $s.OutFile; KubeConfig = $s.KubeConfig; Listen = [string[]]$s.Listen
-    ReloadCommand = [string[]]$s.ReloadCommand; DebounceMs = [int]$s.DebounceMs; NginxPath = $s.NginxPath
+    DebounceMs = [int]$s.DebounceMs; NginxPath = $s.NginxPath
 }
+if ($s.ReloadPidFile) { $params.ReloadPidFile = $s.ReloadPidFile }
+elseif ($s.ReloadNginx) { $params.ReloadNginx = $true }
+else { $params.ReloadCommand = [string[]]$s.ReloadCommand }
 if ($s.Parameters) { foreach ($p in $s.Parameters.PSObject.Properties) { $params[$p.Name] = $p.Value } }
 try {
     Sync-NginxConf @params -ErrorAction Continue 2>&1 3>&1 4>&1 | ForEach-Object {
@@ -412,16 +418,21 @@ try {
 '@
 
 function Start-SyncWatcher {
-    # The sidecar's command in a pwsh of its own, against $Fake (Start-FakeKubeApi), writing and
+    # Sync-NginxConf -Watch in a pwsh of its own, against $Fake (Start-FakeKubeApi), writing and
     # reloading $Nginx (Start-NginxServer). Read its log with Get-WatcherLog; end it with Stop-SyncWatcher.
     # -KubeConfig replaces the fake's own (a ServiceAccount's token, say); -Parameters go to Sync-NginxConf
     # as they are (Namespace, ExposeAll, Verbose: verbose lines are logged as kind 'verbose').
+    # -Reload picks how: Command (nginx -s reload with the server's -p and -c), PidFile (SIGHUP to the
+    # pid in -PidFile, by default the server's own pid file, as the entry's sidecar does), or Nginx
+    # (-ReloadNginx, with -NginxPath a wrapper that gives nginx the server's -p and -c).
     param(
         [Parameter(Mandatory)] [object] $Fake,
         [Parameter(Mandatory)] [object] $Nginx,
         [Parameter(Mandatory)] [string] $Directory,
         [int] $DebounceMs = 50,
         [string] $ModulePath = (Get-NginxKitModulePath),
+        [ValidateSet('Command', 'PidFile', 'Nginx')] [string] $Reload = 'Command',
+        [string] $PidFile = (Join-Path $Nginx.Prefix 'nginx.pid'),
         [string] $KubeConfig = $Fake.KubeConfig,
         [hashtable] $Parameters = @{}
     )
@@ -439,6 +450,15 @@ function Start-SyncWatcher {
         DebounceMs    = $DebounceMs
         NginxPath     = $Nginx.NginxPath
         Parameters    = $Parameters
+        ReloadPidFile = if ($Reload -eq 'PidFile') { $PidFile } else { $null }
+        ReloadNginx   = $Reload -eq 'Nginx'
+    }
+    if ($Reload -eq 'Nginx') {
+        # nginx -s reload finds the master through the pid file its config names: this nginx's, by its -p and -c.
+        $wrapper = Join-Path $Directory 'nginx-wrapper.sh'
+        Set-Content -LiteralPath $wrapper -Value "#!/bin/sh`nexec '$($Nginx.NginxPath)' -p '$($Nginx.Prefix)/' -c '$($Nginx.MainConfPath)' `"`$@`"`n"
+        & chmod 755 $wrapper $Directory
+        $settings.NginxPath = $wrapper
     }
     $settingsPath = Join-Path $Directory 'watcher.json'
     $settings | ConvertTo-Json -Depth 5 | Set-Content -LiteralPath $settingsPath
@@ -491,4 +511,4 @@ function Stop-SyncWatcher([object] $Watcher, [int] $TimeoutSec = 15) {
 
 Export-ModuleMember -Function Get-FreeTcpPort, Start-EchoBackend, Stop-EchoBackend,
     Start-NginxServer, Update-NginxServer, Stop-NginxServer, Invoke-RawHttp,
-    Start-SyncWatcher, Get-WatcherLog, Get-WatcherEntry, Stop-SyncWatcher
+    Start-SyncWatcher, Get-WatcherLog, Get-WatcherEntry, Stop-SyncWatcher, Test-TcpPort

@@ -32,6 +32,7 @@ public static class ErrorCatalog
     public static readonly ErrorKind ConfigRejected = new(nameof(ConfigRejected), ProblemCategory.InvalidResult);
     public static readonly ErrorKind ReloadFailed = new(nameof(ReloadFailed), ProblemCategory.InvalidOperation);
     public static readonly ErrorKind ConflictingReload = new(nameof(ConflictingReload), ProblemCategory.InvalidArgument);
+    public static readonly ErrorKind ReloadNeedsWatch = new(nameof(ReloadNeedsWatch), ProblemCategory.InvalidArgument);
     public static readonly ErrorKind WhatIfNeedsOnce = new(nameof(WhatIfNeedsOnce), ProblemCategory.InvalidOperation);
     public static readonly ErrorKind NginxNotFound = new(nameof(NginxNotFound), ProblemCategory.NotInstalled);
     public static readonly ErrorKind ConfigNotReadable = new(nameof(ConfigNotReadable), ProblemCategory.ReadError);
@@ -63,6 +64,14 @@ public static class ErrorCatalog
     public static readonly ErrorKind InvalidManifestOption = new(nameof(InvalidManifestOption), ProblemCategory.InvalidArgument);
     public static readonly ErrorKind UnsupportedKind = new(nameof(UnsupportedKind), ProblemCategory.InvalidArgument);
     public static readonly ErrorKind RolloutTimeout = new(nameof(RolloutTimeout), ProblemCategory.OperationTimeout);
+
+    // The entry deployment: objects the cluster refuses, pods that cannot become ready, undoing it.
+    public static readonly ErrorKind NodePortRefused = new(nameof(NodePortRefused), ProblemCategory.InvalidArgument);
+    public static readonly ErrorKind ImagePullFailed = new(nameof(ImagePullFailed), ProblemCategory.ResourceUnavailable);
+    public static readonly ErrorKind ContainerCrashLooping = new(nameof(ContainerCrashLooping), ProblemCategory.InvalidResult);
+    public static readonly ErrorKind ContainerNotStarted = new(nameof(ContainerNotStarted), ProblemCategory.InvalidResult);
+    public static readonly ErrorKind NoEntryNode = new(nameof(NoEntryNode), ProblemCategory.ResourceUnavailable);
+    public static readonly ErrorKind ObjectNotManaged = new(nameof(ObjectNotManaged), ProblemCategory.PermissionDenied);
 
     // Docker under systemd, its install and health.
     public static readonly ErrorKind UnitNotFound = new(nameof(UnitNotFound), ProblemCategory.ObjectNotFound);

@@ -1,5 +1,5 @@
-using NginxKit.Engine.Text;
 using k8s;
+using NginxKit.Engine.Text;
 using k8s.Models;
 using NginxKit.Engine.Diagnostics;
 
@@ -14,34 +14,59 @@ namespace NginxKit.Engine.Kubernetes;
 /// </summary>
 public static class EntryManifest
 {
-    public const string ConfDir = "/etc/nginx/conf.d";
-    public const string RunDir = "/var/run";
-    public const string SidecarRunDir = "/run/nginx";
-    public const string PwshPath = "/usr/bin/pwsh";
+    public const int DefaultNodePort = 30080;
+    public static readonly (int Low, int High) DefaultNodePortRange = (30000, 32767);
+
+    // Paths inside the image (src/Container/Dockerfile and nginx.conf) that the containers' commands name.
+    public const string SyncPath = "/usr/local/bin/nginxkit-sync";
     public const string NginxPath = "/usr/sbin/nginx";
+    public const string NginxMainConfig = "/etc/nginxkit/nginx.conf";
+    public const string ConfDir = "/etc/nginx/conf.d";
+    /// <summary>nginx writes its pid here (nginx.conf's pid directive); the sidecar reads it to send SIGHUP.</summary>
+    public const string PidFile = "/run/nginx/nginx.pid";
+    public const string TmpDir = "/tmp";
+    /// <summary>Where a pod's service-account token, CA and namespace are, and where KubernetesClient looks for them.</summary>
+    public const string ServiceAccountDir = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+    /// <summary>nginx listens here in the pod: above 1024, so it needs no capability to bind.</summary>
+    public const int HttpPort = 8080;
+
+    /// <summary>The user every container runs as: nginx's user in the official image; nothing of the image needs root.</summary>
+    public const long RunAsUser = 101;
+
+    /// <summary>The image build.ps1 Image builds: nginxkit tagged with the module's version.</summary>
+    public static string DefaultImage => $"nginxkit:{Version}";
+
+    /// <summary>NginxKit's version (NginxKit.psd1's ModuleVersion, which the build gives every assembly).</summary>
+    public static string Version { get; } =
+        (typeof(EntryManifest).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "0.0.0").Split('+')[0];
 
     public static IReadOnlyList<Problem> Validate(EntryManifestOptions o)
     {
         var problems = new List<Problem>();
-        void Check(bool ok, string what, object? value) =>
-            _ = ok ? 0 : Add(problems, $"{what} is not valid: {Printable.Escape(value?.ToString())}.", value);
-        Check(Nginx.RouteRules.CheckDnsLabel(o.Namespace) is null, "Namespace", o.Namespace);
-        Check(Nginx.RouteRules.CheckDnsLabel(o.Name) is null, "Name", o.Name);
+        void Check(bool ok, string what, object? value, string rule, string allowed) =>
+            _ = ok ? 0 : Add(problems, $"{what} '{Printable.Escape(value?.ToString())}' is not valid: {allowed}", value, rule);
+        const string Label = "a DNS label: 1-63 lower-case letters, digits and '-', starting and ending with a letter or digit.";
+        Check(Nginx.RouteRules.CheckDnsLabel(o.Namespace) is null, "Namespace", o.Namespace, "DnsLabel", Label);
+        Check(Nginx.RouteRules.CheckDnsLabel(o.Name) is null, "Name", o.Name, "DnsLabel", Label);
         foreach (var watched in o.WatchNamespaces)
-            Check(Nginx.RouteRules.CheckDnsLabel(watched) is null, "WatchNamespace", watched);
-        Check(IsImage(o.NginxImage), "NginxImage", o.NginxImage);
-        Check(IsImage(o.GeneratorImage), "GeneratorImage", o.GeneratorImage);
-        Check(o.Replicas is >= 0 and <= 1000, "Replicas", o.Replicas);
-        Check(o.NodePort is >= 1 and <= 65535, "NodePort", o.NodePort);
-        Check(LabelRules.CheckValue(o.Role) is null && o.Role.Length > 0, "Role", o.Role);
+            Check(Nginx.RouteRules.CheckDnsLabel(watched) is null, "WatchNamespace", watched, "DnsLabel", Label);
+        Check(IsImage(o.Image), "Image", o.Image, "ImageReference",
+            "an image reference, [registry/]path[:tag][@digest], of letters, digits and . - _ / : @, at most 512 characters.");
+        Check(o.Replicas is >= 0 and <= 1000, "Replicas", o.Replicas, "ReplicasRange", "0 to 1000.");
+        Check(o.NodePort is >= 1 and <= 65535, "NodePort", o.NodePort, "NodePortRange",
+            $"a port 1-65535, inside the cluster's --service-node-port-range (by default {DefaultNodePortRange.Low}-{DefaultNodePortRange.High}).");
+        Check(LabelRules.CheckValue(o.Role) is null && o.Role.Length > 0, "Role", o.Role, "LabelValue",
+            "a label value: 1-63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit.");
         foreach (var key in o.Annotations.Keys)
-            Check(LabelRules.CheckKey(key) is null, "Annotation key", key);
+            Check(LabelRules.CheckKey(key) is null, "Annotation key", key, "AnnotationKey", "[prefix/]name, as Kubernetes label keys.");
         return problems;
     }
 
-    private static int Add(List<Problem> problems, string message, object? target)
+    private static int Add(List<Problem> problems, string message, object? target, string rule)
     {
-        problems.Add(ErrorCatalog.InvalidManifestOption.Problem(message, target));
+        problems.Add(ErrorCatalog.InvalidManifestOption.Problem(message, target, rule));
         return 0;
     }
 
@@ -49,6 +74,16 @@ public static class EntryManifest
     private static bool IsImage(string image) =>
         image.Length is > 0 and <= 512 && image.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or '/' or ':' or '@')
         && char.IsAsciiLetterOrDigit(image[0]);
+
+    /// <summary>The arguments of nginxkit-sync for the init container (once) and the sidecar (watch).</summary>
+    public static IReadOnlyList<string> SyncArgs(EntryManifestOptions o, bool watch)
+    {
+        List<string> args = [watch ? "watch" : "once", "--out-file", $"{ConfDir}/default.conf", "--listen", HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+        if (o.WatchNamespaces.Count > 0) args.AddRange(["--namespace", string.Join(',', o.WatchNamespaces)]);
+        if (o.ExposeAll) args.Add("--expose-all");
+        if (watch) args.AddRange(["--reload-pid-file", PidFile]);
+        return args;
+    }
 
     public static IReadOnlyList<object> Build(EntryManifestOptions o)
     {
@@ -66,10 +101,20 @@ public static class EntryManifest
             Labels = new Dictionary<string, string>(labels),
             Annotations = o.Annotations.Count == 0 ? null : new Dictionary<string, string>(o.Annotations),
         };
-        var syncArgs = $"-OutFile {ConfDir}/default.conf -Listen 80"
-            + (o.WatchNamespaces.Count == 0 ? "" : $" -Namespace {string.Join(',', o.WatchNamespaces)}")
-            + (o.ExposeAll ? " -ExposeAll" : "");
         var watchName = $"{o.Name}-watch-services";
+        var runDir = Path.GetDirectoryName(PidFile)!;
+
+        // Nothing in the pod needs root, a writable root filesystem or a capability: nginx listens
+        // above 1024 and writes only to its volumes, and the sidecar signals nginx as the same user.
+        static V1SecurityContext Locked() => new()
+        {
+            AllowPrivilegeEscalation = false,
+            ReadOnlyRootFilesystem = true,
+            Capabilities = new V1Capabilities { Drop = ["ALL"] },
+        };
+        // The token goes only where the API is called: the init container and the sidecar, never
+        // the internet-facing nginx. The same files the kubelet would mount, projected by hand.
+        var apiAccess = new V1VolumeMount { Name = "kube-api-access", MountPath = ServiceAccountDir, ReadOnlyProperty = true };
 
         var deployment = new V1Deployment
         {
@@ -91,19 +136,36 @@ public static class EntryManifest
                     Spec = new V1PodSpec
                     {
                         ServiceAccountName = o.Name,
+                        AutomountServiceAccountToken = false,
                         NodeSelector = new Dictionary<string, string> { [NodeLabeler.RoleLabel] = o.Role },
-                        // The sidecar signals the nginx master by the PID in its pidfile.
+                        // The sidecar signals the nginx master by the PID in its pid file.
                         ShareProcessNamespace = true,
+                        SecurityContext = new V1PodSecurityContext
+                        {
+                            RunAsNonRoot = true,
+                            RunAsUser = RunAsUser,
+                            RunAsGroup = RunAsUser,
+                            FsGroup = RunAsUser,
+                            SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
+                        },
                         InitContainers =
                         [
                             new V1Container
                             {
                                 Name = "render",
-                                Image = o.GeneratorImage,
-                                // Full paths: an init container or sidecar does not inherit the image's ENTRYPOINT.
-                                Command = [PwshPath, "-NoLogo", "-NoProfile", "-NonInteractive", "-Command", $"Sync-NginxConf -Once {syncArgs}"],
-                                VolumeMounts = [new V1VolumeMount { Name = "conf", MountPath = ConfDir }],
-                                Resources = Requests("50m", "96Mi"),
+                                Image = o.Image,
+                                ImagePullPolicy = "IfNotPresent",
+                                // command replaces the image's ENTRYPOINT, args its CMD.
+                                Command = [SyncPath],
+                                Args = [.. SyncArgs(o, watch: false)],
+                                VolumeMounts =
+                                [
+                                    new V1VolumeMount { Name = "conf", MountPath = ConfDir },
+                                    new V1VolumeMount { Name = "sync-tmp", MountPath = TmpDir },
+                                    apiAccess,
+                                ],
+                                SecurityContext = Locked(),
+                                Resources = Requests("50m", "64Mi"),
                             },
                         ],
                         Containers =
@@ -111,36 +173,65 @@ public static class EntryManifest
                             new V1Container
                             {
                                 Name = "nginx",
-                                Image = o.NginxImage,
-                                Command = [NginxPath, "-g", "daemon off;"],
-                                Ports = [new V1ContainerPort { Name = "http", ContainerPort = 80, Protocol = "TCP" }],
+                                Image = o.Image,
+                                ImagePullPolicy = "IfNotPresent",
+                                Command = [NginxPath],
+                                Args = ["-c", NginxMainConfig, "-e", "stderr", "-g", "daemon off;"],
+                                Ports = [new V1ContainerPort { Name = "http", ContainerPort = HttpPort, Protocol = "TCP" }],
                                 VolumeMounts =
                                 [
                                     new V1VolumeMount { Name = "conf", MountPath = ConfDir, ReadOnlyProperty = true },
-                                    new V1VolumeMount { Name = "run", MountPath = RunDir },
+                                    new V1VolumeMount { Name = "run", MountPath = runDir },
+                                    new V1VolumeMount { Name = "nginx-tmp", MountPath = TmpDir },
                                 ],
-                                ReadinessProbe = new V1Probe { TcpSocket = new V1TCPSocketAction { Port = 80 }, PeriodSeconds = 5 },
-                                LivenessProbe = new V1Probe { TcpSocket = new V1TCPSocketAction { Port = 80 }, InitialDelaySeconds = 10, PeriodSeconds = 10 },
+                                ReadinessProbe = new V1Probe { TcpSocket = new V1TCPSocketAction { Port = "http" }, PeriodSeconds = 5 },
+                                LivenessProbe = new V1Probe { TcpSocket = new V1TCPSocketAction { Port = "http" }, InitialDelaySeconds = 10, PeriodSeconds = 10 },
+                                SecurityContext = Locked(),
                                 Resources = Requests("100m", "64Mi"),
                             },
                             new V1Container
                             {
                                 Name = "sync",
-                                Image = o.GeneratorImage,
-                                Command = [PwshPath, "-NoLogo", "-NoProfile", "-NonInteractive", "-Command",
-                                    $"Sync-NginxConf -Watch {syncArgs} -ReloadPidFile {SidecarRunDir}/nginx.pid | ForEach-Object {{ $_ | ConvertTo-Json -Compress }}"],
+                                Image = o.Image,
+                                ImagePullPolicy = "IfNotPresent",
+                                Command = [SyncPath],
+                                Args = [.. SyncArgs(o, watch: true)],
                                 VolumeMounts =
                                 [
                                     new V1VolumeMount { Name = "conf", MountPath = ConfDir },
-                                    new V1VolumeMount { Name = "run", MountPath = SidecarRunDir },
+                                    new V1VolumeMount { Name = "run", MountPath = runDir, ReadOnlyProperty = true },
+                                    new V1VolumeMount { Name = "sync-tmp", MountPath = TmpDir },
+                                    apiAccess,
                                 ],
-                                Resources = Requests("50m", "96Mi"),
+                                SecurityContext = Locked(),
+                                Resources = Requests("50m", "64Mi"),
                             },
                         ],
                         Volumes =
                         [
                             new V1Volume { Name = "conf", EmptyDir = new V1EmptyDirVolumeSource() },
                             new V1Volume { Name = "run", EmptyDir = new V1EmptyDirVolumeSource() },
+                            new V1Volume { Name = "nginx-tmp", EmptyDir = new V1EmptyDirVolumeSource() },
+                            new V1Volume { Name = "sync-tmp", EmptyDir = new V1EmptyDirVolumeSource() },
+                            new V1Volume
+                            {
+                                Name = "kube-api-access",
+                                Projected = new V1ProjectedVolumeSource
+                                {
+                                    Sources =
+                                    [
+                                        new V1VolumeProjection { ServiceAccountToken = new V1ServiceAccountTokenProjection { Path = "token", ExpirationSeconds = 3607 } },
+                                        new V1VolumeProjection { ConfigMap = new V1ConfigMapProjection { Name = "kube-root-ca.crt", Items = [new V1KeyToPath { Key = "ca.crt", Path = "ca.crt" }] } },
+                                        new V1VolumeProjection
+                                        {
+                                            DownwardAPI = new V1DownwardAPIProjection
+                                            {
+                                                Items = [new V1DownwardAPIVolumeFile { Path = "namespace", FieldRef = new V1ObjectFieldSelector { ApiVersion = "v1", FieldPath = "metadata.namespace" } }],
+                                            },
+                                        },
+                                    ],
+                                },
+                            },
                         ],
                     },
                 },
@@ -162,7 +253,7 @@ public static class EntryManifest
                 {
                     Type = "NodePort",
                     Selector = selector,
-                    Ports = [new V1ServicePort { Name = "http", Port = 80, TargetPort = 80, NodePort = o.NodePort, Protocol = "TCP" }],
+                    Ports = [new V1ServicePort { Name = "http", Port = 80, TargetPort = "http", NodePort = o.NodePort, Protocol = "TCP" }],
                 },
             },
         ];

@@ -9,15 +9,17 @@ public sealed record EntryManifestOptions
 {
     public string Namespace { get; init; } = "nginx-entry";
     public string Name { get; init; } = "nginx-entry";
-    public string NginxImage { get; init; } = "nginx:1.27";
 
-    /// <summary>The image with pwsh and NginxKit (see src/Container/Dockerfile).</summary>
-    public string GeneratorImage { get; init; } = "nginxkit:latest";
+    /// <summary>
+    /// The one image every container runs: nginx plus nginxkit-sync (src/Container/Dockerfile),
+    /// by default the tag build.ps1 Image gives it; a registry path for a real cluster.
+    /// </summary>
+    public string Image { get; init; } = EntryManifest.DefaultImage;
 
     public int Replicas { get; init; } = 2;
 
-    /// <summary>The NodePort. Outside 30000–32767 the cluster's --service-node-port-range must allow it.</summary>
-    public int NodePort { get; init; } = 28888;
+    /// <summary>The NodePort. Kubernetes' default --service-node-port-range is 30000-32767; another port needs a cluster whose range holds it.</summary>
+    public int NodePort { get; init; } = EntryManifest.DefaultNodePort;
 
     /// <summary>Value of the role label that pins pods to entry nodes.</summary>
     public string Role { get; init; } = NodeLabeler.DefaultRole;

@@ -27,6 +27,7 @@ public sealed class KubeConnection : IDisposable
 
     public static KubeConnection Open(KubeTarget target)
     {
+        KubeWatchJson.Register();
         var (config, source, user) = BuildConfiguration(target);
         var auth = config.AccessToken is not null || config.TokenProvider is not null ? "token"
             : config.ClientCertificateData is not null || config.ClientCertificateFilePath is not null ? "client certificate"
@@ -67,6 +68,8 @@ public sealed class KubeConnection : IDisposable
         var files = ConfigFiles(target.KubeConfig);
         try
         {
+            if (target.KubeConfig is null && target.InClusterFirst && KubernetesClientConfiguration.IsInCluster())
+                return (KubernetesClientConfiguration.InClusterConfig(), "in-cluster service account", "service account");
             if (target.KubeConfig is not null && !File.Exists(files[0]))
                 throw Missing($"The kubeconfig '{files[0]}' does not exist.");
             if (files.Count > 0)
@@ -127,7 +130,7 @@ public sealed class KubeConnection : IDisposable
     // relative exec command from the working directory. Every file's paths are made absolute here.
     private static K8SConfiguration LoadResolved(string file)
     {
-        var config = KubernetesClientConfiguration.LoadKubeConfig(new FileInfo(file), useRelativePaths: true);
+        var config = KubeConfigReader.Read(File.ReadAllText(file), file);
         var directory = Path.GetDirectoryName(Path.GetFullPath(file))!;
         string? Resolve(string? path) => string.IsNullOrEmpty(path) || Path.IsPathRooted(path) ? path : Path.GetFullPath(path, directory);
 

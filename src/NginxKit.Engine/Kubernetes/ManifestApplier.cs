@@ -42,6 +42,101 @@ public sealed class ManifestApplier(KubeConnection connection)
         return ApplyTypedAsync(typed, dryRun, cancellationToken);
     }
 
+    /// <summary>
+    /// Applies every object or none: each is first sent as a server-side dry run, so the cluster's own
+    /// validation (a NodePort outside its range, a field it refuses) stops the deploy before anything
+    /// changes. The server cannot check an object in a namespace that does not exist yet, so a new
+    /// Namespace is created first and the rest checked in it; when anything is refused, that Namespace
+    /// is deleted again. A failure to reach the cluster at all throws.
+    /// </summary>
+    public async Task<DeployOutcome> DeployAsync(IReadOnlyList<object> items, CancellationToken cancellationToken)
+    {
+        var problems = new List<Problem>();
+        var typed = new List<IKubernetesObject<V1ObjectMeta>>();
+        foreach (var item in items.OrderBy(i => ApplyOrder(i is IKubernetesObject k ? k.Kind : "")))
+        {
+            if (item is IKubernetesObject<V1ObjectMeta> t && Kinds.Contains(t.Kind)) typed.Add(t);
+            else problems.Add(Unsupported(item is IKubernetesObject k ? k.Kind : item.GetType().Name).Problem);
+        }
+        if (problems.Count > 0) return new DeployOutcome([], problems, []);
+
+        var newNamespaces = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var ns in typed.Where(t => t.Kind == "Namespace"))
+            if (await ReadAsync("Namespace", ns.Metadata.Name, null, cancellationToken).ConfigureAwait(false) is null)
+                newNamespaces.Add(ns.Metadata.Name);
+        bool InNew(IKubernetesObject<V1ObjectMeta> t) => t.Metadata.NamespaceProperty is { } ns && newNamespaces.Contains(ns);
+
+        await CheckAsync(typed.Where(t => !InNew(t)), problems, cancellationToken).ConfigureAwait(false);
+        if (problems.Count > 0) return new DeployOutcome([], problems, []);
+
+        var applied = new List<ApplyResult>();
+        var created = new List<string>();
+        if (typed.Any(InNew))
+        {
+            foreach (var ns in typed.Where(t => t.Kind == "Namespace" && newNamespaces.Contains(t.Metadata.Name)))
+            {
+                applied.Add(await ApplyTypedAsync(ns, dryRun: false, cancellationToken).ConfigureAwait(false));
+                created.Add(ns.Metadata.Name);
+            }
+            await CheckAsync(typed.Where(InNew), problems, cancellationToken).ConfigureAwait(false);
+            if (problems.Count > 0)
+            {
+                foreach (var ns in created)
+                    await connection.Client.CoreV1.DeleteNamespaceAsync(ns, cancellationToken: cancellationToken).ConfigureAwait(false);
+                return new DeployOutcome([], problems, created);
+            }
+        }
+
+        foreach (var item in typed.Where(t => !(t.Kind == "Namespace" && created.Contains(t.Metadata.Name))))
+        {
+            try
+            {
+                applied.Add(await ApplyTypedAsync(item, dryRun: false, cancellationToken).ConfigureAwait(false));
+            }
+            catch (Exception ex) when (KubeErrors.IsApiFailure(ex) && !KubeErrors.IsFatal(ex))
+            {
+                // Refused now, after its dry run passed (the cluster changed meanwhile): say so and go on.
+                problems.Add(Refusal(item, ex));
+            }
+        }
+        return new DeployOutcome(applied.OrderBy(r => ApplyOrder(r.Kind)).ToList(), problems, []);
+    }
+
+    private async Task CheckAsync(IEnumerable<IKubernetesObject<V1ObjectMeta>> items, List<Problem> problems, CancellationToken cancellationToken)
+    {
+        foreach (var item in items)
+        {
+            try
+            {
+                await PatchAsync(item.Kind, ApplyBody(item), item.Metadata.Name, item.Metadata.NamespaceProperty, "All", cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (KubeErrors.IsApiFailure(ex) && !KubeErrors.IsFatal(ex))
+            {
+                problems.Add(Refusal(item, ex));
+            }
+        }
+    }
+
+    // The cluster's refusal of one object; a NodePort outside the API server's range says which range, and what to change.
+    private static Problem Refusal(IKubernetesObject<V1ObjectMeta> item, Exception ex)
+    {
+        var target = Describe(item);
+        var problem = KubeErrors.ToProblem(ex, $"Applying {target}", target, ErrorCatalog.ManifestTargetNotFound);
+        if (item is not V1Service || KubeErrors.StatusOf(ex) != 422) return problem;
+        var range = System.Text.RegularExpressions.Regex.Match(problem.Message, @"The range of valid ports is (\d+)-(\d+)");
+        var port = System.Text.RegularExpressions.Regex.Match(problem.Message, @"nodePort: Invalid value: (\d+)");
+        if (range.Success)
+            return ErrorCatalog.NodePortRefused.Problem(
+                $"The cluster refuses {target}: NodePort {(port.Success ? port.Groups[1].Value : "?")} is outside its node port range, {range.Groups[1].Value}-{range.Groups[2].Value}. Nothing was applied.",
+                target, "NodePortRange",
+                $"Give New-NginxKitManifest -NodePort a port in {range.Groups[1].Value}-{range.Groups[2].Value}; a port outside it works only where the API server's --service-node-port-range holds it.");
+        if (problem.Message.Contains("provided port is already allocated", StringComparison.Ordinal))
+            return ErrorCatalog.NodePortRefused.Problem(
+                $"The cluster refuses {target}: NodePort {(port.Success ? port.Groups[1].Value : "?")} is taken by another Service. Nothing was applied.",
+                target, "NodePortAllocated", "Give New-NginxKitManifest -NodePort a free port in the cluster's node port range.");
+        return problem;
+    }
+
     /// <summary>Kind, namespace and name of a manifest object, for messages and ShouldProcess.</summary>
     public static string Describe(object item) =>
         item is IKubernetesObject<V1ObjectMeta> k ? $"{k.Kind}/{(k.Metadata?.NamespaceProperty is { } ns ? ns + "/" : "")}{k.Metadata?.Name}" : item.GetType().Name;
@@ -55,9 +150,7 @@ public sealed class ManifestApplier(KubeConnection connection)
         var name = item.Metadata.Name;
         var ns = item.Metadata.NamespaceProperty;
         var before = await ReadAsync(item.Kind, name, ns, cancellationToken).ConfigureAwait(false);
-        // JSON is YAML, and V1Patch writes a string body as raw JSON: an apply body must be JSON.
-        var patch = new V1Patch(KubernetesJson.Serialize(item), V1Patch.PatchType.ApplyPatch);
-        var after = await PatchAsync(item.Kind, patch, name, ns, dryRun ? "All" : null, cancellationToken).ConfigureAwait(false);
+        var after = await PatchAsync(item.Kind, ApplyBody(item), name, ns, dryRun ? "All" : null, cancellationToken).ConfigureAwait(false);
 
         var oldText = before is null ? null : Comparable(before);
         var newText = Comparable(after);
@@ -67,34 +160,8 @@ public sealed class ManifestApplier(KubeConnection connection)
         return new ApplyResult(item.Kind, ns, name, changed, before is null, dryRun, after.Metadata.ResourceVersion, diff);
     }
 
-    /// <summary>Polls a Deployment until every replica is updated and available, or the timeout passes.</summary>
-    public async Task<RolloutStatus> WaitForRolloutAsync(string name, string ns, TimeSpan timeout, IProgress<RolloutStatus> progress, CancellationToken cancellationToken)
-    {
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(timeout);
-        RolloutStatus status = new(name, 0, 0, 0, false, "waiting");
-        try
-        {
-            while (true)
-            {
-                var d = await connection.Client.AppsV1.ReadNamespacedDeploymentAsync(name, ns, cancellationToken: limit.Token).ConfigureAwait(false);
-                var desired = d.Spec?.Replicas ?? 1;
-                var updated = d.Status?.UpdatedReplicas ?? 0;
-                var available = d.Status?.AvailableReplicas ?? 0;
-                var observed = (d.Status?.ObservedGeneration ?? 0) >= (d.Metadata.Generation ?? 0);
-                var complete = observed && updated >= desired && available >= desired && (d.Status?.Replicas ?? 0) <= desired;
-                status = new RolloutStatus(name, desired, updated, available, complete,
-                    complete ? $"deployment \"{name}\" successfully rolled out" : $"{updated} of {desired} updated replicas, {available} available");
-                progress.Report(status);
-                if (complete) return status;
-                await Task.Delay(TimeSpan.FromSeconds(1), limit.Token).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw ErrorCatalog.RolloutTimeout.Exception($"Deployment {ns}/{name} did not finish rolling out within {timeout.TotalSeconds:0} s: {status.Message}. Check its pods with kubectl describe.", name);
-        }
-    }
+    // JSON is YAML, and V1Patch writes a string body as raw JSON: an apply body must be JSON.
+    private static V1Patch ApplyBody(IKubernetesObject<V1ObjectMeta> item) => new(KubernetesJson.Serialize(item), V1Patch.PatchType.ApplyPatch);
 
     // The object without the fields the server owns, so live and applied compare on content.
     private static string Comparable(IKubernetesObject<V1ObjectMeta> item)

@@ -6,4 +6,4 @@ using NginxKit.Engine.Text;
 namespace NginxKit.Engine.Kubernetes;
 
 /// <summary>Progress of a rollout, as Deploy-NginxKit -Wait reports it.</summary>
-public sealed record RolloutStatus(string Name, int Desired, int Updated, int Available, bool Complete, string Message);
+public sealed record RolloutStatus(string Name, int Desired, int Ready, int Updated, int Available, bool Complete, string Message);

@@ -8,6 +8,27 @@ namespace NginxKit.Engine.Sync;
 /// <summary>How a new config reaches the running nginx.</summary>
 public abstract record NginxReloader
 {
+    /// <summary>
+    /// The reloader a sync was asked for: a pid file, a command, or nginx -s reload; at most one, and
+    /// only for a watch (a single render has no running nginx to reload: the init container starts it).
+    /// </summary>
+    public static NginxReloader Choose(string? pidFile, IReadOnlyList<string>? command, bool reloadNginx, string? nginxPath, bool watch, out Problem? problem)
+    {
+        problem = null;
+        var given = (pidFile is null ? 0 : 1) + (command is null ? 0 : 1) + (reloadNginx ? 1 : 0);
+        if (given > 1)
+            problem = ErrorCatalog.ConflictingReload.Problem(
+                "Give one way to reload nginx: a pid file, a command, or nginx -s reload.", rule: "OneReloader");
+        else if (given == 1 && !watch)
+            problem = ErrorCatalog.ReloadNeedsWatch.Problem(
+                "Reloading needs a watch: a single render writes the config before nginx starts, so there is nothing to reload.",
+                rule: "ReloadWithWatchOnly", hint: "Use -Watch (nginxkit-sync watch) with a reload option, or leave the reload option out.");
+        if (problem is not null) return new None();
+        return pidFile is not null ? new PidFile(pidFile)
+            : command is not null ? new Command(command)
+            : reloadNginx ? new Command([nginxPath ?? "nginx", "-s", "reload"])
+            : new None();
+    }
 
     public abstract Task ReloadAsync(IProcessRunner runner, CancellationToken cancellationToken);
 

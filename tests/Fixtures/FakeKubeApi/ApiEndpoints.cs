@@ -41,6 +41,7 @@ public sealed record ApiRoute(ResourceType Type, string? Namespace, string? Name
         [var name, "status"] when type.HasStatus && !legacyWatch => new(type, ns, name, "status", false),
         // The TokenRequest API: POST only, answered with a token for the ServiceAccount.
         [var name, "token"] when type.Kind == "ServiceAccount" && !legacyWatch => new(type, ns, name, "token", false),
+        [var name, "log"] when type.Kind == "Pod" && !legacyWatch => new(type, ns, name, "log", false),
         _ => null,
     };
 }
@@ -51,7 +52,7 @@ public sealed record ApiRoute(ResourceType Type, string? Namespace, string? Name
 /// TokenRequest API, and watch streaming.
 /// </summary>
 public sealed class ApiEndpoints(Registry registry, FaultInjector faults, RequestLog log, string? token, Certificates? tls = null,
-    ServiceAccountTokens? serviceAccountTokens = null, Authorizer? authorizer = null)
+    ServiceAccountTokens? serviceAccountTokens = null, Authorizer? authorizer = null, PodLogs? podLogs = null)
 {
     private const string JsonType = "application/json";
     private static readonly string[] WriteContentTypes = ["application/json", "application/yaml", Protobuf.ContentType];
@@ -175,6 +176,17 @@ public sealed class ApiEndpoints(Registry registry, FaultInjector faults, Reques
             if (method != "POST") throw KubeStatus.MethodNotAllowed(method);
             if (serviceAccountTokens is null) throw KubeStatus.PathNotFound();
             await WriteAsync(ctx, 201, serviceAccountTokens.Issue(ns!, name!, ParseWriteBody(ctx.Request, body) as JsonObject));
+            return;
+        }
+
+        if (route.Subresource == "log")
+        {
+            if (method != "GET") throw KubeStatus.MethodNotAllowed(method);
+            var text = (podLogs ?? new PodLogs()).Read(registry.Get(type, ns, name!), q["container"].FirstOrDefault(),
+                IsTrue(q["previous"]), int.TryParse(q["tailLines"], out var tail) ? tail : null);
+            ctx.Response.StatusCode = 200;
+            ctx.Response.ContentType = "text/plain";
+            await ctx.Response.WriteAsync(text, ctx.RequestAborted);
             return;
         }
 

@@ -39,6 +39,15 @@ public static class ControlEndpoints
             server.ClearFaults();
             return Ok(new JsonArray());
         }));
+        fake.MapPost("/logs", (HttpRequest request) => RunAsync(async () =>
+        {
+            // {"namespace","pod","container","previous","text"}: what pods/{pod}/log answers for that container.
+            var body = await ReadJsonAsync(request) as JsonObject ?? throw KubeStatus.BadRequest("a log is a JSON object");
+            server.Logs.Set(FakeKubeApi.Json.Str(body["namespace"]) ?? "default", FakeKubeApi.Json.Str(body["pod"]) ?? throw KubeStatus.BadRequest("pod is required"),
+                FakeKubeApi.Json.Str(body["container"]) ?? throw KubeStatus.BadRequest("container is required"),
+                body["previous"] is JsonValue p && p.TryGetValue<bool>(out var previous) && previous, FakeKubeApi.Json.Str(body["text"]) ?? "");
+            return Json(201, body);
+        }));
         fake.MapGet("/requests", () => Run(() =>
             Ok(new JsonArray(server.GetRequests().Select(r => (JsonNode)r.ToJson()).ToArray()))));
         fake.MapDelete("/requests", () => Run(() =>

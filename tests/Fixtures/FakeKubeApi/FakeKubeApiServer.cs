@@ -61,6 +61,9 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
 
     public RequestLog Requests { get; } = new();
 
+    /// <summary>What the pods/log subresource answers, per container.</summary>
+    public PodLogs Logs { get; } = new();
+
     /// <summary>
     /// Starts listening on 127.0.0.1:<paramref name="port"/> (0 picks a free port). The store
     /// starts with the namespaces every cluster has: default, kube-node-lease, kube-public, kube-system.
@@ -105,7 +108,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         var app = builder.Build();
         var server = new FakeKubeApiServer(app, token, tls);
         ControlEndpoints.Map(app, server);
-        var api = new ApiEndpoints(server.Registry, server.Faults, server.Requests, token, tls, server.Tokens, new Authorizer(server.Store));
+        var api = new ApiEndpoints(server.Registry, server.Faults, server.Requests, token, tls, server.Tokens, new Authorizer(server.Store), server.Logs);
         app.MapFallback("{**path}", api.HandleAsync);
         await app.StartAsync(cancellationToken);
 
@@ -124,6 +127,7 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         Faults.Clear();
         Requests.Clear();
         Tokens.Clear();
+        Logs.Clear();
     }
 
     /// <summary>Stores objects directly (a JSON object or array of them); see <see cref="Registry.Seed"/>.</summary>

@@ -42,6 +42,7 @@ public static class ResourceCatalog
         new("", "v1", "services", "service", "Service", true, ["svc"], ["all"], HasStatus: true, ReturnsDeletedObject: true, TracksGeneration: false),
         new("", "v1", "serviceaccounts", "serviceaccount", "ServiceAccount", true, ["sa"], [], HasStatus: false, ReturnsDeletedObject: true, TracksGeneration: false),
         new("", "v1", "configmaps", "configmap", "ConfigMap", true, ["cm"], [], HasStatus: false, ReturnsDeletedObject: false, TracksGeneration: false),
+        new("", "v1", "pods", "pod", "Pod", true, ["po"], ["all"], HasStatus: true, ReturnsDeletedObject: true, TracksGeneration: false),
         new("", "v1", "events", "event", "Event", true, ["ev"], [], HasStatus: false, ReturnsDeletedObject: false, TracksGeneration: false),
         new("apps", "v1", "deployments", "deployment", "Deployment", true, ["deploy"], ["all"], HasStatus: true, ReturnsDeletedObject: false, TracksGeneration: true),
         new(Rbac, "v1", "clusterroles", "clusterrole", "ClusterRole", false, [], [], HasStatus: false, ReturnsDeletedObject: false, TracksGeneration: false),

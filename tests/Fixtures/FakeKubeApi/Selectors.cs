@@ -149,10 +149,9 @@ public sealed class FieldSelector
         "Node" => ["metadata.name", "spec.unschedulable"],
         "Namespace" => ["metadata.name", "status.phase"],
         "Service" => ["metadata.name", "metadata.namespace", "spec.clusterIP", "spec.type"],
-        // The fields the apiserver indexes for events; kubectl describe selects an object's events by them.
-        "Event" => ["metadata.name", "metadata.namespace", "involvedObject.kind", "involvedObject.namespace", "involvedObject.name",
-            "involvedObject.uid", "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath",
-            "reason", "reportingComponent", "source", "type"],
+        "Pod" => ["metadata.name", "metadata.namespace", "spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName", "status.phase", "status.podIP", "status.nominatedNodeName"],
+        "Event" => ["metadata.name", "metadata.namespace", "involvedObject.apiVersion", "involvedObject.fieldPath", "involvedObject.kind", "involvedObject.name",
+            "involvedObject.namespace", "involvedObject.resourceVersion", "involvedObject.uid", "reason", "reportingComponent", "source", "type"],
         _ => type.Namespaced ? ["metadata.name", "metadata.namespace"] : ["metadata.name"],
     };
 

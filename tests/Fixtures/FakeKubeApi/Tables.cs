@@ -92,6 +92,26 @@ public static class Tables
             NameColumn,
             new("Created At", "date", 0, AgeDescription, (o, _) => Json.Str(o["metadata"]?["creationTimestamp"]) ?? ""),
         ],
+        "Pod" =>
+        [
+            NameColumn,
+            new("Ready", "string", 0, "The aggregate readiness state of this pod for accepting traffic.", (o, _) => PodReady(o)),
+            new("Status", "string", 0, "The aggregate status of the containers in this pod.", (o, _) => PodStatus(o)),
+            new("Restarts", "string", 0, "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.", (o, _) => PodRestarts(o)),
+            AgeColumn,
+            new("IP", "string", 1, "IP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.", (o, _) => Json.Str(o["status"]?["podIP"]) is { Length: > 0 } ip ? ip : "<none>"),
+            new("Node", "string", 1, "NodeName is a request to schedule this pod onto a specific node.", (o, _) => Json.Str(o["spec"]?["nodeName"]) is { Length: > 0 } n ? n : "<none>"),
+            new("Nominated Node", "string", 1, "nominatedNodeName is set only when this pod preempts other pods on the node.", (o, _) => Json.Str(o["status"]?["nominatedNodeName"]) is { Length: > 0 } n ? n : "<none>"),
+            new("Readiness Gates", "string", 1, "If specified, all readiness gates will be evaluated for pod readiness.", (o, _) => "<none>"),
+        ],
+        "Event" =>
+        [
+            new("Last Seen", "string", 0, "Time when this Event was last seen", (o, now) => EventAge(o, now)),
+            new("Type", "string", 0, "Type of this event (Normal, Warning), new types could be added in the future.", (o, _) => Json.Str(o["type"]) ?? ""),
+            new("Reason", "string", 0, "The reason for this event.", (o, _) => Json.Str(o["reason"]) ?? ""),
+            new("Object", "string", 0, "The object this Event is about.", (o, _) => $"{Json.Str(o["involvedObject"]?["kind"])?.ToLowerInvariant()}/{Json.Str(o["involvedObject"]?["name"])}"),
+            new("Message", "string", 0, "A human-readable description of the status of this operation.", (o, _) => (Json.Str(o["message"]) ?? "").Trim()),
+        ],
         "ClusterRoleBinding" or "RoleBinding" =>
         [
             NameColumn,
@@ -162,6 +182,57 @@ public static class Tables
         if (hours < 24 * 365 * 2) return $"{hours / 24}d";
         if (hours < 24 * 365 * 8) return (hours / 24) % 365 == 0 ? $"{hours / 24 / 365}y" : $"{hours / 24 / 365}y{(hours / 24) % 365}d";
         return $"{hours / 24 / 365}y";
+    }
+
+    private static IEnumerable<JsonObject> ContainerStatuses(JsonObject pod, string list) =>
+        (pod["status"]?[list] as JsonArray)?.OfType<JsonObject>() ?? [];
+
+    private static string PodReady(JsonObject pod)
+    {
+        var total = (pod["spec"]?["containers"] as JsonArray)?.Count ?? 0;
+        var ready = ContainerStatuses(pod, "containerStatuses").Count(c => c["ready"] is JsonValue v && v.TryGetValue<bool>(out var r) && r);
+        return $"{ready}/{total}";
+    }
+
+    private static string PodRestarts(JsonObject pod) =>
+        ContainerStatuses(pod, "containerStatuses").Sum(c => Int(c["restartCount"])).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    // The apiserver's printPod, the parts the served pods use: the phase, then init containers
+    // (Init:reason or Init:n/m), then the last container's waiting or terminated reason.
+    private static string PodStatus(JsonObject pod)
+    {
+        var reason = Json.Str(pod["status"]?["reason"]) is { Length: > 0 } r ? r : Json.Str(pod["status"]?["phase"]) ?? "Pending";
+        var inits = ContainerStatuses(pod, "initContainerStatuses").ToList();
+        var initTotal = (pod["spec"]?["initContainers"] as JsonArray)?.Count ?? 0;
+        var initializing = false;
+        for (var i = 0; i < inits.Count; i++)
+        {
+            var state = inits[i]["state"];
+            if (state?["terminated"] is JsonObject t && Int(t["exitCode"]) == 0) continue;
+            initializing = true;
+            reason = state?["terminated"] is JsonObject failed
+                ? $"Init:{(Json.Str(failed["reason"]) is { Length: > 0 } fr ? fr : $"ExitCode:{Int(failed["exitCode"])}")}"
+                : state?["waiting"] is JsonObject w && Json.Str(w["reason"]) is { Length: > 0 } wr && wr != "PodInitializing"
+                    ? $"Init:{wr}"
+                    : $"Init:{i}/{initTotal}";
+            break;
+        }
+        if (!initializing)
+        {
+            foreach (var c in ContainerStatuses(pod, "containerStatuses").Reverse())
+            {
+                if (c["state"]?["waiting"] is JsonObject w && Json.Str(w["reason"]) is { Length: > 0 } wr) reason = wr;
+                else if (c["state"]?["terminated"] is JsonObject t && Json.Str(t["reason"]) is { Length: > 0 } tr) reason = tr;
+            }
+        }
+        if (pod["metadata"]?["deletionTimestamp"] is not null) reason = "Terminating";
+        return reason;
+    }
+
+    private static string EventAge(JsonObject e, DateTimeOffset now)
+    {
+        var last = Json.Str(e["lastTimestamp"]) ?? Json.Str(e["eventTime"]) ?? Json.Str(e["metadata"]?["creationTimestamp"]);
+        return DateTimeOffset.TryParse(last, out var at) ? HumanDuration(now - at) : "<unknown>";
     }
 
     private static string Age(JsonObject o, DateTimeOffset now) =>

@@ -50,12 +50,14 @@ public class EntryManifestTests
         Assert.Equal(2, d.Spec.Replicas);
         Assert.Equal("entry", pod.NodeSelector["role"]);
         var init = Assert.Single(pod.InitContainers);
-        Assert.Contains("Sync-NginxConf -Once", init.Command[^1]);
+        Assert.Equal([EntryManifest.SyncPath], init.Command);
+        Assert.Equal("once", init.Args[0]);
         Assert.Equal(["nginx", "sync"], pod.Containers.Select(c => c.Name));
-        Assert.Contains("Sync-NginxConf -Watch", pod.Containers[1].Command[^1]);
+        Assert.Equal([EntryManifest.SyncPath], pod.Containers[1].Command);
+        Assert.Equal("watch", pod.Containers[1].Args[0]);
         Assert.All(pod.InitContainers.Concat(pod.Containers), c =>
         {
-            Assert.StartsWith("/", c.Command[0]); // no image ENTRYPOINT is inherited
+            Assert.StartsWith("/", c.Command[0]); // command replaces the image's ENTRYPOINT: a full path, nothing inherited
             Assert.NotNull(c.Resources.Requests);
             Assert.Contains(c.VolumeMounts, m => m.MountPath == EntryManifest.ConfDir);
         });
@@ -66,12 +68,109 @@ public class EntryManifestTests
     }
 
     [Fact]
+    public void EveryContainerRunsTheOneImageOfThisVersionWithoutPullingItAgain()
+    {
+        var pod = Default.OfType<V1Deployment>().Single().Spec.Template.Spec;
+        var psd1 = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Golden", "NginxKit.psd1"));
+        var version = System.Text.RegularExpressions.Regex.Match(psd1, @"ModuleVersion\s*=\s*'([0-9.]+)'").Groups[1].Value;
+        Assert.Equal($"nginxkit:{version}", EntryManifest.DefaultImage);
+        Assert.All(pod.InitContainers.Concat(pod.Containers), c =>
+        {
+            Assert.Equal(EntryManifest.DefaultImage, c.Image);
+            Assert.Equal("IfNotPresent", c.ImagePullPolicy);
+        });
+        var custom = EntryManifest.Build(new EntryManifestOptions { Image = "registry.example.com/platform/nginxkit:0.1.0" })
+            .OfType<V1Deployment>().Single().Spec.Template.Spec;
+        Assert.All(custom.InitContainers.Concat(custom.Containers), c => Assert.Equal("registry.example.com/platform/nginxkit:0.1.0", c.Image));
+    }
+
+    // The contract between nginx and the sidecar, read from the image's own nginx.conf rather than
+    // from the manifest's constants: nginx writes its pid into a volume, and the sidecar's
+    // --reload-pid-file names the same file through its own mount of that volume.
+    [Fact]
+    public void TheSidecarReadsThePidFileFromTheVolumeNginxWritesItInto()
+    {
+        var nginxConf = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Golden", "nginx.conf"));
+        var pidPath = System.Text.RegularExpressions.Regex.Match(nginxConf, @"(?m)^\s*pid\s+(\S+);").Groups[1].Value;
+        Assert.StartsWith("/", pidPath);
+        var pod = Default.OfType<V1Deployment>().Single().Spec.Template.Spec;
+        var nginx = pod.Containers.Single(c => c.Name == "nginx");
+        var sync = pod.Containers.Single(c => c.Name == "sync");
+        Assert.Equal(EntryManifest.NginxMainConfig, NginxMainConfigOf(nginx));
+
+        var (nginxVolume, nginxRelative) = VolumePathOf(nginx, pidPath);
+        Assert.False(nginxVolume.ReadOnlyProperty ?? false);
+        var reloadPidFile = sync.Args[sync.Args.IndexOf("--reload-pid-file") + 1];
+        var (syncVolume, syncRelative) = VolumePathOf(sync, reloadPidFile);
+        Assert.Equal(nginxVolume.Name, syncVolume.Name);
+        Assert.Equal(nginxRelative, syncRelative);
+        Assert.NotNull(pod.Volumes.Single(v => v.Name == nginxVolume.Name).EmptyDir);
+    }
+
+    private static string NginxMainConfigOf(V1Container nginx) => nginx.Args[nginx.Args.IndexOf("-c") + 1];
+
+    // The mount that holds a path in a container, and the path inside the volume.
+    private static (V1VolumeMount Mount, string Relative) VolumePathOf(V1Container container, string path)
+    {
+        var mount = container.VolumeMounts
+            .Where(m => path.StartsWith(m.MountPath.TrimEnd('/') + "/", StringComparison.Ordinal))
+            .OrderByDescending(m => m.MountPath.Length).FirstOrDefault();
+        Assert.True(mount is not null, $"{container.Name} has no volume mounted over {path}");
+        return (mount, path[(mount.MountPath.TrimEnd('/').Length + 1)..]);
+    }
+
+    [Fact]
+    public void NoContainerRunsAsRootWritesItsRootFilesystemOrKeepsACapability()
+    {
+        var pod = Default.OfType<V1Deployment>().Single().Spec.Template.Spec;
+        Assert.True(pod.SecurityContext.RunAsNonRoot);
+        Assert.NotEqual(0, pod.SecurityContext.RunAsUser);
+        Assert.Equal("RuntimeDefault", pod.SecurityContext.SeccompProfile.Type);
+        Assert.All(pod.InitContainers.Concat(pod.Containers), c =>
+        {
+            Assert.True(c.SecurityContext.ReadOnlyRootFilesystem, c.Name);
+            Assert.False(c.SecurityContext.AllowPrivilegeEscalation, c.Name);
+            Assert.Equal(["ALL"], c.SecurityContext.Capabilities.Drop);
+            Assert.Null(c.SecurityContext.Capabilities.Add);
+            Assert.Null(c.SecurityContext.Privileged);
+            // With the root filesystem read-only, every place a container writes is a volume.
+            Assert.Contains(c.VolumeMounts, m => m.MountPath == EntryManifest.TmpDir);
+        });
+        // nginx binds a port a non-root user may bind without a capability.
+        Assert.True(pod.Containers.Single(c => c.Name == "nginx").Ports.Single().ContainerPort > 1024);
+    }
+
+    [Fact]
+    public void OnlyTheContainersThatCallTheApiGetTheServiceAccountToken()
+    {
+        var pod = Default.OfType<V1Deployment>().Single().Spec.Template.Spec;
+        Assert.False(pod.AutomountServiceAccountToken);
+        var tokenVolume = pod.Volumes.Single(v => v.Projected?.Sources?.Any(s => s.ServiceAccountToken is not null) == true);
+        var withToken = pod.InitContainers.Concat(pod.Containers)
+            .Where(c => c.VolumeMounts.Any(m => m.Name == tokenVolume.Name)).Select(c => c.Name).ToList();
+        Assert.Equal(["render", "sync"], withToken);
+        Assert.All(pod.InitContainers.Concat(pod.Containers).SelectMany(c => c.VolumeMounts).Where(m => m.Name == tokenVolume.Name), m =>
+        {
+            Assert.Equal(EntryManifest.ServiceAccountDir, m.MountPath);
+            Assert.True(m.ReadOnlyProperty);
+        });
+        var files = tokenVolume.Projected.Sources.SelectMany(s =>
+            (s.ServiceAccountToken is { } t ? [t.Path] : Array.Empty<string>())
+            .Concat(s.ConfigMap?.Items?.Select(i => i.Path) ?? [])
+            .Concat(s.DownwardAPI?.Items?.Select(i => i.Path) ?? [])).Order().ToList();
+        Assert.Equal(["ca.crt", "namespace", "token"], files);
+    }
+
+    [Fact]
     public void TheServiceIsANodePortOnTheDeploymentsPods()
     {
         var s = Default.OfType<V1Service>().Single();
         Assert.Equal("NodePort", s.Spec.Type);
         var port = Assert.Single(s.Spec.Ports);
-        Assert.Equal((80, 28888), (port.Port, port.NodePort ?? 0));
+        Assert.Equal(80, port.Port);
+        Assert.InRange(port.NodePort ?? 0, EntryManifest.DefaultNodePortRange.Low, EntryManifest.DefaultNodePortRange.High);
+        Assert.Equal("http", port.TargetPort.Value);
+        Assert.Contains(Default.OfType<V1Deployment>().Single().Spec.Template.Spec.Containers[0].Ports, p => p.Name == "http");
         Assert.Equal(Default.OfType<V1Deployment>().Single().Spec.Selector.MatchLabels, s.Spec.Selector);
     }
 
@@ -115,10 +214,14 @@ public class EntryManifestTests
             Assert.Equal(("ServiceAccount", "nginx-entry", "nginx-entry"), (subject.Kind, subject.Name, subject.NamespaceProperty));
         });
         var pod = Scoped.OfType<V1Deployment>().Single().Spec.Template.Spec;
-        foreach (var command in new[] { pod.InitContainers[0].Command[^1], pod.Containers[1].Command[^1] })
-            Assert.Contains("-Listen 80 -Namespace apps,shop -ExposeAll", command);
-        Assert.DoesNotContain("-Namespace", Default.OfType<V1Deployment>().Single().Spec.Template.Spec.Containers[1].Command[^1]);
-        Assert.DoesNotContain("-ExposeAll", Default.OfType<V1Deployment>().Single().Spec.Template.Spec.Containers[1].Command[^1]);
+        foreach (var args in new[] { pod.InitContainers[0].Args, pod.Containers[1].Args })
+        {
+            Assert.Equal(["--namespace", "apps,shop"], args.SkipWhile(a => a != "--namespace").Take(2));
+            Assert.Contains("--expose-all", args);
+        }
+        var defaultArgs = Default.OfType<V1Deployment>().Single().Spec.Template.Spec.Containers[1].Args;
+        Assert.DoesNotContain("--namespace", defaultArgs);
+        Assert.DoesNotContain("--expose-all", defaultArgs);
     }
 
     [Theory]
@@ -134,32 +237,48 @@ public class EntryManifestTests
     {
         var objects = EntryManifest.Build(new EntryManifestOptions
         {
-            Namespace = "edge", Replicas = 3, NodePort = 30080, Role = "edge", NginxImage = "registry.local/nginx:1.27.3",
+            Namespace = "edge", Replicas = 3, NodePort = 28888, Role = "edge", Image = "registry.local/nginxkit:0.1.0",
             Annotations = new Dictionary<string, string> { ["team"] = "platform" }, WatchNamespaces = ["apps"],
         });
         var d = objects.OfType<V1Deployment>().Single();
         Assert.Equal("edge", d.Metadata.NamespaceProperty);
         Assert.Equal(3, d.Spec.Replicas);
         Assert.Equal("edge", d.Spec.Template.Spec.NodeSelector["role"]);
-        Assert.Equal("registry.local/nginx:1.27.3", d.Spec.Template.Spec.Containers[0].Image);
-        Assert.Contains("-Namespace apps", d.Spec.Template.Spec.Containers[1].Command[^1]);
+        Assert.Equal("registry.local/nginxkit:0.1.0", d.Spec.Template.Spec.Containers[0].Image);
+        Assert.Equal(["--namespace", "apps"], d.Spec.Template.Spec.Containers[1].Args.SkipWhile(a => a != "--namespace").Take(2));
+        Assert.Equal(["--namespace", "apps"], d.Spec.Template.Spec.InitContainers[0].Args.SkipWhile(a => a != "--namespace").Take(2));
         Assert.All(objects.Cast<IKubernetesObject<V1ObjectMeta>>(), o => Assert.Equal("platform", o.Metadata.Annotations["team"]));
-        Assert.Equal(30080, objects.OfType<V1Service>().Single().Spec.Ports[0].NodePort);
+        Assert.Equal(28888, objects.OfType<V1Service>().Single().Spec.Ports[0].NodePort);
     }
 
     [Theory]
     [InlineData("nginx:1.27; rm -rf /")]
     [InlineData("nginx\n")]
     [InlineData("")]
-    public void HostileImagesAreRefused(string image) =>
-        Assert.Contains(EntryManifest.Validate(new EntryManifestOptions { NginxImage = image }), p => p.ErrorId == ErrorCatalog.InvalidManifestOption.Id);
+    public void HostileImagesAreRefused(string image)
+    {
+        var problem = Assert.Single(EntryManifest.Validate(new EntryManifestOptions { Image = image }));
+        Assert.Equal(ErrorCatalog.InvalidManifestOption.Id, problem.ErrorId);
+        Assert.Equal("ImageReference", problem.Rule);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(70000)]
+    public void ANodePortOutsideAnyRangeIsRefusedNamingTheRange(int port)
+    {
+        var problem = Assert.Single(EntryManifest.Validate(new EntryManifestOptions { NodePort = port }));
+        Assert.Equal("NodePortRange", problem.Rule);
+        Assert.Contains("30000-32767", problem.Message);
+        Assert.Contains(port.ToString(System.Globalization.CultureInfo.InvariantCulture), problem.Message);
+    }
 
     [Fact]
-    public void TheContainerImageProvidesTheCommandsTheManifestRuns()
+    public void TheImageProvidesWhatTheContainersRun()
     {
         var dockerfile = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Golden", "Dockerfile"));
-        Assert.Contains($"ln -s /opt/pwsh/pwsh {EntryManifest.PwshPath}", dockerfile);
-        Assert.Contains("/usr/local/share/powershell/Modules/NginxKit", dockerfile);
-        Assert.Contains("nginx-light", dockerfile);
+        Assert.Matches($@"(?m)^COPY \S*nginxkit-sync {System.Text.RegularExpressions.Regex.Escape(EntryManifest.SyncPath)}$", dockerfile);
+        Assert.Matches($@"(?m)^COPY \S*nginx\.conf {System.Text.RegularExpressions.Regex.Escape(EntryManifest.NginxMainConfig)}$", dockerfile);
+        Assert.Matches(@"(?m)^ARG BASE=nginx:\d+\.\d+\.\d+", dockerfile); // the official image, pinned by version
     }
 }

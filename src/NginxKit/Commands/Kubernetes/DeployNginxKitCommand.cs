@@ -65,30 +65,63 @@ public sealed class DeployNginxKitCommand : KubeCmdlet
     protected override async Task EndProcessingAsync(CancellationToken cancellationToken)
     {
         var applier = new ManifestApplier(Connection);
-        var whatIf = IsWhatIf;
-        var deployments = new List<(string Namespace, string Name)>();
+        if (IsWhatIf)
+        {
+            await PreviewAsync(applier, cancellationToken);
+            return;
+        }
+        // One question per object (-Confirm); then the engine checks every approved object with a dry run before it applies any.
+        var approved = items.OrderBy(Rank).Where(i => ShouldProcess(ManifestApplier.Describe(i), "Apply")).ToList();
+        if (approved.Count == 0) return;
+        DeployOutcome outcome;
+        try
+        {
+            outcome = await applier.DeployAsync(approved, cancellationToken);
+        }
+        catch (Exception ex) when (Engine.Kubernetes.KubeErrors.IsApiFailure(ex))
+        {
+            WriteApiFailure(ex, "Deploying the entry", null, ErrorCatalog.ManifestTargetNotFound);
+            return;
+        }
+        foreach (var ns in outcome.RolledBackNamespaces)
+            WriteVerbose($"Deleted Namespace {ns} again: it was created only so that the server could check what lives in it.");
+        foreach (var problem in outcome.Refused) WriteProblem(problem);
+        WriteObject(outcome.Applied, enumerateCollection: true);
+        if (!Wait || outcome.Refused.Count > 0) return;
+
+        var watcher = new RolloutWatcher(Connection);
+        foreach (var (ns, name) in approved.Select(ManifestApplier.DeploymentOf).OfType<(string Namespace, string Name)>())
+        {
+            var activity = $"Rolling out {ns}/{name}";
+            // Progress<T> posts to the context it was made on: the pipeline thread, where WriteProgress is legal.
+            // A new record each time: a host may keep the records it was given.
+            var report = new Progress<RolloutStatus>(s => WriteProgress(new ProgressRecord(1, activity, s.Message)
+            {
+                PercentComplete = s.Desired == 0 ? 100 : Math.Min(100, 100 * s.Ready / s.Desired),
+            }));
+            try
+            {
+                var status = await watcher.WaitAsync(name, ns, TimeSpan.FromSeconds(TimeoutSec), report, cancellationToken);
+                WriteVerbose(status.Message);
+            }
+            finally
+            {
+                WriteProgress(new ProgressRecord(1, activity, "done") { RecordType = ProgressRecordType.Completed });
+            }
+        }
+    }
+
+    // -WhatIf: each object's server-side dry run and its diff; what lives in a namespace this run creates is shown as a create.
+    private async Task PreviewAsync(ManifestApplier applier, CancellationToken cancellationToken)
+    {
         var namespacesToCreate = new HashSet<string>(StringComparer.Ordinal);
-        // In order: the Namespace before what lives in it, RBAC before the Deployment that uses it.
-        foreach (var item in items.OrderBy(i => Rank(i)))
+        foreach (var item in items.OrderBy(Rank))
         {
             var target = ManifestApplier.Describe(item);
             ApplyResult result;
             try
             {
-                if (whatIf)
-                {
-                    result = await applier.ApplyAsync(item, dryRun: true, namespacesToCreate, cancellationToken);
-                    if (result is { Kind: "Namespace", Created: true }) namespacesToCreate.Add(result.Name);
-                    ShouldProcessWithDetail(target, "Apply", result.Changed ? result.Diff : "no change");
-                }
-                else if (ShouldProcess(target, "Apply"))
-                {
-                    result = await applier.ApplyAsync(item, dryRun: false, namespacesToCreate, cancellationToken);
-                }
-                else
-                {
-                    continue;
-                }
+                result = await applier.ApplyAsync(item, dryRun: true, namespacesToCreate, cancellationToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
@@ -96,25 +129,9 @@ public sealed class DeployNginxKitCommand : KubeCmdlet
                 else WriteApiFailure(ex, $"Applying {target}", target, ErrorCatalog.ManifestTargetNotFound);
                 continue;
             }
+            if (result is { Kind: "Namespace", Created: true }) namespacesToCreate.Add(result.Name);
+            ShouldProcessWithDetail(target, "Apply", result.Changed ? result.Diff : "no change");
             WriteObject(result);
-            if (!whatIf && ManifestApplier.DeploymentOf(item) is { } deployment) deployments.Add(deployment);
-        }
-
-        if (!Wait || whatIf) return;
-        foreach (var (ns, name) in deployments)
-        {
-            var progress = new ProgressRecord(1, $"Rolling out {ns}/{name}", "waiting");
-            // Progress<T> posts to the context it was made on: the pipeline thread, where WriteProgress is legal.
-            var report = new Progress<RolloutStatus>(s =>
-            {
-                progress.StatusDescription = s.Message;
-                progress.PercentComplete = s.Desired == 0 ? 100 : Math.Min(100, 100 * s.Available / s.Desired);
-                WriteProgress(progress);
-            });
-            var status = await applier.WaitForRolloutAsync(name, ns, TimeSpan.FromSeconds(TimeoutSec), report, cancellationToken);
-            progress.RecordType = ProgressRecordType.Completed;
-            WriteProgress(progress);
-            WriteVerbose(status.Message);
         }
     }
 

@@ -22,14 +22,10 @@ public sealed class NewNginxKitManifestCommand : AsyncCmdlet
     [ValidateNotNullOrEmpty]
     public string Name { get; set; } = Defaults.Name;
 
+    /// <summary>The image of every container: nginx plus nginxkit-sync, as build.ps1 Image builds it; a registry path for a real cluster.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
-    public string NginxImage { get; set; } = Defaults.NginxImage;
-
-    /// <summary>The image with pwsh and NginxKit that renders and watches.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string GeneratorImage { get; set; } = Defaults.GeneratorImage;
+    public string Image { get; set; } = Defaults.Image;
 
     [Parameter]
     public int Replicas { get; set; } = Defaults.Replicas;
@@ -71,8 +67,7 @@ public sealed class NewNginxKitManifestCommand : AsyncCmdlet
         {
             Namespace = Namespace,
             Name = Name,
-            NginxImage = NginxImage,
-            GeneratorImage = GeneratorImage,
+            Image = Image,
             Replicas = Replicas,
             NodePort = NodePort,
             Role = Role,

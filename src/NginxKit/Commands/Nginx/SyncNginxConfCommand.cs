@@ -72,18 +72,21 @@ public sealed class SyncNginxConfCommand : NginxRenderCmdlet
     [ValidateRange(0, 60000)]
     public int DebounceMs { get; set; } = 50;
 
+    // The reload options are in every set, so that -Once with one of them is told why it does not
+    // fit (ReloadNeedsWatch) rather than that no parameter set matches.
+
     /// <summary>Reload by SIGHUP to the PID in this pidfile (a sidecar sharing the pod's process namespace).</summary>
-    [Parameter(ParameterSetName = Watching)]
+    [Parameter]
     [ValidateNotNullOrEmpty]
     public string? ReloadPidFile { get; set; }
 
     /// <summary>Reload by running this command, for example 'nginx','-s','reload'.</summary>
-    [Parameter(ParameterSetName = Watching)]
+    [Parameter]
     [ValidateNotNullOrEmpty]
     public string[]? ReloadCommand { get; set; }
 
     /// <summary>Reload by running nginx -s reload with the nginx found on PATH (or -NginxPath).</summary>
-    [Parameter(ParameterSetName = Watching)]
+    [Parameter]
     public SwitchParameter ReloadNginx { get; set; }
 
     /// <summary>The nginx used for nginx -t before each write, and by -ReloadNginx.</summary>
@@ -100,18 +103,14 @@ public sealed class SyncNginxConfCommand : NginxRenderCmdlet
 
     protected override async Task EndProcessingAsync(CancellationToken cancellationToken)
     {
-        var reloaders = (ReloadPidFile is null ? 0 : 1) + (ReloadCommand is null ? 0 : 1) + (ReloadNginx ? 1 : 0);
-        if (reloaders > 1)
-            ThrowProblem(ErrorCatalog.ConflictingReload.Problem("Give one of -ReloadPidFile, -ReloadCommand and -ReloadNginx.", null));
+        var nginxPath = NginxPath is not null && NginxPath.Contains('/') ? GetUnresolvedProviderPathFromPSPath(NginxPath) : NginxPath;
+        var reloader = NginxReloader.Choose(ReloadPidFile is null ? null : GetUnresolvedProviderPathFromPSPath(ReloadPidFile), ReloadCommand, ReloadNginx,
+            nginxPath, Watch, out var reloadProblem);
+        if (reloadProblem is not null) ThrowProblem(reloadProblem);
         if (Watch && IsWhatIf)
             ThrowProblem(ErrorCatalog.WhatIfNeedsOnce.Problem("-WhatIf previews one render: use it with -Once (the default), not with -Watch.", null));
 
         var namespaces = Engine.Kubernetes.NamespaceScope.Parse(Namespace);
-        var nginxPath = NginxPath is not null && NginxPath.Contains('/') ? GetUnresolvedProviderPathFromPSPath(NginxPath) : NginxPath;
-        NginxReloader reloader = ReloadPidFile is not null ? new NginxReloader.PidFile(GetUnresolvedProviderPathFromPSPath(ReloadPidFile))
-            : ReloadCommand is not null ? new NginxReloader.Command(ReloadCommand)
-            : ReloadNginx ? new NginxReloader.Command([nginxPath ?? "nginx", "-s", "reload"])
-            : new NginxReloader.None();
         var settings = new SyncSettings
         {
             OutFile = GetUnresolvedProviderPathFromPSPath(OutFile),

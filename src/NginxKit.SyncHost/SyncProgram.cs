@@ -1,0 +1,115 @@
+using System.Reflection;
+using NginxKit.Engine.Diagnostics;
+using NginxKit.Engine.IO;
+using NginxKit.Engine.Kubernetes;
+using NginxKit.Engine.Nginx;
+using NginxKit.Engine.Sync;
+using NginxKit.Engine.Text;
+
+namespace NginxKit.SyncHost;
+
+/// <summary>
+/// nginxkit-sync: a command line into the engine's <see cref="NginxConfSync"/>, the code
+/// Sync-NginxConf runs. Exit codes are what a pod can live with: 0 when a config is in place
+/// (skipped Services are logged, not fatal), 1 when none could be written, 2 for a bad command line.
+/// </summary>
+public static class SyncProgram
+{
+    public const int Ok = 0;
+    public const int Failed = 1;
+    public const int BadUsage = 2;
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var line = SyncCommandLine.Parse(args, out var error);
+        if (line is null)
+            return Usage(stderr, error!);
+        switch (line.Command)
+        {
+            case "help":
+                stdout.WriteLine(SyncCommandLine.Usage);
+                return Ok;
+            case "version":
+                stdout.WriteLine($"nginxkit-sync {typeof(SyncProgram).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0]}");
+                return Ok;
+        }
+
+        var settings = Settings(line, out error);
+        if (settings is null)
+            return Usage(stderr, error!);
+
+        var log = new SyncLog(stdout, stderr);
+        try
+        {
+            using var connection = KubeConnection.Open(new KubeTarget(line.KubeConfig) { InClusterFirst = true });
+            var sync = new NginxConfSync(connection, settings, ProcessRunner.Instance);
+            if (!line.Watch)
+            {
+                log.Event(await sync.OnceAsync(m => { log.Write(m); return ValueTask.CompletedTask; }, cancellationToken).ConfigureAwait(false));
+                return Ok;
+            }
+            await sync.WatchAsync(m => { log.Write(m); return ValueTask.CompletedTask; }, cancellationToken).ConfigureAwait(false);
+            return Ok;
+        }
+        catch (NginxKitException ex)
+        {
+            log.Error(ex.Problem);
+            return Failed;
+        }
+        catch (Exception ex) when (KubeErrors.IsApiFailure(ex))
+        {
+            log.Error(KubeErrors.ToProblem(ex, "Listing Services", null, ErrorCatalog.NamespaceNotFound));
+            return Failed;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped before a single render finished: nothing was written.
+            return Failed;
+        }
+    }
+
+    /// <summary>The engine's settings, checked by the same rules as Sync-NginxConf's parameters.</summary>
+    internal static SyncSettings? Settings(SyncCommandLine line, out string? error)
+    {
+        error = null;
+        var render = new NginxConfOptions { Listen = line.Listen.Count > 0 ? line.Listen : ["80"] };
+        if (render.Validate() is [var bad, ..])
+        {
+            error = bad.Message;
+            return null;
+        }
+        foreach (var ns in line.Namespaces)
+        {
+            if (RouteRules.CheckDnsLabel(ns) is { } rule)
+            {
+                error = $"--namespace '{Printable.Escape(ns)}' is not a namespace name ({rule}).";
+                return null;
+            }
+        }
+        var reloader = NginxReloader.Choose(line.ReloadPidFile is null ? null : Path.GetFullPath(line.ReloadPidFile), line.ReloadCommand,
+            reloadNginx: false, nginxPath: null, line.Watch, out var problem);
+        if (problem is not null)
+        {
+            error = problem.Kind == ErrorCatalog.ReloadNeedsWatch
+                ? "--reload-pid-file and --reload-command need watch: once writes the config before nginx starts, so there is nothing to reload."
+                : "give one of --reload-pid-file and --reload-command.";
+            return null;
+        }
+        return new SyncSettings
+        {
+            OutFile = Path.GetFullPath(line.OutFile!),
+            Render = render,
+            Namespaces = line.Namespaces,
+            ExposeAll = line.ExposeAll,
+            SkipNginxTest = line.SkipNginxTest,
+            Reloader = reloader,
+        };
+    }
+
+    private static int Usage(TextWriter stderr, string error)
+    {
+        stderr.WriteLine($"nginxkit-sync: {error}");
+        stderr.WriteLine("Run nginxkit-sync --help for the flags.");
+        return BadUsage;
+    }
+}

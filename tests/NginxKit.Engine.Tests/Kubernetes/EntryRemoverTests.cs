@@ -1,0 +1,23 @@
+using NginxKit.Engine.Kubernetes;
+using Xunit;
+
+namespace NginxKit.Engine.Tests.Kubernetes;
+
+public class EntryRemoverTests
+{
+    [Fact]
+    public void TheManifestIsRemovedInTheReverseOfTheApplyOrder()
+    {
+        var objects = EntryManifest.Build(new EntryManifestOptions { Namespace = "edge", Name = "entry" });
+        var targets = EntryRemover.Targets(objects, keepNamespace: false);
+        Assert.Equal(ManifestApplier.Kinds.Reverse(), targets.Select(t => t.Kind));
+        Assert.Contains(("ClusterRole", (string?)null, "entry-watch-services"), targets);
+        Assert.Contains(("Deployment", (string?)"edge", "entry"), targets);
+        Assert.DoesNotContain(EntryRemover.Targets(objects, keepNamespace: true), t => t.Kind == "Namespace");
+    }
+
+    [Fact]
+    public void EveryObjectOfTheManifestCarriesTheLabelRemovalLooksFor() =>
+        Assert.All(EntryManifest.Build(new EntryManifestOptions()).Cast<k8s.IKubernetesObject<k8s.Models.V1ObjectMeta>>(),
+            o => Assert.Equal(EntryRemover.ManagedByValue, o.Metadata.Labels[EntryRemover.ManagedByLabel]));
+}

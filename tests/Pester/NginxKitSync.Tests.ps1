@@ -1,0 +1,233 @@
+<#
+    nginxkit-sync, the entry's generator without PowerShell (out/nginxkit-sync/nginxkit-sync, which
+    build.ps1 Build makes), run as a process against the fake kube-apiserver and the real nginx -t:
+    its command line, its exit codes (0 when a config is in place, 1 when none could be written,
+    2 for a bad command line), its log lines, and that it writes what Sync-NginxConf writes.
+
+    Environment:
+      NGINXKIT_REPO_ROOT       the repository root: out/nginxkit-sync/nginxkit-sync must be built
+      NGINXKIT_MODULE_PATH     the built NginxKit.psd1 (required)
+      NGINXKIT_FAKE_KUBE_API   the built FakeKubeApi.dll; when unset FakeKubeApi.psm1 builds it
+      NGINXKIT_REQUIRE_REAL    1 to fail instead of skipping when nginx is not installed
+#>
+
+BeforeDiscovery {
+    Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
+    $nginx = Find-RealTool -Name nginx
+}
+
+BeforeAll {
+    Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
+    Import-Module "$PSScriptRoot/FakeKubeApi.psm1" -Force
+    Import-Module "$PSScriptRoot/NginxHarness.psm1" -Force
+    Import-Module (Get-NginxKitModulePath) -Force
+    $sync = Join-Path (Get-RepoRoot) 'out/nginxkit-sync/nginxkit-sync'
+    if (-not (Test-Path -LiteralPath $sync)) { throw "$sync is missing: build.ps1 Build makes it." }
+    $nginxPath = Find-RealTool -Name nginx
+
+    # One run to its end: ExitCode, the JSON lines of stdout and stderr, and the raw text.
+    function Invoke-Sync([string[]] $Arguments, [hashtable] $Environment = @{}, [int] $TimeoutSec = 60) {
+        $psi = [Diagnostics.ProcessStartInfo]::new($sync)
+        foreach ($a in $Arguments) { $psi.ArgumentList.Add($a) }
+        foreach ($k in $Environment.Keys) { $psi.Environment[$k] = $Environment[$k] }
+        $psi.RedirectStandardOutput = $true
+        $psi.RedirectStandardError = $true
+        $psi.UseShellExecute = $false
+        $p = [Diagnostics.Process]::Start($psi)
+        try {
+            $out = $p.StandardOutput.ReadToEndAsync()
+            $err = $p.StandardError.ReadToEndAsync()
+            if (-not $p.WaitForExit($TimeoutSec * 1000)) { $p.Kill(); throw "nginxkit-sync $Arguments did not end within $TimeoutSec s" }
+            $p.WaitForExit()
+            $stdout = $out.GetAwaiter().GetResult()
+            $stderr = $err.GetAwaiter().GetResult()
+            [pscustomobject]@{
+                ExitCode = $p.ExitCode
+                StdOut   = $stdout
+                StdErr   = $stderr
+                Events   = @($stdout -split "`n" | Where-Object { $_ -like '{*' } | ForEach-Object { $_ | ConvertFrom-Json -Depth 16 })
+                Messages = @($stderr -split "`n" | Where-Object { $_ -like '{*' } | ForEach-Object { $_ | ConvertFrom-Json -Depth 16 })
+            }
+        } finally { $p.Dispose() }
+    }
+
+    function New-TestService([string] $Name, [int] $Port = 8080, [hashtable] $Annotations = @{}, [string] $Namespace = 'default') {
+        $meta = [ordered]@{ name = $Name; namespace = $Namespace }
+        if ($Annotations.Count) { $meta.annotations = $Annotations }
+        [ordered]@{ apiVersion = 'v1'; kind = 'Service'; metadata = $meta; spec = @{ clusterIP = '127.0.0.1'; ports = @(@{ name = 'http'; port = $Port; targetPort = 8080 }) } }
+    }
+}
+
+Describe 'nginxkit-sync''s command line' -Tag 'Kubernetes' {
+    It 'refuses <Case> with exit code 2 and a message naming it, before anything is read' -ForEach @(
+        @{ Case = 'no command'; Arguments = @('--out-file', '/tmp/x.conf'); Message = 'give a command: once or watch' }
+        @{ Case = 'an unknown command'; Arguments = @('sync', '--out-file', '/tmp/x.conf'); Message = "unknown command 'sync'" }
+        @{ Case = 'an unknown flag'; Arguments = @('once', '--out-file', '/tmp/x.conf', '--outfile', 'y'); Message = "unknown flag '--outfile'" }
+        @{ Case = 'a flag without its value'; Arguments = @('once', '--out-file'); Message = '--out-file needs a value' }
+        @{ Case = 'no --out-file'; Arguments = @('once'); Message = '--out-file is required' }
+        @{ Case = 'a flag given twice'; Arguments = @('once', '--out-file', 'a', '--out-file', 'b'); Message = '--out-file is given twice' }
+        @{ Case = 'a value for a switch'; Arguments = @('once', '--out-file', 'a', '--expose-all=yes'); Message = '--expose-all takes no value' }
+        @{ Case = 'a reload option with once (ReloadNeedsWatch)'; Arguments = @('once', '--out-file', 'a', '--reload-pid-file', '/run/nginx/nginx.pid'); Message = 'need watch' }
+        @{ Case = 'two reload options (ConflictingReload)'; Arguments = @('watch', '--out-file', 'a', '--reload-pid-file', 'p', '--reload-command', 'nginx -s reload'); Message = 'give one of --reload-pid-file and --reload-command' }
+        @{ Case = 'a listen value nginx would not take'; Arguments = @('once', '--out-file', 'a', '--listen', '80;evil'); Message = "Listen '80;evil' is not valid" }
+        @{ Case = 'a namespace that is not a name'; Arguments = @('once', '--out-file', 'a', '--namespace', 'ok,Not_OK'); Message = "--namespace 'Not_OK' is not a namespace name" }
+    ) {
+        $r = Invoke-Sync $Arguments
+        $r.ExitCode | Should -Be 2
+        $r.StdOut | Should -BeNullOrEmpty
+        $r.StdErr | Should -BeLike "nginxkit-sync: *$Message*"
+        $r.StdErr | Should -Match 'nginxkit-sync --help'
+    }
+
+    It '--help lists every flag and exits 0' {
+        $r = Invoke-Sync @('--help')
+        $r.ExitCode | Should -Be 0
+        foreach ($flag in '--kubeconfig', '--out-file', '--listen', '--namespace', '--expose-all', '--reload-pid-file', '--reload-command', '--skip-nginx-test') {
+            $r.StdOut | Should -Match ([regex]::Escape($flag))
+        }
+    }
+
+    It '--version prints the module''s version' {
+        (Invoke-Sync @('--version')).StdOut.Trim() | Should -Be "nginxkit-sync $((Get-Module NginxKit).Version)"
+    }
+}
+
+Describe 'nginxkit-sync once against the fake API server' -Tag 'Kubernetes', 'Nginx', 'Real' -Skip:(-not $nginx) {
+    BeforeAll {
+        $fake = Start-FakeKubeApi
+        $dir = New-TestDirectory
+    }
+
+    AfterAll {
+        Stop-FakeKubeApi $fake
+        if ($dir) { Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction Ignore }
+    }
+
+    BeforeEach { Reset-FakeKubeApi -Server $fake }
+
+    It 'exits 0 with a bad Service present: the good routes written, one JSON line for the bad one' {
+        $null = Add-FakeKubeObject -Server $fake -Object @(
+            New-TestService -Name web
+            New-TestService -Name broken -Annotations @{ 'nginxkit.io/port' = 'nope' }
+            New-TestService -Name clash -Annotations @{ 'nginxkit.io/path' = '/web' })
+        $out = Join-Path $dir 'good/default.conf'
+        $r = Invoke-Sync @('once', '--out-file', $out, '--kubeconfig', $fake.KubeConfig, '--listen', '127.0.0.1:18080')
+        $r.ExitCode | Should -Be 0 -Because $r.StdErr
+        $r.Events.Count | Should -Be 1
+        $e = $r.Events[0]
+        @($e.PSObject.Properties.Name) | Should -Be @('Time', 'Trigger', 'Changed', 'Written', 'Reloaded', 'Validated', 'Hash', 'Routes', 'Refused', 'Added', 'Removed', 'DurationMs', 'Error')
+        $e.Trigger | Should -Be 'once'
+        $e.Written | Should -BeTrue
+        $e.Validated | Should -BeTrue
+        $e.Routes | Should -Be 1
+        $e.Refused | Should -Be 2
+        @($e.Added) | Should -Be @('_/web/')
+        @($r.Messages | Where-Object Level -eq 'error' | ForEach-Object ErrorId | Sort-Object) | Should -Be @('DuplicateRoutePath', 'ServicePortNotFound')
+        ($r.Messages | Where-Object ErrorId -eq 'ServicePortNotFound').Target | Should -Be 'default/broken'
+        "$($r.StdOut)$($r.StdErr)" | Should -Not -Match "`e" -Because 'log lines carry no colour codes'
+        Get-Content -LiteralPath $out -Raw | Should -Match 'location /web/ '
+    }
+
+    It 'writes exactly what Sync-NginxConf -Once writes for the same cluster' {
+        $null = Add-FakeKubeObject -Server $fake -Object @(New-TestService -Name web; New-TestService -Name api -Port 9090 -Namespace apps)
+        $a = Join-Path $dir 'same/a.conf'
+        $b = Join-Path $dir 'same/b.conf'
+        (Invoke-Sync @('once', '--out-file', $a, '--kubeconfig', $fake.KubeConfig, '--listen', '8080')).ExitCode | Should -Be 0
+        $event = Sync-NginxConf -Once -OutFile $b -KubeConfig $fake.KubeConfig -Listen 8080 -NginxPath $nginxPath -ErrorAction Stop
+        $event.Written | Should -BeTrue
+        Get-Content -LiteralPath $a -Raw | Should -BeExactly (Get-Content -LiteralPath $b -Raw)
+    }
+
+    It 'exits 1 with NoValidRoutes when no Service gives a route, and writes nothing' {
+        $null = Add-FakeKubeObject -Server $fake -Object (New-TestService -Name broken -Annotations @{ 'nginxkit.io/port' = 'nope' })
+        $out = Join-Path $dir 'none/default.conf'
+        $r = Invoke-Sync @('once', '--out-file', $out, '--kubeconfig', $fake.KubeConfig)
+        $r.ExitCode | Should -Be 1
+        $r.Events | Should -BeNullOrEmpty
+        ($r.Messages | Where-Object Level -eq 'error').ErrorId | Should -Contain 'NoValidRoutes'
+        $out | Should -Not -Exist
+    }
+
+    It 'exits 1 with KubeUnreachable when the cluster does not answer' {
+        $config = Join-Path $dir 'down.kubeconfig'
+        $null = New-FakeKubeConfig -Path $config -Url "http://127.0.0.1:$(Get-FreeTcpPort)"
+        $r = Invoke-Sync @('once', '--out-file', (Join-Path $dir 'down/default.conf'), '--kubeconfig', $config)
+        $r.ExitCode | Should -Be 1
+        ($r.Messages | Select-Object -Last 1).ErrorId | Should -Be 'KubeUnreachable'
+        ($r.Messages | Select-Object -Last 1).Message | Should -Match '^Listing Services: the cluster did not answer'
+    }
+
+    It 'exits 1 with KubeConfigInvalid for a kubeconfig that is not one, and KubeConfigNotFound for a missing one' {
+        $bad = Join-Path $dir 'bad.kubeconfig'
+        Set-Content -LiteralPath $bad -Value "clusters: not-a-list`n"
+        $r = Invoke-Sync @('once', '--out-file', (Join-Path $dir 'x.conf'), '--kubeconfig', $bad)
+        $r.ExitCode | Should -Be 1
+        $r.Messages[-1].ErrorId | Should -Be 'KubeConfigInvalid'
+        $r.Messages[-1].Message | Should -Match "'clusters' must be a list"
+        $r = Invoke-Sync @('once', '--out-file', (Join-Path $dir 'x.conf'), '--kubeconfig', (Join-Path $dir 'missing.kubeconfig'))
+        $r.ExitCode | Should -Be 1
+        $r.Messages[-1].ErrorId | Should -Be 'KubeConfigNotFound'
+    }
+
+    It 'exits 1 with ConfigRejected when nginx -t rejects the config, and leaves the old file' {
+        # Listening twice on one port passes every allow-list, and nginx -t refuses it.
+        $null = Add-FakeKubeObject -Server $fake -Object (New-TestService -Name web)
+        $out = Join-Path $dir 'rejected/default.conf'
+        $null = New-Item -ItemType Directory -Force -Path (Split-Path $out)
+        Set-Content -LiteralPath $out -Value "# the last good config`n" -NoNewline
+        $r = Invoke-Sync @('once', '--out-file', $out, '--kubeconfig', $fake.KubeConfig, '--listen', '127.0.0.1:18080', '--listen', '127.0.0.1:18080')
+        $r.ExitCode | Should -Be 1
+        $r.Messages[-1].ErrorId | Should -Be 'ConfigRejected'
+        Get-Content -LiteralPath $out -Raw | Should -BeExactly "# the last good config`n"
+    }
+}
+
+Describe 'nginxkit-sync watch' -Tag 'Kubernetes', 'Nginx', 'Real' -Skip:(-not $nginx) {
+    BeforeAll {
+        $fake = Start-FakeKubeApi
+        $null = Add-FakeKubeObject -Server $fake -Object (New-TestService -Name web)
+        $dir = New-TestDirectory
+        $out = Join-Path $dir 'default.conf'
+        $psi = [Diagnostics.ProcessStartInfo]::new($sync)
+        foreach ($a in 'watch', '--out-file', $out, '--kubeconfig', $fake.KubeConfig, '--listen', '127.0.0.1:18080') { $psi.ArgumentList.Add($a) }
+        $psi.RedirectStandardOutput = $true
+        $psi.RedirectStandardError = $true
+        $psi.UseShellExecute = $false
+        $watch = [Diagnostics.Process]::Start($psi)
+        $stderr = $watch.StandardError.ReadToEndAsync()
+        $script:pending = $watch.StandardOutput.ReadLineAsync()
+        # The next JSON line on stdout, within the bound.
+        function Read-Event([int] $TimeoutSec = 30) {
+            if (-not $script:pending.Wait($TimeoutSec * 1000)) { throw "no sync event within $TimeoutSec s; stderr: $($stderr.IsCompleted ? $stderr.Result : '(running)')" }
+            $line = $script:pending.Result
+            if ($null -eq $line) { throw "nginxkit-sync watch ended (exit $($watch.ExitCode)): $($stderr.Result)" }
+            $script:pending = $watch.StandardOutput.ReadLineAsync()
+            $line | ConvertFrom-Json -Depth 16
+        }
+    }
+
+    AfterAll {
+        if ($watch -and -not $watch.HasExited) { $watch.Kill() }
+        Stop-FakeKubeApi $fake
+        if ($dir) { Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction Ignore }
+    }
+
+    It 'writes the config after its first list, then one JSON line per change' {
+        $first = Read-Event
+        $first.Trigger | Should -Be 'list'
+        $first.Written | Should -BeTrue
+        @($first.Added) | Should -Be @('_/web/')
+        $null = Add-FakeKubeObject -Server $fake -Object (New-TestService -Name api -Port 9090)
+        $next = Read-Event
+        $next.Trigger | Should -Be 'Added'
+        @($next.Added) | Should -Be @('_/api/')
+        $next.Reloaded | Should -BeFalse -Because 'no reload option was given'
+        Get-Content -LiteralPath $out -Raw | Should -Match 'location /api/ '
+    }
+
+    It 'exits 0 on SIGTERM, as a pod''s container stops' {
+        & kill -TERM $watch.Id
+        $watch.WaitForExit(30000) | Should -BeTrue
+        $watch.ExitCode | Should -Be 0
+    }
+}
