@@ -13,6 +13,8 @@ namespace NginxKit.Engine.Kubernetes;
 ///   nginxkit.io/strip-prefix  "false" passes the path on unchanged
 ///   nginxkit.io/server-name   the server_name the route belongs to
 ///   nginxkit.io/expose        "false" leaves the Service out
+///   nginxkit.io/websocket, nginxkit.io/client-max-body-size, nginxkit.io/proxy-read-timeout,
+///   nginxkit.io/proxy-send-timeout, nginxkit.io/proxy-redirect   the route's own settings (RouteSettings)
 /// Services without a ClusterIP (headless, ExternalName) and the API server's own "kubernetes"
 /// Service are skipped.
 /// </summary>
@@ -24,6 +26,11 @@ public static class ServiceRoutes
     public const string StripPrefixAnnotation = AnnotationPrefix + "strip-prefix";
     public const string ServerNameAnnotation = AnnotationPrefix + "server-name";
     public const string ExposeAnnotation = AnnotationPrefix + "expose";
+    public const string WebSocketAnnotation = AnnotationPrefix + "websocket";
+    public const string ClientMaxBodySizeAnnotation = AnnotationPrefix + "client-max-body-size";
+    public const string ProxyReadTimeoutAnnotation = AnnotationPrefix + "proxy-read-timeout";
+    public const string ProxySendTimeoutAnnotation = AnnotationPrefix + "proxy-send-timeout";
+    public const string ProxyRedirectAnnotation = AnnotationPrefix + "proxy-redirect";
 
     public static ServiceRouteResult FromService(V1Service service)
     {
@@ -79,6 +86,23 @@ public static class ServiceRoutes
             strip = flag.Value;
         }
 
+        var flags = new bool?[2];
+        foreach (var (i, key) in new[] { (0, WebSocketAnnotation), (1, ProxyRedirectAnnotation) })
+        {
+            if (!annotations.TryGetValue(key, out var text)) continue;
+            if ((flags[i] = ParseBool(text)) is null) return Fail(ErrorCatalog.InvalidAnnotation, $"{key} must be \"true\" or \"false\".", "AnnotationBoolean");
+        }
+        string? Annotation(string key) => annotations.TryGetValue(key, out var value) ? value : null;
+        var settings = new RouteSettings
+        {
+            WebSocket = flags[0],
+            ProxyRedirect = flags[1],
+            // Checked with the route, by the same rules as a route's own properties.
+            ClientMaxBodySize = Annotation(ClientMaxBodySizeAnnotation),
+            ProxyReadTimeout = Annotation(ProxyReadTimeoutAnnotation),
+            ProxySendTimeout = Annotation(ProxySendTimeoutAnnotation),
+        };
+
         var path = annotations.TryGetValue(PathAnnotation, out var annotated) ? annotated : "/" + name;
         annotations.TryGetValue(ServerNameAnnotation, out var serverName);
         var route = new Route(path, spec.ClusterIP, port.Port)
@@ -87,6 +111,7 @@ public static class ServiceRoutes
             Namespace = ns,
             StripPrefix = strip,
             ServerName = serverName,
+            Settings = settings.IsEmpty ? null : settings,
         };
         return new ServiceRouteResult(ns, name, route, null, null);
     }

@@ -17,6 +17,9 @@ public sealed record Route(string? Path, string? Backend, int Port)
     /// <summary>The server_name this route belongs to; null means the default server.</summary>
     public string? ServerName { get; init; }
 
+    /// <summary>What the route asks of nginx beyond path and backend (websocket, body size, timeouts, redirects); null when nothing.</summary>
+    public RouteSettings? Settings { get; init; }
+
     /// <summary>A short, printable description used in messages: never the raw value of a hostile field.</summary>
     public override string ToString()
     {

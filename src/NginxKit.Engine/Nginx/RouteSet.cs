@@ -19,7 +19,8 @@ public static class RouteSet
 
     public static RouteSetResult Build(IEnumerable<Route> routes, string? defaultServerName = null)
     {
-        defaultServerName ??= DefaultServerName;
+        // nginx compares server names without regard to case, and so does the grouping into server blocks.
+        defaultServerName = (defaultServerName ?? DefaultServerName).ToLowerInvariant();
         var list = routes as IReadOnlyList<Route> ?? routes.ToList();
         var accepted = new AcceptedRoute?[list.Count];
         var refused = new Problem?[list.Count];
@@ -78,7 +79,7 @@ public static class RouteSet
 
     private static bool SameTarget(AcceptedRoute a, AcceptedRoute b) =>
         a.BackendAddress == b.BackendAddress && a.Route.Port == b.Route.Port && a.Route.StripPrefix == b.Route.StripPrefix
-        && a.Route.Service == b.Route.Service && a.Route.Namespace == b.Route.Namespace;
+        && a.Route.Service == b.Route.Service && a.Route.Namespace == b.Route.Namespace && Equals(a.Settings, b.Settings);
 
     // Sorting is most of settling 10,000 routes. Each route gets a number that orders it as the full
     // comparison does wherever two numbers differ, so the sort mostly compares numbers; only routes
@@ -176,7 +177,10 @@ public static class RouteSet
         c = string.CompareOrdinal(a.Route.Path, b.Route.Path);
         if (c != 0) return c;
         c = string.CompareOrdinal(a.Route.Backend, b.Route.Backend);
-        return c != 0 ? c : string.CompareOrdinal(a.Route.ServerName, b.Route.ServerName);
+        if (c != 0) return c;
+        c = string.CompareOrdinal(a.Route.ServerName, b.Route.ServerName);
+        // Routes that differ in their settings alone: rare, and ordered by what the settings say.
+        return c != 0 || ReferenceEquals(a.Settings, b.Settings) ? c : string.CompareOrdinal(a.Settings?.ToString(), b.Settings?.ToString());
     }
 
     // The default server renders first, so it stays nginx's default for unknown Host headers.

@@ -36,4 +36,7 @@ public sealed record SyncSettings
     public NginxReloader Reloader { get; init; } = new NginxReloader.None();
 
     public bool Backup { get; init; } = true;
+
+    /// <summary>How often -Watch looks at the TLS certificate and key for a rotation to reload.</summary>
+    public TimeSpan CertificatePoll { get; init; } = TimeSpan.FromSeconds(2);
 }
