@@ -379,13 +379,13 @@ Describe 'Sync-NginxConf -Watch keeps a real nginx in step with the cluster' -Ta
         Wait-Until -Because 'the watch to be open' -Diagnostics $diagnostics -Condition {
             Get-FakeKubeRequest -Server $fake -Path /api/v1/services | Where-Object { $_.watch -and $_.status -eq 200 }
         }
-        (Get-Served -Port $server.Port -Path '/stable/x').Body | Should -BeExactly 'stable GET /x HTTP/1.0'
+        (Get-Served -Port $server.Port -Path '/stable/x').Body | Should -BeExactly 'stable GET /x HTTP/1.1'
     }
 
     It 'serves a Service created in the cluster' {
         $mark = Get-Mark
         New-ClusterService $fake (New-TestService -Name moving -Port $port.alpha)
-        Wait-Served -Path '/moving/x' -Body 'alpha GET /x HTTP/1.0'
+        Wait-Served -Path '/moving/x' -Body 'alpha GET /x HTTP/1.1'
         $sync = Wait-Entry -From $mark -Kind event -Filter { $_.event.Reloaded } -Because 'the reload event'
         $sync.event.Changed | Should -BeTrue
         $sync.event.Written | Should -BeTrue
@@ -399,10 +399,10 @@ Describe 'Sync-NginxConf -Watch keeps a real nginx in step with the cluster' -Ta
     It 'moves the traffic when the Service''s port changes to another backend' {
         $mark = Get-Mark
         Set-ClusterServicePort $fake -Name moving -Port $port.beta
-        Wait-Served -Path '/moving/x' -Body 'beta GET /x HTTP/1.0'
+        Wait-Served -Path '/moving/x' -Body 'beta GET /x HTTP/1.1'
         $sync = Wait-Entry -From $mark -Kind event -Filter { $_.event.Reloaded } -Because 'the reload event'
         @($sync.event.Added) | Should -Be @('_/moving/')   # same location, new proxy_pass
-        (Get-Served -Port $server.Port -Path '/stable/x').Body | Should -BeExactly 'stable GET /x HTTP/1.0'
+        (Get-Served -Port $server.Port -Path '/stable/x').Body | Should -BeExactly 'stable GET /x HTTP/1.1'
     }
 
     It 'drops the route when the Service is deleted' {
@@ -412,13 +412,13 @@ Describe 'Sync-NginxConf -Watch keeps a real nginx in step with the cluster' -Ta
         $sync = Wait-Entry -From $mark -Kind event -Filter { $_.event.Reloaded } -Because 'the reload event'
         @($sync.event.Removed) | Should -Be @('_/moving/')
         $sync.event.Routes | Should -Be 1
-        (Get-Served -Port $server.Port -Path '/stable/x').Body | Should -BeExactly 'stable GET /x HTTP/1.0'
+        (Get-Served -Port $server.Port -Path '/stable/x').Body | Should -BeExactly 'stable GET /x HTTP/1.1'
         Get-Content -LiteralPath $server.ConfPath -Raw | Should -Not -Match 'moving'
     }
 
     It 'turns a burst of 100 Service changes into a few reloads, ending on the last state' {
         New-ClusterService $fake (New-TestService -Name burst -Port $port.alpha)
-        Wait-Served -Path '/burst/x' -Body 'alpha GET /x HTTP/1.0'
+        Wait-Served -Path '/burst/x' -Body 'alpha GET /x HTTP/1.1'
         Start-Sleep -Milliseconds 300   # let the sync for the create finish before counting
         $mark = Get-Mark
         $clock = [Diagnostics.Stopwatch]::StartNew()
@@ -427,7 +427,7 @@ Describe 'Sync-NginxConf -Watch keeps a real nginx in step with the cluster' -Ta
             Set-ClusterServicePort $fake -Name burst -Port $to
         }
         $burstMs = $clock.ElapsedMilliseconds
-        Wait-Served -Path '/burst/x' -Body 'gamma GET /x HTTP/1.0'
+        Wait-Served -Path '/burst/x' -Body 'gamma GET /x HTTP/1.1'
         Start-Sleep -Milliseconds 2000   # MaxDelay (1 s) and then some: any sync still owed shows up
         $syncs = @(Get-WatcherEntry $watcher -From $mark -Kind event)
         $reloads = @($syncs | Where-Object { $_.event.Reloaded })
@@ -441,7 +441,7 @@ Describe 'Sync-NginxConf -Watch keeps a real nginx in step with the cluster' -Ta
         $conf = Get-Content -LiteralPath $server.ConfPath -Raw
         $conf | Should -Match ([regex]::Escape("proxy_pass http://127.0.0.1:$($port.gamma)/;"))
         $conf | Should -Not -Match ([regex]::Escape("127.0.0.1:$($port.alpha)/"))
-        (Get-Served -Port $server.Port -Path '/burst/x').Body | Should -BeExactly 'gamma GET /x HTTP/1.0'
+        (Get-Served -Port $server.Port -Path '/burst/x').Body | Should -BeExactly 'gamma GET /x HTTP/1.1'
     }
 
     It 'refuses a hostile route with an error and keeps serving the others' {
@@ -455,13 +455,13 @@ Describe 'Sync-NginxConf -Watch keeps a real nginx in step with the cluster' -Ta
         $sync.event.Reloaded | Should -BeFalse
         $sync.event.Routes | Should -Be 2
         Get-Content -LiteralPath $server.ConfPath -Raw | Should -Not -Match 'evil|pwned|18099'
-        (Get-Served -Port $server.Port -Path '/stable/x').Body | Should -BeExactly 'stable GET /x HTTP/1.0'
-        (Get-Served -Port $server.Port -Path '/burst/x').Body | Should -BeExactly 'gamma GET /x HTTP/1.0'
+        (Get-Served -Port $server.Port -Path '/stable/x').Body | Should -BeExactly 'stable GET /x HTTP/1.1'
+        (Get-Served -Port $server.Port -Path '/burst/x').Body | Should -BeExactly 'gamma GET /x HTTP/1.1'
         (Get-Served -Port $server.Port -Path '/pwned/').StatusCode | Should -Be 404
 
         # While it stands, later syncs do not repeat the error; once it goes, the rest goes on serving.
         New-ClusterService $fake (New-TestService -Name later -Port $port.beta)
-        Wait-Served -Path '/later/x' -Body 'beta GET /x HTTP/1.0'
+        Wait-Served -Path '/later/x' -Body 'beta GET /x HTTP/1.1'
         @(Get-WatcherEntry $watcher -From $mark -Kind error | Where-Object { $_.message -match 'default/hostile' }).Count | Should -Be 1
         Remove-ClusterService $fake -Name hostile
         Remove-ClusterService $fake -Name later
@@ -483,13 +483,13 @@ Describe 'Sync-NginxConf -Watch keeps a real nginx in step with the cluster' -Ta
         $sync.event.Reloaded | Should -BeFalse
         [IO.File]::ReadAllBytes($server.ConfPath) | Should -Be $good
         (Get-Item -LiteralPath $server.ConfPath).LastWriteTimeUtc | Should -Be $goodTime
-        (Get-Served -Port $server.Port -Path '/stable/x').Body | Should -BeExactly 'stable GET /x HTTP/1.0'
-        (Get-Served -Port $server.Port -Path '/burst/x').Body | Should -BeExactly 'gamma GET /x HTTP/1.0'
+        (Get-Served -Port $server.Port -Path '/stable/x').Body | Should -BeExactly 'stable GET /x HTTP/1.1'
+        (Get-Served -Port $server.Port -Path '/burst/x').Body | Should -BeExactly 'gamma GET /x HTTP/1.1'
 
         # Once the bad Service is gone, the next change is served again.
         Remove-ClusterService $fake -Name unresolvable
         New-ClusterService $fake (New-TestService -Name healed -Port $port.alpha)
-        Wait-Served -Path '/healed/x' -Body 'alpha GET /x HTTP/1.0'
+        Wait-Served -Path '/healed/x' -Body 'alpha GET /x HTTP/1.1'
         Get-Content -LiteralPath $server.ConfPath -Raw | Should -Not -Match 'unresolvable'
     }
 
@@ -515,7 +515,7 @@ Describe 'Sync-NginxConf -Watch keeps a real nginx in step with the cluster' -Ta
 
         # The new watch is live: a change after the relist is served.
         New-ClusterService $fake (New-TestService -Name after-relist -Port $port.beta)
-        Wait-Served -Path '/after-relist/x' -Body 'beta GET /x HTTP/1.0'
+        Wait-Served -Path '/after-relist/x' -Body 'beta GET /x HTTP/1.1'
     }
 
     It 'converges on a restarted API server''s state' {
@@ -525,7 +525,7 @@ Describe 'Sync-NginxConf -Watch keeps a real nginx in step with the cluster' -Ta
         $fake.Process.Dispose()
         $null = Wait-Entry -From $mark -Kind warning -Filter { $_.message -match 'failed' } -Because 'the watcher to notice the server is gone'
         # Meanwhile nginx keeps serving the last config.
-        (Get-Served -Port $server.Port -Path '/burst/x').Body | Should -BeExactly 'gamma GET /x HTTP/1.0'
+        (Get-Served -Port $server.Port -Path '/burst/x').Body | Should -BeExactly 'gamma GET /x HTTP/1.1'
 
         # A new server on the same address, with a different cluster: stable stays, reborn is new, the rest is gone.
         # The same object, so AfterAll stops the new process.
@@ -534,10 +534,10 @@ Describe 'Sync-NginxConf -Watch keeps a real nginx in step with the cluster' -Ta
         Remove-Item -LiteralPath $restarted.Directory -Recurse -Force # the watcher keeps the first kubeconfig
         New-ClusterService $fake (New-TestService -Name stable -Port $port.stable)
         New-ClusterService $fake (New-TestService -Name reborn -Port $port.gamma)
-        Wait-Served -Path '/reborn/x' -Body 'gamma GET /x HTTP/1.0'
+        Wait-Served -Path '/reborn/x' -Body 'gamma GET /x HTTP/1.1'
         Wait-NotFound -Path '/burst/x'
         Wait-NotFound -Path '/after-relist/x'
-        (Get-Served -Port $server.Port -Path '/stable/x').Body | Should -BeExactly 'stable GET /x HTTP/1.0'
+        (Get-Served -Port $server.Port -Path '/stable/x').Body | Should -BeExactly 'stable GET /x HTTP/1.1'
         $conf = Get-Content -LiteralPath $server.ConfPath -Raw
         [regex]::Matches($conf, '(?m)^\s*location\s+/').Count | Should -Be 2
         $relist = Get-WatcherEntry $watcher -From $mark -Kind event | Where-Object { $_.event.Trigger -eq 'list' }
@@ -562,7 +562,7 @@ Describe 'Sync-NginxConf -Watch keeps a real nginx in step with the cluster' -Ta
             Should -BeNullOrEmpty
         @(Get-ChildItem -LiteralPath $watcher.TempDir -Force).Name | Should -BeNullOrEmpty
         # nginx outlives its sidecar, still on the last config.
-        (Get-Served -Port $server.Port -Path '/reborn/x').Body | Should -BeExactly 'gamma GET /x HTTP/1.0'
+        (Get-Served -Port $server.Port -Path '/reborn/x').Body | Should -BeExactly 'gamma GET /x HTTP/1.1'
     }
 }
 

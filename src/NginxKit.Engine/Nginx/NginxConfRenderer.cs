@@ -199,9 +199,12 @@ public static class NginxConfRenderer
         w.Append("    server_name "u8).Append(serverName).Append(";\n"u8).Append(parts.ServerSettings).Append(RenderParts.Healthz);
     }
 
+    // The error page keeps the status (a 504 stays a 504). Where the file is missing, as with
+    // Debian's nginx, which ships no 50x.html, nginx answers with its own text rather than a 404.
     private static void AppendServerClose(ConfBuffer w, NginxConfOptions options) =>
-        w.Append("\n    error_page 500 502 503 504 /50x.html;\n    location = /50x.html {\n        root "u8)
-         .Append(options.ErrorPageRoot).Append(";\n    }\n}\n"u8);
+        w.Append("\n    error_page 500 502 503 504 /50x.html;\n    location = /50x.html {\n        internal;\n        root "u8)
+         .Append(options.ErrorPageRoot).Append(";\n        try_files /50x.html @nginxkit_50x;\n    }\n    location @nginxkit_50x {\n"u8)
+         .Append("        default_type text/plain;\n        return 200 \"The service behind this address failed or did not answer in time.\\n\";\n    }\n}\n"u8);
 
     /// <summary>The server that answers plain HTTP with a redirect to https: every name, the health check excepted.</summary>
     internal static string RedirectServer(NginxConfOptions options)

@@ -45,7 +45,13 @@ public class NginxConfRendererTests
 
                 error_page 500 502 503 504 /50x.html;
                 location = /50x.html {
+                    internal;
                     root /usr/share/nginx/html;
+                    try_files /50x.html @nginxkit_50x;
+                }
+                location @nginxkit_50x {
+                    default_type text/plain;
+                    return 200 "The service behind this address failed or did not answer in time.\n";
                 }
             }
 
@@ -126,8 +132,8 @@ public class NginxConfRendererTests
         var routes = Enumerable.Range(0, 500).Select(i => new Route($"/svc{i}", $"10.0.{i / 256}.{i % 256}", 8000 + i));
         var conf = Render(routes);
         Assert.Equal(500, conf.RouteCount);
-        // One per route, the health check and the error page.
-        Assert.Equal(500 + 2, CountOccurrences(conf.Text, "    location "));
+        // One per route, the health check, and the error page with its fallback.
+        Assert.Equal(500 + 3, CountOccurrences(conf.Text, "    location "));
     }
 
     private static int CountOccurrences(string text, string what)

@@ -100,8 +100,8 @@ public partial class NginxPropertyTests(ITestOutputHelper output)
                 if (route.Settings is not null) withSettings++;
             }
             var servers = set.Accepted.Select(r => r.ServerName).Distinct().Count();
-            // A route's location per route, and per server the health check and the error page.
-            Assert.Equal(set.Accepted.Count + 2 * Math.Max(servers, 1), Count(conf, "    location "));
+            // A location per route, and per server the health check and the error page with its fallback.
+            Assert.Equal(set.Accepted.Count + 3 * Math.Max(servers, 1), Count(conf, "    location "));
             accepted += set.Accepted.Count;
             refused += set.Problems.Count;
 
