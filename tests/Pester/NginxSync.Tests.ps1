@@ -122,18 +122,24 @@ BeforeAll {
 
     # Sync-NginxConf -Watch in a runspace of this process, as a session runs it until Ctrl+C: the
     # PowerShell instance (stop it, then dispose it) and the collection its SyncEvents arrive in.
-    function Start-WatchInRunspace([string] $OutFile, [string] $KubeConfig, [hashtable] $Parameters = @{}) {
+    function Start-WatchInRunspace([string] $OutFile, [string] $KubeConfig, [hashtable] $Parameters = @{}, [string] $Listen = '127.0.0.1:18080') {
         $ps = [powershell]::Create()
         $null = $ps.AddScript({
-                param($Module, $Out, $KubeConfig, $Parameters)
+                param($Module, $Out, $KubeConfig, $Parameters, $Listen)
                 Import-Module $Module
-                Sync-NginxConf -Watch -OutFile $Out -KubeConfig $KubeConfig -Listen 127.0.0.1:18080 @Parameters
-            }).AddArgument((Get-NginxKitModulePath)).AddArgument($OutFile).AddArgument($KubeConfig).AddArgument($Parameters)
+                Sync-NginxConf -Watch -OutFile $Out -KubeConfig $KubeConfig -Listen $Listen @Parameters
+            }).AddArgument((Get-NginxKitModulePath)).AddArgument($OutFile).AddArgument($KubeConfig).AddArgument($Parameters).AddArgument($Listen)
         $none = [Management.Automation.PSDataCollection[psobject]]::new()
         $none.Complete()
         $events = [Management.Automation.PSDataCollection[psobject]]::new()
         $null = $ps.BeginInvoke($none, $events)
         [pscustomobject]@{ PowerShell = $ps; Events = $events }
+    }
+
+    # The events so far, by index: enumerating a PSDataCollection waits for it to be completed.
+    function Get-WatchEvent([object] $Watch, [int] $From = 0) {
+        $events = $Watch.Events
+        @(for ($i = $From; $i -lt $events.Count; $i++) { $events[$i] })
     }
 
     function Get-WatcherDiagnostics([object] $Watcher, [object] $Nginx) {
@@ -316,6 +322,118 @@ Describe 'Sync-NginxConf -Once fails without a usable cluster, and writes nothin
             $r.ExitCode | Should -Not -Be 0
             Get-Content -LiteralPath $out -Raw | Should -BeExactly "# the last good config`n"
             @(Get-ChildItem -LiteralPath $confDir -Force).Name | Should -Be @('default.conf')
+        }
+    }
+}
+
+Describe 'Sync-NginxConf -Once refuses a config nginx -t rejects, and writes nothing' -Tag 'Kubernetes', 'Nginx', 'Real' -Skip:(-not $nginx) {
+    BeforeAll {
+        $dir = New-TestDirectory
+        $fake = Start-FakeKubeApi
+        $null = Add-FakeKubeObject -Server $fake -Object (New-TestService -Name web -Port 8080)
+        # The allow-lists keep cluster values valid; what nginx can still reject is the operator's own template.
+        Set-Content "$dir/broken.tmpl" "server {`n    listen {{ listen }};`n{{#routes}}    location {{ location }} { proxy_pass {{ proxy_pass }} }`n{{/routes}}}`n"
+        # Two servers by one name: nginx warns and ignores the second, which -Once, testing strictly, refuses.
+        Set-Content "$dir/warned.tmpl" "server {`n    listen {{ listen }};`n    server_name twice.example;`n{{ locations }}}`nserver {`n    listen {{ listen }};`n    server_name twice.example;`n}`n"
+    }
+
+    AfterAll {
+        Stop-FakeKubeApi $fake
+        if ($dir) { Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction Ignore }
+    }
+
+    It 'stops with ConfigRejected on <Case>, and leaves the last good file as it was' -ForEach @(
+        @{ Case = 'an error'; Template = 'broken.tmpl'; Says = 'unexpected|invalid|expecting' }
+        @{ Case = 'a warning'; Template = 'warned.tmpl'; Says = 'conflicting server name "twice.example"' }
+    ) {
+        $out = Join-Path $dir "$Template/default.conf"
+        $null = New-Item -ItemType Directory -Force -Path (Split-Path $out)
+        Set-Content -LiteralPath $out -Value "# the last good config`n" -NoNewline
+        $thrown = $null
+        try { Sync-NginxConf -Once -OutFile $out -KubeConfig $fake.KubeConfig -Listen 127.0.0.1:18080 -Template "$dir/$Template" -NginxPath $nginxPath -ErrorAction Stop } catch { $thrown = $_ }
+        $thrown | Should -Not -BeNullOrEmpty
+        $thrown.FullyQualifiedErrorId | Should -BeLike 'ConfigRejected,*'
+        $thrown.Exception.Message | Should -Match $Says
+        Get-Content -LiteralPath $out -Raw | Should -BeExactly "# the last good config`n"
+        @(Get-ChildItem -LiteralPath (Split-Path $out) -Force).Name | Should -Be @('default.conf')
+    }
+
+    It 'ends the process non-zero, as an init container must' {
+        $out = Join-Path $dir 'exit/default.conf'
+        $r = Invoke-FreshPwsh -Script "Import-Module '$(Get-NginxKitModulePath)'; Sync-NginxConf -Once -OutFile '$out' -KubeConfig '$($fake.KubeConfig)' -Listen 127.0.0.1:18080 -Template '$dir/broken.tmpl' -NginxPath '$nginxPath'"
+        $r.ExitCode | Should -Not -Be 0
+        Test-Path -LiteralPath $out | Should -BeFalse
+    }
+}
+
+Describe 'Sync-NginxConf -Watch reloads nginx when its certificate rotates' -Tag 'Kubernetes', 'Nginx', 'Real' -Skip:(-not $nginx) {
+    BeforeAll {
+        $dir = New-TestDirectory
+        $backend = @(Start-EchoBackend -Name app)[0]
+        $fake = Start-FakeKubeApi
+        $null = Add-FakeKubeObject -Server $fake -Object (New-TestService -Name app -Port $backend.Port)
+        $ca = New-TestCertificateAuthority
+        $first = New-TestServerCertificate -Authority $ca -Directory "$dir/tls"
+        $plain = "127.0.0.1:$(Get-FreeTcpPort)"
+        $secure = Get-FreeTcpPort
+        $tlsParameters = @{ TlsCertificate = $first.CertificatePath; TlsKey = $first.KeyPath; TlsListen = "127.0.0.1:$secure" }
+        # nginx starts on what the init container writes.
+        $initial = Join-Path $dir 'init/default.conf'
+        $null = Sync-NginxConf -Once -OutFile $initial -KubeConfig $fake.KubeConfig -Listen $plain -NginxPath $nginxPath @tlsParameters -ErrorAction Stop
+        $server = Start-NginxServer -Config (Get-Content -LiteralPath $initial -Raw) -NginxPath $nginxPath
+        # The sidecar's way: SIGHUP to the PID in nginx's pid file.
+        $watch = Start-WatchInRunspace -OutFile $server.ConfPath -KubeConfig $fake.KubeConfig -Listen $plain -Parameters (@{
+                NginxPath = $nginxPath; ReloadPidFile = Join-Path $server.Prefix 'nginx.pid'; DebounceMs = 20 } + $tlsParameters)
+    }
+
+    AfterAll {
+        if ($watch) { $watch.PowerShell.Stop(); $watch.PowerShell.Dispose() }
+        if ($server) { Stop-NginxServer $server }
+        if ($backend) { $backend | Stop-EchoBackend }
+        Stop-FakeKubeApi $fake
+        if ($dir) { Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction Ignore }
+    }
+
+    It 'serves the first certificate, and the watch starts in step' {
+        Wait-Until -TimeoutSec 60 -Because 'the first sync' -Condition { $watch.Events.Count -ge 1 }
+        $watch.Events[0].Changed | Should -BeFalse
+        (Get-TlsHandshake -Port $secure -Authority $ca).Certificate.Thumbprint | Should -Be $first.Certificate.Thumbprint
+        (Invoke-TlsHttp -Port $secure -Path '/app/x' -Authority $ca).Body | Should -BeExactly 'app GET /x HTTP/1.1'
+    }
+
+    It 'serves a rotated certificate after the sync''s reload, with no restart' {
+        $master = $server.Process.Id
+        $second = New-TestServerCertificate -Authority $ca -Directory "$dir/tls"
+        $second.Certificate.Thumbprint | Should -Not -Be $first.Certificate.Thumbprint
+        Wait-Until -TimeoutSec 30 -Because 'nginx to serve the new certificate' -Condition {
+            try { (Get-TlsHandshake -Port $secure -Authority $ca).Certificate.Thumbprint -eq $second.Certificate.Thumbprint } catch { $false }
+        }
+        $server.Process.HasExited | Should -BeFalse
+        $server.Process.Id | Should -Be $master
+        $rotation = @(Get-WatchEvent $watch | Where-Object Trigger -EQ 'certificate')
+        $rotation.Count | Should -Be 1
+        $rotation[0].Reloaded | Should -BeTrue
+        $rotation[0].Written | Should -BeFalse
+        $rotation[0].Validated | Should -BeTrue
+        $rotation[0].Error | Should -BeNullOrEmpty
+        (Invoke-TlsHttp -Port $secure -Path '/app/y' -Authority $ca).Body | Should -BeExactly 'app GET /y HTTP/1.1'
+    }
+
+    It 'keeps the certificate it has while the new key does not match, and reloads once it does' {
+        $events = $watch.Events.Count
+        $served = (Get-TlsHandshake -Port $secure -Authority $ca).Certificate.Thumbprint
+        # Half a rotation: a new certificate beside the old key.
+        $third = New-TestServerCertificate -Authority $ca -Directory "$dir/next"
+        Copy-Item -LiteralPath $third.CertificatePath -Destination "$dir/tls/tls.crt" -Force
+        Wait-Until -TimeoutSec 30 -Because 'the sync to refuse the mismatched pair' -Condition { @(Get-WatchEvent $watch -From $events | Where-Object Error).Count -ge 1 }
+        $refused = @(Get-WatchEvent $watch -From $events | Where-Object Error)[0]
+        $refused.Reloaded | Should -BeFalse
+        $refused.Error | Should -Match 'rotated certificate'
+        (Get-TlsHandshake -Port $secure -Authority $ca).Certificate.Thumbprint | Should -Be $served
+        # The key arrives: the pair matches, and nginx loads it.
+        Copy-Item -LiteralPath $third.KeyPath -Destination "$dir/tls/tls.key" -Force
+        Wait-Until -TimeoutSec 30 -Because 'nginx to serve the completed rotation' -Condition {
+            try { (Get-TlsHandshake -Port $secure -Authority $ca).Certificate.Thumbprint -eq $third.Certificate.Thumbprint } catch { $false }
         }
     }
 }
