@@ -334,7 +334,7 @@ Describe 'Sync-NginxConf -Once refuses a config nginx -t rejects, and writes not
         # The allow-lists keep cluster values valid; what nginx can still reject is the operator's own template.
         Set-Content "$dir/broken.tmpl" "server {`n    listen {{ listen }};`n{{#routes}}    location {{ location }} { proxy_pass {{ proxy_pass }} }`n{{/routes}}}`n"
         # Two servers by one name: nginx warns and ignores the second, which -Once, testing strictly, refuses.
-        Set-Content "$dir/warned.tmpl" "server {`n    listen {{ listen }};`n    server_name twice.example;`n{{ locations }}}`nserver {`n    listen {{ listen }};`n    server_name twice.example;`n}`n"
+        Set-Content "$dir/warned.tmpl" "server {`n    listen {{ listen }};`n    server_name twice.example;`n{{ locations }}}`nserver {`n    listen 127.0.0.1:18080;`n    server_name twice.example;`n}`n"
     }
 
     AfterAll {
@@ -346,7 +346,7 @@ Describe 'Sync-NginxConf -Once refuses a config nginx -t rejects, and writes not
         @{ Case = 'an error'; Template = 'broken.tmpl'; Says = 'unexpected|invalid|expecting' }
         @{ Case = 'a warning'; Template = 'warned.tmpl'; Says = 'conflicting server name "twice.example"' }
     ) {
-        $out = Join-Path $dir "$Template/default.conf"
+        $out = Join-Path $dir "out-$Template/default.conf"
         $null = New-Item -ItemType Directory -Force -Path (Split-Path $out)
         Set-Content -LiteralPath $out -Value "# the last good config`n" -NoNewline
         $thrown = $null
