@@ -110,13 +110,7 @@ public static class NginxConfRenderer
         + BodySize(route, parts);
 
     // Everything between proxy_pass and the settings: proxy_redirect, the headers, X-Forwarded-Prefix.
-    private static int BodySize(AcceptedRoute route, RenderParts parts)
-    {
-        int prefix = route.Route.StripPrefix ? route.Location.Length - 1 : 0;
-        return "        proxy_redirect http://$host/ "u8.Length + "        proxy_redirect / "u8.Length + 4 + 2 * route.Location.Length
-            + Math.Max(parts.Headers.Length, parts.WebSocketHeaders.Length)
-            + "        proxy_set_header X-Forwarded-Prefix "u8.Length + 2 + prefix;
-    }
+    private static int BodySize(AcceptedRoute route, RenderParts parts) => parts.BodyFixedSize + 3 * route.Location.Length;
 
     /// <summary>The lines a route's location holds after proxy_pass, as the template's {{ directives }} places them.</summary>
     internal static string Body(AcceptedRoute route, RenderParts parts)
@@ -136,7 +130,7 @@ public static class NginxConfRenderer
         var settings = route.Settings;
         // What nginx stripped: /volume for location /volume/; nothing for / or a route that keeps its path.
         var prefix = route.Route.StripPrefix && route.Location.Length > 1 ? route.Location.AsSpan(0, route.Location.Length - 1) : default;
-        if (prefix.Length > 0 && (settings?.ProxyRedirect ?? parts.Options.ProxyRedirect))
+        if (prefix.Length > 0 && (settings is null ? parts.ProxyRedirect : settings.ProxyRedirect ?? parts.ProxyRedirect))
         {
             // A backend that does not know its prefix redirects to /sub/ or http://host/sub/; both go back under /volume/.
             ConfBuffer.Put(to, ref at, "        proxy_redirect http://$host/ "u8);
@@ -149,7 +143,7 @@ public static class NginxConfRenderer
         {
             ConfBuffer.Put(to, ref at, "        proxy_redirect off;\n"u8);
         }
-        ConfBuffer.Put(to, ref at, settings?.WebSocket ?? parts.Options.WebSocket ? parts.WebSocketHeaders : parts.Headers);
+        ConfBuffer.Put(to, ref at, (settings is null ? parts.WebSocket : settings.WebSocket ?? parts.WebSocket) ? parts.WebSocketHeaders : parts.Headers);
         if (prefix.Length > 0 && parts.SendForwardedPrefix)
         {
             ConfBuffer.Put(to, ref at, "        proxy_set_header X-Forwarded-Prefix "u8);

@@ -26,7 +26,18 @@ internal sealed class RenderParts
         WebSocketHeaders = HeaderLines(options, webSocket: true);
         SendForwardedPrefix = !options.ProxyHeaders.Keys.Any(k => string.Equals(k, "X-Forwarded-Prefix", StringComparison.OrdinalIgnoreCase));
         ServerSettings = Encoding.ASCII.GetBytes(ServerLines(options));
+        WebSocket = options.WebSocket;
+        ProxyRedirect = options.ProxyRedirect;
+        BodyFixedSize = "        proxy_redirect http://$host/ "u8.Length + "        proxy_redirect / "u8.Length + 4
+            + Math.Max(Headers.Length, WebSocketHeaders.Length) + "        proxy_set_header X-Forwarded-Prefix "u8.Length + 2;
     }
+
+    // Read once per location: fields, not a walk through the options.
+    public readonly bool WebSocket;
+    public readonly bool ProxyRedirect;
+
+    /// <summary>The most a location's lines after proxy_pass take, less what depends on its location's length.</summary>
+    public readonly int BodyFixedSize;
 
     public NginxConfOptions Options { get; }
 
