@@ -210,7 +210,7 @@ Describe 'Get-NginxRoute from the cluster' -Tag 'Kubernetes' -Skip:(-not $isFake
         ($warns -join "`n") | Should -Match 'storage/db: it is headless'
         $errs.Count | Should -Be 1
         $errs[0].FullyQualifiedErrorId | Should -BeLike 'InvalidRoutePath,*'
-        $r | New-NginxConf | Should -Not -Match 'return 200'
+        $r | New-NginxConf | Should -Not -Match '\{ return 200; \}'
     }
 
     It 'reads one namespace, and a label selector' {
