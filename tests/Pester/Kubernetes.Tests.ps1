@@ -216,7 +216,7 @@ Describe 'Get-NginxRoute from the cluster' -Tag 'Kubernetes' -Skip:(-not $isFake
         (Get-NginxRoute -KubeConfig $kc -ExposeAll -ErrorAction SilentlyContinue).Path | Should -Be @('/grafana', '/api', '/dashboard', '/volume')
         $errs.Count | Should -Be 1
         $errs[0].FullyQualifiedErrorId | Should -BeLike 'InvalidRoutePath,*'
-        $r | New-NginxConf | Should -Not -Match 'return 200'
+        $r | New-NginxConf | Should -Not -Match '\{ return 200; \}'
     }
 
     It 'reads one namespace or several, and a label selector' {

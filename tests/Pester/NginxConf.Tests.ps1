@@ -138,7 +138,97 @@ Describe 'New-NginxConf input' -Tag 'Nginx' {
     }
 }
 
+Describe 'New-NginxConf: a route''s own settings and the server''s' -Tag 'Nginx' {
+    It 'reads a route''s own settings from hashtables, objects, CSV rows and NginxRoute objects alike' {
+        $dir = New-TestDirectory
+        try {
+            $route = [ordered]@{ Path = '/chat'; Backend = '10.0.0.1'; Port = 80; WebSocket = $true; ClientMaxBodySize = '50m'; ProxyReadTimeout = '2m'; ProxySendTimeout = 30; ProxyRedirect = $true }
+            $fromHashtable = New-NginxConf -Route $route
+            [pscustomobject]$route | Export-Csv "$dir/routes.csv"
+            Import-Csv "$dir/routes.csv" | New-NginxConf | Should -BeExactly $fromHashtable
+            [pscustomobject]$route | New-NginxConf | Should -BeExactly $fromHashtable
+            [NginxKit.NginxRoute]@{ Path = '/chat'; Backend = '10.0.0.1'; Port = 80; WebSocket = $true; ClientMaxBodySize = '50m'; ProxyReadTimeout = '2m'; ProxySendTimeout = '30'; ProxyRedirect = $true } |
+                New-NginxConf | Should -BeExactly $fromHashtable
+            foreach ($line in 'proxy_set_header Upgrade $http_upgrade;', 'proxy_set_header Connection $nginxkit_connection_upgrade;', 'client_max_body_size 50m;',
+                'proxy_read_timeout 120s;', 'proxy_send_timeout 30s;', 'proxy_redirect / /chat/;') {
+                $fromHashtable | Should -Match ([regex]::Escape("        $line"))
+            }
+        }
+        finally { Remove-Item $dir -Recurse -Force }
+    }
+
+    It 'reads empty CSV cells as "not given": the route has no settings of its own' {
+        $csv = "Path,Backend,Port,WebSocket,ClientMaxBodySize,ProxyReadTimeout,ProxySendTimeout,ProxyRedirect`n/a,10.0.0.1,80,,,,,`n" | ConvertFrom-Csv
+        $csv | New-NginxConf | Should -BeExactly (New-NginxConf -Route @{ Path = '/a'; Backend = '10.0.0.1'; Port = 80 })
+    }
+
+    It 'puts -ClientMaxBodySize and the timeouts on the server, where a route''s own override them' {
+        $conf = @(
+            @{ Path = '/big'; Backend = '10.0.0.1'; Port = 80; ClientMaxBodySize = '1g' }
+            @{ Path = '/plain'; Backend = '10.0.0.2'; Port = 80 }
+        ) | New-NginxConf -ClientMaxBodySize 10M -ProxyReadTimeoutSec 45
+        $conf | Should -Match '(?m)^    client_max_body_size 10m;$'
+        $conf | Should -Match '(?m)^    proxy_read_timeout 45s;$'
+        $conf | Should -Match '(?m)^        client_max_body_size 1g;$'
+        [regex]::Matches($conf, 'client_max_body_size').Count | Should -Be 2
+    }
+
+    It '-WebSocket and -ProxyRedirect apply to every route that does not say otherwise' {
+        $conf = @(
+            @{ Path = '/a'; Backend = '10.0.0.1'; Port = 80 }
+            @{ Path = '/b'; Backend = '10.0.0.2'; Port = 80; WebSocket = 'false'; ProxyRedirect = 'false' }
+        ) | New-NginxConf -WebSocket -ProxyRedirect
+        [regex]::Matches($conf, 'proxy_set_header Upgrade').Count | Should -Be 1
+        [regex]::Matches($conf, 'proxy_redirect / /a/;').Count | Should -Be 1
+        $conf | Should -Match 'location /b/ \{\n        proxy_pass http://10\.0\.0\.2:80/;\n        proxy_redirect off;'
+    }
+
+    It 'is default_server unless -NotDefaultServer' {
+        $routes | New-NginxConf -Listen 8080 | Should -Match '(?m)^    listen 8080 default_server;$'
+        $routes | New-NginxConf -Listen 8080 -NotDefaultServer | Should -Not -Match 'default_server'
+    }
+
+    It 'gives nginx absolute TLS paths, resolved from the current location' {
+        $dir = New-TestDirectory
+        Push-Location $dir
+        try {
+            $conf = $routes | New-NginxConf -TlsCertificate ./tls.crt -TlsKey ./tls.key -ErrorAction Stop
+            $conf | Should -Match ([regex]::Escape("    ssl_certificate $dir/tls.crt;"))
+            $conf | Should -Match ([regex]::Escape("    ssl_certificate_key $dir/tls.key;"))
+            $conf | Should -Match '(?m)^    listen 443 ssl http2 default_server;$'
+            $routes | New-NginxConf -TlsCertificate ./tls.crt -TlsKey ./tls.key -NginxVersion 1.27.3 | Should -Match '(?m)^    http2 on;$'
+        }
+        finally { Pop-Location; Remove-Item $dir -Recurse -Force }
+    }
+
+    It 'stops on <Case> with InvalidTlsSetting' -ForEach @(
+        @{ Case = 'a certificate without its key'; Params = @{ TlsCertificate = '/etc/ssl/tls.crt' } }
+        @{ Case = '-RedirectHttp without TLS'; Params = @{ RedirectHttp = $true } }
+        @{ Case = 'TLS on the plain port'; Params = @{ TlsCertificate = '/c.pem'; TlsKey = '/k.pem'; TlsListen = '80' } }
+    ) {
+        { $routes | New-NginxConf @Params -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidTlsSetting,*'
+    }
+}
+
 Describe 'New-NginxConf errors' -Tag 'Nginx' {
+    It 'refuses a port with a fraction rather than rounding it to another port (<Shown>)' -ForEach @(
+        @{ Shown = 'Port = 80.7'; Route = [pscustomobject]@{ Path = '/y'; Backend = '10.0.0.1'; Port = 80.7 } }
+        @{ Shown = "Port = '80.7'"; Route = [pscustomobject]@{ Path = '/y'; Backend = '10.0.0.1'; Port = '80.7' } }
+        @{ Shown = 'Port = 80.5d'; Route = @{ Path = '/y'; Backend = '10.0.0.1'; Port = 80.5d } }
+    ) {
+        $conf = $Route | New-NginxConf -ErrorVariable errs -ErrorAction SilentlyContinue
+        @($errs).Count | Should -Be 1
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'InvalidRoutePort,*'
+        $conf | Should -Not -Match ':81|:80'
+        # A whole number given as a double is still that port.
+        [pscustomobject]@{ Path = '/y'; Backend = '10.0.0.1'; Port = 80.0 } | New-NginxConf | Should -Match 'proxy_pass http://10\.0\.0\.1:80/;'
+    }
+
+    It 'refuses -Port 80.7 on the command line rather than rounding it' {
+        { New-NginxConf -Path /y -Backend 10.0.0.1 -Port 80.7 -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterArgumentTransformationError,*'
+        New-NginxConf -Path /y -Backend 10.0.0.1 -Port 80 | Should -Match ':80/;'
+    }
+
     It 'writes one error per bad route, with its ErrorId, category and the route as target, and renders the rest' {
         $bad = @(
             [pscustomobject]@{ Path = '/x;y'; Backend = '10.0.0.1'; Port = 80 }
@@ -261,6 +351,26 @@ Describe 'New-NginxConf -OutFile' -Tag 'Nginx' {
         Get-Content "$file.bak" -Raw | Should -BeExactly $old
     }
 
+    It 'refuses to write a config without routes (NoValidRoutes), and leaves the file as it was' {
+        New-NginxConf -Route $routes -OutFile $file | Out-Null
+        $before = Get-Content $file -Raw
+        { @{ Path = '/x;y'; Backend = '10.0.0.1'; Port = 80 } | New-NginxConf -OutFile $file -ErrorAction SilentlyContinue } | Should -Throw -ErrorId 'NoValidRoutes,*'
+        Get-Content $file -Raw | Should -BeExactly $before
+        $new = Join-Path $dir 'conf.d/new.conf'
+        { New-NginxConf -Route @() -OutFile $new } | Should -Throw -ErrorId 'NoValidRoutes,*'
+        $new | Should -Not -Exist
+    }
+
+    It '-AllowEmpty writes a config without routes, which still answers /healthz' {
+        New-NginxConf -Route $routes -OutFile $file | Out-Null
+        $r = New-NginxConf -Route @() -OutFile $file -AllowEmpty
+        $r.Changed | Should -BeTrue
+        $r.RouteCount | Should -Be 0
+        $text = Get-Content $file -Raw
+        $text | Should -Match 'location = /healthz'
+        $text | Should -Not -Match 'proxy_pass'
+    }
+
     It '-WhatIf writes nothing and shows the diff against the current file' {
         New-NginxConf -Route $routes -OutFile $file | Out-Null
         $before = Get-Content $file -Raw
@@ -285,8 +395,36 @@ Describe 'New-NginxConf -Template' -Tag 'Nginx' {
             New-NginxConf -Template "$dir/t.conf" -Listen 8080 -ErrorVariable errs -ErrorAction SilentlyContinue
         $errs.Count | Should -Be 1
         $conf | Should -Match '    location /api/ \{ proxy_pass http://10\.96\.30\.7:80/; \}'
-        $conf | Should -Match 'listen 8080;'
+        $conf | Should -Match 'listen 8080 default_server;'
         $conf | Should -Not -Match 'evil'
+    }
+
+    It 'refuses a template it cannot read as TemplateNotReadable (<Case>)' -ForEach @(
+        @{ Case = 'missing'; Name = 'missing.tmpl' }
+        @{ Case = 'a directory'; Name = '.' }
+    ) {
+        { New-NginxConf -Route $routes -Template (Join-Path $dir $Name) -ErrorAction Stop } | Should -Throw -ErrorId 'TemplateNotReadable,*'
+    }
+
+    It 'places the entry''s settings where the template says' {
+        Set-Content "$dir/entry.tmpl" @"
+{{ websocket_map }}
+server {
+{{ listen_directives }}    server_name {{ server_name }};
+{{ server_settings }}{{ healthz }}
+{{#routes}}    location {{ location }} {
+        proxy_pass {{ proxy_pass }};
+{{ directives }}    }
+{{/routes}}}
+"@
+        $chat = @{ Path = '/chat'; Backend = '10.0.0.1'; Port = 80; WebSocket = $true; ProxyReadTimeout = '1h' }
+        $conf = New-NginxConf -Route $chat -Template "$dir/entry.tmpl" -ClientMaxBodySize 8m -Listen 8080
+        $conf | Should -Match 'map \$http_upgrade \$nginxkit_connection_upgrade'
+        $conf | Should -Match '(?m)^    listen 8080 default_server;$'
+        $conf | Should -Match '(?m)^    client_max_body_size 8m;$'
+        $conf | Should -Match 'location = /healthz'
+        $conf | Should -Match '(?m)^        proxy_set_header Upgrade \$http_upgrade;$'
+        $conf | Should -Match '(?m)^        proxy_read_timeout 3600s;$'
     }
 
     It 'refuses a template with an unknown placeholder as InvalidTemplate' {
@@ -313,7 +451,7 @@ Describe 'Test-NginxConf' -Tag 'Nginx', 'Real' {
         $e.Message | Should -Match 'unexpected "}"'
         $r.ErrorCount | Should -Be @($r.Errors).Count
         $r.ErrorCount | Should -BeGreaterThan 0
-        ($r | Format-Table | Out-String) | Should -Match "False\s+$($r.ErrorCount)\s+line 3: "
+        ($r | Format-Table | Out-String) | Should -Match "False\s+$($r.ErrorCount)\s+0\s+line 3: "
     }
 
     It 'tests files from the pipeline and reports an unreadable one' -Skip:(-not $nginx) {
@@ -327,6 +465,16 @@ Describe 'Test-NginxConf' -Tag 'Nginx', 'Real' {
             $errs[0].FullyQualifiedErrorId | Should -BeLike 'ConfigNotReadable,*'
         }
         finally { Remove-Item $dir -Recurse -Force }
+    }
+
+    It 'runs with -Strict, failing on a warning nginx prints, reported in Warnings' -Skip:(-not $nginx) {
+        $twice = "server { listen 127.0.0.1:18080; server_name dup.example; }`nserver { listen 127.0.0.1:18080; server_name dup.example; }`n"
+        (Test-NginxConf -Text $twice).Valid | Should -BeTrue
+        $r = Test-NginxConf -Text $twice -Strict
+        $r.Valid | Should -BeFalse
+        $r.WarningCount | Should -Be 1
+        @($r.Warnings)[0].Level | Should -Be 'warn'
+        $r.ErrorCount | Should -Be 0
     }
 
     It 'says NginxNotFound when the given nginx does not exist' {
@@ -440,6 +588,27 @@ spec: { clusterIP: 10.96.9.9, ports: [ { port: 80 } ] }
         Set-Content "$dir/tree/b.json" '{"apiVersion":"v1","kind":"Service","metadata":{"name":"b","namespace":"x"},"spec":{"clusterIP":"10.0.0.2","ports":[{"port":81}]}}'
         Set-Content "$dir/tree/readme.txt" 'not a manifest'
         (Get-NginxRoute -Path "$dir/tree" -ExposeAll).Service | Should -Be @('a', 'b')
+    }
+
+    It 'writes the routes'' own settings from the annotations on its NginxRoute objects' {
+        Set-Content "$dir/chat.yaml" @"
+apiVersion: v1
+kind: Service
+metadata:
+  name: chat
+  namespace: x
+  annotations:
+    nginxkit.io/websocket: "true"
+    nginxkit.io/client-max-body-size: 50m
+    nginxkit.io/proxy-read-timeout: 120s
+    nginxkit.io/proxy-send-timeout: "60"
+    nginxkit.io/proxy-redirect: "true"
+spec: { clusterIP: 10.0.0.1, ports: [ { port: 80 } ] }
+"@
+        $r = Get-NginxRoute -Path "$dir/chat.yaml"
+        ($r.WebSocket, $r.ClientMaxBodySize, $r.ProxyReadTimeout, $r.ProxySendTimeout, $r.ProxyRedirect) | Should -Be @($true, '50m', '120s', '60', $true)
+        $r | New-NginxConf | Should -BeExactly ([pscustomobject]@{ Path = '/chat'; Backend = '10.0.0.1'; Port = 80; Service = 'chat'; Namespace = 'x'
+                WebSocket = $true; ClientMaxBodySize = '50m'; ProxyReadTimeout = '120s'; ProxySendTimeout = '60'; ProxyRedirect = $true } | New-NginxConf)
     }
 
     It 'refuses hostile annotations with the same ErrorIds as New-NginxConf and never emits them' {

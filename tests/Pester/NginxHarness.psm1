@@ -4,6 +4,9 @@
 #   Start-NginxServer / Update-NginxServer / Stop-NginxServer
 #                                          nginx -g 'daemon off;' in a private temp prefix, reload with -s reload
 #   Invoke-RawHttp                         one HTTP/1.1 request over a TcpClient: no redirects followed, no path rewritten
+#   New-TestCertificateAuthority / New-TestServerCertificate
+#                                          a CA for one test, and PEM files of a server certificate it signs
+#   Get-TlsHandshake / Invoke-TlsHttp      a TLS client that trusts only that CA: the certificate served, ALPN, a GET
 #   Get-FreeTcpPort                        an unused loopback port
 #
 # Environment:
@@ -376,6 +379,118 @@ function ConvertFrom-ChunkedBody([string] $Body) {
     $sb.ToString()
 }
 
+# --- TLS: a test CA, server certificates it signs, and clients that trust only it ---------------------
+
+function New-TestCertificateAuthority {
+    <#
+    .SYNOPSIS
+        A CA made for one test: an RSA key and a self-signed CA certificate, valid for a day.
+    #>
+    param([string] $Name = 'NginxKit Test CA')
+    $rsa = [Security.Cryptography.RSA]::Create(2048)
+    $request = [Security.Cryptography.X509Certificates.CertificateRequest]::new("CN=$Name", $rsa, 'SHA256', [Security.Cryptography.RSASignaturePadding]::Pkcs1)
+    $request.CertificateExtensions.Add([Security.Cryptography.X509Certificates.X509BasicConstraintsExtension]::new($true, $false, 0, $true))
+    $request.CertificateExtensions.Add([Security.Cryptography.X509Certificates.X509KeyUsageExtension]::new('KeyCertSign, CrlSign', $true))
+    $now = [DateTimeOffset]::UtcNow
+    $request.CreateSelfSigned($now.AddMinutes(-5), $now.AddDays(1))
+}
+
+function New-TestServerCertificate {
+    <#
+    .SYNOPSIS
+        A server certificate for localhost and 127.0.0.1, signed by -Authority, written as PEM to
+        -Directory as tls.crt (certificate, then the CA) and tls.key. Returns the paths and the certificate.
+    #>
+    param(
+        [Parameter(Mandatory)] [Security.Cryptography.X509Certificates.X509Certificate2] $Authority,
+        [Parameter(Mandatory)] [string] $Directory,
+        [string] $CommonName = 'localhost'
+    )
+    $rsa = [Security.Cryptography.RSA]::Create(2048)
+    $request = [Security.Cryptography.X509Certificates.CertificateRequest]::new("CN=$CommonName", $rsa, 'SHA256', [Security.Cryptography.RSASignaturePadding]::Pkcs1)
+    $san = [Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder]::new()
+    $san.AddDnsName('localhost')
+    $san.AddIpAddress([Net.IPAddress]::Loopback)
+    $request.CertificateExtensions.Add($san.Build())
+    $usage = [Security.Cryptography.OidCollection]::new()
+    $null = $usage.Add([Security.Cryptography.Oid]::new('1.3.6.1.5.5.7.3.1'))
+    $request.CertificateExtensions.Add([Security.Cryptography.X509Certificates.X509EnhancedKeyUsageExtension]::new($usage, $false))
+    $serial = [byte[]]::new(12); [Security.Cryptography.RandomNumberGenerator]::Fill($serial)
+    $now = [DateTimeOffset]::UtcNow
+    $certificate = $request.Create($Authority, $now.AddMinutes(-5), $now.AddHours(12), $serial)
+    $null = New-Item -ItemType Directory -Force -Path $Directory
+    $certificatePath = Join-Path $Directory 'tls.crt'
+    $keyPath = Join-Path $Directory 'tls.key'
+    # Written beside, then renamed over the old files, as a rotation does.
+    Set-Content -LiteralPath "$certificatePath.new" -Value ($certificate.ExportCertificatePem() + "`n" + $Authority.ExportCertificatePem() + "`n") -NoNewline
+    Set-Content -LiteralPath "$keyPath.new" -Value ($rsa.ExportPkcs8PrivateKeyPem() + "`n") -NoNewline
+    [IO.File]::Move("$keyPath.new", $keyPath, $true)
+    [IO.File]::Move("$certificatePath.new", $certificatePath, $true)
+    [pscustomobject]@{ CertificatePath = $certificatePath; KeyPath = $keyPath; Certificate = $certificate }
+}
+
+function New-TestTlsClientOptions([Security.Cryptography.X509Certificates.X509Certificate2] $Authority, [string[]] $Protocols = @('h2', 'http/1.1')) {
+    # Trust -Authority alone (no system roots), and check the name, as a careful client does.
+    $policy = [Security.Cryptography.X509Certificates.X509ChainPolicy]::new()
+    $policy.TrustMode = 'CustomRootTrust'
+    $policy.RevocationMode = 'NoCheck'
+    if ($Authority) { $null = $policy.CustomTrustStore.Add($Authority) }
+    $options = [Net.Security.SslClientAuthenticationOptions]::new()
+    $options.TargetHost = 'localhost'
+    $options.CertificateChainPolicy = $policy
+    $options.ApplicationProtocols = [Collections.Generic.List[Net.Security.SslApplicationProtocol]]::new()
+    foreach ($p in $Protocols) { $options.ApplicationProtocols.Add([Net.Security.SslApplicationProtocol]::new($p)) }
+    $options
+}
+
+function Get-TlsHandshake {
+    <#
+    .SYNOPSIS
+        Connects to 127.0.0.1:-Port with TLS, trusting only -Authority; returns the certificate served
+        and the protocol ALPN settled on (h2 when HTTP/2 is offered). Throws when the handshake fails.
+    #>
+    param([Parameter(Mandatory)] [int] $Port, [Security.Cryptography.X509Certificates.X509Certificate2] $Authority, [int] $TimeoutSec = 10)
+    $client = [Net.Sockets.TcpClient]::new()
+    try {
+        if (-not $client.ConnectAsync([Net.IPAddress]::Loopback, $Port).Wait($TimeoutSec * 1000)) { throw "Could not connect to 127.0.0.1:$Port." }
+        $ssl = [Net.Security.SslStream]::new($client.GetStream())
+        try {
+            $ssl.AuthenticateAsClientAsync((New-TestTlsClientOptions $Authority)).GetAwaiter().GetResult()
+            [pscustomobject]@{
+                Certificate = [Security.Cryptography.X509Certificates.X509Certificate2]::new($ssl.RemoteCertificate)
+                Protocol    = $ssl.NegotiatedApplicationProtocol.ToString()
+                TlsVersion  = $ssl.SslProtocol
+            }
+        } finally { $ssl.Dispose() }
+    } finally { $client.Dispose() }
+}
+
+function Invoke-TlsHttp {
+    <#
+    .SYNOPSIS
+        One GET over https to localhost:-Port with HttpClient, trusting only -Authority; HTTP/2 when
+        -Http2 (exactly, no fallback). Returns StatusCode, Version, Body and Headers.
+    #>
+    param([Parameter(Mandatory)] [int] $Port, [Parameter(Mandatory)] [string] $Path,
+        [Security.Cryptography.X509Certificates.X509Certificate2] $Authority, [switch] $Http2)
+    $handler = [Net.Http.SocketsHttpHandler]::new()
+    $handler.SslOptions = New-TestTlsClientOptions $Authority
+    $handler.AllowAutoRedirect = $false
+    $client = [Net.Http.HttpClient]::new($handler)
+    try {
+        $client.Timeout = [TimeSpan]::FromSeconds(15)
+        $request = [Net.Http.HttpRequestMessage]::new('GET', "https://localhost:$Port$Path")
+        if ($Http2) { $request.Version = [version]'2.0'; $request.VersionPolicy = 'RequestVersionExact' }
+        $response = $client.SendAsync($request).GetAwaiter().GetResult()
+        [pscustomobject]@{
+            StatusCode = [int]$response.StatusCode
+            Version    = $response.Version
+            Body       = $response.Content.ReadAsStringAsync().GetAwaiter().GetResult()
+            Headers    = $response.Headers
+        }
+    } finally { $client.Dispose() }
+}
+
 # --- Sync-NginxConf -Watch as the sidecar runs it ---------------------------------------------------
 # The sidecar's command line, in its own pwsh: every event, warning and error record becomes one JSON
 # line in a log file the caller reads while it runs.
@@ -511,4 +626,5 @@ function Stop-SyncWatcher([object] $Watcher, [int] $TimeoutSec = 15) {
 
 Export-ModuleMember -Function Get-FreeTcpPort, Start-EchoBackend, Stop-EchoBackend,
     Start-NginxServer, Update-NginxServer, Stop-NginxServer, Invoke-RawHttp,
+    New-TestCertificateAuthority, New-TestServerCertificate, Get-TlsHandshake, Invoke-TlsHttp,
     Start-SyncWatcher, Get-WatcherLog, Get-WatcherEntry, Stop-SyncWatcher, Test-TcpPort

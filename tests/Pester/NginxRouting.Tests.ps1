@@ -35,11 +35,11 @@ BeforeDiscovery {
     $corpus = @(
         # paths
         @{ Kind = 'Path'; Value = "/volume`n}`nserver { listen 127.0.0.1:18098; }"; ErrorId = 'InvalidRoutePath'; Needle = '18098' }
-        @{ Kind = 'Path'; Value = "/volume`r`nreturn 200"; ErrorId = 'InvalidRoutePath'; Needle = 'return 200' }
+        @{ Kind = 'Path'; Value = "/volume`r`nreturn 200"; ErrorId = 'InvalidRoutePath'; Needle = "`nreturn 200" }
         @{ Kind = 'Path'; Value = '/vol}ume'; ErrorId = 'InvalidRoutePath' }
         @{ Kind = 'Path'; Value = '/vol{ume'; ErrorId = 'InvalidRoutePath' }
         @{ Kind = 'Path'; Value = '/vol;ume'; ErrorId = 'InvalidRoutePath' }
-        @{ Kind = 'Path'; Value = '/volume/ { return 200; }'; ErrorId = 'InvalidRoutePath'; Needle = 'return 200' }
+        @{ Kind = 'Path'; Value = '/volume/ { return 200; }'; ErrorId = 'InvalidRoutePath'; Needle = '{ return 200; }' }
         @{ Kind = 'Path'; Value = $injection; ErrorId = 'InvalidRoutePath'; Needle = '/evil/' }
         @{ Kind = 'Path'; Value = '/vol$host'; ErrorId = 'InvalidRoutePath' }
         @{ Kind = 'Path'; Value = '/vol#ume'; ErrorId = 'InvalidRoutePath' }
@@ -98,6 +98,17 @@ BeforeDiscovery {
         @{ Kind = 'Namespace'; Value = "ns`n}"; ErrorId = 'InvalidRouteNamespace' }
         # a second, different route on the good route's location
         @{ Kind = 'Duplicate'; Value = '/good/'; ErrorId = 'DuplicateRoutePath'; Needle = '192.0.2.1' }
+        # the path nginx answers itself
+        @{ Kind = 'Path'; Value = '/healthz'; ErrorId = 'InvalidRoutePath'; Needle = 'location /healthz/' }
+        @{ Kind = 'Path'; Value = '/healthz/deep'; ErrorId = 'InvalidRoutePath'; Needle = '/healthz/deep' }
+        # a route's own settings
+        @{ Kind = 'ClientMaxBodySize'; Value = '50m; include /etc/passwd'; ErrorId = 'InvalidRouteSetting'; Needle = '/etc/passwd' }
+        @{ Kind = 'ClientMaxBodySize'; Value = "1m`n}`nserver { listen 127.0.0.1:18097; }"; ErrorId = 'InvalidRouteSetting'; Needle = '18097' }
+        @{ Kind = 'ClientMaxBodySize'; Value = '$request_length'; ErrorId = 'InvalidRouteSetting' }
+        @{ Kind = 'ProxyReadTimeout'; Value = '120s; proxy_pass http://evil.example'; ErrorId = 'InvalidRouteSetting'; Needle = 'evil.example' }
+        @{ Kind = 'ProxyReadTimeout'; Value = '0'; ErrorId = 'InvalidRouteSetting'; Needle = 'proxy_read_timeout 0' }
+        @{ Kind = 'ProxySendTimeout'; Value = "30s`r`n"; ErrorId = 'InvalidRouteSetting'; Needle = 'proxy_send_timeout' }
+        @{ Kind = 'ProxySendTimeout'; Value = "$([char]0x0661)s"; ErrorId = 'InvalidRouteSetting'; Needle = 'proxy_send_timeout' }
     )
     foreach ($case in $corpus) {
         if (-not $case.ContainsKey('Needle')) { $case.Needle = "$($case.Value)" }
@@ -112,6 +123,15 @@ BeforeDiscovery {
         @{ Listen = '[::1%eth0]:80' }
         @{ Listen = "18080`n}" }
     ) | ForEach-Object { $_.Shown = Format-Shown $_.Listen; $_ }
+
+    $badOptions = @(
+        @{ Name = 'ClientMaxBodySize'; Value = '10m; include /etc/passwd'; ErrorId = 'InvalidBodySize' }
+        @{ Name = 'ClientMaxBodySize'; Value = "10m`n}"; ErrorId = 'InvalidBodySize' }
+        @{ Name = 'TlsListen'; Value = '443; include /etc/passwd'; ErrorId = 'InvalidListen' }
+        @{ Name = 'ErrorPageRoot'; Value = '/usr/share/nginx/html; autoindex on'; ErrorId = 'InvalidErrorPageRoot' }
+        @{ Name = 'ErrorPageRoot'; Value = '/srv/../etc'; ErrorId = 'InvalidErrorPageRoot' }
+        @{ Name = 'TlsCertificate'; Value = '/etc/ssl/entry.crt; include /etc/passwd'; ErrorId = 'InvalidTlsSetting' }
+    ) | ForEach-Object { $_.Shown = Format-Shown $_.Value; $_ }
 
     $badHeaders = @(
         @{ Name = 'X-Evil'; Value = 'v"; return 200; "' }
@@ -196,7 +216,7 @@ Describe 'Routes rendered by New-NginxConf, served by a real nginx' -Tag 'Nginx'
         ) {
             $response = Invoke-RawHttp -Port $server.Port -Path $Request
             $response.StatusCode | Should -Be 200 -Because $response.Raw
-            $response.Body | Should -BeExactly "$Backend GET $Expected HTTP/1.0"
+            $response.Body | Should -BeExactly "$Backend GET $Expected HTTP/1.1"
         }
 
         It '<Request> answers 301 with Location <Location>' -ForEach @(
@@ -219,7 +239,7 @@ Describe 'Routes rendered by New-NginxConf, served by a real nginx' -Tag 'Nginx'
                 $requests = foreach ($i in 1..60) {
                     $name = @('volume', 'api', 'apiv2')[$i % 3]
                     $path = @{ volume = "/volume/c$i"; api = "/api/c$i"; apiv2 = "/api/v2/c$i" }[$name]
-                    [pscustomobject]@{ Expected = "$name GET /c$i HTTP/1.0"; Task = $client.GetStringAsync("http://127.0.0.1:$($server.Port)$path") }
+                    [pscustomobject]@{ Expected = "$name GET /c$i HTTP/1.1"; Task = $client.GetStringAsync("http://127.0.0.1:$($server.Port)$path") }
                 }
                 [Threading.Tasks.Task]::WaitAll([Threading.Tasks.Task[]]@($requests.Task), [TimeSpan]::FromSeconds(30)) | Should -BeTrue
                 foreach ($r in $requests) { $r.Task.Result | Should -BeExactly $r.Expected }
@@ -255,7 +275,7 @@ Describe 'Routes rendered by New-NginxConf, served by a real nginx' -Tag 'Nginx'
         }
 
         It '/volume/a still reaches volume as /a' {
-            (Invoke-RawHttp -Port $server.Port -Path '/volume/a').Body | Should -BeExactly 'volume GET /a HTTP/1.0'
+            (Invoke-RawHttp -Port $server.Port -Path '/volume/a').Body | Should -BeExactly 'volume GET /a HTTP/1.1'
         }
     }
 
@@ -310,9 +330,9 @@ server {
         }
 
         It 'Host <HostHeader> <Request> answers <Status> <Body>' -ForEach @(
-            @{ HostHeader = 'vol.example'; Request = '/volume/a'; Status = 200; Body = 'volume GET /a HTTP/1.0' }
-            @{ HostHeader = 'other.example'; Request = '/volume/a'; Status = 200; Body = 'root GET /volume/a HTTP/1.0' }  # the default server
-            @{ HostHeader = 'localhost'; Request = '/x'; Status = 200; Body = 'root GET /x HTTP/1.0' }
+            @{ HostHeader = 'vol.example'; Request = '/volume/a'; Status = 200; Body = 'volume GET /a HTTP/1.1' }
+            @{ HostHeader = 'other.example'; Request = '/volume/a'; Status = 200; Body = 'root GET /volume/a HTTP/1.1' }  # the default server
+            @{ HostHeader = 'localhost'; Request = '/x'; Status = 200; Body = 'root GET /x HTTP/1.1' }
             @{ HostHeader = 'vol.example'; Request = '/x'; Status = 404; Body = '' }
         ) {
             $response = Invoke-RawHttp -Port $server.Port -Path $Request -HostHeader $HostHeader
@@ -336,8 +356,8 @@ server {
         }
 
         It 'serves the first config' {
-            (Invoke-RawHttp -Port $server.Port -Path '/volume/a').Body | Should -BeExactly 'volume GET /a HTTP/1.0'
-            (Invoke-RawHttp -Port $server.Port -Path '/api/x').Body | Should -BeExactly 'api GET /x HTTP/1.0'
+            (Invoke-RawHttp -Port $server.Port -Path '/volume/a').Body | Should -BeExactly 'volume GET /a HTTP/1.1'
+            (Invoke-RawHttp -Port $server.Port -Path '/api/x').Body | Should -BeExactly 'api GET /x HTTP/1.1'
         }
 
         It 'moves /volume to another backend when its port changes, and leaves /api alone' {
@@ -345,8 +365,8 @@ server {
             $write.Changed | Should -BeTrue
             $write.RouteCount | Should -Be 2
             Update-NginxServer -Server $server
-            (Invoke-RawHttp -Port $server.Port -Path '/volume/a').Body | Should -BeExactly 'volumenext GET /a HTTP/1.0'
-            (Invoke-RawHttp -Port $server.Port -Path '/api/x').Body | Should -BeExactly 'api GET /x HTTP/1.0'
+            (Invoke-RawHttp -Port $server.Port -Path '/volume/a').Body | Should -BeExactly 'volumenext GET /a HTTP/1.1'
+            (Invoke-RawHttp -Port $server.Port -Path '/api/x').Body | Should -BeExactly 'api GET /x HTTP/1.1'
         }
 
         It 'writes nothing when the routes are unchanged' {
@@ -357,7 +377,7 @@ server {
         It 'moves back on the next change' {
             $null = Get-Routes $port.volume | New-NginxConf -Listen $listen -OutFile $server.ConfPath -ErrorAction Stop
             Update-NginxServer -Server $server
-            (Invoke-RawHttp -Port $server.Port -Path '/volume/a').Body | Should -BeExactly 'volume GET /a HTTP/1.0'
+            (Invoke-RawHttp -Port $server.Port -Path '/volume/a').Body | Should -BeExactly 'volume GET /a HTTP/1.1'
         }
     }
 }
@@ -377,6 +397,7 @@ Describe 'New-NginxConf refuses hostile routes' -Tag 'Nginx', 'Real', 'Security'
                 'Service' { $route.Service = $Value }
                 'Namespace' { $route.Service = 'svc'; $route.Namespace = $Value }
                 'Duplicate' { $route.Path = $Value; $route.Backend = '192.0.2.1' }
+                default { $route[$Kind] = $Value } # a route's own setting
             }
             [pscustomobject]$route
         }
@@ -442,6 +463,29 @@ Describe 'New-NginxConf refuses hostile routes' -Tag 'Nginx', 'Real', 'Security'
         $caught.FullyQualifiedErrorId | Should -BeLike 'InvalidListen*'
     }
 
+    It 'stops on -<Name> <Shown> with <ErrorId>' -ForEach $badOptions {
+        $caught = $null
+        $options = @{ $Name = $Value }
+        try { $null = $goodRoute | New-NginxConf -Listen '127.0.0.1:18080' @options -ErrorAction Stop } catch { $caught = $_ }
+        $caught | Should -Not -BeNullOrEmpty
+        $caught.FullyQualifiedErrorId | Should -BeLike "$ErrorId,*"
+        $caught.ToString() | Should -Not -Match '[\x00-\x1f]'
+    }
+
+    It 'refuses a route whose <Name> is <Shown> as InvalidRouteSetting, and renders the rest' -ForEach @(
+        @{ Name = 'WebSocket'; Value = 'perhaps'; Shown = "'perhaps'" }
+        @{ Name = 'ProxyRedirect'; Value = 'sometimes'; Shown = "'sometimes'" }
+        @{ Name = 'WebSocket'; Value = [datetime]::UnixEpoch; Shown = 'a date' }
+    ) {
+        $bad = [ordered]@{ Path = '/bad'; Backend = '10.9.8.7'; Port = 9999 }
+        $bad[$Name] = $Value
+        $conf = $goodRoute, [pscustomobject]$bad | New-NginxConf -Listen '127.0.0.1:18080' -ErrorVariable errs -ErrorAction SilentlyContinue
+        @($errs).Count | Should -Be 1
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'InvalidRouteSetting,*'
+        $errs[0].ErrorDetails.RecommendedAction | Should -Match "${Name}NotBoolean"
+        Assert-OnlyGoodRoute $conf
+    }
+
     It 'stops on -ProxySetHeader <Shown> with InvalidProxyHeader' -ForEach $badHeaders {
         $caught = $null
         try { $null = $goodRoute | New-NginxConf -Listen '127.0.0.1:18080' -ProxySetHeader @{ $Name = $Value } -ErrorAction Stop } catch { $caught = $_ }
@@ -457,10 +501,14 @@ Describe 'New-NginxConf refuses hostile routes' -Tag 'Nginx', 'Real', 'Security'
         @{ Value = '$no_such_variable'; Shown = "'`$no_such_variable'" }
     ) {
         $conf = $null
+        $caught = $null
         try { $conf = $goodRoute | New-NginxConf -Listen '127.0.0.1:18080' -ProxySetHeader @{ 'X-Note' = $Value } -ErrorAction Stop }
-        catch { $_.FullyQualifiedErrorId | Should -BeLike 'InvalidProxyHeader*' }
-        if ($conf) {
-            $result = Test-NginxConf -Text $conf -NginxPath $nginxPath
+        catch { $caught = $_ }
+        # Exactly one of the two outcomes, and each is checked: never a test that asserts nothing.
+        ($null -ne $caught) -xor [bool]$conf | Should -BeTrue -Because 'New-NginxConf must either refuse the value or render a config'
+        if ($caught) { $caught.FullyQualifiedErrorId | Should -BeLike 'InvalidProxyHeader*' }
+        else {
+            $result = Test-NginxConf -Text $conf -NginxPath $nginxPath -Strict
             $result.Valid | Should -BeTrue -Because "New-NginxConf accepted it, and rendered: $($conf -split "`n" -match 'X-Note')  nginx -t: $($result.Errors.Message)"
         }
     }

@@ -130,13 +130,13 @@ BeforeAll {
 
     # Sync-NginxConf -Watch in a runspace of this process, as a session runs it until Ctrl+C: the
     # PowerShell instance (stop it, then dispose it) and the collection its SyncEvents arrive in.
-    function Start-WatchInRunspace([string] $OutFile, [string] $KubeConfig, [hashtable] $Parameters = @{}) {
+    function Start-WatchInRunspace([string] $OutFile, [string] $KubeConfig, [hashtable] $Parameters = @{}, [string] $Listen = '127.0.0.1:18080') {
         $ps = [powershell]::Create()
         $null = $ps.AddScript({
-                param($Module, $Out, $KubeConfig, $Parameters)
+                param($Module, $Out, $KubeConfig, $Parameters, $Listen)
                 Import-Module $Module
-                Sync-NginxConf -Watch -OutFile $Out -KubeConfig $KubeConfig -Listen 127.0.0.1:18080 @Parameters
-            }).AddArgument((Get-NginxKitModulePath)).AddArgument($OutFile).AddArgument($KubeConfig).AddArgument($Parameters)
+                Sync-NginxConf -Watch -OutFile $Out -KubeConfig $KubeConfig -Listen $Listen @Parameters
+            }).AddArgument((Get-NginxKitModulePath)).AddArgument($OutFile).AddArgument($KubeConfig).AddArgument($Parameters).AddArgument($Listen)
         $none = [Management.Automation.PSDataCollection[psobject]]::new()
         $none.Complete()
         $events = [Management.Automation.PSDataCollection[psobject]]::new()
@@ -164,6 +164,12 @@ BeforeAll {
         }
     }
     function Get-Mark { @(Get-WatcherLog $watcher).Count }
+
+    # The events so far, by index: enumerating a PSDataCollection waits for it to be completed.
+    function Get-WatchEvent([object] $Watch, [int] $From = 0) {
+        $events = $Watch.Events
+        @(for ($i = $From; $i -lt $events.Count; $i++) { $events[$i] })
+    }
 
     function Get-WatcherDiagnostics([object] $Watcher, [object] $Nginx) {
         "--- watcher log (last 25 lines):"
@@ -354,6 +360,118 @@ Describe 'Sync-NginxConf -Once fails without a usable cluster, and writes nothin
     }
 }
 
+Describe 'Sync-NginxConf -Once refuses a config nginx -t rejects, and writes nothing' -Tag 'Kubernetes', 'Nginx', 'Real' -Skip:(-not $nginx) {
+    BeforeAll {
+        $dir = New-TestDirectory
+        $fake = Start-FakeKubeApi
+        $null = Add-FakeKubeObject -Server $fake -Object (New-TestService -Name web -Port 8080)
+        # The allow-lists keep cluster values valid; what nginx can still reject is the operator's own template.
+        Set-Content "$dir/broken.tmpl" "server {`n    listen {{ listen }};`n{{#routes}}    location {{ location }} { proxy_pass {{ proxy_pass }} }`n{{/routes}}}`n"
+        # Two servers by one name: nginx warns and ignores the second, which -Once, testing strictly, refuses.
+        Set-Content "$dir/warned.tmpl" "server {`n    listen {{ listen }};`n    server_name twice.example;`n{{ locations }}}`nserver {`n    listen 127.0.0.1:18080;`n    server_name twice.example;`n}`n"
+    }
+
+    AfterAll {
+        Stop-FakeKubeApi $fake
+        if ($dir) { Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction Ignore }
+    }
+
+    It 'stops with ConfigRejected on <Case>, and leaves the last good file as it was' -ForEach @(
+        @{ Case = 'an error'; Template = 'broken.tmpl'; Says = 'unexpected|invalid|expecting' }
+        @{ Case = 'a warning'; Template = 'warned.tmpl'; Says = 'conflicting server name "twice.example"' }
+    ) {
+        $out = Join-Path $dir "out-$Template/default.conf"
+        $null = New-Item -ItemType Directory -Force -Path (Split-Path $out)
+        Set-Content -LiteralPath $out -Value "# the last good config`n" -NoNewline
+        $thrown = $null
+        try { Sync-NginxConf -Once -OutFile $out -KubeConfig $fake.KubeConfig -Listen 127.0.0.1:18080 -Template "$dir/$Template" -NginxPath $nginxPath -ErrorAction Stop } catch { $thrown = $_ }
+        $thrown | Should -Not -BeNullOrEmpty
+        $thrown.FullyQualifiedErrorId | Should -BeLike 'ConfigRejected,*'
+        $thrown.Exception.Message | Should -Match $Says
+        Get-Content -LiteralPath $out -Raw | Should -BeExactly "# the last good config`n"
+        @(Get-ChildItem -LiteralPath (Split-Path $out) -Force).Name | Should -Be @('default.conf')
+    }
+
+    It 'ends the process non-zero, as an init container must' {
+        $out = Join-Path $dir 'exit/default.conf'
+        $r = Invoke-FreshPwsh -Script "Import-Module '$(Get-NginxKitModulePath)'; Sync-NginxConf -Once -OutFile '$out' -KubeConfig '$($fake.KubeConfig)' -Listen 127.0.0.1:18080 -Template '$dir/broken.tmpl' -NginxPath '$nginxPath'"
+        $r.ExitCode | Should -Not -Be 0
+        Test-Path -LiteralPath $out | Should -BeFalse
+    }
+}
+
+Describe 'Sync-NginxConf -Watch reloads nginx when its certificate rotates' -Tag 'Kubernetes', 'Nginx', 'Real' -Skip:(-not $nginx) {
+    BeforeAll {
+        $dir = New-TestDirectory
+        $backend = @(Start-EchoBackend -Name app)[0]
+        $fake = Start-FakeKubeApi
+        $null = Add-FakeKubeObject -Server $fake -Object (New-TestService -Name app -Port $backend.Port)
+        $ca = New-TestCertificateAuthority
+        $first = New-TestServerCertificate -Authority $ca -Directory "$dir/tls"
+        $plain = "127.0.0.1:$(Get-FreeTcpPort)"
+        $secure = Get-FreeTcpPort
+        $tlsParameters = @{ TlsCertificate = $first.CertificatePath; TlsKey = $first.KeyPath; TlsListen = "127.0.0.1:$secure" }
+        # nginx starts on what the init container writes.
+        $initial = Join-Path $dir 'init/default.conf'
+        $null = Sync-NginxConf -Once -OutFile $initial -KubeConfig $fake.KubeConfig -Listen $plain -NginxPath $nginxPath @tlsParameters -ErrorAction Stop
+        $server = Start-NginxServer -Config (Get-Content -LiteralPath $initial -Raw) -NginxPath $nginxPath
+        # The sidecar's way: SIGHUP to the PID in nginx's pid file.
+        $watch = Start-WatchInRunspace -OutFile $server.ConfPath -KubeConfig $fake.KubeConfig -Listen $plain -Parameters (@{
+                NginxPath = $nginxPath; ReloadPidFile = Join-Path $server.Prefix 'nginx.pid'; DebounceMs = 20 } + $tlsParameters)
+    }
+
+    AfterAll {
+        if ($watch) { $watch.PowerShell.Stop(); $watch.PowerShell.Dispose() }
+        if ($server) { Stop-NginxServer $server }
+        if ($backend) { $backend | Stop-EchoBackend }
+        Stop-FakeKubeApi $fake
+        if ($dir) { Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction Ignore }
+    }
+
+    It 'serves the first certificate, and the watch starts in step' {
+        Wait-Until -TimeoutSec 60 -Because 'the first sync' -Condition { $watch.Events.Count -ge 1 }
+        $watch.Events[0].Changed | Should -BeFalse
+        (Get-TlsHandshake -Port $secure -Authority $ca).Certificate.Thumbprint | Should -Be $first.Certificate.Thumbprint
+        (Invoke-TlsHttp -Port $secure -Path '/app/x' -Authority $ca).Body | Should -BeExactly 'app GET /x HTTP/1.1'
+    }
+
+    It 'serves a rotated certificate after the sync''s reload, with no restart' {
+        $master = $server.Process.Id
+        $second = New-TestServerCertificate -Authority $ca -Directory "$dir/tls"
+        $second.Certificate.Thumbprint | Should -Not -Be $first.Certificate.Thumbprint
+        Wait-Until -TimeoutSec 30 -Because 'nginx to serve the new certificate' -Condition {
+            try { (Get-TlsHandshake -Port $secure -Authority $ca).Certificate.Thumbprint -eq $second.Certificate.Thumbprint } catch { $false }
+        }
+        $server.Process.HasExited | Should -BeFalse
+        $server.Process.Id | Should -Be $master
+        $rotation = @(Get-WatchEvent $watch | Where-Object Trigger -EQ 'certificate')
+        $rotation.Count | Should -Be 1
+        $rotation[0].Reloaded | Should -BeTrue
+        $rotation[0].Written | Should -BeFalse
+        $rotation[0].Validated | Should -BeTrue
+        $rotation[0].Error | Should -BeNullOrEmpty
+        (Invoke-TlsHttp -Port $secure -Path '/app/y' -Authority $ca).Body | Should -BeExactly 'app GET /y HTTP/1.1'
+    }
+
+    It 'keeps the certificate it has while the new key does not match, and reloads once it does' {
+        $events = $watch.Events.Count
+        $served = (Get-TlsHandshake -Port $secure -Authority $ca).Certificate.Thumbprint
+        # Half a rotation: a new certificate beside the old key.
+        $third = New-TestServerCertificate -Authority $ca -Directory "$dir/next"
+        Copy-Item -LiteralPath $third.CertificatePath -Destination "$dir/tls/tls.crt" -Force
+        Wait-Until -TimeoutSec 30 -Because 'the sync to refuse the mismatched pair' -Condition { @(Get-WatchEvent $watch -From $events | Where-Object Error).Count -ge 1 }
+        $refused = @(Get-WatchEvent $watch -From $events | Where-Object Error)[0]
+        $refused.Reloaded | Should -BeFalse
+        $refused.Error | Should -Match 'rotated certificate'
+        (Get-TlsHandshake -Port $secure -Authority $ca).Certificate.Thumbprint | Should -Be $served
+        # The key arrives: the pair matches, and nginx loads it.
+        Copy-Item -LiteralPath $third.KeyPath -Destination "$dir/tls/tls.key" -Force
+        Wait-Until -TimeoutSec 30 -Because 'nginx to serve the completed rotation' -Condition {
+            try { (Get-TlsHandshake -Port $secure -Authority $ca).Certificate.Thumbprint -eq $third.Certificate.Thumbprint } catch { $false }
+        }
+    }
+}
+
 Describe 'Sync-NginxConf -Watch keeps a real nginx in step with the cluster' -Tag 'Kubernetes', 'Nginx', 'Real' -Skip:(-not $nginx) {
     BeforeAll {
         $dir = New-TestDirectory
@@ -394,13 +512,13 @@ Describe 'Sync-NginxConf -Watch keeps a real nginx in step with the cluster' -Ta
         Wait-Until -Because 'the watch to be open' -Diagnostics $diagnostics -Condition {
             Get-FakeKubeRequest -Server $fake -Path /api/v1/services | Where-Object { $_.watch -and $_.status -eq 200 }
         }
-        (Get-Served -Port $server.Port -Path '/stable/x').Body | Should -BeExactly 'stable GET /x HTTP/1.0'
+        (Get-Served -Port $server.Port -Path '/stable/x').Body | Should -BeExactly 'stable GET /x HTTP/1.1'
     }
 
     It 'serves a Service created in the cluster' {
         $mark = Get-Mark
         New-ClusterService $fake (New-TestService -Name moving -Port $port.alpha)
-        Wait-Served -Path '/moving/x' -Body 'alpha GET /x HTTP/1.0'
+        Wait-Served -Path '/moving/x' -Body 'alpha GET /x HTTP/1.1'
         $sync = Wait-Entry -From $mark -Kind event -Filter { $_.event.Reloaded } -Because 'the reload event'
         $sync.event.Changed | Should -BeTrue
         $sync.event.Written | Should -BeTrue
@@ -414,10 +532,10 @@ Describe 'Sync-NginxConf -Watch keeps a real nginx in step with the cluster' -Ta
     It 'moves the traffic when the Service''s port changes to another backend' {
         $mark = Get-Mark
         Set-ClusterServicePort $fake -Name moving -Port $port.beta
-        Wait-Served -Path '/moving/x' -Body 'beta GET /x HTTP/1.0'
+        Wait-Served -Path '/moving/x' -Body 'beta GET /x HTTP/1.1'
         $sync = Wait-Entry -From $mark -Kind event -Filter { $_.event.Reloaded } -Because 'the reload event'
         @($sync.event.Added) | Should -Be @('_/moving/')   # same location, new proxy_pass
-        (Get-Served -Port $server.Port -Path '/stable/x').Body | Should -BeExactly 'stable GET /x HTTP/1.0'
+        (Get-Served -Port $server.Port -Path '/stable/x').Body | Should -BeExactly 'stable GET /x HTTP/1.1'
     }
 
     It 'drops the route when the Service is deleted' {
@@ -427,13 +545,13 @@ Describe 'Sync-NginxConf -Watch keeps a real nginx in step with the cluster' -Ta
         $sync = Wait-Entry -From $mark -Kind event -Filter { $_.event.Reloaded } -Because 'the reload event'
         @($sync.event.Removed) | Should -Be @('_/moving/')
         $sync.event.Routes | Should -Be 1
-        (Get-Served -Port $server.Port -Path '/stable/x').Body | Should -BeExactly 'stable GET /x HTTP/1.0'
+        (Get-Served -Port $server.Port -Path '/stable/x').Body | Should -BeExactly 'stable GET /x HTTP/1.1'
         Get-Content -LiteralPath $server.ConfPath -Raw | Should -Not -Match 'moving'
     }
 
     It 'turns a burst of 100 Service changes into a few reloads, ending on the last state' {
         New-ClusterService $fake (New-TestService -Name burst -Port $port.alpha)
-        Wait-Served -Path '/burst/x' -Body 'alpha GET /x HTTP/1.0'
+        Wait-Served -Path '/burst/x' -Body 'alpha GET /x HTTP/1.1'
         Start-Sleep -Milliseconds 300   # let the sync for the create finish before counting
         $mark = Get-Mark
         $clock = [Diagnostics.Stopwatch]::StartNew()
@@ -442,7 +560,7 @@ Describe 'Sync-NginxConf -Watch keeps a real nginx in step with the cluster' -Ta
             Set-ClusterServicePort $fake -Name burst -Port $to
         }
         $burstMs = $clock.ElapsedMilliseconds
-        Wait-Served -Path '/burst/x' -Body 'gamma GET /x HTTP/1.0'
+        Wait-Served -Path '/burst/x' -Body 'gamma GET /x HTTP/1.1'
         Start-Sleep -Milliseconds 2000   # MaxDelay (1 s) and then some: any sync still owed shows up
         $syncs = @(Get-WatcherEntry $watcher -From $mark -Kind event)
         $reloads = @($syncs | Where-Object { $_.event.Reloaded })
@@ -456,7 +574,7 @@ Describe 'Sync-NginxConf -Watch keeps a real nginx in step with the cluster' -Ta
         $conf = Get-Content -LiteralPath $server.ConfPath -Raw
         $conf | Should -Match ([regex]::Escape("proxy_pass http://127.0.0.1:$($port.gamma)/;"))
         $conf | Should -Not -Match ([regex]::Escape("127.0.0.1:$($port.alpha)/"))
-        (Get-Served -Port $server.Port -Path '/burst/x').Body | Should -BeExactly 'gamma GET /x HTTP/1.0'
+        (Get-Served -Port $server.Port -Path '/burst/x').Body | Should -BeExactly 'gamma GET /x HTTP/1.1'
     }
 
     It 'refuses a hostile route with an error and keeps serving the others' {
@@ -470,13 +588,13 @@ Describe 'Sync-NginxConf -Watch keeps a real nginx in step with the cluster' -Ta
         $sync.event.Reloaded | Should -BeFalse
         $sync.event.Routes | Should -Be 2
         Get-Content -LiteralPath $server.ConfPath -Raw | Should -Not -Match 'evil|pwned|18099'
-        (Get-Served -Port $server.Port -Path '/stable/x').Body | Should -BeExactly 'stable GET /x HTTP/1.0'
-        (Get-Served -Port $server.Port -Path '/burst/x').Body | Should -BeExactly 'gamma GET /x HTTP/1.0'
+        (Get-Served -Port $server.Port -Path '/stable/x').Body | Should -BeExactly 'stable GET /x HTTP/1.1'
+        (Get-Served -Port $server.Port -Path '/burst/x').Body | Should -BeExactly 'gamma GET /x HTTP/1.1'
         (Get-Served -Port $server.Port -Path '/pwned/').StatusCode | Should -Be 404
 
         # While it stands, later syncs do not repeat the error; once it goes, the rest goes on serving.
         New-ClusterService $fake (New-TestService -Name later -Port $port.beta)
-        Wait-Served -Path '/later/x' -Body 'beta GET /x HTTP/1.0'
+        Wait-Served -Path '/later/x' -Body 'beta GET /x HTTP/1.1'
         @(Get-WatcherEntry $watcher -From $mark -Kind error | Where-Object { $_.message -match 'default/hostile' }).Count | Should -Be 1
         Remove-ClusterService $fake -Name hostile
         Remove-ClusterService $fake -Name later
@@ -498,13 +616,13 @@ Describe 'Sync-NginxConf -Watch keeps a real nginx in step with the cluster' -Ta
         $sync.event.Reloaded | Should -BeFalse
         [IO.File]::ReadAllBytes($server.ConfPath) | Should -Be $good
         (Get-Item -LiteralPath $server.ConfPath).LastWriteTimeUtc | Should -Be $goodTime
-        (Get-Served -Port $server.Port -Path '/stable/x').Body | Should -BeExactly 'stable GET /x HTTP/1.0'
-        (Get-Served -Port $server.Port -Path '/burst/x').Body | Should -BeExactly 'gamma GET /x HTTP/1.0'
+        (Get-Served -Port $server.Port -Path '/stable/x').Body | Should -BeExactly 'stable GET /x HTTP/1.1'
+        (Get-Served -Port $server.Port -Path '/burst/x').Body | Should -BeExactly 'gamma GET /x HTTP/1.1'
 
         # Once the bad Service is gone, the next change is served again.
         Remove-ClusterService $fake -Name unresolvable
         New-ClusterService $fake (New-TestService -Name healed -Port $port.alpha)
-        Wait-Served -Path '/healed/x' -Body 'alpha GET /x HTTP/1.0'
+        Wait-Served -Path '/healed/x' -Body 'alpha GET /x HTTP/1.1'
         Get-Content -LiteralPath $server.ConfPath -Raw | Should -Not -Match 'unresolvable'
     }
 
@@ -530,7 +648,7 @@ Describe 'Sync-NginxConf -Watch keeps a real nginx in step with the cluster' -Ta
 
         # The new watch is live: a change after the relist is served.
         New-ClusterService $fake (New-TestService -Name after-relist -Port $port.beta)
-        Wait-Served -Path '/after-relist/x' -Body 'beta GET /x HTTP/1.0'
+        Wait-Served -Path '/after-relist/x' -Body 'beta GET /x HTTP/1.1'
     }
 
     It 'converges on a restarted API server''s state' {
@@ -540,7 +658,7 @@ Describe 'Sync-NginxConf -Watch keeps a real nginx in step with the cluster' -Ta
         $fake.Process.Dispose()
         $null = Wait-Entry -From $mark -Kind warning -Filter { $_.message -match 'failed' } -Because 'the watcher to notice the server is gone'
         # Meanwhile nginx keeps serving the last config.
-        (Get-Served -Port $server.Port -Path '/burst/x').Body | Should -BeExactly 'gamma GET /x HTTP/1.0'
+        (Get-Served -Port $server.Port -Path '/burst/x').Body | Should -BeExactly 'gamma GET /x HTTP/1.1'
 
         # A new server on the same address, with a different cluster: stable stays, reborn is new, the rest is gone.
         # The same object, so AfterAll stops the new process.
@@ -549,10 +667,10 @@ Describe 'Sync-NginxConf -Watch keeps a real nginx in step with the cluster' -Ta
         Remove-Item -LiteralPath $restarted.Directory -Recurse -Force # the watcher keeps the first kubeconfig
         New-ClusterService $fake (New-TestService -Name stable -Port $port.stable)
         New-ClusterService $fake (New-TestService -Name reborn -Port $port.gamma)
-        Wait-Served -Path '/reborn/x' -Body 'gamma GET /x HTTP/1.0'
+        Wait-Served -Path '/reborn/x' -Body 'gamma GET /x HTTP/1.1'
         Wait-NotFound -Path '/burst/x'
         Wait-NotFound -Path '/after-relist/x'
-        (Get-Served -Port $server.Port -Path '/stable/x').Body | Should -BeExactly 'stable GET /x HTTP/1.0'
+        (Get-Served -Port $server.Port -Path '/stable/x').Body | Should -BeExactly 'stable GET /x HTTP/1.1'
         $conf = Get-Content -LiteralPath $server.ConfPath -Raw
         [regex]::Matches($conf, '(?m)^\s*location\s+/').Count | Should -Be 2
         $relist = Get-WatcherEntry $watcher -From $mark -Kind event | Where-Object { $_.event.Trigger -eq 'list' }
@@ -577,7 +695,7 @@ Describe 'Sync-NginxConf -Watch keeps a real nginx in step with the cluster' -Ta
             Should -BeNullOrEmpty
         @(Get-ChildItem -LiteralPath $watcher.TempDir -Force).Name | Should -BeNullOrEmpty
         # nginx outlives its sidecar, still on the last config.
-        (Get-Served -Port $server.Port -Path '/reborn/x').Body | Should -BeExactly 'gamma GET /x HTTP/1.0'
+        (Get-Served -Port $server.Port -Path '/reborn/x').Body | Should -BeExactly 'gamma GET /x HTTP/1.1'
     }
 }
 

@@ -20,12 +20,15 @@ public static class ErrorCatalog
     public static readonly ErrorKind InvalidRouteInput = new(nameof(InvalidRouteInput), ProblemCategory.InvalidData);
     public static readonly ErrorKind DuplicateRoutePath = new(nameof(DuplicateRoutePath), ProblemCategory.ResourceExists);
     public static readonly ErrorKind InvalidBackendProtocol = new(nameof(InvalidBackendProtocol), ProblemCategory.InvalidData);
+    public static readonly ErrorKind InvalidRouteSetting = new(nameof(InvalidRouteSetting), ProblemCategory.InvalidData);
 
     // Rendering, writing and reloading nginx's config.
     public static readonly ErrorKind InvalidListen = new(nameof(InvalidListen), ProblemCategory.InvalidArgument);
     public static readonly ErrorKind InvalidProxyHeader = new(nameof(InvalidProxyHeader), ProblemCategory.InvalidArgument);
     public static readonly ErrorKind InvalidTimeout = new(nameof(InvalidTimeout), ProblemCategory.InvalidArgument);
     public static readonly ErrorKind InvalidErrorPageRoot = new(nameof(InvalidErrorPageRoot), ProblemCategory.InvalidArgument);
+    public static readonly ErrorKind InvalidBodySize = new(nameof(InvalidBodySize), ProblemCategory.InvalidArgument);
+    public static readonly ErrorKind InvalidTlsSetting = new(nameof(InvalidTlsSetting), ProblemCategory.InvalidArgument);
     public static readonly ErrorKind InvalidTemplate = new(nameof(InvalidTemplate), ProblemCategory.ParserError);
     public static readonly ErrorKind TemplateNotReadable = new(nameof(TemplateNotReadable), ProblemCategory.ReadError);
     public static readonly ErrorKind NoValidRoutes = new(nameof(NoValidRoutes), ProblemCategory.InvalidData);
@@ -36,6 +39,8 @@ public static class ErrorCatalog
     public static readonly ErrorKind WhatIfNeedsOnce = new(nameof(WhatIfNeedsOnce), ProblemCategory.InvalidOperation);
     public static readonly ErrorKind NginxNotFound = new(nameof(NginxNotFound), ProblemCategory.NotInstalled);
     public static readonly ErrorKind ConfigNotReadable = new(nameof(ConfigNotReadable), ProblemCategory.ReadError);
+    public static readonly ErrorKind IncludedFileNotRegular = new(nameof(IncludedFileNotRegular), ProblemCategory.InvalidData);
+    public static readonly ErrorKind NginxTestTimeout = new(nameof(NginxTestTimeout), ProblemCategory.OperationTimeout);
 
     // Manifests and Services.
     public static readonly ErrorKind ManifestNotFound = new(nameof(ManifestNotFound), ProblemCategory.ObjectNotFound);

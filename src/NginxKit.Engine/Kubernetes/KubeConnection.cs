@@ -32,7 +32,8 @@ public sealed class KubeConnection : IDisposable
         var auth = config.AccessToken is not null || config.TokenProvider is not null ? "token"
             : config.ClientCertificateData is not null || config.ClientCertificateFilePath is not null ? "client certificate"
             : config.Username is not null ? "basic" : "none";
-        var info = new KubeConnectionInfo(config.Host, config.CurrentContext, user, config.Namespace, source, auth);
+        // A server URL may carry credentials (https://user:password@host): never shown.
+        var info = new KubeConnectionInfo(Text.UserInfo.MaskUrls(config.Host), config.CurrentContext, user, config.Namespace, source, auth);
         return new KubeConnection(new k8s.Kubernetes(config), info);
     }
 
@@ -89,7 +90,7 @@ public sealed class KubeConnection : IDisposable
         }
         catch (Exception ex) when (ex is KubeConfigException or YamlDotNet.Core.YamlException or IOException or UnauthorizedAccessException)
         {
-            throw ErrorCatalog.KubeConfigInvalid.Exception($"The kubeconfig cannot be used: {ex.Message}", target.KubeConfig, inner: ex);
+            throw ErrorCatalog.KubeConfigInvalid.Exception($"The kubeconfig cannot be used: {Text.UserInfo.MaskUrls(ex.Message)}", target.KubeConfig, inner: ex);
         }
     }
 

@@ -60,6 +60,6 @@ public static class KubeErrors
             {
             }
         }
-        return ex.InnerException is { } inner && ex is HttpRequestException ? inner.Message : ex.Message;
+        return Text.UserInfo.MaskUrls(ex.InnerException is { } inner && ex is HttpRequestException ? inner.Message : ex.Message);
     }
 }

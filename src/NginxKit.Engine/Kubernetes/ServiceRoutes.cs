@@ -17,6 +17,8 @@ namespace NginxKit.Engine.Kubernetes;
 ///   nginxkit.io/server-name       the server_name the route belongs to
 ///   nginxkit.io/expose            "true" opts in; "false" leaves the Service out, even with a path
 ///   nginxkit.io/backend-protocol  "http" or "https"; without it, https for a port that speaks TLS
+///   nginxkit.io/websocket, nginxkit.io/client-max-body-size, nginxkit.io/proxy-read-timeout,
+///   nginxkit.io/proxy-send-timeout, nginxkit.io/proxy-redirect   the route's own settings (RouteSettings)
 /// Services without a ClusterIP (headless, ExternalName) are skipped.
 /// </summary>
 public static class ServiceRoutes
@@ -28,6 +30,11 @@ public static class ServiceRoutes
     public const string ServerNameAnnotation = AnnotationPrefix + "server-name";
     public const string ExposeAnnotation = AnnotationPrefix + "expose";
     public const string BackendProtocolAnnotation = AnnotationPrefix + "backend-protocol";
+    public const string WebSocketAnnotation = AnnotationPrefix + "websocket";
+    public const string ClientMaxBodySizeAnnotation = AnnotationPrefix + "client-max-body-size";
+    public const string ProxyReadTimeoutAnnotation = AnnotationPrefix + "proxy-read-timeout";
+    public const string ProxySendTimeoutAnnotation = AnnotationPrefix + "proxy-send-timeout";
+    public const string ProxyRedirectAnnotation = AnnotationPrefix + "proxy-redirect";
 
     /// <summary>The label the entry's own objects carry; a Service with it is never routed unless annotated.</summary>
     public const string ManagedByLabel = "app.kubernetes.io/managed-by";
@@ -107,6 +114,23 @@ public static class ServiceRoutes
                 return Fail(ErrorCatalog.InvalidBackendProtocol, $"{BackendProtocolAnnotation} is '{Printable.Escape(protocolText)}'; it must be \"http\" or \"https\".", "BackendProtocolUnknown");
         }
 
+        var flags = new bool?[2];
+        foreach (var (i, key) in new[] { (0, WebSocketAnnotation), (1, ProxyRedirectAnnotation) })
+        {
+            if (!annotations.TryGetValue(key, out var text)) continue;
+            if ((flags[i] = ParseBool(text)) is null) return Fail(ErrorCatalog.InvalidAnnotation, $"{key} must be \"true\" or \"false\".", "AnnotationBoolean");
+        }
+        string? Annotation(string key) => annotations.TryGetValue(key, out var value) ? value : null;
+        var settings = new RouteSettings
+        {
+            WebSocket = flags[0],
+            ProxyRedirect = flags[1],
+            // Checked with the route, by the same rules as a route's own properties.
+            ClientMaxBodySize = Annotation(ClientMaxBodySizeAnnotation),
+            ProxyReadTimeout = Annotation(ProxyReadTimeoutAnnotation),
+            ProxySendTimeout = Annotation(ProxySendTimeoutAnnotation),
+        };
+
         var path = annotations.TryGetValue(PathAnnotation, out var annotated) ? annotated : "/" + name;
         annotations.TryGetValue(ServerNameAnnotation, out var serverName);
         var route = new Route(path, spec.ClusterIP, port.Port)
@@ -117,6 +141,7 @@ public static class ServiceRoutes
             ServerName = serverName,
             BackendProtocol = protocol == RouteRules.Https ? protocol : null,
             Created = CreatedOf(service),
+            Settings = settings.IsEmpty ? null : settings,
         };
         return new ServiceRouteResult(ns, name, route, null, null) { OptedIn = optedIn };
     }

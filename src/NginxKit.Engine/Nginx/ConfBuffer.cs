@@ -106,9 +106,20 @@ internal sealed class ConfBuffer
         at += bytes.Length;
     }
 
+    /// <summary>The bytes written so far as text, for the small pieces a template places.</summary>
+    public string ToText()
+    {
+        var all = new List<(byte[] Bytes, int Length)>(done) { (chunk, used) };
+        return Encoding.UTF8.GetString(Chunks.Join(all));
+    }
+
     /// <summary>Writes a value that passed <see cref="RouteRules"/>, which admits ASCII only.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void PutAscii(Span<byte> to, ref int at, string value)
+    public static void PutAscii(Span<byte> to, ref int at, string value) => PutAscii(to, ref at, value.AsSpan());
+
+    /// <summary>Writes part of a value that passed <see cref="RouteRules"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void PutAscii(Span<byte> to, ref int at, ReadOnlySpan<char> value)
     {
         var target = to.Slice(at, value.Length);
         int seen = 0;

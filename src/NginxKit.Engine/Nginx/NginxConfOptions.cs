@@ -26,6 +26,41 @@ public sealed record NginxConfOptions
     /// <summary>Where the 50x.html error page lives.</summary>
     public string ErrorPageRoot { get; init; } = "/usr/share/nginx/html";
 
+    /// <summary>client_max_body_size for every route that sets none; null leaves nginx's own (1m).</summary>
+    public string? ClientMaxBodySize { get; init; }
+
+    /// <summary>Proxy websocket upgrades on every route that does not say otherwise.</summary>
+    public bool WebSocket { get; init; }
+
+    /// <summary>Rewrite backends' own redirects under the stripped prefix on every route that does not say otherwise.</summary>
+    public bool ProxyRedirect { get; init; }
+
+    /// <summary>The first server is default_server on each address it listens on, so requests by IP or an unknown name reach it.</summary>
+    public bool DefaultServer { get; init; } = true;
+
+    /// <summary>The certificate chain (PEM) served on <see cref="TlsListen"/>; with <see cref="TlsKey"/>, switches TLS on.</summary>
+    public string? TlsCertificate { get; init; }
+
+    public string? TlsKey { get; init; }
+
+    /// <summary>Where TLS is served, in -Listen's forms; "ssl" and HTTP/2 are added.</summary>
+    public IReadOnlyList<string> TlsListen { get; init; } = ["443"];
+
+    /// <summary>Answer plain HTTP on <see cref="Listen"/> with a redirect to https (the health check excepted).</summary>
+    public bool RedirectHttp { get; init; }
+
+    /// <summary>
+    /// The nginx the config is for. From 1.25.1 on, HTTP/2 is switched on with "http2 on;" (the
+    /// listen parameter is deprecated there and warns); earlier versions know only the listen parameter.
+    /// </summary>
+    public Version? NginxVersion { get; init; }
+
+    public bool Tls => TlsCertificate is not null;
+
+    internal static readonly Version Http2DirectiveSince = new(1, 25, 1);
+
+    internal bool Http2Directive => NginxVersion is not null && NginxVersion >= Http2DirectiveSince;
+
     private static readonly string[] ListenFlags = ["default_server", "reuseport"];
 
     /// <summary>Returns every problem with these options; an empty list means they can be rendered.</summary>
@@ -56,9 +91,66 @@ public sealed record NginxConfOptions
                 problems.Add(ErrorCatalog.InvalidTimeout.Problem($"{label} must be between 1 and 86400 seconds.", s, "TimeoutOutOfRange"));
         }
         if (RouteRules.CheckPath(ErrorPageRoot) is { } rootRule)
-            problems.Add(ErrorCatalog.InvalidErrorPageRoot.Problem($"ErrorPageRoot is not a valid path ({rootRule}).", ErrorPageRoot, rootRule));
+            problems.Add(ErrorCatalog.InvalidErrorPageRoot.Problem($"ErrorPageRoot '{Printable.Escape(ErrorPageRoot)}' is not a valid path ({rootRule}). Give an absolute path of letters, digits and - . _ ~, such as /usr/share/nginx/html.", ErrorPageRoot, rootRule));
+        if (ClientMaxBodySize is not null && RouteRules.CheckSize(ClientMaxBodySize, out _) is { } sizeRule)
+            problems.Add(ErrorCatalog.InvalidBodySize.Problem($"ClientMaxBodySize '{Printable.Escape(ClientMaxBodySize)}' is not valid ({sizeRule}). Give digits with an optional k, m or g, such as 50m; 0 means no limit.", ClientMaxBodySize, sizeRule));
+        problems.AddRange(ValidateTls());
         return problems;
     }
+
+    private IEnumerable<Problem> ValidateTls()
+    {
+        Problem Fail(string rule, string message, object? target) => ErrorCatalog.InvalidTlsSetting.Problem(message, target, rule);
+        if (TlsCertificate is null != TlsKey is null)
+        {
+            yield return TlsCertificate is null
+                ? Fail("TlsCertificateRequired", "-TlsKey needs -TlsCertificate: give both, the certificate chain and its private key (PEM files).", TlsKey)
+                : Fail("TlsKeyRequired", "-TlsCertificate needs -TlsKey: give both, the certificate chain and its private key (PEM files).", TlsCertificate);
+        }
+        foreach (var (label, path) in new[] { ("TlsCertificate", TlsCertificate), ("TlsKey", TlsKey) })
+        {
+            if (path is not null && RouteRules.CheckPath(path) is { } rule)
+                yield return Fail(label + rule, $"{label} '{Printable.Escape(path)}' is not a path nginx can be given ({rule}): use an absolute path of letters, digits and - . _ ~.", path);
+        }
+        if (RedirectHttp && !Tls)
+            yield return Fail("RedirectHttpNeedsTls", "-RedirectHttp sends plain HTTP to https, which needs -TlsCertificate and -TlsKey.", null);
+        if (TlsListen.Count == 0)
+            yield return ErrorCatalog.InvalidListen.Problem("Give at least one TLS listen address, such as 443.", null, "ListenRequired");
+        foreach (var listen in TlsListen)
+        {
+            var rule = CheckListen(listen);
+            if (rule is not null)
+                yield return ErrorCatalog.InvalidListen.Problem($"TLS listen '{Printable.Escape(listen)}' is not valid ({rule}). Use a port (443), an address and port (127.0.0.1:8443, [::]:443), optionally followed by default_server or reuseport; ssl and HTTP/2 are added.",
+                    listen, rule);
+            else if (Tls && Listen.Any(plain => CheckListen(plain) is null && SameSocket(plain, listen)))
+                yield return Fail("TlsListenSameAsListen", $"TLS listen '{Printable.Escape(listen)}' is also a plain -Listen address: give TLS a port of its own, such as 443.", listen);
+        }
+    }
+
+    // "80", "*:80" and "0.0.0.0:80" are one socket to nginx.
+    private static bool SameSocket(string a, string b)
+    {
+        static string Normal(string listen)
+        {
+            var address = listen.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0];
+            if (!address.Contains(':')) return "*:" + address;
+            return address.StartsWith("0.0.0.0:", StringComparison.Ordinal) ? "*:" + address[8..] : address;
+        }
+        return Normal(a) == Normal(b);
+    }
+
+    /// <summary>The port of the first TLS listen address, where a redirect to https points.</summary>
+    internal int TlsPort
+    {
+        get
+        {
+            var address = TlsListen[0].Split(' ', StringSplitOptions.RemoveEmptyEntries)[0];
+            return int.Parse(address[(address.LastIndexOf(':') + 1)..], CultureInfo.InvariantCulture);
+        }
+    }
+
+    /// <summary>The server-wide client_max_body_size as nginx is given it, or null.</summary>
+    internal string? BodySize => ClientMaxBodySize is not null && RouteRules.CheckSize(ClientMaxBodySize, out var size) is null ? size : null;
 
     /// <summary>Checks one listen value in nginx's own forms.</summary>
     public static string? CheckListen(string? listen)

@@ -13,4 +13,12 @@ public sealed record NginxConfTestResult(bool Valid, IReadOnlyList<NginxConfMess
     // A property of its own rather than a types.ps1xml member: any TypesToProcess file costs every
     // Import-Module about 7 ms, whatever it holds.
     public int ErrorCount => Errors.Count();
+
+    /// <summary>What nginx warned about: usually a part of the config it ignores, such as a conflicting server name.</summary>
+    public IEnumerable<NginxConfMessage> Warnings => Messages.Where(m => m.Level == "warn");
+
+    public int WarningCount => Warnings.Count();
+
+    /// <summary>True when the test ran with -Strict, where any warning makes the config not Valid.</summary>
+    public bool Strict { get; init; }
 }

@@ -17,13 +17,22 @@ public sealed partial class NginxConfTester(IProcessRunner runner)
     /// <summary>Locates nginx: the given path, else PATH and the sbin directories.</summary>
     public static string? FindNginx(string? nginxPath = null) => NativeCommand.Find(nginxPath ?? "nginx");
 
+    /// <summary>How long nginx -t may take before it is stopped; a config that reads from a pipe would wait forever.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+
     /// <summary>
     /// Tests <paramref name="text"/>. A server-level snippet (default.conf) is placed inside a
     /// minimal http block; a whole nginx.conf is tested as it stands when <paramref name="mainConfig"/> is set.
+    /// With <paramref name="strict"/>, a warning fails the test as an error does: nginx warns when it
+    /// ignores part of a config (a conflicting server name), and then serves something else.
     /// </summary>
-    public async Task<NginxConfTestResult> TestAsync(string text, string? nginxPath, bool mainConfig, CancellationToken cancellationToken)
+    public async Task<NginxConfTestResult> TestAsync(string text, string? nginxPath, bool mainConfig, CancellationToken cancellationToken,
+        bool strict = false, TimeSpan? timeout = null)
     {
         var nginx = FindNginx(nginxPath) ?? throw ErrorCatalog.NginxNotFound.Exception($"nginx was not found{(nginxPath is null ? " on PATH or in the sbin directories" : $" at '{nginxPath}'")}. Install it (apt-get install nginx) or give -NginxPath.", nginxPath);
+        // A FIFO, socket or device named by include or a certificate would hang nginx -t or feed it without end.
+        var files = NginxConfFiles.Named(text);
+        NginxConfFiles.CheckRegular(files);
 
         var prefix = Directory.CreateTempSubdirectory("nginxkit-test-");
         try
@@ -32,8 +41,6 @@ public sealed partial class NginxConfTester(IProcessRunner runner)
             Directory.CreateDirectory(confDir);
             var snippet = Path.Combine(confDir, "default.conf");
             var main = Path.Combine(prefix.FullName, "nginx.conf");
-            File.WriteAllText(snippet, text);
-            File.WriteAllText(main, mainConfig ? text : MainConfig(prefix.FullName, snippet));
 
             // A whole nginx.conf sets its own pid (a second one is an error) and temp paths, and is the
             // operator's own file; a snippet is where cluster values land, so only it drops privileges.
@@ -41,11 +48,33 @@ public sealed partial class NginxConfTester(IProcessRunner runner)
                 ? ["-t", "-q", "-p", prefix.FullName + "/", "-c", main, "-g", $"error_log {prefix.FullName}/error.log;"]
                 : ["-t", "-q", "-p", prefix.FullName + "/", "-c", main, "-g", $"pid {prefix.FullName}/nginx.pid; error_log {prefix.FullName}/error.log;"];
             var (file, finalArgs) = mainConfig ? (nginx, args) : Unprivileged(nginx, args);
-            if (file != nginx) OpenForNobody(prefix.FullName);
-            var result = await runner.RunAsync(new ProcessSpec(file, finalArgs), cancellationToken).ConfigureAwait(false);
+            if (file != nginx)
+            {
+                OpenForNobody(prefix.FullName);
+                // A key only root may read is what a host has; nobody gets a private copy for the test's moments.
+                text = NginxConfFiles.WithPrivateTlsCopies(text, files, Path.Combine(prefix.FullName, "tls"));
+            }
+            File.WriteAllText(snippet, text);
+            File.WriteAllText(main, mainConfig ? text : MainConfig(prefix.FullName, snippet));
+
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var allowed = timeout ?? DefaultTimeout;
+            limit.CancelAfter(allowed);
+            ProcessResult result;
+            try
+            {
+                result = await runner.RunAsync(new ProcessSpec(file, finalArgs), limit.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw ErrorCatalog.NginxTestTimeout.Exception(
+                    $"nginx -t did not finish within {allowed.TotalSeconds:0.#} s and was stopped. Something the config names may block when read (a pipe or a device), or the machine is overloaded.",
+                    nginx, hint: "Check every file the config includes; give -TimeoutSec more time if the config is very large.");
+            }
             var output = (result.StandardError + result.StandardOutput).Trim();
             var messages = Parse(output, snippet, main, mainConfig);
-            return new NginxConfTestResult(result.ExitCode == 0, messages, nginx, output);
+            var test = new NginxConfTestResult(result.ExitCode == 0, messages, nginx, output) { Strict = strict };
+            return strict && test.WarningCount > 0 ? test with { Valid = false } : test;
         }
         finally
         {
@@ -55,7 +84,7 @@ public sealed partial class NginxConfTester(IProcessRunner runner)
 
     private static string MainConfig(string prefix, string snippet) => $$"""
         worker_processes 1;
-        events { worker_connections 64; }
+        events { worker_connections 1024; }
         http {
             access_log off;
             client_body_temp_path {{prefix}}/client_body;

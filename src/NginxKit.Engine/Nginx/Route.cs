@@ -23,6 +23,9 @@ public sealed record Route(string? Path, string? Backend, int Port)
     /// <summary>When the route's owner was created (a Service's creationTimestamp): the older claim keeps a location.</summary>
     public DateTimeOffset? Created { get; init; }
 
+    /// <summary>What the route asks of nginx beyond path and backend (websocket, body size, timeouts, redirects); null when nothing.</summary>
+    public RouteSettings? Settings { get; init; }
+
     /// <summary>A short, printable description used in messages: never the raw value of a hostile field.</summary>
     public override string ToString()
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
@@ -46,6 +47,13 @@ public static class RouteRules
         return null;
     }
 
+    /// <summary>The path nginx answers itself (a health check for probes and load balancers); no route may claim it.</summary>
+    public const string HealthPath = "/healthz";
+
+    /// <summary>True for /healthz and everything below it: nginx's own, never a Service's.</summary>
+    public static bool IsReserved(string path) =>
+        path.StartsWith(HealthPath, StringComparison.Ordinal) && (path.Length == HealthPath.Length || path[HealthPath.Length] == '/');
+
     /// <summary>The location prefix for a valid path: always ending in "/", so "/volume" never matches "/volumeX".</summary>
     public static string LocationFor(string path) => path.EndsWith('/') ? path : path + "/";
 
@@ -90,6 +98,90 @@ public static class RouteRules
 
     /// <summary>Ports are 1–65535.</summary>
     public static string? CheckPort(int port) => port is >= 1 and <= 65535 ? null : "PortOutOfRange";
+
+    public const int MaxTimeoutSec = 86400;
+
+    /// <summary>
+    /// Checks a size in nginx's syntax (client_max_body_size): 1 to 9 digits and an optional k, m or g,
+    /// in either case. Returns the rule broken, or null and the size as nginx is given it ("50m").
+    /// </summary>
+    public static string? CheckSize(string? size, out string normalized)
+    {
+        normalized = string.Empty;
+        if (string.IsNullOrEmpty(size)) return "SizeRequired";
+        var digits = size.AsSpan();
+        char unit = '\0';
+        if (size[^1] is 'k' or 'K' or 'm' or 'M' or 'g' or 'G')
+        {
+            unit = char.ToLowerInvariant(size[^1]);
+            digits = digits[..^1];
+        }
+        if (digits.Length is 0 or > 9) return "SizeFormat";
+        foreach (var c in digits)
+            if (!char.IsAsciiDigit(c)) return "SizeFormat";
+        // Parsed and printed again: no leading zeros, and nothing but digits and the unit reach the config.
+        var value = int.Parse(digits, CultureInfo.InvariantCulture);
+        normalized = value.ToString(CultureInfo.InvariantCulture) + (unit == '\0' ? "" : unit.ToString());
+        return null;
+    }
+
+    /// <summary>
+    /// Checks a timeout: whole seconds, or 1 to 5 digits followed by s, m or h, between 1 second and
+    /// a day. Returns the rule broken, or null and the timeout in seconds.
+    /// </summary>
+    public static string? CheckDuration(string? duration, out int seconds)
+    {
+        seconds = 0;
+        if (string.IsNullOrEmpty(duration)) return "TimeoutRequired";
+        var digits = duration.AsSpan();
+        int unit = 1;
+        switch (duration[^1])
+        {
+            case 's': digits = digits[..^1]; break;
+            case 'm': unit = 60; digits = digits[..^1]; break;
+            case 'h': unit = 3600; digits = digits[..^1]; break;
+        }
+        if (digits.Length is 0 or > 5) return "TimeoutFormat";
+        foreach (var c in digits)
+            if (!char.IsAsciiDigit(c)) return "TimeoutFormat";
+        seconds = int.Parse(digits, CultureInfo.InvariantCulture) * unit;
+        return seconds is >= 1 and <= MaxTimeoutSec ? null : "TimeoutOutOfRange";
+    }
+
+    /// <summary>
+    /// Checks a route's own settings; returns the rule broken (named for the setting, such as
+    /// ClientMaxBodySizeFormat), or null and the settings in the form nginx is given them.
+    /// </summary>
+    public static string? CheckSettings(RouteSettings settings, out RouteSettings? accepted)
+    {
+        accepted = null;
+        string? size = null, read = null, send = null;
+        if (settings.ClientMaxBodySize is not null)
+        {
+            if (CheckSize(settings.ClientMaxBodySize, out var s) is { } rule) return "ClientMaxBodySize" + rule[4..];
+            size = s;
+        }
+        if (settings.ProxyReadTimeout is not null)
+        {
+            if (CheckDuration(settings.ProxyReadTimeout, out var seconds) is { } rule) return "ProxyRead" + rule;
+            read = seconds.ToString(CultureInfo.InvariantCulture) + "s";
+        }
+        if (settings.ProxySendTimeout is not null)
+        {
+            if (CheckDuration(settings.ProxySendTimeout, out var seconds) is { } rule) return "ProxySend" + rule;
+            send = seconds.ToString(CultureInfo.InvariantCulture) + "s";
+        }
+        var checkedSettings = new RouteSettings
+        {
+            WebSocket = settings.WebSocket,
+            ClientMaxBodySize = size,
+            ProxyReadTimeout = read,
+            ProxySendTimeout = send,
+            ProxyRedirect = settings.ProxyRedirect,
+        };
+        accepted = checkedSettings.IsEmpty ? null : checkedSettings;
+        return null;
+    }
 
     /// <summary>A server_name: "_" (any), a DNS name, or "*." followed by a DNS name.</summary>
     public static string? CheckServerName(string? name)
@@ -188,6 +280,11 @@ public static class RouteRules
             problem = Fail(ErrorCatalog.InvalidRoutePath, route, rule, $"The path must be a prefix like /volume or /api/v2/ made of letters, digits and - . _ ~.");
             return null;
         }
+        if (IsReserved(route.Path!))
+        {
+            problem = Fail(ErrorCatalog.InvalidRoutePath, route, "PathReserved", $"nginx answers {HealthPath} itself, for health checks; give the route another path.");
+            return null;
+        }
         rule = CheckHost(route.Backend, out var address);
         if (rule is not null)
         {
@@ -226,7 +323,13 @@ public static class RouteRules
             // One spelling, so that equal routes compare equal and the renderer needs no case rules.
             if (protocol != route.BackendProtocol) route = route with { BackendProtocol = protocol };
         }
-        return new AcceptedRoute(route, LocationFor(route.Path!), address, Lowercase(route.ServerName ?? defaultServerName));
+        RouteSettings? settings = null;
+        if (route.Settings is { } raw && (rule = CheckSettings(raw, out settings)) is not null)
+        {
+            problem = Fail(ErrorCatalog.InvalidRouteSetting, route, rule, "Sizes are digits with an optional k, m or g (50m); timeouts are seconds, or digits with s, m or h (120s), from 1 s to a day.");
+            return null;
+        }
+        return new AcceptedRoute(route, LocationFor(route.Path!), address, Lowercase(route.ServerName ?? defaultServerName)) { Settings = settings };
     }
 
     // Server names are matched without regard to case, so Shop.example.com and shop.example.com must

@@ -23,7 +23,8 @@ public static class RouteSet
 
     public static RouteSetResult Build(IEnumerable<Route> routes, string? defaultServerName = null)
     {
-        defaultServerName ??= DefaultServerName;
+        // nginx compares server names without regard to case, and so does the grouping into server blocks.
+        defaultServerName = (defaultServerName ?? DefaultServerName).ToLowerInvariant();
         var list = routes as IReadOnlyList<Route> ?? routes.ToList();
         var accepted = new AcceptedRoute?[list.Count];
         var refused = new Problem?[list.Count];
@@ -102,7 +103,7 @@ public static class RouteSet
 
     private static bool SameTarget(AcceptedRoute a, AcceptedRoute b) =>
         a.BackendAddress == b.BackendAddress && a.Route.Port == b.Route.Port && a.Route.StripPrefix == b.Route.StripPrefix
-        && a.Route.Service == b.Route.Service && a.Route.Namespace == b.Route.Namespace && a.Https == b.Https;
+        && a.Route.Service == b.Route.Service && a.Route.Namespace == b.Route.Namespace && a.Https == b.Https && Equals(a.Settings, b.Settings);
 
     // Locations are ASCII (RouteRules allows nothing else), so folding A-Z is all a case-blind compare needs.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -233,7 +234,10 @@ public static class RouteSet
         c = string.CompareOrdinal(a.Route.Path, b.Route.Path);
         if (c != 0) return c;
         c = string.CompareOrdinal(a.Route.Backend, b.Route.Backend);
-        return c != 0 ? c : string.CompareOrdinal(a.Route.ServerName, b.Route.ServerName);
+        if (c != 0) return c;
+        c = string.CompareOrdinal(a.Route.ServerName, b.Route.ServerName);
+        // Routes that differ in their settings alone: rare, and ordered by what the settings say.
+        return c != 0 || ReferenceEquals(a.Settings, b.Settings) ? c : string.CompareOrdinal(a.Settings?.ToString(), b.Settings?.ToString());
     }
 
     // The default server renders first, so it stays nginx's default for unknown Host headers.

@@ -29,6 +29,11 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
     private readonly IReadOnlyList<string> namespaces = NamespaceScope.Parse(settings.Namespaces, "a namespace");
     private Dictionary<string, string> lastRoutes = new(StringComparer.Ordinal);
 
+    // The certificate files' fingerprint nginx last loaded, and one nginx -t refused (a key and a
+    // certificate from two rotations, until the second file arrives): neither is tried again.
+    private string? loadedCertificate;
+    private string? refusedCertificate;
+
     /// <summary>Renders once from the cluster. Throws (so the process exits non-zero) when nothing usable came out.</summary>
     public async Task<SyncEvent> OnceAsync(Func<SyncMessage, ValueTask> report, CancellationToken cancellationToken)
     {
@@ -53,6 +58,7 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
     {
         var dirty = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
         var syncLoop = SyncLoopAsync(dirty.Reader, report, cancellationToken);
+        var certificatePoll = settings.Render.Tls ? PollCertificateAsync(dirty.Writer, cancellationToken) : Task.CompletedTask;
         var scopes = ClusterRoutes.Scopes(namespaces);
         var unlisted = scopes.Count;
         // The first render waits for every scope's first list; after that, each relist renders at once.
@@ -71,6 +77,7 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
         {
             dirty.Writer.TryComplete();
             try { await syncLoop.ConfigureAwait(false); } catch (OperationCanceledException) { }
+            try { await certificatePoll.ConfigureAwait(false); } catch (OperationCanceledException) { }
         }
     }
 
@@ -121,7 +128,7 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
                     }
                     else if (streamError is not null)
                     {
-                        await report(new SyncMessage.Warning($"The watch of {what} failed ({streamError.Message}); listing {what} again.")).ConfigureAwait(false);
+                        await report(new SyncMessage.Warning($"The watch of {what} failed ({Text.UserInfo.MaskUrls(streamError.Message)}); listing {what} again.")).ConfigureAwait(false);
                         needList = true;
                     }
                 }
@@ -140,7 +147,38 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
         }
     }
 
-    private static string Describe(Exception ex) => KubeErrors.StatusOf(ex) is { } code ? $"HTTP {code}" : ex.InnerException?.Message ?? ex.Message;
+
+    // A rotated certificate (a Secret's new files, or certbot's) changes no rendered byte: nginx
+    // only reads the new files on a reload, so the files themselves are watched.
+    private async Task PollCertificateAsync(ChannelWriter<string> dirty, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(settings.CertificatePoll);
+        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var now = CertificateFingerprint();
+            string? loaded, refused;
+            lock (gate) (loaded, refused) = (loadedCertificate, refusedCertificate);
+            if (loaded is not null && now is not null && now != loaded && now != refused)
+                dirty.TryWrite("certificate");
+        }
+    }
+
+    // The certificate and key as nginx would read them now; null without TLS or while one is unreadable.
+    private string? CertificateFingerprint()
+    {
+        if (settings.Render.TlsCertificate is not { } certificate || settings.Render.TlsKey is not { } key) return null;
+        var bytes = new List<byte>();
+        foreach (var path in new[] { certificate, key })
+        {
+            if (UnixFiles.KindOf(path) != UnixFiles.Kind.Regular || new FileInfo(path).Length > 1024 * 1024) return null;
+            try { bytes.AddRange(File.ReadAllBytes(path)); }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return null; }
+            bytes.Add(0);
+        }
+        return Text.ContentHash.Of(bytes.ToArray());
+    }
+
+    private static string Describe(Exception ex) => KubeErrors.StatusOf(ex) is { } code ? $"HTTP {code}" : Text.UserInfo.MaskUrls(ex.InnerException?.Message ?? ex.Message);
 
     private async Task SyncLoopAsync(ChannelReader<string> dirty, Func<SyncMessage, ValueTask> report, CancellationToken cancellationToken)
     {
@@ -255,15 +293,20 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
         if (requireRoutes && accepted.Count == 0)
             return Done(false, false, false, false, $"No Service yields a valid route; nothing was written.");
 
+        var certificate = CertificateFingerprint();
+        string? loaded;
+        lock (gate) loaded = loadedCertificate ??= certificate; // nginx started with the files as they are now
+        var rotated = certificate is not null && certificate != loaded;
+        var unchanged = AtomicFileWriter.Holds(settings.OutFile, conf.Utf8);
         SyncEvent result;
-        if (AtomicFileWriter.Holds(settings.OutFile, conf.Utf8))
+        if (unchanged && !rotated)
         {
             lastRoutes = current;
             result = Done(false, false, false, false, null);
         }
         else
         {
-            result = await WriteAndReloadAsync(conf, current, Done, cancellationToken).ConfigureAwait(false);
+            result = await WriteAndReloadAsync(conf, current, Done, unchanged, certificate, cancellationToken).ConfigureAwait(false);
         }
         // After nginx has the config: the owner's notice must not hold up the traffic.
         if (recordEvents) await RecordConflictsAsync(set.Conflicts, snapshot, report, cancellationToken).ConfigureAwait(false);
@@ -271,15 +314,43 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
     }
 
     private async Task<SyncEvent> WriteAndReloadAsync(RenderedConf conf, Dictionary<string, string> current,
-        Func<bool, bool, bool, bool, string?, SyncEvent> done, CancellationToken cancellationToken)
+        Func<bool, bool, bool, bool, string?, SyncEvent> done, bool unchanged, string? certificate, CancellationToken cancellationToken)
     {
         var validated = false;
         if (!settings.SkipNginxTest && NginxConfTester.FindNginx(settings.NginxPath) is not null)
         {
-            var test = await new NginxConfTester(runner).TestAsync(conf.Text, settings.NginxPath, mainConfig: false, cancellationToken).ConfigureAwait(false);
+            NginxConfTestResult test;
+            try
+            {
+                // Strict: a warning means nginx would ignore part of the config and serve something else.
+                test = await new NginxConfTester(runner).TestAsync(conf.Text, settings.NginxPath, mainConfig: false, cancellationToken, strict: true).ConfigureAwait(false);
+            }
+            catch (NginxKitException ex)
+            {
+                return done(!unchanged, false, false, false, ex.Problem.Message);
+            }
             if (!test.Valid)
-                return done(true, false, false, true, $"nginx -t rejected the new config, so the last good one stays: {string.Join("; ", test.Errors.Select(e => e.Message))}");
+            {
+                if (unchanged) lock (gate) refusedCertificate = certificate;
+                var what = unchanged ? "the rotated certificate, so nginx keeps the one it has" : "the new config, so the last good one stays";
+                return done(!unchanged, false, false, true, $"nginx -t rejected {what}: {string.Join("; ", test.Errors.Concat(test.Warnings).Select(e => e.Message))}");
+            }
             validated = true;
+        }
+
+        if (unchanged)
+        {
+            // Only the certificate changed: nothing to write, a reload to load it.
+            try
+            {
+                await settings.Reloader.ReloadAsync(runner, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NginxKitException ex)
+            {
+                return done(false, false, false, validated, ex.Problem.Message);
+            }
+            lock (gate) loadedCertificate = certificate;
+            return done(false, false, settings.Reloader is not NginxReloader.None, validated, null);
         }
 
         try
@@ -300,6 +371,7 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
         {
             return done(true, true, false, validated, ex.Problem.Message);
         }
+        lock (gate) loadedCertificate = certificate;
         return done(true, true, settings.Reloader is not NginxReloader.None, validated, null);
     }
 

@@ -43,4 +43,7 @@ public sealed record SyncSettings
 
     /// <summary>A watch records a PathConflict Event on each Service that loses its path to an older claim.</summary>
     public bool RecordEvents { get; init; } = true;
+
+    /// <summary>How often -Watch looks at the TLS certificate and key for a rotation to reload.</summary>
+    public TimeSpan CertificatePoll { get; init; } = TimeSpan.FromSeconds(2);
 }

@@ -14,15 +14,16 @@ namespace NginxKit.Infrastructure;
 /// Reads one piped or -Route item as a route, by property name: NginxRoute objects, hashtables,
 /// PSCustomObjects (Import-Csv rows, Select-Object output) and any other object with the properties.
 /// The names and aliases are New-NginxConf's parameters: Path, Backend (ClusterIP, Host), Port,
-/// Service (ServiceName), Namespace, StripPrefix, ServerName, and BackendProtocol and Created
-/// (CreationTimestamp), which only piped objects carry.
+/// Service (ServiceName), Namespace, StripPrefix, ServerName; BackendProtocol and Created
+/// (CreationTimestamp), which only piped objects carry; and the route's own settings:
+/// WebSocket, ClientMaxBodySize, ProxyReadTimeout, ProxySendTimeout, ProxyRedirect.
 ///
 /// PowerShell's own binding by property name costs about 5 µs per object for these parameters,
 /// more than rendering the route. Objects bound whole and read here cost a fraction of that.
 /// </summary>
 internal static class RouteInput
 {
-    private enum Field { Path, Backend, Port, Service, Namespace, StripPrefix, ServerName, BackendProtocol, Created, Count }
+    private enum Field { Path, Backend, Port, Service, Namespace, StripPrefix, ServerName, BackendProtocol, Created, WebSocket, ClientMaxBodySize, ProxyReadTimeout, ProxySendTimeout, ProxyRedirect, Count }
 
     // In precedence order: when an object has both Backend and ClusterIP, Backend wins.
     private static readonly (string Name, Field Field)[] Names =
@@ -30,7 +31,9 @@ internal static class RouteInput
         ("Path", Field.Path), ("Backend", Field.Backend), ("ClusterIP", Field.Backend), ("Host", Field.Backend),
         ("Port", Field.Port), ("Service", Field.Service), ("ServiceName", Field.Service), ("Namespace", Field.Namespace),
         ("StripPrefix", Field.StripPrefix), ("ServerName", Field.ServerName), ("BackendProtocol", Field.BackendProtocol),
-        ("Created", Field.Created), ("CreationTimestamp", Field.Created),
+        ("Created", Field.Created), ("CreationTimestamp", Field.Created), ("WebSocket", Field.WebSocket),
+        ("ClientMaxBodySize", Field.ClientMaxBodySize), ("ProxyReadTimeout", Field.ProxyReadTimeout), ("ProxySendTimeout", Field.ProxySendTimeout),
+        ("ProxyRedirect", Field.ProxyRedirect),
     ];
 
     private static readonly Dictionary<string, (Field Field, int Rank)> ByName = Names
@@ -69,7 +72,7 @@ internal static class RouteInput
                 if (Lookup(key) is not { } field)
                 {
                     problem = Refuse(ErrorCatalog.InvalidRouteInput, item, in fields, "UnknownKey",
-                        $"A route has no key '{Printable.Escape(key)}'. Use Path, Backend (or ClusterIP, Host), Port, Service, Namespace, StripPrefix, ServerName, BackendProtocol and Created.");
+                        $"A route has no key '{Printable.Escape(key)}'. Use Path, Backend (or ClusterIP, Host), Port, Service, Namespace, StripPrefix, ServerName, BackendProtocol, Created, WebSocket, ClientMaxBodySize, ProxyReadTimeout, ProxySendTimeout and ProxyRedirect.");
                     return null;
                 }
                 Set(ref fields, ref ranks, field, entry.Value);
@@ -204,6 +207,8 @@ internal static class RouteInput
             int i => i,
             string s => int.TryParse(s.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) ? parsed : null,
             bool => null,
+            // 80.7 is no port: converting would round it to 81, another service's port.
+            double or float or decimal when !IsWhole(fields[(int)Field.Port]!) => null,
             var other => LanguagePrimitives.TryConvertTo(other, CultureInfo.InvariantCulture, out int converted) ? converted : null,
         };
         if (port is null)
@@ -212,17 +217,25 @@ internal static class RouteInput
             return null;
         }
 
-        bool strip = true;
-        switch (fields[(int)Field.StripPrefix])
+        if (Flag(fields[(int)Field.StripPrefix], out var stripFlag) is false)
         {
-            case null: break;
-            case bool b: strip = b; break;
-            case SwitchParameter sw: strip = sw.IsPresent; break;
-            case string s when BooleanTextAttribute.TryParse(s, emptyMeans: true, out var parsed): strip = parsed; break;
-            case int or long or short or byte: strip = Convert.ToInt64(fields[(int)Field.StripPrefix], CultureInfo.InvariantCulture) != 0; break;
-            default:
-                problem = Refuse(ErrorCatalog.InvalidRouteStripPrefix, item, in fields, "StripPrefixNotBoolean", "StripPrefix must be true or false.");
+            problem = Refuse(ErrorCatalog.InvalidRouteStripPrefix, item, in fields, "StripPrefixNotBoolean", "StripPrefix must be true or false.");
+            return null;
+        }
+
+        RouteSettings? settings = null;
+        // Most routes have none of these: one look before any work.
+        if (fields[(int)Field.WebSocket] is not null || fields[(int)Field.ClientMaxBodySize] is not null || fields[(int)Field.ProxyReadTimeout] is not null
+            || fields[(int)Field.ProxySendTimeout] is not null || fields[(int)Field.ProxyRedirect] is not null)
+        {
+            if (Flag(fields[(int)Field.WebSocket], out var webSocket) is false || Flag(fields[(int)Field.ProxyRedirect], out var redirect) is false)
+            {
+                var name = Flag(fields[(int)Field.WebSocket], out _) is false ? "WebSocket" : "ProxyRedirect";
+                problem = Refuse(ErrorCatalog.InvalidRouteSetting, item, in fields, name + "NotBoolean", $"{name} must be true or false.");
                 return null;
+            }
+            settings = NginxRoute.Settings(webSocket, Setting(fields[(int)Field.ClientMaxBodySize]), Setting(fields[(int)Field.ProxyReadTimeout]),
+                Setting(fields[(int)Field.ProxySendTimeout]), redirect);
         }
 
         DateTimeOffset? created = null;
@@ -239,9 +252,42 @@ internal static class RouteInput
         }
 
         return NginxRoute.ToEngine(Text(fields[(int)Field.Path]), Text(fields[(int)Field.Backend]), port.Value,
-            Text(fields[(int)Field.Service]), Text(fields[(int)Field.Namespace]), strip, Text(fields[(int)Field.ServerName]),
-            Text(fields[(int)Field.BackendProtocol]), created);
+            Text(fields[(int)Field.Service]), Text(fields[(int)Field.Namespace]), stripFlag ?? true, Text(fields[(int)Field.ServerName]),
+            Text(fields[(int)Field.BackendProtocol]), created, settings);
     }
+
+    private static bool IsWhole(object number) => number switch
+    {
+        double d => Math.Floor(d) == d,
+        float f => MathF.Floor(f) == f,
+        decimal m => decimal.Floor(m) == m,
+        _ => true,
+    };
+
+    // A true/false field: null when not given (or an empty CSV cell); false when it is no boolean at all.
+    private static bool Flag(object? value, out bool? flag)
+    {
+        flag = null;
+        switch (value)
+        {
+            case null: return true;
+            case bool b: flag = b; return true;
+            case SwitchParameter sw: flag = sw.IsPresent; return true;
+            case string s when s.Length == 0: return true;
+            case string s when BooleanTextAttribute.TryParse(s, emptyMeans: true, out var parsed): flag = parsed; return true;
+            case int or long or short or byte: flag = Convert.ToInt64(value, CultureInfo.InvariantCulture) != 0; return true;
+            default: return false;
+        }
+    }
+
+    // A size or a timeout: text as given (the rules check it), a number as whole seconds or bytes.
+    private static string? Setting(object? value) => value switch
+    {
+        null => null,
+        string s => s,
+        int or long or short or byte => Convert.ToInt64(value, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture),
+        _ => LanguagePrimitives.ConvertTo<string>(value),
+    };
 
     private static string? Text(object? value) => value switch
     {

@@ -32,10 +32,25 @@ public sealed class NginxRoute
     /// </summary>
     public DateTime? Created { get; set; }
 
+    /// <summary>Proxy websocket upgrades; null: as New-NginxConf -WebSocket says.</summary>
+    public bool? WebSocket { get; set; }
+
+    /// <summary>The largest request body, such as 50m; null: as -ClientMaxBodySize says.</summary>
+    public string? ClientMaxBodySize { get; set; }
+
+    /// <summary>How long nginx waits for the backend to send, such as 120s or 5m; null: as -ProxyReadTimeoutSec says.</summary>
+    public string? ProxyReadTimeout { get; set; }
+
+    public string? ProxySendTimeout { get; set; }
+
+    /// <summary>Rewrite the backend's own redirects under the stripped prefix; null: as -ProxyRedirect says.</summary>
+    public bool? ProxyRedirect { get; set; }
+
     public override string ToString() => ToEngine().ToString();
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal Route ToEngine() => ToEngine(Path, Backend, Port, Service, Namespace, StripPrefix, ServerName, BackendProtocol, Utc(Created));
+    internal Route ToEngine() => ToEngine(Path, Backend, Port, Service, Namespace, StripPrefix, ServerName, BackendProtocol, Utc(Created),
+        Settings(WebSocket, ClientMaxBodySize, ProxyReadTimeout, ProxySendTimeout, ProxyRedirect));
 
     // A time without a zone is taken as UTC, the zone of every Kubernetes timestamp.
     internal static DateTimeOffset? Utc(DateTime? time) => time switch
@@ -47,7 +62,7 @@ public sealed class NginxRoute
 
     // A CSV cell cannot be null: an empty optional field means "not given".
     internal static Route ToEngine(string? path, string? backend, int port, string? service, string? ns, bool stripPrefix, string? serverName,
-        string? backendProtocol = null, DateTimeOffset? created = null) =>
+        string? backendProtocol = null, DateTimeOffset? created = null, RouteSettings? settings = null) =>
         new(path, backend, port)
         {
             Service = NullIfEmpty(service),
@@ -56,7 +71,25 @@ public sealed class NginxRoute
             ServerName = NullIfEmpty(serverName),
             BackendProtocol = NullIfEmpty(backendProtocol),
             Created = created,
+            Settings = settings,
         };
+
+    /// <summary>A route's own settings, or null when it gives none (the usual route, which then costs nothing more).</summary>
+    internal static RouteSettings? Settings(bool? webSocket, string? clientMaxBodySize, string? proxyReadTimeout, string? proxySendTimeout, bool? proxyRedirect)
+    {
+        clientMaxBodySize = NullIfEmpty(clientMaxBodySize);
+        proxyReadTimeout = NullIfEmpty(proxyReadTimeout);
+        proxySendTimeout = NullIfEmpty(proxySendTimeout);
+        if (webSocket is null && clientMaxBodySize is null && proxyReadTimeout is null && proxySendTimeout is null && proxyRedirect is null) return null;
+        return new RouteSettings
+        {
+            WebSocket = webSocket,
+            ClientMaxBodySize = clientMaxBodySize,
+            ProxyReadTimeout = proxyReadTimeout,
+            ProxySendTimeout = proxySendTimeout,
+            ProxyRedirect = proxyRedirect,
+        };
+    }
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
@@ -71,5 +104,10 @@ public sealed class NginxRoute
         ServerName = route.ServerName,
         BackendProtocol = route.BackendProtocol,
         Created = route.Created?.UtcDateTime,
+        WebSocket = route.Settings?.WebSocket,
+        ClientMaxBodySize = route.Settings?.ClientMaxBodySize,
+        ProxyReadTimeout = route.Settings?.ProxyReadTimeout,
+        ProxySendTimeout = route.Settings?.ProxySendTimeout,
+        ProxyRedirect = route.Settings?.ProxyRedirect,
     };
 }

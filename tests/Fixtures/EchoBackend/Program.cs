@@ -10,6 +10,14 @@
 //
 // Port 0 (the default) takes an ephemeral port; every listener binds 127.0.0.1. The process exits
 // on stdin EOF or SIGTERM/SIGINT, so closing the pipe that started it is enough to stop it.
+//
+// What else a request can ask for, in its query string (nginx passes it on unchanged):
+//   echo-delay-ms=N        wait N ms before answering (a slow backend, for timeouts)
+//   echo-redirect=/p/      answer 302 with Location /p/; with echo-redirect-host=1, http://<Host>/p/
+// A websocket handshake (Upgrade: websocket with a Sec-WebSocket-Key) is answered 101, and every
+// text or binary frame is sent back as it came, until a close frame. Each answer carries
+// X-Echo-Body-Bytes (the request body's length as received) and X-Echo-<Name> for the request's
+// Connection, Upgrade and X-Forwarded-Prefix headers.
 
 using System.Net;
 using System.Net.Security;
@@ -131,31 +139,58 @@ async Task Serve(string name, Socket socket, CancellationToken token)
             filled += n;
             headerEnd = buffer.AsSpan(0, filled).IndexOf("\r\n\r\n"u8);
         }
-        var head = buffer.AsSpan(0, headerEnd < 0 ? filled : headerEnd);
-        int lineEnd = head.IndexOf("\r\n"u8);
-        var requestLine = latin1.GetString(lineEnd < 0 ? head : head[..lineEnd]);
+        var head = latin1.GetString(buffer, 0, headerEnd < 0 ? filled : headerEnd);
+        int lineEnd = head.IndexOf("\r\n", StringComparison.Ordinal);
+        var requestLine = lineEnd < 0 ? head : head[..lineEnd];
         if (requestLine.Length == 0) return; // a connection probe, or nothing parseable
+        var headers = Headers(head);
+        var query = Query(requestLine);
+        int leftover = headerEnd < 0 ? 0 : filled - headerEnd - 4;
+
+        if (headers.TryGetValue("Upgrade", out var upgrade) && upgrade.Equals("websocket", StringComparison.OrdinalIgnoreCase)
+            && headers.TryGetValue("Sec-WebSocket-Key", out var key))
+        {
+            timeout.CancelAfter(TimeSpan.FromSeconds(60));
+            await WebSocketEcho(socket, key, buffer.AsMemory(headerEnd + 4, leftover), timeout.Token);
+            return;
+        }
 
         // Drain a request body, so closing the socket never resets a client still sending.
-        if (headerEnd >= 0 && ContentLength(latin1.GetString(head)) is long length && length > 0)
+        long received = 0;
+        if (headerEnd >= 0 && ContentLength(headers) is long length && length > 0)
         {
-            long remaining = length - (filled - headerEnd - 4);
-            while (remaining > 0)
+            received = Math.Min(leftover, length);
+            while (received < length)
             {
                 int n = await stream.ReadAsync(buffer, timeout.Token);
                 if (n == 0) break;
-                remaining -= n;
+                received += n;
             }
         }
+        if (query.TryGetValue("echo-delay-ms", out var delay) && int.TryParse(delay, out var ms))
+            await Task.Delay(ms, timeout.Token);
+
+        var status = "200 OK";
+        var extra = new StringBuilder();
+        if (query.TryGetValue("echo-redirect", out var location))
+        {
+            status = "302 Found";
+            var absolute = query.TryGetValue("echo-redirect-host", out var h) && h == "1" && headers.TryGetValue("Host", out var host) ? "http://" + host : "";
+            extra.Append($"Location: {absolute}{Uri.UnescapeDataString(location)}\r\n");
+        }
+        foreach (var echoed in new[] { "Connection", "Upgrade", "X-Forwarded-Prefix" })
+            if (headers.TryGetValue(echoed, out var value)) extra.Append($"X-Echo-{echoed}: {value}\r\n");
 
         var body = latin1.GetBytes($"{name} {requestLine}");
         var response = new MemoryStream();
         response.Write(latin1.GetBytes(
-            "HTTP/1.1 200 OK\r\n" +
+            $"HTTP/1.1 {status}\r\n" +
             "Content-Type: text/plain; charset=iso-8859-1\r\n" +
             $"Content-Length: {body.Length}\r\n" +
             $"X-Echo-Backend: {name}\r\n" +
             extraHeaders +
+            $"X-Echo-Body-Bytes: {received}\r\n" +
+            extra +
             "Connection: close\r\n\r\n"));
         response.Write(body);
         await stream.WriteAsync(response.ToArray(), timeout.Token);
@@ -183,16 +218,75 @@ static X509Certificate2 SelfSigned()
     return X509CertificateLoader.LoadPkcs12(made.Export(X509ContentType.Pkcs12), null);
 }
 
-static long? ContentLength(string head)
+static long? ContentLength(Dictionary<string, string> headers) =>
+    headers.TryGetValue("Content-Length", out var text) && long.TryParse(text, out var value) ? value : null;
+
+static Dictionary<string, string> Headers(string head)
 {
-    foreach (var line in head.Split("\r\n"))
+    var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+    foreach (var line in head.Split("\r\n").Skip(1))
     {
         int colon = line.IndexOf(':');
-        if (colon > 0 && line.AsSpan(0, colon).Trim().Equals("Content-Length", StringComparison.OrdinalIgnoreCase)
-            && long.TryParse(line.AsSpan(colon + 1).Trim(), out var value))
-            return value;
+        if (colon > 0) headers[line[..colon].Trim()] = line[(colon + 1)..].Trim();
     }
-    return null;
+    return headers;
+}
+
+static Dictionary<string, string> Query(string requestLine)
+{
+    var query = new Dictionary<string, string>(StringComparer.Ordinal);
+    var target = requestLine.Split(' ') is { Length: >= 2 } parts ? parts[1] : "";
+    int mark = target.IndexOf('?');
+    if (mark < 0) return query;
+    foreach (var pair in target[(mark + 1)..].Split('&', StringSplitOptions.RemoveEmptyEntries))
+    {
+        int eq = pair.IndexOf('=');
+        query[eq < 0 ? pair : pair[..eq]] = eq < 0 ? "" : pair[(eq + 1)..];
+    }
+    return query;
+}
+
+// RFC 6455: the handshake, then every data frame back as it came (unmasked, as a server sends it).
+static async Task WebSocketEcho(Socket socket, string key, Memory<byte> already, CancellationToken token)
+{
+    var accept = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
+    await socket.SendAsync(Encoding.ASCII.GetBytes(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+        $"Sec-WebSocket-Accept: {accept}\r\nX-Echo-Backend: websocket\r\n\r\n"), SocketFlags.None, token);
+    var pending = new List<byte>(already.ToArray());
+    var chunk = new byte[64 * 1024];
+    async Task<bool> Need(int count)
+    {
+        while (pending.Count < count)
+        {
+            int n = await socket.ReceiveAsync(chunk, SocketFlags.None, token);
+            if (n == 0) return false;
+            pending.AddRange(chunk.AsSpan(0, n));
+        }
+        return true;
+    }
+    while (await Need(2))
+    {
+        int opcode = pending[0] & 0x0F;
+        bool masked = (pending[1] & 0x80) != 0;
+        long length = pending[1] & 0x7F;
+        int at = 2;
+        if (length == 126) { if (!await Need(4)) return; length = (pending[2] << 8) | pending[3]; at = 4; }
+        else if (length == 127) { if (!await Need(10)) return; length = 0; for (int i = 2; i < 10; i++) length = (length << 8) | pending[i]; at = 10; }
+        if (!await Need(at + (masked ? 4 : 0) + (int)length)) return;
+        var mask = masked ? pending.GetRange(at, 4).ToArray() : [0, 0, 0, 0];
+        at += masked ? 4 : 0;
+        var payload = pending.GetRange(at, (int)length).ToArray();
+        for (int i = 0; i < payload.Length; i++) payload[i] ^= mask[i % 4];
+        pending.RemoveRange(0, at + (int)length);
+
+        var frame = new List<byte> { (byte)(0x80 | opcode) };
+        if (payload.Length < 126) frame.Add((byte)payload.Length);
+        else { frame.Add(126); frame.Add((byte)(payload.Length >> 8)); frame.Add((byte)payload.Length); }
+        frame.AddRange(payload);
+        await socket.SendAsync(frame.ToArray(), SocketFlags.None, token);
+        if (opcode == 8) return; // close: answered, done
+    }
 }
 
 static (List<(string Name, int Port)> Listeners, bool Multi, bool Tls) ParseArgs(string[] args)

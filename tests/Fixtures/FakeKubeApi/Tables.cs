@@ -104,14 +104,6 @@ public static class Tables
             new("Nominated Node", "string", 1, "nominatedNodeName is set only when this pod preempts other pods on the node.", (o, _) => Json.Str(o["status"]?["nominatedNodeName"]) is { Length: > 0 } n ? n : "<none>"),
             new("Readiness Gates", "string", 1, "If specified, all readiness gates will be evaluated for pod readiness.", (o, _) => "<none>"),
         ],
-        "Event" =>
-        [
-            new("Last Seen", "string", 0, "Time when this Event was last seen", (o, now) => EventAge(o, now)),
-            new("Type", "string", 0, "Type of this event (Normal, Warning), new types could be added in the future.", (o, _) => Json.Str(o["type"]) ?? ""),
-            new("Reason", "string", 0, "The reason for this event.", (o, _) => Json.Str(o["reason"]) ?? ""),
-            new("Object", "string", 0, "The object this Event is about.", (o, _) => $"{Json.Str(o["involvedObject"]?["kind"])?.ToLowerInvariant()}/{Json.Str(o["involvedObject"]?["name"])}"),
-            new("Message", "string", 0, "A human-readable description of the status of this operation.", (o, _) => (Json.Str(o["message"]) ?? "").Trim()),
-        ],
         "ClusterRoleBinding" or "RoleBinding" =>
         [
             NameColumn,
@@ -227,12 +219,6 @@ public static class Tables
         }
         if (pod["metadata"]?["deletionTimestamp"] is not null) reason = "Terminating";
         return reason;
-    }
-
-    private static string EventAge(JsonObject e, DateTimeOffset now)
-    {
-        var last = Json.Str(e["lastTimestamp"]) ?? Json.Str(e["eventTime"]) ?? Json.Str(e["metadata"]?["creationTimestamp"]);
-        return DateTimeOffset.TryParse(last, out var at) ? HumanDuration(now - at) : "<unknown>";
     }
 
     private static string Age(JsonObject o, DateTimeOffset now) =>

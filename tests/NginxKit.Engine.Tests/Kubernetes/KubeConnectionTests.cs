@@ -13,6 +13,38 @@ public sealed class KubeConnectionTests : IDisposable
     public void Dispose() => Directory.Delete(root, recursive: true);
 
     [Fact]
+    public void AServerUrlWithCredentialsIsShownWithThePasswordMasked()
+    {
+        var file = Write("secret/config", """
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: c
+              cluster: { server: "https://admin:S3cret@127.0.0.1:6443" }
+            users:
+            - name: u
+              user: { token: abc }
+            contexts:
+            - name: c
+              context: { cluster: c, user: u }
+            current-context: c
+            """);
+        using var connection = KubeConnection.Open(new KubeTarget(file, null));
+        Assert.DoesNotContain("S3cret", connection.Info.Server);
+        Assert.Contains("admin:***@127.0.0.1:6443", connection.Info.Server);
+        Assert.DoesNotContain("S3cret", connection.Info.ToString());
+    }
+
+    [Theory]
+    [InlineData("https://user:S3cret@host:6443/api", "https://user:***@host:6443/api")]
+    [InlineData("https://t0ken@host", "https://***@host")]
+    [InlineData("cannot reach http://a:b@10.0.0.1:80 (refused); then https://c:d@e/", "cannot reach http://a:***@10.0.0.1:80 (refused); then https://c:***@e/")]
+    [InlineData("https://host:6443/path@x", "https://host:6443/path@x")]
+    [InlineData("mail me@example.com", "mail me@example.com")]
+    [InlineData("https://user:p%40ss@host", "https://user:***@host")]
+    public void UrlCredentialsAreMaskedInAnyText(string text, string shown) => Assert.Equal(shown, NginxKit.Engine.Text.UserInfo.MaskUrls(text));
+
+    [Fact]
     public void RelativePathsAreRelativeToTheFileThatNamesThem()
     {
         var first = Write("a/config", """

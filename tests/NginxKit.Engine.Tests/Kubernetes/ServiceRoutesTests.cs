@@ -242,4 +242,36 @@ public class ServiceRoutesTests
         Assert.Contains("2020-06-01T00:00:00Z", found[0].Problem!.Message);
         Assert.Equal("prod", found[1].Route!.Namespace);
     }
+    [Fact]
+    public void SettingsAnnotationsBecomeTheRoutesOwnSettings()
+    {
+        var route = One(Service("chat",
+            "    nginxkit.io/websocket: \"true\"\n    nginxkit.io/client-max-body-size: 50m\n    nginxkit.io/proxy-read-timeout: 120s\n" +
+            "    nginxkit.io/proxy-send-timeout: \"30\"\n    nginxkit.io/proxy-redirect: \"True\"\n")).Route!;
+        Assert.Equal(new RouteSettings { WebSocket = true, ClientMaxBodySize = "50m", ProxyReadTimeout = "120s", ProxySendTimeout = "30", ProxyRedirect = true }, route.Settings);
+        Assert.Null(One(Service("plain")).Route!.Settings);
+    }
+
+    [Theory]
+    [InlineData("nginxkit.io/websocket", "yes please", "InvalidAnnotation", "AnnotationBoolean")]
+    [InlineData("nginxkit.io/proxy-redirect", "1", "InvalidAnnotation", "AnnotationBoolean")]
+    [InlineData("nginxkit.io/client-max-body-size", "50m; return 200", "InvalidRouteSetting", "ClientMaxBodySizeFormat")]
+    [InlineData("nginxkit.io/proxy-read-timeout", "120s }", "InvalidRouteSetting", "ProxyReadTimeoutFormat")]
+    [InlineData("nginxkit.io/proxy-send-timeout", "48h", "InvalidRouteSetting", "ProxySendTimeoutOutOfRange")]
+    public void AHostileSettingsAnnotationIsRefusedByName(string key, string value, string errorId, string rule)
+    {
+        var found = One(Service("chat", $"    {key}: \"{value}\"\n"));
+        Assert.Null(found.Route);
+        Assert.Equal(errorId, found.Problem!.ErrorId);
+        Assert.Equal(rule, found.Problem.Rule);
+    }
+
+    [Fact]
+    public void NoServiceCanClaimTheHealthCheck()
+    {
+        var found = One(Service("sneaky", "    nginxkit.io/path: /healthz\n"));
+        Assert.Equal(ErrorCatalog.InvalidRoutePath.Id, found.Problem!.ErrorId);
+        Assert.Equal("PathReserved", found.Problem.Rule);
+        Assert.Equal("PathReserved", One(Service("healthz")).Problem!.Rule);
+    }
 }

@@ -25,7 +25,7 @@ public class NginxTemplateTests
             }
             """);
         var conf = template.Render(Accepted, new NginxConfOptions { Listen = ["8080"], ServerName = "x.example" });
-        Assert.Contains("    listen 8080;\n    server_name x.example;\n", conf.Text);
+        Assert.Contains("    listen 8080 default_server;\n    server_name x.example;\n", conf.Text);
         Assert.Contains("    location /api/ { proxy_pass http://10.0.0.2:80; } # / 10.0.0.2:80 /api\n", conf.Text);
         Assert.Contains("    location /volume/ { proxy_pass http://10.0.0.1:8080/; } # storage/volume 10.0.0.1:8080 /volume\n", conf.Text);
         Assert.True(NginxConfRenderer.HasIntactHash(conf.Text));

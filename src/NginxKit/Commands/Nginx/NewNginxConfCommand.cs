@@ -43,6 +43,7 @@ public sealed class NewNginxConfCommand : NginxRenderCmdlet
     public string Backend { get; set; } = string.Empty;
 
     [Parameter(Mandatory = true, ParameterSetName = ByProperty, ValueFromPipelineByPropertyName = true)]
+    [WholeNumber]
     public int Port { get; set; }
 
     [Parameter(ParameterSetName = ByProperty, ValueFromPipelineByPropertyName = true)]

@@ -28,37 +28,86 @@ public abstract class NginxRenderCmdlet : AsyncCmdlet
     [Parameter]
     public int ProxySendTimeoutSec { get; set; }
 
+    /// <summary>The largest request body for routes that set none (nginx's client_max_body_size): 50m, 512k, 0 for no limit.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ClientMaxBodySize { get; set; }
+
+    /// <summary>Proxy websocket upgrades on every route that does not say otherwise.</summary>
+    [Parameter]
+    public SwitchParameter WebSocket { get; set; }
+
+    /// <summary>Rewrite backends' own redirects under the stripped prefix, on every route that does not say otherwise.</summary>
+    [Parameter]
+    public SwitchParameter ProxyRedirect { get; set; }
+
+    /// <summary>Leave default_server off the first server, for a host whose own site stays nginx's default.</summary>
+    [Parameter]
+    public SwitchParameter NotDefaultServer { get; set; }
+
+    /// <summary>The certificate chain (PEM) to serve TLS with; needs -TlsKey.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? TlsCertificate { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? TlsKey { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[] TlsListen { get; set; } = ["443"];
+
+    /// <summary>Answer plain HTTP with a redirect to https (the health check excepted).</summary>
+    [Parameter]
+    public SwitchParameter RedirectHttp { get; set; }
+
+    /// <summary>The nginx the config is for; from 1.25.1 on, HTTP/2 is switched on with "http2 on;".</summary>
+    [Parameter]
+    public Version? NginxVersion { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string ErrorPageRoot { get; set; } = "/usr/share/nginx/html";
+
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? Template { get; set; }
 
     /// <summary>The validated options, for a default server named <paramref name="serverName"/> (null: "_").</summary>
-    protected NginxConfOptions RenderOptions(string? serverName) =>
-        Build(this, Listen, serverName, ProxySetHeader, ProxyConnectTimeoutSec, ProxyReadTimeoutSec, ProxySendTimeoutSec);
-
-    protected NginxTemplate? LoadTemplate() => Template is null ? null : LoadTemplate(this, Template);
-
-    private static NginxConfOptions Build(PSCmdlet cmdlet, string[] listen, string? serverName, Hashtable? headers,
-        int connectTimeout, int readTimeout, int sendTimeout)
+    protected NginxConfOptions RenderOptions(string? serverName)
     {
         var headerMap = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (key, value) in HashtableEntries.AsText(headers))
+        foreach (var (key, value) in HashtableEntries.AsText(ProxySetHeader))
             headerMap[key] = value ?? string.Empty;
 
         var options = new NginxConfOptions
         {
-            Listen = listen,
+            Listen = Listen,
             ServerName = serverName ?? RouteSet.DefaultServerName,
             ProxyHeaders = headerMap,
-            ProxyConnectTimeoutSec = connectTimeout == 0 ? null : connectTimeout,
-            ProxyReadTimeoutSec = readTimeout == 0 ? null : readTimeout,
-            ProxySendTimeoutSec = sendTimeout == 0 ? null : sendTimeout,
+            ProxyConnectTimeoutSec = ProxyConnectTimeoutSec == 0 ? null : ProxyConnectTimeoutSec,
+            ProxyReadTimeoutSec = ProxyReadTimeoutSec == 0 ? null : ProxyReadTimeoutSec,
+            ProxySendTimeoutSec = ProxySendTimeoutSec == 0 ? null : ProxySendTimeoutSec,
+            ClientMaxBodySize = ClientMaxBodySize,
+            WebSocket = WebSocket,
+            ProxyRedirect = ProxyRedirect,
+            DefaultServer = !NotDefaultServer,
+            // nginx is given absolute paths: a relative one would resolve against nginx's prefix, not here.
+            TlsCertificate = TlsCertificate is null ? null : GetUnresolvedProviderPathFromPSPath(TlsCertificate),
+            TlsKey = TlsKey is null ? null : GetUnresolvedProviderPathFromPSPath(TlsKey),
+            TlsListen = TlsListen,
+            RedirectHttp = RedirectHttp,
+            NginxVersion = NginxVersion,
+            ErrorPageRoot = ErrorPageRoot,
         };
         var problems = options.Validate();
         if (problems.Count > 0)
-            cmdlet.ThrowTerminatingError(ErrorRecords.From(problems[0]));
+            ThrowTerminatingError(ErrorRecords.From(problems[0]));
         return options;
     }
+
+    protected NginxTemplate? LoadTemplate() => Template is null ? null : LoadTemplate(this, Template);
 
     private static NginxTemplate LoadTemplate(PSCmdlet cmdlet, string template)
     {

@@ -31,19 +31,33 @@ public sealed class TestNginxConfCommand : AsyncCmdlet
     [Parameter]
     public SwitchParameter MainConfig { get; set; }
 
+    /// <summary>A warning fails the test too: nginx warns when it ignores part of a config.</summary>
+    [Parameter]
+    public SwitchParameter Strict { get; set; }
+
+    /// <summary>How long nginx -t may run before it is stopped.</summary>
+    [Parameter]
+    [ValidateRange(1, 3600)]
+    public int TimeoutSec { get; set; } = (int)NginxConfTester.DefaultTimeout.TotalSeconds;
+
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
-        var tester = new NginxConfTester(ProcessRunner.Instance);
         // A path given to PowerShell is relative to the PowerShell location, not the process's.
         if (NginxPath is not null && NginxPath.Contains('/')) NginxPath = GetUnresolvedProviderPathFromPSPath(NginxPath);
         if (ParameterSetName == ByText)
         {
-            WriteObject(await tester.TestAsync(Text, NginxPath, MainConfig, cancellationToken));
+            await TestAsync(Text, cancellationToken);
             return;
         }
         foreach (var item in LiteralPath)
         {
             var path = GetUnresolvedProviderPathFromPSPath(item);
+            // Reading a FIFO would wait for a writer forever, and a device would never end.
+            if (UnixFiles.KindOf(path) == UnixFiles.Kind.Other)
+            {
+                WriteProblem(ErrorCatalog.ConfigNotReadable.Problem($"Cannot read '{path}': it is not a regular file (a FIFO, a socket or a device).", path, "NotARegularFile"));
+                continue;
+            }
             string text;
             try
             {
@@ -54,7 +68,20 @@ public sealed class TestNginxConfCommand : AsyncCmdlet
                 WriteProblem(ErrorCatalog.ConfigNotReadable.Problem($"Cannot read '{path}': {ex.Message}", path), ex);
                 continue;
             }
-            WriteObject(await tester.TestAsync(text, NginxPath, MainConfig, cancellationToken));
+            await TestAsync(text, cancellationToken);
+        }
+    }
+
+    private async Task TestAsync(string text, CancellationToken cancellationToken)
+    {
+        try
+        {
+            WriteObject(await new NginxConfTester(ProcessRunner.Instance).TestAsync(text, NginxPath, MainConfig, cancellationToken, Strict, TimeSpan.FromSeconds(TimeoutSec)));
+        }
+        catch (NginxKitException ex) when (ex.Problem.Kind == ErrorCatalog.IncludedFileNotRegular || ex.Problem.Kind == ErrorCatalog.NginxTestTimeout)
+        {
+            // This config could not be tested; the next one may be.
+            WriteProblem(ex.Problem, ex);
         }
     }
 }
