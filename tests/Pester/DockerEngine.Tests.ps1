@@ -55,6 +55,47 @@ Describe 'Install-DockerEngine -Source Docker, planned and written under -Root' 
     }
 }
 
+Describe 'The Docker cmdlets'' errors where their tool or system is missing' -Tag 'Docker' {
+    BeforeAll {
+        Import-Module $modulePath -Force
+        $dir = New-TestDirectory
+    }
+    AfterAll { Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction Ignore }
+
+    It 'Get-DockerVersion with no docker client is DockerNotFound' {
+        { Get-DockerVersion -DockerPath "$dir/no-such-docker" -ErrorAction Stop } | Should -Throw -ErrorId 'DockerNotFound,*'
+    }
+
+    It 'Get-DockerVersion with a client that prints no version is DockerVersionFailed' {
+        $fake = Join-Path $dir 'silent-docker'
+        Set-Content -LiteralPath $fake -Value "#!/bin/sh`necho 'no daemon here' >&2`nexit 1"
+        & chmod 755 $fake
+        { Get-DockerVersion -DockerPath $fake -ErrorAction Stop } | Should -Throw -ErrorId 'DockerVersionFailed,*'
+    }
+
+    It 'a unit cmdlet on a host where systemd is not PID 1 is SystemdNotRunning, naming the unit, with no systemctl command line' {
+        $err = $null
+        Get-DockerService -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'SystemdNotRunning,*'
+        $err[0].TargetObject | Should -Be 'docker.service'
+        $err[0].ErrorDetails.Message | Should -Match 'systemd is not running'
+        $err[0].ErrorDetails.Message | Should -Not -Match 'systemctl show|-p |Get-DockerJournal'
+        $err[0].CategoryInfo.Category | Should -Be 'ResourceUnavailable'
+    }
+
+    It 'Get-DockerEnvironmentFile on a tree without the file is EnvironmentFileNotFound' {
+        $err = $null
+        Get-DockerEnvironmentFile -Root $dir -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'EnvironmentFileNotFound,*'
+    }
+
+    It '-Restart with -Root is refused (RestartWithRoot) before anything is read or written' {
+        { Set-DockerEnvironmentFile -Root $dir -Dns 1.1.1.1 -Restart -ErrorAction Stop } | Should -Throw -ErrorId 'RestartWithRoot,*'
+        Test-Path -LiteralPath (Join-Path $dir 'etc') | Should -BeFalse
+    }
+}
+
 Describe 'Docker engine install and health on a real systemd with Debian''s docker.io' -Tag 'Docker', 'Systemd', 'Real', 'Slow' -Skip:(-not $supported) {
     BeforeAll {
         $ready = try { Install-DockerIoPackage } catch { Write-Warning "$_"; $false }

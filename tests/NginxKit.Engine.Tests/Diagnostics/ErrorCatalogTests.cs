@@ -11,8 +11,7 @@ public partial class ErrorCatalogTests
     [
         "InvalidErrorPageRoot", "TemplateNotReadable", "NoValidRoutes", "ConfigRejected", "ReloadFailed",
         "KubeParameterWithPath", "KubeConfigNotFound", "KubeConfigInvalid", "KubeConflict", "ManifestTargetNotFound", "UnsupportedKind",
-        "UnitNotFound", "SystemctlNotFound", "EnvironmentFileNotFound", "DockerUnitNotFound", "AptFailed", "DockerNotFound",
-        "DockerVersionFailed", "InvalidJournalTime", "InvalidPriority",
+        "SystemctlNotFound", "InvalidJournalTime", "InvalidPriority",
     ];
 
     [GeneratedRegex(@"^- ([A-Z][A-Za-z]+): ", RegexOptions.Multiline)]
