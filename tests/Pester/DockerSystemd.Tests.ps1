@@ -494,7 +494,7 @@ Describe 'Get-DockerService and the unit state cmdlets under a real systemd' -Ta
     }
 
     It 'a start systemctl fails is the error SystemctlFailed, with systemctl''s stderr and a pointer to Get-DockerJournal' {
-        Write-UnixText (Join-Path $h.EtcSystemdSystem 'docker.service.d/zz-broken.conf') @('[Service]', 'ExecStart=', 'ExecStart=/usr/bin/no-such-dockerd')
+        Write-UnixText (Join-Path $h.EtcSystemdSystem 'docker.service.d/zzz-broken.conf') @('[Service]', 'ExecStart=', 'ExecStart=/usr/bin/no-such-dockerd')
         Invoke-Checked $h systemctl daemon-reload | Out-Null
         try {
             $r = Invoke-NginxKit $h 'Start-DockerService; "after"'
@@ -505,7 +505,7 @@ Describe 'Get-DockerService and the unit state cmdlets under a real systemd' -Ta
             $r.Errors[0].Message | Should -Match 'Get-DockerJournal'
             $r.Output | Should -Be @('after') -Because 'the error is not terminating'
         } finally {
-            Remove-Item -LiteralPath (Join-Path $h.EtcSystemdSystem 'docker.service.d/zz-broken.conf')
+            Remove-Item -LiteralPath (Join-Path $h.EtcSystemdSystem 'docker.service.d/zzz-broken.conf')
             Invoke-Checked $h systemctl daemon-reload | Out-Null
             Invoke-InHarness -Harness $h -FilePath systemctl -ArgumentList stop, docker.service, docker.socket | Out-Null
         }
