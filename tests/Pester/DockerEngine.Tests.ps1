@@ -84,6 +84,55 @@ Describe 'The Docker cmdlets'' errors where their tool or system is missing' -Ta
         $err[0].CategoryInfo.Category | Should -Be 'ResourceUnavailable'
     }
 
+    It 'Test-DockerEngine where systemd is not PID 1 sends no one to a unit cmdlet or the unit''s log' {
+        $health = Test-DockerEngine -Socket (Join-Path $dir 'no-daemon.sock')
+        $checks = @{}
+        foreach ($check in $health.Checks) { $checks[$check.Name] = $check }
+        $checks.UnitActive.Passed | Should -BeFalse
+        $checks.UnitActive.Message | Should -Match 'systemd is not running'
+        $checks.DaemonAnswers.Passed | Should -BeFalse
+        $checks.DaemonAnswers.Fix | Should -Match 'systemd is not running here'
+        @($health.Checks | Where-Object Fix | ForEach-Object Fix) -match 'Get-DockerJournal|Start-DockerService' | Should -BeNullOrEmpty
+    }
+
+    It 'a unit cmdlet on a host without systemctl is SystemctlNotFound, naming the unit' -Skip:(-not $supported) {
+        # A host without systemctl, for real: in a private mount namespace, each directory that holds
+        # it is overlaid with a layer whose whiteout hides it. Nothing outside that namespace changes.
+        $layer = New-TestDirectory
+        try {
+            & mknod (Join-Path $layer 'systemctl') c 0 0
+            $dirs = @(@($env:PATH -split ':') + @('/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin') |
+                    Where-Object { $_ -and (Test-Path -LiteralPath (Join-Path $_ 'systemctl')) } |
+                    ForEach-Object { Split-Path -Parent (& realpath -e (Join-Path $_ 'systemctl')) } | Sort-Object -Unique)
+            $dirs | Should -Not -BeNullOrEmpty -Because 'systemctl is on this host to begin with'
+            $mounts = ($dirs | ForEach-Object { "mount -t overlay overlay -o lowerdir=${layer}:$_ $_" }) -join ' && '
+            $script = @"
+Import-Module '$modulePath'
+[pscustomobject]@{ Found = [bool](Get-Command systemctl -ErrorAction Ignore) } | ConvertTo-Json -Compress
+foreach (`$command in 'Get-DockerService', 'Restart-DockerService') {
+    try { & `$command -ErrorAction Stop } catch {
+        [pscustomobject]@{ Id = `$_.FullyQualifiedErrorId; Target = "`$(`$_.TargetObject)"; Category = "`$(`$_.CategoryInfo.Category)"; Message = "`$(`$_.ErrorDetails.Message)" } | ConvertTo-Json -Compress
+    }
+}
+"@
+            $pwsh = Get-PwshCommand
+            $out = & unshare --mount --propagation private -- /bin/sh -c "$mounts && exec `"`$@`"" sh @pwsh -NoProfile -NonInteractive -Command $script 2>&1
+            $LASTEXITCODE | Should -Be 0 -Because ($out -join "`n")
+            $lines = @($out | ForEach-Object { "$_" } | Where-Object { $_ -like '{*' } | ConvertFrom-Json)
+            $lines[0].Found | Should -BeFalse -Because 'inside, no systemctl can be found'
+            $lines.Count | Should -Be 3
+            foreach ($e in $lines[1..2]) {
+                $e.Id | Should -BeLike 'SystemctlNotFound,*'
+                $e.Target | Should -Be 'docker.service'
+                $e.Category | Should -Be 'NotInstalled'
+                $e.Message | Should -Match 'systemctl was not found'
+            }
+            Test-Path -LiteralPath (Join-Path $dirs[0] 'systemctl') | Should -BeTrue -Because 'outside the namespace nothing changed'
+        } finally {
+            Remove-Item -LiteralPath $layer -Recurse -Force
+        }
+    }
+
     It 'Get-DockerEnvironmentFile on a tree without the file is EnvironmentFileNotFound' {
         $err = $null
         Get-DockerEnvironmentFile -Root $dir -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty

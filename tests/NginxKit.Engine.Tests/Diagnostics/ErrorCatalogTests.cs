@@ -11,7 +11,7 @@ public partial class ErrorCatalogTests
     [
         "InvalidErrorPageRoot", "TemplateNotReadable", "NoValidRoutes", "ConfigRejected", "ReloadFailed",
         "KubeParameterWithPath", "KubeConfigNotFound", "KubeConfigInvalid", "KubeConflict", "ManifestTargetNotFound", "UnsupportedKind",
-        "SystemctlNotFound", "InvalidJournalTime", "InvalidPriority",
+        "InvalidJournalTime", "InvalidPriority",
     ];
 
     [GeneratedRegex(@"^- ([A-Z][A-Za-z]+): ", RegexOptions.Multiline)]
