@@ -74,6 +74,7 @@ public static class ErrorCatalog
     public static readonly ErrorKind UnsupportedExecStart = new(nameof(UnsupportedExecStart), ProblemCategory.InvalidData);
     public static readonly ErrorKind ConflictingDockerSetting = new(nameof(ConflictingDockerSetting), ProblemCategory.InvalidOperation);
     public static readonly ErrorKind InvalidDaemonJson = new(nameof(InvalidDaemonJson), ProblemCategory.ParserError);
+    public static readonly ErrorKind DaemonJsonNotEditable = new(nameof(DaemonJsonNotEditable), ProblemCategory.InvalidData);
     public static readonly ErrorKind UnsupportedDistribution = new(nameof(UnsupportedDistribution), ProblemCategory.NotInstalled);
     public static readonly ErrorKind AptFailed = new(nameof(AptFailed), ProblemCategory.InvalidOperation);
     public static readonly ErrorKind KeyNotUsable = new(nameof(KeyNotUsable), ProblemCategory.InvalidData);

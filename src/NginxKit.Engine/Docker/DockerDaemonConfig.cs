@@ -37,25 +37,72 @@ public static class DockerDaemonConfig
     /// <summary>daemon.json as dockerd (Go's encoding/json) reads it: strict JSON, and for a key given twice the last value wins.</summary>
     public static (JsonObject Config, IReadOnlyList<string> Duplicates) Parse(byte[]? bytes, string path)
     {
-        if (bytes is null || bytes.All(b => b is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r')) return (new JsonObject(), []);
+        if (IsBlank(bytes)) return (new JsonObject(), []);
         var duplicates = new List<string>();
+        JsonObject config;
         try
         {
             var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow, AllowTrailingCommas = false, MaxDepth = 256 });
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) throw new JsonException("the top level is not an object");
-            var config = ReadObject(ref reader, duplicates, "");
-            if (reader.Read()) throw new JsonException("there is more after the top-level object");
-            return (config, duplicates);
+            config = ReadObject(ref reader, duplicates, "");
+        }
+        catch (Exception ex) when (ex is (JsonException or InvalidOperationException) && FirstInvalidUtf8Line(bytes!) is { } line)
+        {
+            // Go reads such bytes as U+FFFD, so dockerd may well start; NginxKit could not write them back as they are.
+            throw ErrorCatalog.DaemonJsonNotEditable.Exception($"{path} holds bytes that are not UTF-8 on line {line}. dockerd reads them as U+FFFD; NginxKit does not edit a file it cannot keep byte for byte.",
+                path, "NotUtf8", "Save the file as UTF-8 (or remove those bytes) by hand first.", ex);
         }
         catch (JsonException ex)
         {
             throw ErrorCatalog.InvalidDaemonJson.Exception($"{path} is not valid JSON ({ex.Message}); dockerd would not start with it either. Fix it by hand first.", path, inner: ex);
         }
+        catch (InvalidOperationException ex)
+        {
+            // A \u escape that is half of a surrogate pair: Go reads it as U+FFFD, .NET cannot read it as text.
+            throw ErrorCatalog.DaemonJsonNotEditable.Exception($"{path} holds a \\u escape that is half of a UTF-16 surrogate pair ({ex.Message}). dockerd reads it as U+FFFD; NginxKit does not edit what it cannot read exactly.",
+                path, "LoneSurrogate", "Replace the escape by hand first.", ex);
+        }
+        if (TextAfterObject(bytes!) is { } after)
+            // Measured with dockerd 20.10: it reads the first JSON value and ignores what follows.
+            throw ErrorCatalog.DaemonJsonNotEditable.Exception($"{path} has more after its top-level object (line {after}). dockerd reads only the object and ignores the rest; NginxKit does not edit a file whose rest may have been meant to count.",
+                path, "TextAfterObject", "Remove what follows the closing brace, or merge it into the object, by hand first.");
+        return (config, duplicates);
     }
 
-    /// <summary>Reads daemon.json under its path (through a symbolic link), with its duplicate keys.</summary>
-    public static (JsonObject Config, IReadOnlyList<string> Duplicates) Read(string path) =>
-        Parse(File.Exists(path) ? File.ReadAllBytes(path) : null, path);
+    private static bool IsBlank(byte[]? bytes) => bytes is null || bytes.All(b => b is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r');
+
+    // The line of the first byte after the top-level object that is not JSON whitespace; null when there is none.
+    private static int? TextAfterObject(byte[] bytes)
+    {
+        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = 256 });
+        reader.Read();
+        reader.Skip();
+        for (var i = (int)reader.BytesConsumed; i < bytes.Length; i++)
+            if (bytes[i] is not ((byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\r'))
+                return 1 + bytes.AsSpan(0, i).Count((byte)'\n');
+        return null;
+    }
+
+    private static int? FirstInvalidUtf8Line(byte[] bytes)
+    {
+        var span = bytes.AsSpan();
+        var valid = 0;
+        while (valid < span.Length)
+        {
+            if (System.Text.Unicode.Utf8.IsValid(span[valid..])) return null;
+            var status = System.Text.Rune.DecodeFromUtf8(span[valid..], out _, out var consumed);
+            if (status != OperationStatus.Done) return 1 + span[..valid].Count((byte)'\n');
+            valid += consumed;
+        }
+        return null;
+    }
+
+    /// <summary>Reads daemon.json under its path (through a symbolic link, whose absolute target is read under the root), with its duplicate keys.</summary>
+    public static (JsonObject Config, IReadOnlyList<string> Duplicates) Read(string path, string root = "/")
+    {
+        var target = IO.SymlinkTarget.Resolve(path, root);
+        return Parse(File.Exists(target) ? File.ReadAllBytes(target) : null, path);
+    }
 
     private static JsonObject ReadObject(ref Utf8JsonReader reader, List<string> duplicates, string prefix)
     {
@@ -132,15 +179,27 @@ public static class DockerDaemonConfig
         return problems;
     }
 
-    /// <summary>Sets keys (a null value removes one), keeping every other key and the key order.</summary>
-    public static string Merge(JsonObject config, IReadOnlyDictionary<string, JsonNode?> changes)
+    /// <summary>
+    /// The file changed by setting keys (a null value removes one), every other byte kept: the other
+    /// keys, their order, the whitespace and line endings (<see cref="Text.JsonTextEdit"/>). The result
+    /// is read back and must give exactly the wanted settings, or nothing is written.
+    /// </summary>
+    public static byte[] Edit(byte[]? original, IReadOnlyDictionary<string, JsonNode?> changes, string path)
     {
+        var (config, _) = Parse(original, path);
+        var wanted = (JsonObject)config.DeepClone();
         foreach (var (key, value) in changes)
         {
-            if (value is null) config.Remove(key);
-            else config[key] = value.DeepClone();
+            if (value is null) wanted.Remove(key);
+            else wanted[key] = value.DeepClone();
         }
-        return config.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
+        if (JsonNode.DeepEquals(config, wanted) && original is not null) return original;
+        var bytes = IsBlank(original) ? Text.JsonTextEdit.Fresh(wanted) : Text.JsonTextEdit.Apply(original!, wanted);
+        var (readBack, _) = Parse(bytes, path);
+        if (!JsonNode.DeepEquals(readBack, wanted))
+            throw ErrorCatalog.DaemonJsonNotEditable.Exception($"Editing {path} in place would not give the settings asked for, so nothing is written.", path, "ReadBack",
+                "Make the change by hand, or write the file anew from ConvertTo-Json.");
+        return bytes;
     }
 
     /// <summary>
@@ -191,14 +250,10 @@ public static class DockerDaemonConfig
 
         // The flags dockerd already gets, from the unit and from DOCKER_OPTS, must not be set here too.
         var (flags, unitFound) = FlagWords(root);
-        var text = Merge((JsonObject)config.DeepClone(), changes);
-        var merged = Parse(text, path);
+        var newBytes = Edit(oldBytes, changes, path);
+        var (merged, _) = Parse(newBytes, path);
         if (Conflicts(flags, merged, path) is [var conflict, ..]) throw new NginxKitException(conflict);
-
-        var newBytes = System.Text.Encoding.UTF8.GetBytes(text);
-        // Unchanged settings keep the file as it is, byte for byte.
-        if (oldBytes is not null && changes.All(c => JsonNode.DeepEquals(config[c.Key], c.Value) && (c.Value is not null || !config.ContainsKey(c.Key))))
-            newBytes = oldBytes;
+        var text = System.Text.Encoding.UTF8.GetString(newBytes);
         var credential = merged["proxies"] is JsonObject p && p.Any(kv => kv.Value is JsonValue v && v.TryGetValue<string>(out var s) && Credentials.HasCredential("http_proxy", s))
             || (merged["registry-mirrors"]?.ToJsonString() is { } mirrors && Credentials.MaskText(mirrors) != mirrors);
         var modeChange = credential && oldBytes is not null && File.GetUnixFileMode(target) != (UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -206,7 +261,7 @@ public static class DockerDaemonConfig
         var diff = contentChanged
             ? Text.UnifiedDiff.Create(oldBytes is null ? null : Text.ByteText.Display(oldBytes), text, oldBytes is null ? "/dev/null" : path, path)
             : modeChange ? $"mode {path}: 0{Convert.ToString((int)File.GetUnixFileMode(target), 8)} -> 0600 (it holds a proxy credential)\n" : string.Empty;
-        return new DockerDaemonConfigPlan(path, newBytes, contentChanged || modeChange, Credentials.MaskLines(Credentials.MaskText(diff)), duplicates, credential, root, unitFound);
+        return new DockerDaemonConfigPlan(path, newBytes, contentChanged || modeChange, Credentials.MaskText(diff), duplicates, credential, root, unitFound);
     }
 
     /// <summary>Writes the plan's daemon.json atomically with a backup, through a link, keeping owner and ACLs.</summary>
