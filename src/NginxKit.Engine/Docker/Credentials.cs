@@ -48,10 +48,36 @@ public static partial class Credentials
         return false;
     }
 
-    /// <summary>Masks the user information of every scheme://user:password@host in free text.</summary>
+    /// <summary>
+    /// Masks free text: a proxy value where the text gives one (http_proxy=..., HTTPS_PROXY="...",
+    /// dockerd's --http-proxy value, daemon.json's "http-proxy": "..."), read as Go reads it, so a
+    /// value without a scheme is masked too; then the user information of every scheme://user:password@host.
+    /// </summary>
     public static string MaskText(string text)
     {
         if (!text.Contains('@')) return text;
+        return MaskUrls(ProxyAssignment().Replace(text, m => m.Groups[1].Value + MaskProxy(m.Groups[2].Value)));
+    }
+
+    /// <summary>Masks dockerd's arguments one by one: the value after --http-proxy or --https-proxy as a proxy, any other as text.</summary>
+    public static IReadOnlyList<string> MaskWords(IReadOnlyList<string> words)
+    {
+        var masked = new List<string>(words.Count);
+        for (int i = 0; i < words.Count; i++)
+        {
+            var word = words[i];
+            var eq = word.IndexOf('=');
+            if (i > 0 && IsProxyFlag(words[i - 1])) masked.Add(MaskProxy(word));
+            else if (eq > 0 && IsProxyFlag(word[..eq])) masked.Add(word[..(eq + 1)] + MaskProxy(word[(eq + 1)..]));
+            else masked.Add(MaskText(word));
+        }
+        return masked;
+    }
+
+    private static bool IsProxyFlag(string word) => word is "--http-proxy" or "--https-proxy";
+
+    private static string MaskUrls(string text)
+    {
         var sb = new StringBuilder(text.Length);
         int at = 0;
         while (true)
@@ -76,18 +102,9 @@ public static partial class Credentials
         return sb.ToString();
     }
 
-    /// <summary>
-    /// Masks text that may hold proxy assignments (http_proxy=..., "HTTPS_PROXY=...", export lines,
-    /// diff lines) as well as URLs: for diffs and messages. Each proxy value is masked as Go reads it.
-    /// </summary>
-    public static string MaskLines(string text)
-    {
-        if (!text.Contains('@')) return text;
-        var masked = ProxyAssignment().Replace(text, m => m.Groups[1].Value + MaskProxy(m.Groups[2].Value));
-        return MaskText(masked);
-    }
-
-    [System.Text.RegularExpressions.GeneratedRegex(@"(?i)(\b(?:http|https|all|ftp)_proxy\s*=\s*[""']?)([^\s""']*@[^\s""']*)")]
+    // A proxy value in context: KEY=value (an EnvironmentFile, Environment=, a diff line), dockerd's
+    // --http-proxy flag, or daemon.json's "http-proxy": key; the value up to a quote or whitespace.
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?i)((?:\b(?:http|https|all|ftp)_proxy\s*=\s*|--https?-proxy(?:=|\s+)|""(?:http|https|all|ftp)[-_]proxy""\s*:\s*)[""']?)([^\s""']*@[^\s""']*)")]
     private static partial System.Text.RegularExpressions.Regex ProxyAssignment();
 
     // The user information of a proxy value: [Start, At) where At is the last '@'. Start follows

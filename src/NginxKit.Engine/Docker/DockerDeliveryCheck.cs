@@ -87,7 +87,7 @@ public static class DockerDeliveryCheck
 
     /// <summary>The check against the unit as systemd has loaded it (systemctl show after daemon-reload).</summary>
     public static IReadOnlyList<DockerDelivery> FromUnit(DockerEnvironmentRequest request, SystemdUnit unit) =>
-        Check(request, unit.ExecStart,
+        Check(request, unit.RawExecStart,
             unit.RawEnvironment.ToDictionary(e => e.Key, e => (e.Value, $"Environment= of {unit.Name}"), StringComparer.Ordinal),
             unit.EnvironmentFiles,
             path => File.Exists(path) ? EnvironmentFile.Parse(File.ReadAllBytes(path)).Variables : null);

@@ -112,7 +112,7 @@ public static class DockerEnvironment
         {
             var flagWords = DockerOptions.Parse(execStart.LastOrDefault()?.Value ?? string.Empty).Words.Skip(1)
                 .Where(w => w is not ("$DOCKER_OPTS" or "${DOCKER_OPTS}")).Concat(options.Words);
-            var daemon = DockerDaemonConfig.Read(daemonPath);
+            var daemon = DockerDaemonConfig.Read(daemonPath, root);
             if (DockerDaemonConfig.Conflicts(flagWords, daemon.Config, daemonPath) is [var conflict, ..])
                 throw new NginxKitException(conflict);
         }
@@ -129,7 +129,7 @@ public static class DockerEnvironment
         var delivery = DockerDeliveryCheck.Check(request, execStart.LastOrDefault()?.Value, unitEnvironment,
             environmentFiles.Select(f => f.Value).ToList(),
             path => path == EnvironmentFilePath ? newVariables : File.Exists(UnderRoot(root, path)) ? EnvironmentFile.Parse(File.ReadAllBytes(UnderRoot(root, path))).Variables : null);
-        return new DockerEnvironmentPlan(envPath, newBytes, envChanged, dropInPath, layout.Text, dropInChanged, fixedExports, Credentials.MaskLines(diff))
+        return new DockerEnvironmentPlan(envPath, newBytes, envChanged, dropInPath, layout.Text, dropInChanged, fixedExports, Credentials.MaskText(diff))
         {
             StaleDropIns = layout.StaleDropIns,
             Credential = credential,

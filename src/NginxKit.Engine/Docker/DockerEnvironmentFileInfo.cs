@@ -23,7 +23,7 @@ public sealed record DockerEnvironmentFileInfo(
         // Proxy passwords are masked here, so no view of this object can show them.
         static EnvironmentLine Masked(EnvironmentLine l) => l with
         {
-            Raw = l.Key is not null && Credentials.IsProxyVariable(l.Key) ? Credentials.MaskLines(l.Raw) : Credentials.MaskText(l.Raw),
+            Raw = Credentials.MaskText(l.Raw),
             Value = l.Value is null ? null : l.Key is null ? Credentials.MaskText(l.Value) : Credentials.MaskVariable(l.Key, l.Value),
         };
         var notes = new List<string>();
@@ -31,7 +31,7 @@ public sealed record DockerEnvironmentFileInfo(
         if (file.NulLine is { } nul) notes.Add($"line {nul} holds a NUL byte: systemd ignores the whole file");
         if (file.UnterminatedLine is { } open) notes.Add($"line {open} opens a quote that is never closed: the rest of the file is that one value");
         return new DockerEnvironmentFileInfo(path, variables,
-            DockerOptions.Parse(file.Variables.GetValueOrDefault("DOCKER_OPTS")).Words.Select(Credentials.MaskText).ToList(),
+            Credentials.MaskWords(DockerOptions.Parse(file.Variables.GetValueOrDefault("DOCKER_OPTS")).Words),
             file.ExportLines.Select(Masked).ToList(), file.Lines.Select(Masked).ToList())
         {
             IgnoredLines = file.IgnoredLines.Select(Masked).ToList(),

@@ -23,6 +23,8 @@ public sealed record SystemdUnit(
     // The unmasked values, for working out what dockerd receives; never shown.
     internal IReadOnlyDictionary<string, string> RawEnvironment { get; init; } = new Dictionary<string, string>();
 
+    internal string? RawExecStart { get; init; }
+
     public bool IsActive => ActiveState is "active" or "reloading" or "activating";
 
     public bool IsEnabled => UnitFileState is "enabled" or "enabled-runtime" or "static" or "alias" or "linked";
@@ -63,7 +65,9 @@ public sealed record SystemdUnit(
             var eq = word.IndexOf('=');
             if (eq > 0) environment[word[..eq]] = word[(eq + 1)..];
         }
-        if (props.ContainsKey("Environment")) props["Environment"] = Docker.Credentials.MaskLines(Docker.Credentials.MaskText(props["Environment"]));
+        var execStart = ArgvOf(Get("ExecStart"));
+        // What is shown is masked: Environment= may hold a proxy password, ExecStart a mirror's.
+        foreach (var key in props.Keys.ToList()) props[key] = Docker.Credentials.MaskText(props[key]);
         return new SystemdUnit(
             name,
             Get("FragmentPath") is { Length: > 0 } f ? f : null,
@@ -73,9 +77,9 @@ public sealed record SystemdUnit(
             int.TryParse(Get("MainPID"), out var pid) ? pid : 0,
             Get("DropInPaths").Split(' ', StringSplitOptions.RemoveEmptyEntries),
             environmentFiles,
-            ArgvOf(Get("ExecStart")),
+            execStart is null ? null : Docker.Credentials.MaskText(execStart),
             Get("NeedDaemonReload") == "yes",
-            props) { RawEnvironment = environment };
+            props) { RawEnvironment = environment, RawExecStart = execStart };
     }
 
     // "{ path=/usr/bin/dockerd ; argv[]=/usr/bin/dockerd -H fd:// $DOCKER_OPTS ; ignore_errors=no ; ... }"

@@ -35,7 +35,7 @@ public class CredentialsTests
     public void LinesOfFilesAndDiffsAreMasked()
     {
         var text = "+http_proxy=\"ops:S3cret@proxy:3128\"\n-export HTTPS_PROXY=http://u:p@ss@h\n DOCKER_OPTS=\"--registry-mirror https://m:pw@mirror\"\nEnvironment=\"HTTP_PROXY=tok@h:1\"";
-        var masked = Credentials.MaskLines(text);
+        var masked = Credentials.MaskText(text);
         foreach (var secret in new[] { "S3cret", "p@ss", ":pw@", "tok@" }) Assert.DoesNotContain(secret, masked);
         Assert.Contains("ops:***@proxy:3128", masked);
     }
