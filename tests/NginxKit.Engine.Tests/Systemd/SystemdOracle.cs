@@ -21,13 +21,21 @@ internal static class SystemdOracle
     public static bool GeneratorFound => File.Exists(Generator);
 
     /// <summary>The variables the generator prints for one file (with the system's own environment.d files).</summary>
-    public static Dictionary<string, string> RunGenerator(byte[] file, string scratch)
+    public static Dictionary<string, string> RunGenerator(byte[] file, string scratch) =>
+        RunGeneratorOn(file.Length == 0 ? [] : [file], scratch) ?? [];
+
+    /// <summary>
+    /// The variables the generator prints for several files at once: they are read in order (file
+    /// names sort as given), and a later file's variable replaces an earlier one of the same name.
+    /// Null when the generator died (systemd 252's does on a value that is not UTF-8).
+    /// </summary>
+    public static Dictionary<string, string>? RunGeneratorOn(IReadOnlyList<byte[]> files, string scratch)
     {
         var dir = Path.Combine(scratch, "environment.d");
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         Directory.CreateDirectory(dir);
-        var conf = Path.Combine(dir, "nginxkit-oracle.conf");
-        if (file.Length == 0 && File.Exists(conf)) File.Delete(conf);
-        else if (file.Length > 0 || File.Exists(conf)) File.WriteAllBytes(conf, file);
+        for (int i = 0; i < files.Count; i++)
+            File.WriteAllBytes(Path.Combine(dir, $"nginxkit-oracle-{i:D5}.conf"), files[i]);
         var psi = new ProcessStartInfo(Generator) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.Environment.Clear();
         psi.Environment["XDG_CONFIG_HOME"] = scratch;
@@ -37,6 +45,7 @@ internal static class SystemdOracle
         _ = p.StandardError.ReadToEndAsync();
         p.WaitForExit();
         copy.Wait();
+        if (p.ExitCode != 0) return null;
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var line in Encoding.UTF8.GetString(output.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
