@@ -40,6 +40,16 @@ public class CredentialsTests
         Assert.Contains("ops:***@proxy:3128", masked);
     }
 
+    [Fact]
+    public void AProxyValueIsMaskedInDaemonJsonAndAfterDockerdsProxyFlags()
+    {
+        var json = "+    \"http-proxy\": \"ops:S3cret@proxy:3128\",\n+    \"https-proxy\" : \"tok@proxy:3129\"";
+        Assert.Equal("+    \"http-proxy\": \"ops:***@proxy:3128\",\n+    \"https-proxy\" : \"***@proxy:3129\"", Credentials.MaskText(json));
+        Assert.Equal("--http-proxy ops:***@p:1 --https-proxy=u:***@p:2", Credentials.MaskText("--http-proxy ops:S3cret@p:1 --https-proxy=u:pw@p:2"));
+        Assert.Equal(["--http-proxy", "ops:***@p:1", "--https-proxy=u:***@p:2", "--registry-mirror", "https://m:***@m"],
+            Credentials.MaskWords(["--http-proxy", "ops:S3cret@p:1", "--https-proxy=u:pw@p:2", "--registry-mirror", "https://m:pw2@m"]));
+    }
+
     [Theory]
     [InlineData("http://ops:***@proxy:3128", true)]
     [InlineData("ops:***@proxy:3128", true)]
