@@ -150,7 +150,7 @@ public static class DockerEnvironment
         {
             if (value is not null && Credentials.CarriesMask(value))
                 throw ErrorCatalog.MaskedValue.Exception(
-                    $"{name} holds '{Credentials.Mask}' where a password or token belongs ({Credentials.MaskText(Credentials.MaskProxy(value))}): that is the mask NginxKit shows, not the secret. Writing it would replace the real password.",
+                    $"{name} holds '{Credentials.Mask}' where a password or token belongs ({(name is "-HttpProxy" or "-HttpsProxy" || Credentials.IsProxyVariable(name) ? Credentials.MaskProxy(value) : Credentials.MaskText(value))}): that is the mask NginxKit shows, not the secret. Writing it would replace the real password.",
                     name, hint: "Give the real value, or leave the parameter out to keep what the file has.");
         }
         foreach (var (name, value) in new[] { ("-HttpProxy", request.HttpProxy), ("-HttpsProxy", request.HttpsProxy) })
