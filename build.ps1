@@ -146,6 +146,7 @@ function Install-TestPrerequisites {
         'busybox-static'         = '/bin/busybox'            # a rootfs to docker import: no registry here
         debootstrap              = 'debootstrap'             # the entry image's base, from Debian's packages
         xxhash                   = 'xxh128sum'               # checks the hash in a config's header
+        acl                      = 'setfacl'                 # sets the ACLs a rewrite must keep (getfacl reads them)
     }
     $missing = @($wanted.GetEnumerator() | Where-Object {
             -not (Get-Command $_.Value -ErrorAction Ignore) -and -not (Test-Path "/usr/sbin/$($_.Value)") -and -not (Test-Path $_.Value)

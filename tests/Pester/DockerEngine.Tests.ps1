@@ -55,6 +55,96 @@ Describe 'Install-DockerEngine -Source Docker, planned and written under -Root' 
     }
 }
 
+Describe 'The Docker cmdlets'' errors where their tool or system is missing' -Tag 'Docker' {
+    BeforeAll {
+        Import-Module $modulePath -Force
+        $dir = New-TestDirectory
+    }
+    AfterAll { Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction Ignore }
+
+    It 'Get-DockerVersion with no docker client is DockerNotFound' {
+        { Get-DockerVersion -DockerPath "$dir/no-such-docker" -ErrorAction Stop } | Should -Throw -ErrorId 'DockerNotFound,*'
+    }
+
+    It 'Get-DockerVersion with a client that prints no version is DockerVersionFailed' {
+        $fake = Join-Path $dir 'silent-docker'
+        Set-Content -LiteralPath $fake -Value "#!/bin/sh`necho 'no daemon here' >&2`nexit 1"
+        & chmod 755 $fake
+        { Get-DockerVersion -DockerPath $fake -ErrorAction Stop } | Should -Throw -ErrorId 'DockerVersionFailed,*'
+    }
+
+    It 'a unit cmdlet on a host where systemd is not PID 1 is SystemdNotRunning, naming the unit, with no systemctl command line' {
+        $err = $null
+        Get-DockerService -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'SystemdNotRunning,*'
+        $err[0].TargetObject | Should -Be 'docker.service'
+        $err[0].ErrorDetails.Message | Should -Match 'systemd is not running'
+        $err[0].ErrorDetails.Message | Should -Not -Match 'systemctl show|-p |Get-DockerJournal'
+        $err[0].CategoryInfo.Category | Should -Be 'ResourceUnavailable'
+    }
+
+    It 'Test-DockerEngine where systemd is not PID 1 sends no one to a unit cmdlet or the unit''s log' {
+        $health = Test-DockerEngine -Socket (Join-Path $dir 'no-daemon.sock')
+        $checks = @{}
+        foreach ($check in $health.Checks) { $checks[$check.Name] = $check }
+        $checks.UnitActive.Passed | Should -BeFalse
+        $checks.UnitActive.Message | Should -Match 'systemd is not running'
+        $checks.DaemonAnswers.Passed | Should -BeFalse
+        $checks.DaemonAnswers.Fix | Should -Match 'systemd is not running here'
+        @($health.Checks | Where-Object Fix | ForEach-Object Fix) -match 'Get-DockerJournal|Start-DockerService' | Should -BeNullOrEmpty
+    }
+
+    It 'a unit cmdlet on a host without systemctl is SystemctlNotFound, naming the unit' -Skip:(-not $supported) {
+        # A host without systemctl, for real: in a private mount namespace, each directory that holds
+        # it is overlaid with a layer whose whiteout hides it. Nothing outside that namespace changes.
+        $layer = New-TestDirectory
+        try {
+            & mknod (Join-Path $layer 'systemctl') c 0 0
+            $dirs = @(@($env:PATH -split ':') + @('/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin') |
+                    Where-Object { $_ -and (Test-Path -LiteralPath (Join-Path $_ 'systemctl')) } |
+                    ForEach-Object { Split-Path -Parent (& realpath -e (Join-Path $_ 'systemctl')) } | Sort-Object -Unique)
+            $dirs | Should -Not -BeNullOrEmpty -Because 'systemctl is on this host to begin with'
+            $mounts = ($dirs | ForEach-Object { "mount -t overlay overlay -o lowerdir=${layer}:$_ $_" }) -join ' && '
+            $script = @"
+Import-Module '$modulePath'
+[pscustomobject]@{ Found = [bool](Get-Command systemctl -ErrorAction Ignore) } | ConvertTo-Json -Compress
+foreach (`$command in 'Get-DockerService', 'Restart-DockerService') {
+    try { & `$command -ErrorAction Stop } catch {
+        [pscustomobject]@{ Id = `$_.FullyQualifiedErrorId; Target = "`$(`$_.TargetObject)"; Category = "`$(`$_.CategoryInfo.Category)"; Message = "`$(`$_.ErrorDetails.Message)" } | ConvertTo-Json -Compress
+    }
+}
+"@
+            $pwsh = Get-PwshCommand
+            $out = & unshare --mount --propagation private -- /bin/sh -c "$mounts && exec `"`$@`"" sh @pwsh -NoProfile -NonInteractive -Command $script 2>&1
+            $LASTEXITCODE | Should -Be 0 -Because ($out -join "`n")
+            $lines = @($out | ForEach-Object { "$_" } | Where-Object { $_ -like '{*' } | ConvertFrom-Json)
+            $lines[0].Found | Should -BeFalse -Because 'inside, no systemctl can be found'
+            $lines.Count | Should -Be 3
+            foreach ($e in $lines[1..2]) {
+                $e.Id | Should -BeLike 'SystemctlNotFound,*'
+                $e.Target | Should -Be 'docker.service'
+                $e.Category | Should -Be 'NotInstalled'
+                $e.Message | Should -Match 'systemctl was not found'
+            }
+            Test-Path -LiteralPath (Join-Path $dirs[0] 'systemctl') | Should -BeTrue -Because 'outside the namespace nothing changed'
+        } finally {
+            Remove-Item -LiteralPath $layer -Recurse -Force
+        }
+    }
+
+    It 'Get-DockerEnvironmentFile on a tree without the file is EnvironmentFileNotFound' {
+        $err = $null
+        Get-DockerEnvironmentFile -Root $dir -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'EnvironmentFileNotFound,*'
+    }
+
+    It '-Restart with -Root is refused (RestartWithRoot) before anything is read or written' {
+        { Set-DockerEnvironmentFile -Root $dir -Dns 1.1.1.1 -Restart -ErrorAction Stop } | Should -Throw -ErrorId 'RestartWithRoot,*'
+        Test-Path -LiteralPath (Join-Path $dir 'etc') | Should -BeFalse
+    }
+}
+
 Describe 'Docker engine install and health on a real systemd with Debian''s docker.io' -Tag 'Docker', 'Systemd', 'Real', 'Slow' -Skip:(-not $supported) {
     BeforeAll {
         $ready = try { Install-DockerIoPackage } catch { Write-Warning "$_"; $false }

@@ -31,7 +31,7 @@ BeforeAll {
     $script:ModulePath = [IO.Path]::GetFullPath((Get-NginxKitModulePath))
     $script:FixtureDir = [IO.Path]::GetFullPath((Join-Path $PSScriptRoot '../Fixtures/Systemd'))
     $script:EnvFile = '/etc/default/docker'
-    $script:DropIn = '/etc/systemd/system/docker.service.d/nginxkit-environment.conf'
+    $script:DropIn = '/etc/systemd/system/docker.service.d/zz-nginxkit-environment.conf'
     # docker-ce's packaged ExecStart, as the stand-in receives it (argv after the program name).
     $script:BaseArgv = @('-H', 'fd://', '--containerd=/run/containerd/containerd.sock')
     $script:Marker = '@@NGINXKIT-RESULT@@'
@@ -57,7 +57,9 @@ $items = foreach ($r in $records) {
         [pscustomobject]@{
             Stream = 'Error'; ErrorId = ($r.FullyQualifiedErrorId -split ',')[0]
             Message = if ($r.ErrorDetails -and $r.ErrorDetails.Message) { $r.ErrorDetails.Message } else { $r.Exception.Message }
-            Category = "$($r.CategoryInfo.Category)"; Target = "$($r.TargetObject)"; Text = ($r | Out-String -Width 4096)
+            Category = "$($r.CategoryInfo.Category)"; Target = "$($r.TargetObject)"
+            # The error as shown, every property of the record, and the exception with its inner ones.
+            Text = ($r | Out-String -Width 4096) + ($r | Format-List -Property * -Force | Out-String -Width 4096) + "$($r.ErrorDetails)`n$($r.Exception)"
         }
     } elseif ($r -is [System.Management.Automation.WarningRecord]) {
         [pscustomobject]@{ Stream = 'Warning'; Message = $r.Message; Text = "WARNING: $($r.Message)" }
@@ -66,7 +68,7 @@ $items = foreach ($r in $records) {
     } elseif ($r -is [System.Management.Automation.DebugRecord]) {
         [pscustomobject]@{ Stream = 'Debug'; Message = $r.Message; Text = "DEBUG: $($r.Message)" }
     } elseif ($r -is [System.Management.Automation.InformationRecord]) {
-        [pscustomobject]@{ Stream = 'Information'; Message = "$($r.MessageData)"; Text = "$($r.MessageData)" }
+        [pscustomobject]@{ Stream = 'Information'; Message = "$($r.MessageData)"; Text = "$($r.MessageData) $($r.Tags)" }
     } else {
         [pscustomobject]@{ Stream = 'Output'; Value = $r; Text = ($r | Out-String -Width 4096) + ($r | Format-List -Property * | Out-String -Width 4096) }
     }
@@ -79,20 +81,26 @@ ConvertTo-Json -InputObject @($items) -Depth 8 -Compress
     function Invoke-NginxKit {
         <# Runs NginxKit cmdlets inside the harness; returns Output (objects), Warnings, Verbose (messages),
            Errors (ErrorId, Message, Category, Target), and Printed: everything the process wrote. #>
-        param([Parameter(Mandatory)] [psobject] $Harness, [Parameter(Mandatory)] [string] $Script)
+        # -AsHashtable: objects come back as hashtables, for output whose keys differ only in case (http_proxy, HTTP_PROXY).
+        param([Parameter(Mandatory)] [psobject] $Harness, [Parameter(Mandatory)] [string] $Script, [switch] $AsHashtable)
         $text = $script:Wrapper.Replace('@@MODULE@@', $script:ModulePath.Replace("'", "''")).Replace('@@MARKER@@', $script:Marker).Replace('@@SCRIPT@@', $Script)
         $r = Invoke-PwshInHarness -Harness $Harness -Script $text -Environment @{ NO_COLOR = '1' }
         $at = [Array]::LastIndexOf([string[]]$r.Output, $script:Marker)
         if ($r.ExitCode -ne 0 -or $at -lt 0 -or $at + 1 -ge $r.Output.Count) {
             throw "pwsh in the harness gave no result (exit $($r.ExitCode)):`n$($r.Output -join "`n")`n$($r.Error)"
         }
-        $items = @(ConvertFrom-Json -InputObject $r.Output[$at + 1])
+        $items = @(ConvertFrom-Json -InputObject $r.Output[$at + 1] -AsHashtable:$AsHashtable)
+        function Select-Stream([string] $Stream, [string] $Member) {
+            foreach ($item in $items) { if ($item.Stream -eq $Stream) { if ($Member) { $item.$Member } else { $item } } }
+        }
         [pscustomobject]@{
-            Output   = @($items | Where-Object Stream -EQ 'Output' | ForEach-Object Value)
-            Warnings = @($items | Where-Object Stream -EQ 'Warning' | ForEach-Object Message)
-            Verbose  = @($items | Where-Object Stream -EQ 'Verbose' | ForEach-Object Message)
-            Errors   = @($items | Where-Object Stream -EQ 'Error')
-            Printed  = ($r.Output -join "`n") + "`n" + $r.Error
+            Output      = @(Select-Stream Output Value)
+            Warnings    = @(Select-Stream Warning Message)
+            Verbose     = @(Select-Stream Verbose Message)
+            Debug       = @(Select-Stream Debug Message)
+            Information = @(Select-Stream Information Message)
+            Errors      = @(Select-Stream Error)
+            Printed     = ($r.Output -join "`n") + "`n" + $r.Error
         }
     }
 
@@ -190,7 +198,7 @@ Describe 'Set-DockerEnvironmentFile on docker-ce''s unit under a real systemd' -
     BeforeAll {
         $h = Start-SystemdHarness -Variant DockerCe
         $envPath = Join-Path $h.EtcDefault 'docker'
-        $dropInPath = Join-Path $h.EtcSystemdSystem 'docker.service.d/nginxkit-environment.conf'
+        $dropInPath = Join-Path $h.EtcSystemdSystem 'docker.service.d/zz-nginxkit-environment.conf'
         # -NoProxy is quoted: the unquoted list the requirements show does not bind yet (its own test,
         # in the offline Describe, fails until -NoProxy takes a list).
         $setCommand = "Set-DockerEnvironmentFile -Dns 8.8.8.8,8.8.4.4 -HttpProxy http://user:secret@proxy.example:3128 -NoProxy 'localhost,10.0.0.0/8' -Restart"
@@ -325,18 +333,288 @@ Set-DockerEnvironmentFile -DockerOpts '--label a$b%c#e --label=x${HOME}y --label
         $record.Environment['DOCKER_OPTS'] | Should -BeExactly '--label a$b%c#e --label=x${HOME}y --label p%%q'
     }
 
-    It 'passes a DOCKER_OPTS word holding a backslash to dockerd exactly, or refuses it (systemd 252 unescapes \ in an unbraced $DOCKER_OPTS)' {
-        # Measured on this systemd: DOCKER_OPTS='--label a\d' reaches dockerd as 'ad'; '\"' and "'" quote.
+    It 'refuses a DOCKER_OPTS word holding a backslash (systemd 252 unescapes \ in an unbraced $DOCKER_OPTS) and changes nothing' {
+        # Measured on this systemd: DOCKER_OPTS='--label a\d' reaches dockerd as 'ad', so the value cannot pass as given.
         $before = Get-FileState $envPath, $dropInPath
         $r = Invoke-NginxKit $h @'
 Set-DockerEnvironmentFile -DockerOpts '--label a$b%c\d#e' -Restart
 '@
-        if ($r.Errors) {
-            $r.Errors[0].ErrorId | Should -Be 'InvalidDockerOption'
-            (Get-FileState $envPath, $dropInPath | ConvertTo-Json) | Should -Be ($before | ConvertTo-Json)
-        } else {
-            $record = Get-StandInDockerdRecord -Harness $h
-            $record.Argv | Should -Be ($script:BaseArgv + @('--label', 'a$b%c\d#e')) -Because 'a value must reach dockerd as given, or be refused, never silently altered'
+        $r.Errors.Count | Should -Be 1
+        $r.Errors[0].ErrorId | Should -Be 'InvalidDockerOption'
+        $r.Output | Should -BeNullOrEmpty
+        (Get-FileState $envPath, $dropInPath | ConvertTo-Json) | Should -Be ($before | ConvertTo-Json)
+    }
+}
+
+Describe 'Set-DockerEnvironmentFile with Docker''s documented override.conf and http-proxy.conf under a real systemd' -Tag 'Docker', 'Systemd', 'Real' -Skip:(-not $supported) {
+    BeforeAll {
+        $h = Start-SystemdHarness -Variant DockerCe
+        $dropInDir = Join-Path $h.EtcSystemdSystem 'docker.service.d'
+        $envPath = Join-Path $h.EtcDefault 'docker'
+        # Docker's documentation, "Configure the daemon with systemd": remote access through an
+        # override.conf that replaces ExecStart, and the proxy through http-proxy.conf.
+        Write-UnixText (Join-Path $dropInDir 'override.conf') @('[Service]', 'ExecStart=', 'ExecStart=/usr/bin/dockerd -H fd:// -H tcp://127.0.0.1:2375')
+        Write-UnixText (Join-Path $dropInDir 'http-proxy.conf') @(
+            '[Service]'
+            'Environment="HTTP_PROXY=http://proxy.example.com:3128"'
+            'Environment="HTTPS_PROXY=https://proxy.example.com:3129"'
+            'Environment="NO_PROXY=localhost,127.0.0.1,docker-registry.example.com,.corp"')
+        Invoke-Checked $h systemctl daemon-reload | Out-Null
+        Invoke-Checked $h systemctl @('start', 'docker.service') | Out-Null
+        $overrideArgv = @('-H', 'fd://', '-H', 'tcp://127.0.0.1:2375')
+    }
+    BeforeEach {
+        # These tests restart docker.service more often than its StartLimitBurst=3 in 60 s allows;
+        # reset-failed clears that count, which only the tests' own pace would exhaust.
+        Invoke-Checked $h systemctl @('reset-failed', 'docker.service') | Out-Null
+    }
+    AfterAll {
+        if ($h -and -not $h.Stopped) { Stop-SystemdHarness -Harness $h }
+    }
+
+    It 'dockerd runs with the documented drop-ins: override.conf''s ExecStart and http-proxy.conf''s HTTP_PROXY' {
+        $record = Get-StandInDockerdRecord -Harness $h
+        $record.Argv | Should -Be $overrideArgv
+        $record.Environment['HTTP_PROXY'] | Should -BeExactly 'http://proxy.example.com:3128'
+    }
+
+    It 'refuses -HttpProxy while http-proxy.conf sets HTTP_PROXY (DropInOverridden, naming the file), and writes and restarts nothing' {
+        $mainPid = (Get-UnitShow $h).MainPID
+        $r = Invoke-NginxKit $h 'Set-DockerEnvironmentFile -Dns 9.9.9.9 -HttpProxy http://new-proxy.example:3128 -Restart'
+        $r.Output | Should -BeNullOrEmpty
+        $r.Errors.Count | Should -Be 1
+        $r.Errors[0].ErrorId | Should -Be 'DropInOverridden'
+        $r.Errors[0].Target | Should -Be '/etc/systemd/system/docker.service.d/http-proxy.conf'
+        $r.Errors[0].Message | Should -Match 'HTTP_PROXY=http://proxy\.example\.com:3128'
+        $r.Errors[0].Text | Should -Match '-OverrideDropIn' -Because 'the hint says how to go on'
+        Test-Path -LiteralPath $envPath | Should -BeFalse
+        Get-DirListing $dropInDir | Should -Be @('http-proxy.conf', 'override.conf')
+        (Get-UnitShow $h).MainPID | Should -Be $mainPid
+        $record = Get-StandInDockerdRecord -Harness $h
+        $record.Argv | Should -Be $overrideArgv -Because 'dockerd never got --dns'
+        $record.Environment['HTTP_PROXY'] | Should -BeExactly 'http://proxy.example.com:3128'
+    }
+
+    It 'with -OverrideDropIn dockerd gets --dns after override.conf''s own ExecStart, and the new proxy under both names' {
+        $r = Invoke-NginxKit $h 'Set-DockerEnvironmentFile -Dns 9.9.9.9 -HttpProxy http://new-proxy.example:3128 -OverrideDropIn -Restart'
+        $r.Errors | Should -BeNullOrEmpty
+        $result = $r.Output[0]
+        $result.Changed | Should -BeTrue
+        $result.Restarted | Should -BeTrue
+        $result.RestartReason | Should -Be 'Changed'
+        @($result.Delivery | ForEach-Object { "$($_.Setting) $($_.Value) $($_.Received)" }) | Should -Be @('--dns 9.9.9.9 True', 'http_proxy http://new-proxy.example:3128 True')
+
+        $record = Get-StandInDockerdRecord -Harness $h
+        $record.Argv | Should -Be ($overrideArgv + @('--dns', '9.9.9.9'))
+        $record.Environment['HTTP_PROXY'] | Should -BeExactly 'http://new-proxy.example:3128' -Because 'an EnvironmentFile wins over Environment='
+        $record.Environment['http_proxy'] | Should -BeExactly 'http://new-proxy.example:3128'
+        $record.Environment['HTTPS_PROXY'] | Should -BeExactly 'https://proxy.example.com:3129' -Because 'what was not asked for stays'
+        # NginxKit's drop-in sorts after both and extends override.conf's ExecStart.
+        (Get-UnitShow $h).DropInPaths -split ' ' | Should -Be @(
+            '/etc/systemd/system/docker.service.d/http-proxy.conf'
+            '/etc/systemd/system/docker.service.d/override.conf'
+            $script:DropIn)
+        (Get-Content -LiteralPath (Join-Path $h.EtcSystemdSystem ($script:DropIn -replace '^/etc/systemd/system/'))) |
+            Should -Contain 'ExecStart=/usr/bin/dockerd -H fd:// -H tcp://127.0.0.1:2375 $DOCKER_OPTS'
+    }
+
+    It '-Restart restarts a dockerd that started before the files'' last change (FilesNewerThanDaemon), and then no more' {
+        # A run without -Restart writes and leaves dockerd as it was, with a warning.
+        $before = (Get-UnitShow $h).MainPID
+        $r = Invoke-NginxKit $h 'Set-DockerEnvironmentFile -Dns 8.8.8.8 -OverrideDropIn'
+        $r.Errors | Should -BeNullOrEmpty
+        $r.Output[0].Changed | Should -BeTrue
+        $r.Output[0].Restarted | Should -BeFalse
+        $r.Output[0].RestartPending | Should -BeTrue
+        $r.Output[0].RestartReason | Should -Be 'Changed'
+        $r.Warnings -join "`n" | Should -Match 'restart it'
+        (Get-UnitShow $h).MainPID | Should -Be $before
+        (Get-StandInDockerdRecord -Harness $h).Argv | Should -Be ($overrideArgv + @('--dns', '9.9.9.9'))
+
+        # The same command with -Restart changes no file, yet dockerd runs with older ones: it restarts.
+        $r = Invoke-NginxKit $h 'Set-DockerEnvironmentFile -Dns 8.8.8.8 -OverrideDropIn -Restart'
+        $r.Errors | Should -BeNullOrEmpty
+        $r.Output[0].Changed | Should -BeFalse
+        $r.Output[0].Restarted | Should -BeTrue
+        $r.Output[0].RestartReason | Should -Be 'FilesNewerThanDaemon'
+        (Get-StandInDockerdRecord -Harness $h).Argv | Should -Be ($overrideArgv + @('--dns', '8.8.8.8'))
+
+        # A hand edit of the file counts the same.
+        [IO.File]::AppendAllText($envPath, "NGINXKIT_HAND_EDIT=1`n")
+        $r = Invoke-NginxKit $h 'Set-DockerEnvironmentFile -Restart'
+        $r.Output[0].Changed | Should -BeFalse
+        $r.Output[0].RestartReason | Should -Be 'FilesNewerThanDaemon'
+        $r.Output[0].Restarted | Should -BeTrue
+        (Get-StandInDockerdRecord -Harness $h).Environment['NGINXKIT_HAND_EDIT'] | Should -Be '1'
+
+        # The control: now dockerd runs with the files as they are, and -Restart leaves it alone.
+        $mainPid = (Get-UnitShow $h).MainPID
+        $r = Invoke-NginxKit $h 'Set-DockerEnvironmentFile -Restart'
+        $r.Errors | Should -BeNullOrEmpty
+        $r.Output[0].RestartReason | Should -BeNullOrEmpty
+        $r.Output[0].Restarted | Should -BeFalse
+        (Get-UnitShow $h).MainPID | Should -Be $mainPid
+    }
+
+    It 'a restart that fails after the write still returns the result: what was written, what failed, and the command that finishes by hand' {
+        $failing = Join-Path $dropInDir '10-failing-start.conf'
+        Write-UnixText $failing @('[Service]', 'ExecStartPre=/bin/false', 'Restart=no')
+        Invoke-Checked $h systemctl daemon-reload | Out-Null
+        try {
+            $r = Invoke-NginxKit $h 'Set-DockerEnvironmentFile -Dns 1.0.0.1 -OverrideDropIn -Restart; "after"'
+            $result = $r.Output[0]
+            $result.Changed | Should -BeTrue
+            $result.FilesTouched | Should -Be @($script:EnvFile)
+            $result.DaemonReloaded | Should -BeTrue
+            $result.Restarted | Should -BeFalse
+            $result.Failed | Should -Match '^restart: systemctl restart docker\.service failed'
+            $result.FinishCommand | Should -BeExactly 'systemctl daemon-reload && systemctl restart docker.service'
+            $r.Output[1] | Should -Be 'after' -Because 'the error does not stop the script'
+            $r.Errors.Count | Should -Be 1
+            $r.Errors[0].ErrorId | Should -Be 'SystemctlFailed'
+            $r.Errors[0].Message | Should -Match ([regex]::Escape('/etc/default/docker was written, but the restart failed'))
+            $r.Errors[0].Message | Should -Match ([regex]::Escape('Finish by hand: systemctl daemon-reload && systemctl restart docker.service'))
+            [IO.File]::ReadAllText($envPath) | Should -Match ([regex]::Escape('DOCKER_OPTS="--dns 1.0.0.1"'))
+        } finally {
+            Remove-Item -LiteralPath $failing
+        }
+        # With the cause gone, the command the result gave finishes the change.
+        Invoke-Checked $h systemctl @('reset-failed', 'docker.service') | Out-Null
+        Invoke-Checked $h /bin/sh @('-c', $result.FinishCommand) | Out-Null
+        (Get-StandInDockerdRecord -Harness $h).Argv | Should -Be ($overrideArgv + @('--dns', '1.0.0.1'))
+    }
+
+    It 'refuses a drop-in that sorts after NginxKit''s and resets ExecStart, naming it; -DropInName that sorts later then works' {
+        $late = Join-Path $dropInDir 'zzz-override.conf'
+        Write-UnixText $late @('[Service]', 'ExecStart=', 'ExecStart=/usr/bin/dockerd -H fd://')
+        Invoke-Checked $h systemctl daemon-reload | Out-Null
+        Invoke-Checked $h systemctl @('restart', 'docker.service') | Out-Null
+        $before = Get-FileState $envPath
+        $mainPid = (Get-UnitShow $h).MainPID
+
+        $r = Invoke-NginxKit $h 'Set-DockerEnvironmentFile -Dns 9.9.9.9 -OverrideDropIn -Restart'
+        $r.Output | Should -BeNullOrEmpty
+        $r.Errors.Count | Should -Be 1
+        $r.Errors[0].ErrorId | Should -Be 'DropInOverridden'
+        $r.Errors[0].Target | Should -Be '/etc/systemd/system/docker.service.d/zzz-override.conf'
+        $r.Errors[0].Text | Should -Match '-DropInName' -Because 'the hint says how to go on'
+        (Get-FileState $envPath | ConvertTo-Json) | Should -Be ($before | ConvertTo-Json)
+        (Get-UnitShow $h).MainPID | Should -Be $mainPid
+        (Get-StandInDockerdRecord -Harness $h).Argv | Should -Be @('-H', 'fd://')
+
+        $r = Invoke-NginxKit $h 'Set-DockerEnvironmentFile -Dns 9.9.9.9 -OverrideDropIn -DropInName zzzz-nginxkit.conf -Restart'
+        $r.Errors | Should -BeNullOrEmpty
+        $r.Output[0].Restarted | Should -BeTrue
+        (Get-StandInDockerdRecord -Harness $h).Argv | Should -Be @('-H', 'fd://', '--dns', '9.9.9.9')
+        Get-DirListing $dropInDir | Should -Contain 'zzzz-nginxkit.conf'
+        Get-DirListing $dropInDir | Should -Not -Contain ($script:DropIn -replace '^.*/') -Because 'the older NginxKit drop-in is removed'
+    }
+}
+
+Describe 'Proxy credentials in every output stream of the Docker cmdlets under a real systemd' -Tag 'Docker', 'Systemd', 'Real' -Skip:(-not $supported) {
+    BeforeAll {
+        $h = Start-SystemdHarness -Variant DockerCe
+        # A proxy with a password in Docker's documented http-proxy.conf, for the unit cmdlets to see.
+        Write-UnixText (Join-Path $h.EtcSystemdSystem 'docker.service.d/http-proxy.conf') @('[Service]', 'Environment="HTTP_PROXY=http://ops:NKDROPIN@proxy.example:3128"')
+        Invoke-Checked $h systemctl daemon-reload | Out-Null
+        Invoke-Checked $h systemctl @('start', 'docker.service') | Out-Null
+        # daemon.json goes to a tree of its own: this harness has no private /etc/docker.
+        $tree = New-OfflineTree
+        # Every secret part carries NK and a capital word, so one pattern finds any of them in the output.
+        $secretPattern = 'NKSECRET|NKTAIL|NKTOKEN|NKDROPIN'
+        # Each proxy form of the issue, given through variables so that no command line (which
+        # PowerShell may echo in an error's position) holds a secret.
+        $commands = @'
+$VerbosePreference = 'Continue'; $DebugPreference = 'Continue'; $InformationPreference = 'Continue'; $WarningPreference = 'Continue'
+$schemeLess = 'ops:NKSECRETA@proxy.example:3128'
+$atInPassword = 'http://ops:NKSECRETB@NKTAILB@proxy.example:3128'
+$slashInPassword = 'http://ops:NKSECRETC/NKTAILC@proxy.example:3128'
+$tokenOnly = 'http://NKTOKEND@proxy.example:3128'
+$mirror = 'https://ops:NKSECRETE@mirror.example'
+$badUrl = "http://ops:NKSECRETG@proxy.example:3128`a"
+$maskedOpts = '--registry-mirror https://ops:***@m.example --registry-mirror https://ops:NKSECRETF@n.example'
+$quotedOpts = "--registry-mirror 'https://ops:NKSECRETH@m.example'"
+$flagOpts = "--http-proxy $schemeLess --registry-mirror $mirror"
+$tree = '@@TREE@@'
+# A refusal ends its command only: each command runs on its own, its error recorded as written.
+function Step([scriptblock] $Command) { try { & $Command } catch { Write-Error -ErrorRecord $_ } }
+# Refusals first, while nothing is written.
+Step { Set-DockerEnvironmentFile -HttpProxy $atInPassword -Restart }
+Step { Set-DockerEnvironmentFile -HttpProxy $badUrl }
+Step { Set-DockerEnvironmentFile -DockerOpts $maskedOpts }
+Step { Set-DockerEnvironmentFile -DockerOpts $quotedOpts }
+# Every form written, previewed first.
+Step { Set-DockerEnvironmentFile -HttpProxy $schemeLess -HttpsProxy $atInPassword -Environment @{ all_proxy = $slashInPassword } -RegistryMirror $mirror -OverrideDropIn -Restart -WhatIf }
+Step { Set-DockerEnvironmentFile -HttpProxy $schemeLess -HttpsProxy $atInPassword -Environment @{ all_proxy = $slashInPassword } -RegistryMirror $mirror -OverrideDropIn -Restart }
+Step { Set-DockerEnvironmentFile -HttpProxy $tokenOnly -DockerOpts $flagOpts -OverrideDropIn }
+Step { Get-DockerEnvironmentFile }
+Step { Get-DockerService }
+Step { Restart-DockerService }
+Step { Test-DockerEngine }
+Step { Set-DockerDaemonConfig -Root $tree -HttpProxy $schemeLess -HttpsProxy $slashInPassword -NoProxy localhost -RegistryMirror $mirror -WhatIf }
+Step { Set-DockerDaemonConfig -Root $tree -HttpProxy $schemeLess -HttpsProxy $slashInPassword -NoProxy localhost -RegistryMirror $mirror }
+Step { Set-DockerDaemonConfig -Root $tree -HttpProxy $tokenOnly -HttpsProxy $atInPassword }
+Step { Set-DockerDaemonConfig -Root $tree -Setting @{ proxies = @{ 'http-proxy' = $atInPassword } } -HttpProxy $schemeLess }
+Step { Set-DockerDaemonConfig -Root $tree -HttpsProxy 'http://ops:***@proxy.example:3128' }
+'@.Replace('@@TREE@@', $tree)
+        # The unit's start limit (3 in 60 s) counts the tests' own starts, not NginxKit's.
+        Invoke-Checked $h systemctl @('reset-failed', 'docker.service') | Out-Null
+        $r = Invoke-NginxKit $h $commands -AsHashtable
+    }
+    AfterAll {
+        if ($h -and -not $h.Stopped) { Stop-SystemdHarness -Harness $h }
+        if ($tree) { Remove-Item -LiteralPath $tree -Recurse -Force -ErrorAction Ignore }
+    }
+
+    It 'the secrets did reach dockerd and the files: the test is about real credentials' {
+        $record = Get-StandInDockerdRecord -Harness $h
+        $record.Environment['http_proxy'] | Should -BeExactly 'http://NKTOKEND@proxy.example:3128'
+        $record.Environment['HTTP_PROXY'] | Should -BeExactly 'http://NKTOKEND@proxy.example:3128' -Because '-OverrideDropIn wins over http-proxy.conf'
+        $record.Environment['https_proxy'] | Should -BeExactly 'http://ops:NKSECRETB@NKTAILB@proxy.example:3128'
+        $record.Environment['all_proxy'] | Should -BeExactly 'http://ops:NKSECRETC/NKTAILC@proxy.example:3128'
+        $record.Argv | Should -Be ($script:BaseArgv + @('--http-proxy', 'ops:NKSECRETA@proxy.example:3128', '--registry-mirror', 'https://ops:NKSECRETE@mirror.example'))
+        $json = Get-Content -LiteralPath (Join-Path $tree 'etc/docker/daemon.json') -Raw | ConvertFrom-Json
+        $json.proxies.'http-proxy' | Should -BeExactly 'http://NKTOKEND@proxy.example:3128'
+        $json.proxies.'https-proxy' | Should -BeExactly 'http://ops:NKSECRETB@NKTAILB@proxy.example:3128'
+    }
+
+    It 'every stream was written to: output, errors with their ErrorIds, warnings and verbose' {
+        $r.Output.Count | Should -BeGreaterOrEqual 10
+        @($r.Errors | ForEach-Object { $_['ErrorId'] }) | Should -Be @('DropInOverridden', 'InvalidEnvironmentValue', 'MaskedValue', 'InvalidDockerOption', 'DuplicateSetting', 'MaskedValue')
+        $r.Warnings | Should -Not -BeNullOrEmpty
+        $r.Verbose | Should -Not -BeNullOrEmpty
+        $r.Printed | Should -Match 'What if:'
+    }
+
+    It 'no stream shows a secret: objects in their views, Format-List and JSON, errors with ErrorDetails and exceptions, warnings, verbose, debug, information' {
+        $found = [regex]::Matches($r.Printed, ".{0,60}($secretPattern).{0,20}") | ForEach-Object Value
+        $found | Should -BeNullOrEmpty
+        foreach ($stream in 'Warnings', 'Verbose', 'Debug', 'Information') { ($r.$stream -join "`n") | Should -Not -Match $secretPattern -Because $stream }
+    }
+
+    It 'each form is shown masked, not dropped: user names stay, the secret part is ***' {
+        foreach ($shown in 'ops:***@proxy.example:3128', 'http://ops:***@proxy.example:3128', 'http://***@proxy.example:3128', 'https://ops:***@mirror.example', '--http-proxy ops:***@proxy.example:3128') {
+            $r.Printed | Should -Match ([regex]::Escape($shown))
+        }
+        $info = @($r.Output | Where-Object { $_ -is [Collections.IDictionary] -and $_.Contains('IgnoredExportLines') })[0]
+        $info['Variables']['http_proxy'] | Should -BeExactly 'http://***@proxy.example:3128'
+        $info['Variables']['HTTP_PROXY'] | Should -BeExactly 'http://***@proxy.example:3128'
+        $info['Variables']['https_proxy'] | Should -BeExactly 'http://ops:***@proxy.example:3128'
+        $info['Variables']['all_proxy'] | Should -BeExactly 'http://ops:***@proxy.example:3128'
+        $info['DockerOpts'] | Should -Be @('--http-proxy', 'ops:***@proxy.example:3128', '--registry-mirror', 'https://ops:***@mirror.example')
+        $unit = @($r.Output | Where-Object { $_ -is [Collections.IDictionary] -and $_.Contains('FragmentPath') })[0]
+        $unit['Environment'] | Should -Be @('HTTP_PROXY=http://ops:***@proxy.example:3128')
+    }
+
+    It 'every file that holds a credential, and its .bak, is 0600' {
+        $files = @(
+            Get-ChildItem -LiteralPath $h.EtcDefault -Filter 'docker*' -File
+            Get-ChildItem -LiteralPath (Join-Path $h.EtcSystemdSystem 'docker.service.d') -File | Where-Object Name -NE 'http-proxy.conf' # the test's own
+            Get-ChildItem -LiteralPath (Join-Path $tree 'etc/docker') -File
+        ) | Where-Object { [Text.Encoding]::UTF8.GetString([IO.File]::ReadAllBytes($_.FullName)) -match $secretPattern }
+        $files.Name | Sort-Object | Should -Be @('daemon.json', 'daemon.json.bak', 'docker', 'docker.bak')
+        foreach ($file in $files) {
+            (Get-Item -LiteralPath $file.FullName).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite') -Because $file.FullName
         }
     }
 }
@@ -348,6 +626,14 @@ Describe 'Get-DockerService and the unit state cmdlets under a real systemd' -Ta
     }
     AfterAll {
         if ($h -and -not $h.Stopped) { Stop-SystemdHarness -Harness $h }
+    }
+
+    It 'a unit systemd does not have is UnitNotFound, for that unit only' {
+        $r = Invoke-NginxKit $h 'Get-DockerService -Name nginxkit-no-such.service, docker.service'
+        $r.Errors.Count | Should -Be 1
+        $r.Errors[0].ErrorId | Should -Be 'UnitNotFound'
+        $r.Errors[0].Target | Should -Be 'nginxkit-no-such.service'
+        $r.Output.Count | Should -Be 1
     }
 
     It 'reports the packaged unit as systemctl show does: disabled, inactive, no drop-in' {
@@ -430,6 +716,27 @@ Describe 'Get-DockerService and the unit state cmdlets under a real systemd' -Ta
         (Get-StandInDockerdRecord -Harness $h).Pid | Should -Be $r.Output[0].State.MainPID
     }
 
+    It 'Restart-DockerService after a hand edit of the packaged unit runs daemon-reload first (NeedDaemonReload) and says so' {
+        # The seed's hand edit: the packaged unit file itself, changed in place.
+        $unitFile = Join-Path $h.LibSystemdSystem 'docker.service'
+        $original = [IO.File]::ReadAllText($unitFile)
+        try {
+            [IO.File]::WriteAllText($unitFile, $original.Replace("[Service]`n", "[Service]`nEnvironment=NGINXKIT_HAND_EDIT=1`n"))
+            (Get-UnitShow $h).NeedDaemonReload | Should -Be 'yes'
+            $r = Invoke-NginxKit $h 'Restart-DockerService -Verbose'
+            $r.Errors | Should -BeNullOrEmpty
+            $r.Output[0].DaemonReloaded | Should -BeTrue
+            $r.Verbose -join "`n" | Should -Match 'NeedDaemonReload'
+            (Get-StandInDockerdRecord -Harness $h).Environment['NGINXKIT_HAND_EDIT'] | Should -Be '1' -Because 'the restart ran the edited unit'
+            (Get-UnitShow $h).NeedDaemonReload | Should -Be 'no'
+            # The control: with nothing changed on disk there is no reload.
+            (Invoke-NginxKit $h 'Restart-DockerService').Output[0].DaemonReloaded | Should -BeFalse
+        } finally {
+            [IO.File]::WriteAllText($unitFile, $original)
+            Invoke-Checked $h systemctl daemon-reload | Out-Null
+        }
+    }
+
     It '-WhatIf on Stop, Restart and Disable changes nothing' {
         $before = Get-UnitShow $h
         $r = Invoke-NginxKit $h 'Stop-DockerService -WhatIf; Restart-DockerService -WhatIf; Disable-DockerService -WhatIf'
@@ -458,6 +765,28 @@ Describe 'Get-DockerService and the unit state cmdlets under a real systemd' -Ta
         $show.MainPID | Should -Be '0'
     }
 
+    It 'Start-DockerService after a hand edit of the stopped packaged unit runs daemon-reload first (NeedDaemonReload) and says so' {
+        $unitFile = Join-Path $h.LibSystemdSystem 'docker.service'
+        $original = [IO.File]::ReadAllText($unitFile)
+        try {
+            (Get-UnitShow $h).ActiveState | Should -Be 'inactive'
+            [IO.File]::WriteAllText($unitFile, $original.Replace("[Service]`n", "[Service]`nEnvironment=NGINXKIT_HAND_EDIT=start`n"))
+            (Get-UnitShow $h).NeedDaemonReload | Should -Be 'yes'
+            $r = Invoke-NginxKit $h 'Start-DockerService -Verbose'
+            $r.Errors | Should -BeNullOrEmpty
+            $r.Output[0].Action | Should -Be 'start'
+            $r.Output[0].Changed | Should -BeTrue
+            $r.Output[0].DaemonReloaded | Should -BeTrue
+            $r.Verbose -join "`n" | Should -Match 'NeedDaemonReload'
+            (Get-StandInDockerdRecord -Harness $h).Environment['NGINXKIT_HAND_EDIT'] | Should -Be 'start' -Because 'the start ran the edited unit'
+            (Get-UnitShow $h).NeedDaemonReload | Should -Be 'no'
+        } finally {
+            [IO.File]::WriteAllText($unitFile, $original)
+            Invoke-Checked $h systemctl daemon-reload | Out-Null
+            Invoke-Checked $h systemctl @('stop', 'docker.service') | Out-Null
+        }
+    }
+
     It 'Disable-DockerService disables (Changed true) and removes the wants link' {
         $r = Invoke-NginxKit $h 'Disable-DockerService'
         $r.Errors | Should -BeNullOrEmpty
@@ -468,7 +797,7 @@ Describe 'Get-DockerService and the unit state cmdlets under a real systemd' -Ta
     }
 
     It 'a start systemctl fails is the error SystemctlFailed, with systemctl''s stderr and a pointer to Get-DockerJournal' {
-        Write-UnixText (Join-Path $h.EtcSystemdSystem 'docker.service.d/zz-broken.conf') @('[Service]', 'ExecStart=', 'ExecStart=/usr/bin/no-such-dockerd')
+        Write-UnixText (Join-Path $h.EtcSystemdSystem 'docker.service.d/zzz-broken.conf') @('[Service]', 'ExecStart=', 'ExecStart=/usr/bin/no-such-dockerd')
         Invoke-Checked $h systemctl daemon-reload | Out-Null
         try {
             $r = Invoke-NginxKit $h 'Start-DockerService; "after"'
@@ -479,7 +808,7 @@ Describe 'Get-DockerService and the unit state cmdlets under a real systemd' -Ta
             $r.Errors[0].Message | Should -Match 'Get-DockerJournal'
             $r.Output | Should -Be @('after') -Because 'the error is not terminating'
         } finally {
-            Remove-Item -LiteralPath (Join-Path $h.EtcSystemdSystem 'docker.service.d/zz-broken.conf')
+            Remove-Item -LiteralPath (Join-Path $h.EtcSystemdSystem 'docker.service.d/zzz-broken.conf')
             Invoke-Checked $h systemctl daemon-reload | Out-Null
             Invoke-InHarness -Harness $h -FilePath systemctl -ArgumentList stop, docker.service, docker.socket | Out-Null
         }

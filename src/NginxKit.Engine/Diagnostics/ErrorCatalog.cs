@@ -90,11 +90,20 @@ public static class ErrorCatalog
     public static readonly ErrorKind UnsupportedExecStart = new(nameof(UnsupportedExecStart), ProblemCategory.InvalidData);
     public static readonly ErrorKind ConflictingDockerSetting = new(nameof(ConflictingDockerSetting), ProblemCategory.InvalidOperation);
     public static readonly ErrorKind InvalidDaemonJson = new(nameof(InvalidDaemonJson), ProblemCategory.ParserError);
+    public static readonly ErrorKind DaemonJsonNotEditable = new(nameof(DaemonJsonNotEditable), ProblemCategory.InvalidData);
     public static readonly ErrorKind UnsupportedDistribution = new(nameof(UnsupportedDistribution), ProblemCategory.NotInstalled);
     public static readonly ErrorKind AptFailed = new(nameof(AptFailed), ProblemCategory.InvalidOperation);
     public static readonly ErrorKind KeyNotUsable = new(nameof(KeyNotUsable), ProblemCategory.InvalidData);
     public static readonly ErrorKind DockerNotFound = new(nameof(DockerNotFound), ProblemCategory.NotInstalled);
     public static readonly ErrorKind DockerVersionFailed = new(nameof(DockerVersionFailed), ProblemCategory.InvalidResult);
+    public static readonly ErrorKind EnvironmentFileNotEditable = new(nameof(EnvironmentFileNotEditable), ProblemCategory.InvalidData);
+    public static readonly ErrorKind DropInOverridden = new(nameof(DropInOverridden), ProblemCategory.InvalidOperation);
+    public static readonly ErrorKind MaskedValue = new(nameof(MaskedValue), ProblemCategory.InvalidArgument);
+    public static readonly ErrorKind DanglingSymlink = new(nameof(DanglingSymlink), ProblemCategory.InvalidData);
+    public static readonly ErrorKind UnsupportedSettingValue = new(nameof(UnsupportedSettingValue), ProblemCategory.InvalidArgument);
+    public static readonly ErrorKind DuplicateSetting = new(nameof(DuplicateSetting), ProblemCategory.InvalidArgument);
+    public static readonly ErrorKind SystemdNotRunning = new(nameof(SystemdNotRunning), ProblemCategory.ResourceUnavailable);
+    public static readonly ErrorKind RestartWithRoot = new(nameof(RestartWithRoot), ProblemCategory.InvalidArgument);
 
     // Docker's journal.
     public static readonly ErrorKind JournalNotFound = new(nameof(JournalNotFound), ProblemCategory.ObjectNotFound);

@@ -1,8 +1,3 @@
-using System.Text.Json.Nodes;
-using NginxKit.Engine.Diagnostics;
-using NginxKit.Engine.IO;
-using NginxKit.Engine.Text;
-
 namespace NginxKit.Engine.Docker;
 
 /// <summary>What Set-DockerEnvironmentFile should change; a null member is left as it is.</summary>
@@ -18,6 +13,9 @@ public sealed record DockerEnvironmentRequest
     public string? HttpProxy { get; init; }
     public string? HttpsProxy { get; init; }
     public string? NoProxy { get; init; }
+
+    /// <summary>Set the upper-case proxy names too where a drop-in's Environment= sets them (they win for Go).</summary>
+    public bool OverrideDropIn { get; init; }
 
     /// <summary>Any other variables; a null value removes one.</summary>
     public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();

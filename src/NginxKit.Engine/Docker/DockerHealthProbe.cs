@@ -23,14 +23,18 @@ public sealed class DockerHealthProbe(IProcessRunner runner)
             : new DockerHealthCheck("Binary", false, $"{(dockerd is null ? "dockerd" : "docker")} is not on the path.", "Install the engine: Install-DockerEngine."));
 
         SystemdUnit? unit = null;
+        // Without systemd there is no unit to start and no unit log to read: the fixes must not send the reader there.
+        var systemd = true;
         try
         {
             unit = await new Systemctl(runner).ShowAsync(DockerEnvironment.Unit, cancellationToken).ConfigureAwait(false);
         }
         catch (Diagnostics.NginxKitException ex)
         {
-            checks.Add(new DockerHealthCheck("UnitEnabled", false, ex.Problem.Message, "Run on a host managed by systemd."));
-            checks.Add(new DockerHealthCheck("UnitActive", false, ex.Problem.Message, "Run on a host managed by systemd."));
+            systemd = ex.Problem.Kind != Diagnostics.ErrorCatalog.SystemdNotRunning && ex.Problem.Kind != Diagnostics.ErrorCatalog.SystemctlNotFound;
+            var fix = systemd ? "Run on a host managed by systemd." : "Run on a host managed by systemd; here, whatever started dockerd (a container's entrypoint, an init script) manages it.";
+            checks.Add(new DockerHealthCheck("UnitEnabled", false, ex.Problem.Message, fix));
+            checks.Add(new DockerHealthCheck("UnitActive", false, ex.Problem.Message, fix));
         }
         if (unit is not null)
         {
@@ -50,16 +54,18 @@ public sealed class DockerHealthProbe(IProcessRunner runner)
             }
         }
 
-        checks.Add(await PingAsync(socketPath, cancellationToken).ConfigureAwait(false));
-        checks.Add(ContainerdRunning());
+        checks.Add(await PingAsync(socketPath, systemd, cancellationToken).ConfigureAwait(false));
+        checks.Add(ContainerdRunning(systemd));
         checks.Add(ConfigConsistent());
         return new DockerHealth(checks.All(c => c.Passed), checks);
     }
 
     // GET /_ping on the daemon's socket: the daemon itself answering, not just its process existing.
-    private static async Task<DockerHealthCheck> PingAsync(string socketPath, CancellationToken cancellationToken)
+    private static async Task<DockerHealthCheck> PingAsync(string socketPath, bool systemd, CancellationToken cancellationToken)
     {
-        const string fix = "Start-DockerService; if it fails, read Get-DockerJournal -Priority err -Last 20.";
+        var fix = systemd
+            ? "Start-DockerService; if it fails, read Get-DockerJournal -Priority err -Last 20."
+            : "Start dockerd the way this host runs it: systemd is not running here, so there is no docker.service to start and no unit log to read; dockerd's own output says why it stopped.";
         if (!File.Exists(socketPath))
             return new DockerHealthCheck("DaemonAnswers", false, $"There is no socket at {socketPath}.", fix);
         try
@@ -85,7 +91,7 @@ public sealed class DockerHealthProbe(IProcessRunner runner)
         }
     }
 
-    private static DockerHealthCheck ContainerdRunning()
+    private static DockerHealthCheck ContainerdRunning(bool systemd)
     {
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
@@ -99,7 +105,8 @@ public sealed class DockerHealthProbe(IProcessRunner runner)
                 // The process ended while we looked.
             }
         }
-        return new DockerHealthCheck("ContainerdRunning", false, "No containerd process is running.", "Start-DockerService -Name containerd");
+        return new DockerHealthCheck("ContainerdRunning", false, "No containerd process is running.",
+            systemd ? "Start-DockerService -Name containerd" : "Start containerd the way this host runs it: systemd is not running here, so there is no containerd.service to start.");
     }
 
     private static DockerHealthCheck ConfigConsistent()

@@ -1,5 +1,4 @@
 using NginxKit.Engine.Text;
-using System.Text.RegularExpressions;
 using NginxKit.Engine.Diagnostics;
 
 namespace NginxKit.Engine.Docker;
@@ -11,7 +10,7 @@ namespace NginxKit.Engine.Docker;
 /// only plain words, refusing whitespace, quotes and backslashes in a value rather than letting
 /// systemd change it on the way; it reads existing values by systemd's rules.
 /// </summary>
-public sealed partial class DockerOptions
+public sealed class DockerOptions
 {
 
     private readonly List<string> words;
@@ -135,19 +134,7 @@ public sealed partial class DockerOptions
     }
 
     private static NginxKitException Invalid(string what, string rule, string? hint = null) =>
-        new(ErrorCatalog.InvalidDockerOption.Problem($"'{Printable.Escape(what)}' cannot be passed through DOCKER_OPTS ({rule}). " +
+        new(ErrorCatalog.InvalidDockerOption.Problem($"'{Printable.Escape(Credentials.MaskText(what))}' cannot be passed through DOCKER_OPTS ({rule}). " +
             (hint ?? "systemd splits $DOCKER_OPTS into words at whitespace and applies its own quote and backslash rules, so a value may hold none of them. Use daemon.json (Set-DockerDaemonConfig) for such values."),
-            what, rule));
-
-    /// <summary>Hides the password in proxy URLs (http://user:pass@host) wherever text is shown.</summary>
-    public static string MaskCredentials(string text) => Credentials().Replace(text, "$1***@");
-
-    /// <summary>How to write a file NginxKit creates: root's eyes only when it holds a proxy password. An existing file keeps its mode.</summary>
-    public static IO.AtomicWriteOptions WriteOptionsFor(string text) =>
-        MaskCredentials(text) != text
-            ? new IO.AtomicWriteOptions { NewFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }
-            : IO.AtomicWriteOptions.Default;
-
-    [GeneratedRegex(@"(://[^\s/:@]*:)[^\s/@]+@")]
-    private static partial Regex Credentials();
+            Credentials.MaskText(what), rule));
 }

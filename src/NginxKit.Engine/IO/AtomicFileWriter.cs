@@ -26,11 +26,11 @@ public static class AtomicFileWriter
     public static FileWriteResult Plan(string path, in ReadOnlySequence<byte> bytes, AtomicWriteOptions? options = null)
     {
         options ??= AtomicWriteOptions.Default;
-        path = System.IO.Path.GetFullPath(path);
+        path = Target(path, options);
         var existing = ReadExisting(path);
         var changed = existing is null || !SameBytes(bytes, existing);
         var diff = changed
-            ? UnifiedDiff.Create(existing is null ? null : Utf8.GetString(existing), Utf8.GetString(bytes), existing is null ? "/dev/null" : path, path)
+            ? UnifiedDiff.Create(existing is null ? null : ByteText.Display(existing), Display(bytes), existing is null ? "/dev/null" : path, path)
             : string.Empty;
         return new FileWriteResult(path, changed, ContentHash.Of(bytes), existing is null ? null : ContentHash.Of(existing),
             changed && existing is not null && options.Backup ? path + options.BackupSuffix : null, diff);
@@ -45,28 +45,40 @@ public static class AtomicFileWriter
     public static FileWriteResult Write(string path, in ReadOnlySequence<byte> content, AtomicWriteOptions? options = null)
     {
         options ??= AtomicWriteOptions.Default;
-        path = System.IO.Path.GetFullPath(path);
+        path = Target(path, options);
         var directory = System.IO.Path.GetDirectoryName(path)!;
         var hash = ContentHash.Of(content);
 
         var existing = ReadExisting(path);
         if (existing is not null && SameBytes(content, existing))
+        {
+            // Same bytes: only a mode asked for (a credential's 0600) may still need setting.
+            if (options.Mode is { } wanted && File.GetUnixFileMode(path) != wanted)
+            {
+                File.SetUnixFileMode(path, wanted);
+                return new FileWriteResult(path, true, hash, hash, null);
+            }
             return new FileWriteResult(path, false, hash, hash, null);
+        }
 
         if (options.CreateDirectory)
             Directory.CreateDirectory(directory);
         RemoveStaleTemps(directory, System.IO.Path.GetFileName(path));
 
-        var mode = existing is not null ? File.GetUnixFileMode(path) : options.NewFileMode;
+        var mode = options.Mode ?? (existing is not null ? File.GetUnixFileMode(path) : options.NewFileMode);
+        var keepFrom = existing is not null && options.KeepOwnerAndAcl ? path : null;
         string? backup = null;
         if (existing is not null && options.Backup)
         {
             backup = path + options.BackupSuffix;
-            WriteReplacing(backup, new ReadOnlySequence<byte>(existing), mode);
+            WriteReplacing(backup, new ReadOnlySequence<byte>(existing), mode, keepFrom, options.Mode is not null);
         }
-        WriteReplacing(path, content, mode);
+        WriteReplacing(path, content, mode, keepFrom, options.Mode is not null);
         return new FileWriteResult(path, true, hash, existing is null ? null : ContentHash.Of(existing), backup);
     }
+
+    // Bytes that are not UTF-8 show as \xNN in a diff, never as U+FFFD.
+    private static string Display(in ReadOnlySequence<byte> bytes) => ByteText.Display(bytes.IsSingleSegment ? bytes.FirstSpan : bytes.ToArray());
 
     private static readonly System.Text.UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
@@ -97,7 +109,13 @@ public static class AtomicFileWriter
         return true;
     }
 
-    private static void WriteReplacing(string path, in ReadOnlySequence<byte> content, UnixFileMode mode)
+    // The path a write lands on: the path itself, or for WriteThrough the end of its chain of links.
+    private static string Target(string path, AtomicWriteOptions options) =>
+        options.Symlinks == SymlinkPolicy.WriteThrough
+            ? SymlinkTarget.Resolve(path, options.SymlinkRoot)
+            : System.IO.Path.GetFullPath(path);
+
+    private static void WriteReplacing(string path, in ReadOnlySequence<byte> content, UnixFileMode mode, string? keepFrom = null, bool exactMode = false)
     {
         var directory = System.IO.Path.GetDirectoryName(path)!;
         var temp = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
@@ -109,6 +127,9 @@ public static class AtomicFileWriter
                 foreach (var segment in content) stream.Write(segment.Span);
                 stream.Flush(flushToDisk: true);
             }
+            // Owner and ACLs first: chown clears set-id bits, and setting an ACL rewrites the group bits.
+            if (keepFrom is not null) FileMetadata.Copy(keepFrom, temp);
+            if (keepFrom is not null || exactMode) File.SetUnixFileMode(temp, mode); // exactly, whatever the umask
             File.Move(temp, path, overwrite: true);
         }
         catch

@@ -17,6 +17,14 @@ public sealed record SystemdUnit(
     bool NeedDaemonReload,
     IReadOnlyDictionary<string, string> Properties)
 {
+    /// <summary>Environment= of the unit and its drop-ins, as systemd has it; proxy credentials masked.</summary>
+    public IReadOnlyList<string> Environment => RawEnvironment.Select(e => e.Key + "=" + Docker.Credentials.MaskVariable(e.Key, e.Value)).ToList();
+
+    // The unmasked values, for working out what dockerd receives; never shown.
+    internal IReadOnlyDictionary<string, string> RawEnvironment { get; init; } = new Dictionary<string, string>();
+
+    internal string? RawExecStart { get; init; }
+
     public bool IsActive => ActiveState is "active" or "reloading" or "activating";
 
     public bool IsEnabled => UnitFileState is "enabled" or "enabled-runtime" or "static" or "alias" or "linked";
@@ -26,7 +34,7 @@ public sealed record SystemdUnit(
     public static readonly string[] Shown =
     [
         "Id", "LoadState", "FragmentPath", "UnitFileState", "ActiveState", "SubState", "MainPID", "DropInPaths",
-        "EnvironmentFiles", "ExecStart", "NeedDaemonReload", "Description", "Result", "ActiveEnterTimestamp",
+        "EnvironmentFiles", "Environment", "ExecStart", "NeedDaemonReload", "Description", "Result", "ActiveEnterTimestamp",
     ];
 
     /// <summary>Parses <c>systemctl show</c> output: Key=Value lines, where a key may repeat (EnvironmentFiles).</summary>
@@ -51,6 +59,15 @@ public sealed record SystemdUnit(
             props[key] = props.TryGetValue(key, out var existing) && key == "EnvironmentFiles" ? existing + "\n" + value : value;
         }
         string Get(string key) => props.TryGetValue(key, out var v) ? v : string.Empty;
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var word in UnitFile.Words(Get("Environment")))
+        {
+            var eq = word.IndexOf('=');
+            if (eq > 0) environment[word[..eq]] = word[(eq + 1)..];
+        }
+        var execStart = ArgvOf(Get("ExecStart"));
+        // What is shown is masked: Environment= may hold a proxy password, ExecStart a mirror's.
+        foreach (var key in props.Keys.ToList()) props[key] = Docker.Credentials.MaskText(props[key]);
         return new SystemdUnit(
             name,
             Get("FragmentPath") is { Length: > 0 } f ? f : null,
@@ -60,9 +77,9 @@ public sealed record SystemdUnit(
             int.TryParse(Get("MainPID"), out var pid) ? pid : 0,
             Get("DropInPaths").Split(' ', StringSplitOptions.RemoveEmptyEntries),
             environmentFiles,
-            ArgvOf(Get("ExecStart")),
+            execStart is null ? null : Docker.Credentials.MaskText(execStart),
             Get("NeedDaemonReload") == "yes",
-            props);
+            props) { RawEnvironment = environment, RawExecStart = execStart };
     }
 
     // "{ path=/usr/bin/dockerd ; argv[]=/usr/bin/dockerd -H fd:// $DOCKER_OPTS ; ignore_errors=no ; ... }"

@@ -83,3 +83,56 @@ public sealed class AtomicFileWriterTests : IDisposable
         Assert.Equal(["e.conf", "e.conf.bak"], Directory.GetFiles(dir.FullName).Select(Path.GetFileName).Order());
     }
 }
+
+public sealed class AtomicFileWriterMetadataTests : IDisposable
+{
+    private readonly DirectoryInfo dir = Directory.CreateTempSubdirectory("nginxkit-writer-meta-");
+
+    public void Dispose() => dir.Delete(recursive: true);
+
+    [RealFact("setfacl")]
+    public void OwnerGroupModeAndAclAreKeptWhenAsked()
+    {
+        var path = Path.Combine(dir.FullName, "f");
+        File.WriteAllText(path, "old\n");
+        Run("chown", "65534:65534", path);
+        Run("chmod", "0640", path);
+        Run("setfacl", "-m", "u:daemon:r", path);
+        var acl = Run("getfacl", "-c", path);
+        AtomicFileWriter.Write(path, "new\n", new AtomicWriteOptions { KeepOwnerAndAcl = true });
+        Assert.Equal("new\n", File.ReadAllText(path));
+        Assert.Equal("65534:65534 640", Run("stat", "-c", "%u:%g %a", path).Trim());
+        Assert.Equal(acl, Run("getfacl", "-c", path));
+        Assert.Equal(acl, Run("getfacl", "-c", path + ".bak"));
+        // The control: without the option the file is the writer's own.
+        AtomicFileWriter.Write(path, "newer\n");
+        Assert.NotEqual("65534:65534", Run("stat", "-c", "%u:%g", path).Trim());
+    }
+
+    [Fact]
+    public void AnExplicitModeIsSetWhateverTheFileHadAndReplaceStillReplacesALink()
+    {
+        var path = Path.Combine(dir.FullName, "g");
+        File.WriteAllText(path, "x\n");
+        File.SetUnixFileMode(path, (UnixFileMode)0b110_100_100);
+        var r = AtomicFileWriter.Write(path, "x\n", new AtomicWriteOptions { Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite });
+        Assert.True(r.Changed);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        var link = Path.Combine(dir.FullName, "link");
+        File.CreateSymbolicLink(link, path);
+        AtomicFileWriter.Write(link, "y\n");
+        Assert.Null(new FileInfo(link).LinkTarget);
+        Assert.Equal("x\n", File.ReadAllText(path));
+    }
+
+    private static string Run(string file, params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, $"{file} {string.Join(' ', args)}: {p.StandardError.ReadToEnd()}");
+        return output;
+    }
+}

@@ -94,16 +94,15 @@ public class DropInTests
     }
 
     [Fact]
-    public void DaemonJsonMergeKeepsOtherKeys()
+    public void DaemonJsonEditKeepsOtherKeys()
     {
-        var config = DockerDaemonConfig.Parse("""{ "log-level": "warn", "dns": ["1.1.1.1"] }""", "daemon.json");
-        var text = DockerDaemonConfig.Merge(config, new Dictionary<string, System.Text.Json.Nodes.JsonNode?>
+        var text = System.Text.Encoding.UTF8.GetString(DockerDaemonConfig.Edit("""{ "log-level": "warn", "dns": ["1.1.1.1"] }"""u8.ToArray(), new Dictionary<string, System.Text.Json.Nodes.JsonNode?>
         {
             ["dns"] = new System.Text.Json.Nodes.JsonArray("9.9.9.9"),
             ["log-level"] = null,
             ["registry-mirrors"] = new System.Text.Json.Nodes.JsonArray("https://mirror.example"),
-        });
-        Assert.Equal("{\n  \"dns\": [\n    \"9.9.9.9\"\n  ],\n  \"registry-mirrors\": [\n    \"https://mirror.example\"\n  ]\n}\n", text);
+        }, "daemon.json"));
+        Assert.Equal("""{ "dns": ["9.9.9.9"], "registry-mirrors": ["https://mirror.example"] }""", text);
         Assert.Equal(ErrorCatalog.InvalidDaemonJson.Id, Assert.Throws<NginxKitException>(() => DockerDaemonConfig.Parse("{ nope", "d")).Problem.ErrorId);
     }
 }

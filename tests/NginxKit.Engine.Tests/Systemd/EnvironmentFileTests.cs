@@ -150,5 +150,5 @@ public class DockerOptionsTests
     [InlineData("http://user:secret@proxy:3128", "http://user:***@proxy:3128")]
     [InlineData("x=https://u:p%40ss@h/ y", "x=https://u:***@h/ y")]
     [InlineData("http://proxy:3128", "http://proxy:3128")]
-    public void CredentialsAreMasked(string text, string masked) => Assert.Equal(masked, DockerOptions.MaskCredentials(text));
+    public void CredentialsInTextAreMasked(string text, string masked) => Assert.Equal(masked, Credentials.MaskText(text));
 }

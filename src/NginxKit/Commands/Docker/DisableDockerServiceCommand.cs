@@ -7,5 +7,5 @@ namespace NginxKit.Commands.Docker;
 [OutputType(typeof(UnitChangeResult), typeof(SystemdUnit))]
 public sealed class DisableDockerServiceCommand : DockerServiceCommandBase
 {
-    protected override string Action => "disable";
+    protected override UnitAction Action => UnitAction.Disable;
 }

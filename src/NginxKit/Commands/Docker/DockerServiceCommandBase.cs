@@ -10,10 +10,11 @@ namespace NginxKit.Commands.Docker;
 /// <summary>Shared by Enable-, Disable-, Start-, Stop- and Restart-DockerService.</summary>
 public abstract class DockerServiceCommandBase : AsyncCmdlet
 {
-    protected abstract string Action { get; }
+    protected abstract UnitAction Action { get; }
 
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("Unit")]
+    [ArgumentCompleter(typeof(UnitNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string[] Name { get; set; } = [DockerEnvironment.Unit];
 
@@ -25,7 +26,7 @@ public abstract class DockerServiceCommandBase : AsyncCmdlet
 
     internal static Engine.Diagnostics.Problem UnitNotFound(string name) =>
         Engine.Diagnostics.ErrorCatalog.UnitNotFound.Problem(
-            $"systemd has no unit {name}. Install Docker first (Install-DockerEngine).", name);
+            $"systemd has no unit {name}. Install Docker first (Install-DockerEngine), or check the name (Get-DockerService -Name <Tab> lists the units).", name);
 
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
@@ -41,18 +42,21 @@ public abstract class DockerServiceCommandBase : AsyncCmdlet
                     WriteProblem(UnitNotFound(name));
                     continue;
                 }
+                var verb = UnitManager.Verb(Action);
                 var wouldChange = UnitManager.WouldChange(Action, before);
                 if (!wouldChange)
                 {
-                    WriteVerbose($"{name}: nothing to {Action} ({before.ActiveState}, {before.UnitFileState}).");
-                    WriteObject(PassThru ? before : new UnitChangeResult(name, Action, false, before));
+                    WriteVerbose($"{name}: nothing to {verb} ({before.ActiveState}, {before.UnitFileState}).");
+                    WriteObject(PassThru ? before : new UnitChangeResult(name, verb, false, before));
                     continue;
                 }
-                if (!ShouldProcess(name, char.ToUpperInvariant(Action[0]) + Action[1..])) continue;
+                var reload = UnitManager.ReloadsFirst(Action, before);
+                if (!ShouldProcess(name, reload ? $"daemon-reload (its files changed on disk), then {Action}" : Action.ToString())) continue;
                 var result = await manager.ApplyAsync(name, Action, before, cancellationToken);
+                if (result.DaemonReloaded) WriteVerbose($"{name}: its files had changed on disk (NeedDaemonReload), so systemctl daemon-reload ran before the {verb}.");
                 WriteObject(PassThru ? result.State : result);
             }
-            catch (Engine.Diagnostics.NginxKitException ex) when (ex.Problem.Kind == ErrorCatalog.SystemctlFailed)
+            catch (Engine.Diagnostics.NginxKitException ex) when (ex.Problem.Kind == ErrorCatalog.SystemctlFailed || ex.Problem.Kind == ErrorCatalog.SystemdNotRunning)
             {
                 WriteProblem(ex.Problem, ex);
             }

@@ -7,5 +7,5 @@ namespace NginxKit.Commands.Docker;
 [OutputType(typeof(UnitChangeResult), typeof(SystemdUnit))]
 public sealed class EnableDockerServiceCommand : DockerServiceCommandBase
 {
-    protected override string Action => "enable";
+    protected override UnitAction Action => UnitAction.Enable;
 }

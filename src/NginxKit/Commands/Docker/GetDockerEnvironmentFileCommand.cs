@@ -25,14 +25,21 @@ public sealed class GetDockerEnvironmentFileCommand : AsyncCmdlet
     {
         var root = GetUnresolvedProviderPathFromPSPath(Root);
         var path = DockerEnvironment.UnderRoot(root, Path);
-        if (!File.Exists(path))
+        if (!File.Exists(path) && new FileInfo(path).LinkTarget is null)
         {
             WriteProblem(ErrorCatalog.EnvironmentFileNotFound.Problem($"{path} does not exist. Set-DockerEnvironmentFile creates it.", path));
             return Task.CompletedTask;
         }
-        var info = DockerEnvironmentFileInfo.Read(path);
-        foreach (var line in info.IgnoredExportLines)
-            WriteWarning($"{path}:{line.LineNumber}: systemd ignores '{DockerOptions.MaskCredentials(line.Raw.Trim())}' (it is not KEY=value), so {line.Key} never reaches dockerd. Set-DockerEnvironmentFile rewrites such lines.");
+        var info = DockerEnvironmentFileInfo.Read(path, root);
+        foreach (var line in info.IgnoredLines)
+        {
+            if (line.IsExport)
+                WriteWarning($"{path}:{line.LineNumber}: systemd ignores '{line.Raw.Trim()}' (it is not KEY=value), so {line.Key} never reaches dockerd. Set-DockerEnvironmentFile rewrites such lines.");
+            else if (line.Reason != "NoEquals")
+                WriteWarning($"{path}:{line.LineNumber}: systemd ignores '{line.Raw.Trim()}' ({line.Reason}).");
+        }
+        foreach (var note in info.Notes)
+            WriteWarning($"{path}: {note}.");
         WriteObject(info);
         return Task.CompletedTask;
     }

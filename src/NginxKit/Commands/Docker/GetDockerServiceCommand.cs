@@ -15,6 +15,7 @@ public sealed class GetDockerServiceCommand : AsyncCmdlet
     /// <summary>The unit; docker.service by default (containerd.service and docker.socket work too).</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("Unit")]
+    [ArgumentCompleter(typeof(UnitNameCompleter))]
     [ValidateNotNullOrEmpty]
     public string[] Name { get; set; } = [DockerEnvironment.Unit];
 
@@ -29,7 +30,7 @@ public sealed class GetDockerServiceCommand : AsyncCmdlet
                 if (unit.Exists) WriteObject(unit);
                 else WriteProblem(DockerServiceCommandBase.UnitNotFound(unit.Name));
             }
-            catch (Engine.Diagnostics.NginxKitException ex) when (ex.Problem.Kind == ErrorCatalog.SystemctlFailed)
+            catch (Engine.Diagnostics.NginxKitException ex) when (ex.Problem.Kind == ErrorCatalog.SystemctlFailed || ex.Problem.Kind == ErrorCatalog.SystemdNotRunning)
             {
                 WriteProblem(ex.Problem, ex); // this unit only; the others are still shown
             }

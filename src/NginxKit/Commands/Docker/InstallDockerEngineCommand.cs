@@ -60,7 +60,7 @@ public sealed class InstallDockerEngineCommand : AsyncCmdlet
             // Through the same semantics as Enable-/Start-DockerService: nothing happens when already so.
             var manager = new UnitManager(new Systemctl(ProcessRunner.Instance));
             state = await manager.ShowAsync(DockerEnvironment.Unit, cancellationToken);
-            foreach (var action in new[] { "enable", "start" })
+            foreach (var action in new[] { UnitAction.Enable, UnitAction.Start })
             {
                 var step = await manager.ApplyAsync(DockerEnvironment.Unit, action, state, cancellationToken);
                 changed |= step.Changed;

@@ -7,5 +7,5 @@ namespace NginxKit.Commands.Docker;
 [OutputType(typeof(UnitChangeResult), typeof(SystemdUnit))]
 public sealed class RestartDockerServiceCommand : DockerServiceCommandBase
 {
-    protected override string Action => "restart";
+    protected override UnitAction Action => UnitAction.Restart;
 }

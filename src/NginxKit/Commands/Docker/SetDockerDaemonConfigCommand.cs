@@ -1,10 +1,10 @@
 using System.Collections;
+using System.Collections.Specialized;
 using System.Management.Automation;
 using System.Text.Json.Nodes;
-using NginxKit.Engine.IO;
-using NginxKit.Engine.Systemd;
-using NginxKit.Infrastructure;
 using NginxKit.Engine.Docker;
+using NginxKit.Engine.IO;
+using NginxKit.Infrastructure;
 
 namespace NginxKit.Commands.Docker;
 
@@ -13,71 +13,51 @@ namespace NginxKit.Commands.Docker;
 [OutputType(typeof(FileWriteResult))]
 public sealed class SetDockerDaemonConfigCommand : DockerSettingsCommandBase
 {
-
-    /// <summary>Any other daemon.json keys, as values ConvertTo-Json can write; $null removes a key.</summary>
+    /// <summary>Any other daemon.json keys: strings, booleans, numbers, lists, hashtables, PSCustomObjects; $null removes a key.</summary>
     [Parameter]
     public Hashtable? Setting { get; set; }
 
-    // PowerShell values to JSON: hashtables become objects, lists arrays, the rest scalars.
-    private static JsonNode? ToJson(object? value) => (value is PSObject p ? p.BaseObject : value) switch
+    // PowerShell's own wrappers, unwrapped for the engine: a PSCustomObject reads as an ordered dictionary of its properties.
+    private static object? Unwrap(object value) => value switch
     {
-        null => null,
-        string s => JsonValue.Create(s),
-        bool b => JsonValue.Create(b),
-        int or long or short or byte => JsonValue.Create(Convert.ToInt64(value is PSObject q ? q.BaseObject : value, System.Globalization.CultureInfo.InvariantCulture)),
-        double or float or decimal => JsonValue.Create(Convert.ToDouble(value is PSObject r ? r.BaseObject : value, System.Globalization.CultureInfo.InvariantCulture)),
-        // A Hashtable's order changes from process to process; sorted keys keep re-runs byte-identical.
-        System.Collections.Specialized.IOrderedDictionary ordered => new JsonObject(ordered.Cast<DictionaryEntry>().Select(e => KeyValuePair.Create(e.Key?.ToString() ?? string.Empty, ToJson(e.Value)))),
-        IDictionary map => new JsonObject(map.Cast<DictionaryEntry>().OrderBy(e => e.Key?.ToString(), StringComparer.Ordinal).Select(e => KeyValuePair.Create(e.Key?.ToString() ?? string.Empty, ToJson(e.Value)))),
-        IEnumerable list => new JsonArray(list.Cast<object?>().Select(ToJson).ToArray()),
-        var other => JsonValue.Create(other.ToString()),
+        PSObject { BaseObject: PSCustomObject } custom => custom.Properties.Aggregate(new OrderedDictionary(), (d, p) => { d[p.Name] = p.Value; return d; }),
+        PSObject wrapped => wrapped.BaseObject,
+        _ => value,
     };
 
     protected override Task EndProcessingAsync(CancellationToken cancellationToken)
     {
         var root = GetUnresolvedProviderPathFromPSPath(Root);
-        var path = DockerEnvironment.UnderRoot(root, DockerDaemonConfig.DefaultPath);
-        var config = DockerDaemonConfig.Parse(File.Exists(path) ? File.ReadAllText(path) : null, path);
-
-        var changes = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
-        static JsonNode? List(string[] values) => values.Length == 0 ? null : new JsonArray(values.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray());
-        if (Dns is not null) changes["dns"] = List(Dns);
-        if (RegistryMirror is not null) changes["registry-mirrors"] = List(RegistryMirror);
-        if (InsecureRegistry is not null) changes["insecure-registries"] = List(InsecureRegistry);
-        if (HttpProxy is not null || HttpsProxy is not null || NoProxy is not null)
+        var settings = new Dictionary<string, JsonNode?>(StringComparer.Ordinal);
+        foreach (DictionaryEntry entry in Setting ?? [])
         {
-            var proxies = config["proxies"] as JsonObject ?? new JsonObject();
-            foreach (var (key, value) in new[] { ("http-proxy", HttpProxy), ("https-proxy", HttpsProxy), ("no-proxy", NoProxyText) })
-            {
-                if (value is null) continue;
-                if (value.Length == 0) proxies.Remove(key);
-                else proxies[key] = value;
-            }
-            changes["proxies"] = proxies.Count == 0 ? null : proxies.DeepClone();
+            var key = entry.Key?.ToString() ?? string.Empty;
+            settings[key] = DaemonJsonValue.From(entry.Value, key, Unwrap);
         }
-        if (Setting is not null)
-            foreach (DictionaryEntry entry in Setting.Cast<DictionaryEntry>().OrderBy(e => e.Key?.ToString(), StringComparer.Ordinal))
-                changes[entry.Key?.ToString() ?? string.Empty] = ToJson(entry.Value);
+        var plan = DockerDaemonConfig.Plan(root, new DockerDaemonConfigRequest
+        {
+            Dns = Dns,
+            RegistryMirror = RegistryMirror,
+            InsecureRegistry = InsecureRegistry,
+            HttpProxy = HttpProxy,
+            HttpsProxy = HttpsProxy,
+            NoProxy = NoProxyText,
+            Settings = settings,
+        });
+        if (!plan.UnitFound) WriteVerbose("No docker.service unit found; only DOCKER_OPTS is checked for conflicts.");
+        foreach (var key in plan.DuplicateKeys)
+            WriteWarning($"{plan.Path} gives '{key}' more than once; dockerd reads the last one, and so does NginxKit. A write keeps only that one.");
 
-        // The flags dockerd already gets, from the unit and from DOCKER_OPTS, must not be set here too.
-        var (flags, unitFound) = DockerDaemonConfig.FlagWords(root);
-        if (!unitFound) WriteVerbose("No docker.service unit found; only DOCKER_OPTS is checked for conflicts.");
-
-        var text = DockerDaemonConfig.Merge(config, changes);
-        var merged = DockerDaemonConfig.Parse(text, path);
-        foreach (var conflict in DockerDaemonConfig.Conflicts(flags, merged, path))
-            ThrowProblem(conflict);
-
-        var plan = AtomicFileWriter.Plan(path, text);
+        var planned = AtomicFileWriter.Plan(plan.Path, plan.NewBytes, DockerEnvironment.WriteOptions(plan.Root, plan.Credential)) with { Changed = plan.Changed, Diff = plan.Diff };
         if (!plan.Changed)
         {
-            WriteObject(plan with { Diff = null });
+            WriteObject(planned with { Diff = null });
             return Task.CompletedTask;
         }
-        if (ShouldProcessWithDetail(path, "Write daemon.json", DockerOptions.MaskCredentials(plan.Diff ?? "")))
-            WriteObject(AtomicFileWriter.Write(path, text, DockerOptions.WriteOptionsFor(text)));
+        if (ShouldProcessWithDetail(plan.Path, "Write daemon.json", plan.Diff))
+            WriteObject(DockerDaemonConfig.Write(plan));
         else if (IsWhatIf)
-            WriteObject(plan with { Diff = DockerOptions.MaskCredentials(plan.Diff ?? "") });
+            WriteObject(planned);
         return Task.CompletedTask;
     }
 }

@@ -7,5 +7,5 @@ namespace NginxKit.Commands.Docker;
 [OutputType(typeof(UnitChangeResult), typeof(SystemdUnit))]
 public sealed class StartDockerServiceCommand : DockerServiceCommandBase
 {
-    protected override string Action => "start";
+    protected override UnitAction Action => UnitAction.Start;
 }

@@ -7,5 +7,5 @@ namespace NginxKit.Commands.Docker;
 [OutputType(typeof(UnitChangeResult), typeof(SystemdUnit))]
 public sealed class StopDockerServiceCommand : DockerServiceCommandBase
 {
-    protected override string Action => "stop";
+    protected override UnitAction Action => UnitAction.Stop;
 }

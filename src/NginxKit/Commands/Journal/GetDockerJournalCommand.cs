@@ -12,6 +12,7 @@ public sealed class GetDockerJournalCommand : AsyncCmdlet
     /// <summary>The units to read; docker.service by default. Give several to read them together: -Unit docker, containerd.</summary>
     [Parameter(Position = 0)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(UnitNameCompleter))]
     public string[] Unit { get; set; } = ["docker.service"];
 
     /// <summary>Entries at or after this time: a DateTime, or journalctl's forms such as "1 hour ago", "today", "@1764064800".</summary>
