@@ -12,7 +12,7 @@ public partial class ErrorCatalogTests
         "InvalidErrorPageRoot", "TemplateNotReadable", "NoValidRoutes", "ConfigRejected", "ReloadFailed", "ManifestNotReadable",
         "KubeParameterWithPath", "KubeConfigNotFound", "KubeConfigInvalid", "KubeConflict", "ManifestTargetNotFound", "UnsupportedKind",
         "UnitNotFound", "SystemctlNotFound", "EnvironmentFileNotFound", "DockerUnitNotFound", "AptFailed", "DockerNotFound",
-        "DockerVersionFailed", "InvalidJournalTime", "InvalidPriority",
+        "DockerVersionFailed",
     ];
 
     [GeneratedRegex(@"^- ([A-Z][A-Za-z]+): ", RegexOptions.Multiline)]
