@@ -134,8 +134,9 @@ internal sealed class JournalFields
     }
 
     /// <summary>
-    /// The entry, or null when its time is past what a DateTimeOffset holds (the caller reports it as damaged): Message as UTF-8 (with MessageBytes when it is not valid UTF-8), Unit from PID 1's
-    /// UNIT= or else _SYSTEMD_UNIT (what journalctl -u matched it by), priority 6 when absent.
+    /// The entry: Message as UTF-8 (with MessageBytes when it is not valid UTF-8), Unit from PID 1's
+    /// UNIT= or else _SYSTEMD_UNIT (what journalctl -u matched it by), priority 6 when absent. Null
+    /// when its time is past what a DateTimeOffset holds; the caller reports the entry as damaged.
     /// </summary>
     public static JournalEntry? Build(in Values f)
     {
