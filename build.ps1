@@ -179,8 +179,8 @@ function Restore-TestTools {
 }
 
 function Build-TestFixtures {
-    # Programs the Pester suites start: each is built once here and named by an environment variable.
-    $fixtures = [ordered]@{ EchoBackend = 'NGINXKIT_ECHO_BACKEND'; FakeKubeApi = 'NGINXKIT_FAKE_KUBE_API' }
+    # What the Pester suites run or load: each is built once here and named by an environment variable.
+    $fixtures = [ordered]@{ EchoBackend = 'NGINXKIT_ECHO_BACKEND'; FakeKubeApi = 'NGINXKIT_FAKE_KUBE_API'; JournalFixture = 'NGINXKIT_JOURNAL_FIXTURE' }
     foreach ($name in $fixtures.Keys) {
         $out = Join-Path $Root "out/fixtures/$name"
         Invoke-Native dotnet @('build', "$Root/tests/Fixtures/$name/$name.csproj", '-c', $Configuration, '-o', $out, '--nologo', '-v', 'quiet')

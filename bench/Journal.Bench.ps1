@@ -5,7 +5,7 @@
 .DESCRIPTION
     The fixture: 1,000,000 docker.service entries (dockerd logfmt lines at every priority, PID 1's
     start lines every 5,000), one every 100 ms (about 28 hours), written by systemd-journal-remote
-    (tests/Pester/JournalFixture.psm1). It rotates every ~175k entries, so the directory holds
+    (tests/Fixtures/JournalFixture, through tests/Pester/JournalFixture.psm1). It rotates every ~175k entries, so the directory holds
     several files. It is built once into out/bench/journal and reused while its fixture.json
     matches and journalctl finds its last entry where it should be (about 25 s to build).
 
@@ -174,7 +174,7 @@ function Invoke-Child([string] $Script, [hashtable] $Environment = @{}) {
 $selfReport = '[pscustomobject]@{ import_ms = $import; read_ms = $read; count = $n; cpu_ms = [Diagnostics.Process]::GetCurrentProcess().TotalProcessorTime.TotalMilliseconds; hwm_kb = [long]((Get-Content /proc/self/status | Where-Object { $_ -like ''VmHWM:*'' }) -replace ''\D'') } | ConvertTo-Json -Compress'
 $cmdletScript = "`$sw = [Diagnostics.Stopwatch]::StartNew(); Import-Module $(Quote $module); `$import = `$sw.Elapsed.TotalMilliseconds; `$sw.Restart(); Get-DockerJournal -Directory $(Quote $dir) | Out-Null; `$read = `$sw.Elapsed.TotalMilliseconds; `$n = `$null; $selfReport"
 $bareScript = "`$sw = [Diagnostics.Stopwatch]::StartNew(); Import-Module $(Quote $module); `$import = `$sw.Elapsed.TotalMilliseconds; `$read = 0; `$n = `$null; $selfReport"
-# The engine's JournalReader enumerated in process through reflection (its types live in NginxKit's
+# The engine's reader (JournalReaderFactory.Open) enumerated in process through reflection (its types live in NginxKit's
 # own load context): sd-journal plus building the entries, with no PowerShell pipeline.
 $coreScript = @"
 `$sw = [Diagnostics.Stopwatch]::StartNew(); Import-Module $(Quote $module); `$import = `$sw.Elapsed.TotalMilliseconds
@@ -185,7 +185,7 @@ Get-DockerJournal -Directory $(Quote $dir) -Last 0
 `$report = [Management.Automation.LanguagePrimitives]::ConvertTo({ param(`$p) }, [Action``1].MakeGenericType(`$asm.GetType('NginxKit.Engine.Diagnostics.Problem')))
 `$countOf = ([Linq.Enumerable].GetMethods() | Where-Object { `$_.Name -eq 'Count' -and `$_.GetParameters().Count -eq 1 }).MakeGenericMethod(`$asm.GetType('NginxKit.Engine.Journal.JournalEntry'))
 `$sw.Restart()
-`$reader = `$asm.GetType('NginxKit.Engine.Journal.JournalReader').GetMethod('Open').Invoke(`$null, @(`$query, `$report))
+`$reader = `$asm.GetType('NginxKit.Engine.Journal.JournalReaderFactory').GetMethod('Open').Invoke(`$null, @(`$query, `$report))
 `$n = `$countOf.Invoke(`$null, [object[]]@(,`$reader.Read([Threading.CancellationToken]::None)))
 `$read = `$sw.Elapsed.TotalMilliseconds; `$reader.Dispose()
 $selfReport

@@ -1,394 +1,30 @@
-# Real journal files for the Get-DockerJournal tests and bench, built the way the recipe in
-# /work/shared/recipes/journald-fixtures.md measured: entries in journal *export format* piped
-# into `systemd-journal-remote --output=DIR/x.journal -`, which writes genuine journal files (with
-# the timestamps, boot IDs and fields we give it) that journalctl and sd-journal read like any other.
-#
-# The generator is C# (Add-Type): a million entries take seconds there and minutes in a PowerShell
-# loop, and it streams straight into journal-remote's stdin, so no export text is held in memory.
+# Real journal files for the Get-DockerJournal tests and bench: entries in journal *export format*
+# piped into `systemd-journal-remote --output=DIR/x.journal -`, which writes genuine journal files
+# (with the timestamps, boot IDs and fields we give it) that journalctl and sd-journal read like any other.
 #
 #   New-JournalFixture      builds a directory: the standard test set, or the bench's N dockerd lines
 #   Start-JournalAppender   a journal-remote kept running on a pipe, for -Follow: Add-JournalEntry, Stop-JournalAppender
+#   New-FollowEntry         dockerd lines to append
 #   Invoke-JournalctlJson   the real journalctl -o json --all, as objects, the oracle every test compares with
 #   ConvertTo-JournalKey    one line per entry (cursor, µs, priority, pid, unit, host, boot, identifier,
-#                           message bytes), the same from a JournalEntry or from journalctl's JSON
+#                           message bytes), from a JournalEntry, or from journalctl's JSON with the unit
+#                           and priority each entry was declared with (FIXTURE_UNIT, FIXTURE_PRIORITY)
 #   Get-JournalctlChild     journalctl processes a reader left behind (for the -Follow stop tests)
 #   [NginxKitTests.Journal.LineCollector]  a child process's stdout lines, collected off the pipeline thread
+#   [NginxKitTests.Journal.JournalFileDamage]  damaged copies of a journal file
 
-$fixtureSource = @'
-using System;
-using System.Collections.Generic;
-using System.Diagnostics;
-using System.IO;
-using System.Linq;
-using System.Text;
+Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
 
-namespace NginxKitTests.Journal
-{
-    /// <summary>One entry as journal-remote will store it.</summary>
-    public sealed class FixtureEntry
-    {
-        public ulong Realtime;      // µs since the epoch: __REALTIME_TIMESTAMP
-        public ulong Monotonic;     // µs since boot: __MONOTONIC_TIMESTAMP
-        public string BootId;
-        public string Kind;         // what the generator meant it to be (docker, pid1, multiline, binary, …)
-        public readonly List<KeyValuePair<string, byte[]>> Fields = new List<KeyValuePair<string, byte[]>>();
-
-        public FixtureEntry Add(string name, string value) { Fields.Add(new KeyValuePair<string, byte[]>(name, Encoding.UTF8.GetBytes(value))); return this; }
-        public FixtureEntry Add(string name, byte[] value) { Fields.Add(new KeyValuePair<string, byte[]>(name, value)); return this; }
-
-        public byte[] Get(string name)
-        {
-            foreach (var f in Fields) if (f.Key == name) return f.Value;
-            return null;
-        }
-
-        public string Text(string name) { var v = Get(name); return v == null ? null : Encoding.UTF8.GetString(v); }
-        public byte[] MessageBytes { get { return Get("MESSAGE"); } }
-    }
-
-    /// <summary>Journal export format (https://systemd.io/JOURNAL_EXPORT_FORMATS/).</summary>
-    public static class ExportFormat
-    {
-        private static readonly UTF8Encoding Strict = new UTF8Encoding(false, true);
-
-        public static void Write(Stream output, FixtureEntry e)
-        {
-            WriteText(output, "__REALTIME_TIMESTAMP", e.Realtime.ToString());
-            WriteText(output, "__MONOTONIC_TIMESTAMP", e.Monotonic.ToString());
-            WriteText(output, "_BOOT_ID", e.BootId);
-            foreach (var f in e.Fields)
-            {
-                if (IsPlain(f.Value))
-                {
-                    WriteBytes(output, Encoding.ASCII.GetBytes(f.Key + "="));
-                    output.Write(f.Value, 0, f.Value.Length);
-                    output.WriteByte((byte)'\n');
-                }
-                else
-                {
-                    // The binary-safe form: NAME\n, little-endian uint64 length, the bytes, \n.
-                    WriteBytes(output, Encoding.ASCII.GetBytes(f.Key + "\n"));
-                    WriteBytes(output, BitConverter.GetBytes((ulong)f.Value.LongLength)); // x86/arm64: little-endian
-                    output.Write(f.Value, 0, f.Value.Length);
-                    output.WriteByte((byte)'\n');
-                }
-            }
-            output.WriteByte((byte)'\n');
-        }
-
-        public static byte[] ToBytes(IEnumerable<FixtureEntry> entries)
-        {
-            var ms = new MemoryStream();
-            foreach (var e in entries) Write(ms, e);
-            return ms.ToArray();
-        }
-
-        // Printable UTF-8 without control characters goes as KEY=value; anything else in binary form.
-        private static bool IsPlain(byte[] value)
-        {
-            foreach (var b in value) if (b < 0x20 || b == 0x7f) return false;
-            try { Strict.GetString(value); return true; } catch (DecoderFallbackException) { return false; }
-        }
-
-        private static void WriteText(Stream s, string name, string value) { WriteBytes(s, Encoding.UTF8.GetBytes(name + "=" + value + "\n")); }
-        private static void WriteBytes(Stream s, byte[] b) { s.Write(b, 0, b.Length); }
-    }
-
-    /// <summary>Runs systemd-journal-remote writing to one output file; entries go in through its stdin.</summary>
-    public sealed class JournalRemote : IDisposable
-    {
-        private readonly Process process;
-        private readonly Stream input;
-        private readonly StringBuilder stderr = new StringBuilder();
-        public long Written;
-
-        public JournalRemote(string remote, string outputFile)
-        {
-            var psi = new ProcessStartInfo(remote)
-            {
-                RedirectStandardInput = true,
-                RedirectStandardError = true,
-                RedirectStandardOutput = true,
-                UseShellExecute = false,
-            };
-            psi.ArgumentList.Add("--output=" + outputFile);
-            psi.ArgumentList.Add("-");
-            process = Process.Start(psi);
-            process.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (stderr) stderr.AppendLine(e.Data); };
-            process.OutputDataReceived += (_, e) => { };
-            process.BeginErrorReadLine();
-            process.BeginOutputReadLine();
-            input = new BufferedStream(process.StandardInput.BaseStream, 1 << 16);
-        }
-
-        public int ProcessId { get { return process.Id; } }
-
-        public void Add(FixtureEntry e) { ExportFormat.Write(input, e); Written++; }
-
-        public void AddRange(IEnumerable<FixtureEntry> entries) { foreach (var e in entries) Add(e); }
-
-        /// <summary>Pushes what was added down the pipe, so journal-remote writes it now.</summary>
-        public void Flush() { input.Flush(); process.StandardInput.BaseStream.Flush(); }
-
-        /// <summary>Closes stdin: journal-remote writes the rest, closes the file and exits.</summary>
-        public void Complete(int timeoutMs = 600000)
-        {
-            input.Flush();
-            process.StandardInput.Close();
-            if (!process.WaitForExit(timeoutMs)) { process.Kill(); throw new TimeoutException("systemd-journal-remote did not finish in time"); }
-            process.WaitForExit();
-            if (process.ExitCode != 0) throw new InvalidOperationException("systemd-journal-remote exited with " + process.ExitCode + ": " + Stderr);
-        }
-
-        public string Stderr { get { lock (stderr) return stderr.ToString(); } }
-
-        public void Dispose()
-        {
-            try { if (!process.HasExited) { process.StandardInput.Close(); if (!process.WaitForExit(10000)) process.Kill(); } } catch (Exception) { }
-            process.Dispose();
-        }
-    }
-
-    /// <summary>Collects a child process's output lines on a thread of its own (PowerShell script blocks cannot run there).</summary>
-    public sealed class LineCollector
-    {
-        private readonly System.Collections.Concurrent.ConcurrentQueue<string> lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        public readonly System.Threading.Tasks.Task Task;
-
-        public LineCollector(TextReader reader)
-        {
-            Task = System.Threading.Tasks.Task.Run(() => { string line; while ((line = reader.ReadLine()) != null) lines.Enqueue(line); });
-        }
-
-        public int Count { get { return lines.Count; } }
-        public string[] ToArray() { return lines.ToArray(); }
-    }
-
-    /// <summary>The fixtures' content. Deterministic: the same seed gives the same bytes.</summary>
-    public static class Scenarios
-    {
-        public const string Host = "fixture-host";
-        static readonly string[] Levels = { "panic", "fatal", "fatal", "error", "warning", "info", "info", "debug" };
-
-        public static string BootId(int seed, int boot)
-        {
-            var r = new Random(seed * 7919 + boot);
-            var b = new byte[16];
-            r.NextBytes(b);
-            return string.Concat(b.Select(x => x.ToString("x2")));
-        }
-
-        static string GoTime(ulong usec) { return DateTimeOffset.FromUnixTimeMilliseconds((long)(usec / 1000)).AddTicks((long)(usec % 1000) * 10).UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.ffffff") + "000Z"; }
-
-        static FixtureEntry Base(ulong realtime, ulong monotonic, string boot, string kind)
-        {
-            return new FixtureEntry { Realtime = realtime, Monotonic = monotonic, BootId = boot, Kind = kind };
-        }
-
-        static FixtureEntry Dockerd(FixtureEntry e, int pid, int priority, string message)
-        {
-            return e.Add("_SYSTEMD_UNIT", "docker.service").Add("_PID", pid.ToString()).Add("_UID", "0").Add("_COMM", "dockerd")
-                .Add("_HOSTNAME", Host).Add("SYSLOG_IDENTIFIER", "dockerd").Add("PRIORITY", priority.ToString()).Add("MESSAGE", message);
-        }
-
-        static readonly string[] DockerMsgs =
-        {
-            "msg=\"Starting up\"",
-            "msg=\"Loading containers: start.\"",
-            "msg=\"Loading containers: done.\"",
-            "msg=\"API listen on /run/docker.sock\"",
-            "msg=\"Docker daemon\" commit=311b9ff graphdriver=overlay2 version=27.3.1",
-            "msg=\"ignoring event\" container={0} module=libcontainerd namespace=moby topic=/tasks/delete type=\"*events.TaskDelete\"",
-            "msg=\"shim disconnected\" id={0} namespace=moby",
-            "msg=\"Container failed to exit within 10s of signal 15 - using the force\" container={0}",
-            "msg=\"Handler for POST /v1.47/containers/{0}/start returned error: driver failed programming external connectivity\" spanID=3f2a traceID=9c1d",
-            "msg=\"Your kernel does not support \\\"swap\\\" limit capabilities or the cgroup is not mounted. Memory limited without swap.\"",
-            "msg=\"failed to pull image\" error=\"Get \\\"https://registry-1.docker.io/v2/\\\": net/http: request canceled\" image=\"nginx:1.27\"",
-        };
-
-        static string DockerLine(Random r, ulong usec, int priority)
-        {
-            var id = r.Next().ToString("x8") + r.Next().ToString("x8");
-            return "time=\"" + GoTime(usec) + "\" level=" + Levels[priority] + " " + string.Format(DockerMsgs[r.Next(DockerMsgs.Length)], id);
-        }
-
-        /// <summary>
-        /// The test set: <paramref name="boots"/> boots of <paramref name="perBoot"/> entries, a few
-        /// hours apart, at odd microsecond steps. dockerd logfmt lines at every priority, multi-line
-        /// and non-UTF-8 messages, PID 1's lines about docker and containerd, a coredump and a
-        /// journald note about docker (the other matches of journalctl -u), containerd and ssh as
-        /// noise, an entry without PRIORITY, an empty and a 100 KB message, and entries on and just
-        /// around a whole second (<paramref name="edgeSecond"/>) for --since/--until. Each entry
-        /// carries <paramref name="pads"/> unique filler fields: journal-remote rotates its file when
-        /// the data hash table fills (~175k distinct field values), so a few thousand entries
-        /// already make a rotated set.
-        /// </summary>
-        public static List<FixtureEntry> Standard(int seed, ulong startUsec, int boots, int perBoot, int pads, out ulong edgeSecond)
-        {
-            var r = new Random(seed);
-            var list = new List<FixtureEntry>();
-            edgeSecond = 0;
-            ulong t = startUsec;
-            for (int b = 0; b < boots; b++)
-            {
-                var boot = BootId(seed, b);
-                var bootStart = startUsec + (ulong)b * 3 * 3600 * 1000000UL; // boots three hours apart
-                t = bootStart;
-                ulong mono = 1500000 + (ulong)r.Next(1000000);
-                int dockerPid = 700 + b * 13, containerdPid = 650 + b * 11, sshPid = 900 + b * 17;
-                for (int i = 0; i < perBoot; i++)
-                {
-                    var step = (ulong)(37000 + r.Next(90000)) + 1; // 38–127 ms, never a whole ms
-                    t += step; mono += step;
-                    FixtureEntry e;
-                    int roll = r.Next(100);
-                    if (i == 0)
-                    {
-                        e = Base(t, mono, boot, "pid1").Add("_SYSTEMD_UNIT", "init.scope").Add("_PID", "1").Add("_UID", "0").Add("_HOSTNAME", Host)
-                            .Add("SYSLOG_IDENTIFIER", "systemd").Add("UNIT", "docker.service").Add("PRIORITY", "6")
-                            .Add("MESSAGE", "Starting docker.service - Docker Application Container Engine...");
-                    }
-                    else if (roll < 52)
-                    {
-                        int p = i % 8; // every priority, evenly
-                        e = Dockerd(Base(t, mono, boot, "docker"), dockerPid, p, DockerLine(r, t, p));
-                    }
-                    else if (roll < 55)
-                    {
-                        e = Dockerd(Base(t, mono, boot, "multiline"), dockerPid, 3,
-                            "panic: runtime error: invalid memory address or nil pointer dereference\n[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x55d1]\n\ngoroutine " + r.Next(1000) + " [running]:\ngithub.com/docker/docker/daemon.(*Daemon).ContainerStart(...)\n\t/go/src/github.com/docker/docker/daemon/start.go:" + r.Next(400) + " +0x1d");
-                    }
-                    else if (roll < 57)
-                    {
-                        var bytes = new List<byte>(Encoding.UTF8.GetBytes("container " + r.Next(100000) + " wrote: caf"));
-                        bytes.AddRange(new byte[] { 0xE9, 0x20, 0xFF, 0xFE, 0x20, 0xC3, 0x28, 0x20 }); // Latin-1 é, invalid bytes, a broken sequence
-                        bytes.AddRange(Encoding.UTF8.GetBytes("end"));
-                        e = Dockerd(Base(t, mono, boot, "binary"), dockerPid, 6, "x");
-                        e.Fields.RemoveAt(e.Fields.Count - 1);
-                        e.Add("MESSAGE", bytes.ToArray());
-                    }
-                    else if (roll < 61)
-                    {
-                        string[] m = { "Started docker.service - Docker Application Container Engine.", "Stopping docker.service - Docker Application Container Engine...",
-                                       "docker.service: Main process exited, code=exited, status=1/FAILURE", "docker.service: Failed with result 'exit-code'.",
-                                       "docker.service: Scheduled restart job, restart counter is at 3." };
-                        int k = r.Next(m.Length);
-                        e = Base(t, mono, boot, "pid1").Add("_SYSTEMD_UNIT", "init.scope").Add("_PID", "1").Add("_UID", "0").Add("_HOSTNAME", Host)
-                            .Add("SYSLOG_IDENTIFIER", "systemd").Add("UNIT", "docker.service").Add("PRIORITY", k >= 2 ? (k == 3 ? "4" : "5") : "6").Add("MESSAGE", m[k]);
-                    }
-                    else if (roll < 63)
-                    {
-                        e = Base(t, mono, boot, "pid1-other").Add("_SYSTEMD_UNIT", "init.scope").Add("_PID", "1").Add("_UID", "0").Add("_HOSTNAME", Host)
-                            .Add("SYSLOG_IDENTIFIER", "systemd").Add("UNIT", "containerd.service").Add("PRIORITY", "6")
-                            .Add("MESSAGE", "Started containerd.service - containerd container runtime.");
-                    }
-                    else if (roll < 80)
-                    {
-                        int p = (i * 3) % 8;
-                        e = Base(t, mono, boot, "containerd").Add("_SYSTEMD_UNIT", "containerd.service").Add("_PID", containerdPid.ToString()).Add("_UID", "0")
-                            .Add("_HOSTNAME", Host).Add("SYSLOG_IDENTIFIER", "containerd").Add("PRIORITY", p.ToString())
-                            .Add("MESSAGE", "time=\"" + GoTime(t) + "\" level=" + Levels[p] + " msg=\"loading plugin \\\"io.containerd.snapshotter.v1.overlayfs\\\"...\" runtime=io.containerd.runc.v2 type=io.containerd.snapshotter.v1");
-                    }
-                    else
-                    {
-                        bool bad = r.Next(4) == 0;
-                        e = Base(t, mono, boot, "ssh").Add("_SYSTEMD_UNIT", "ssh.service").Add("_PID", (sshPid + r.Next(50)).ToString()).Add("_UID", "0")
-                            .Add("_HOSTNAME", Host).Add("SYSLOG_IDENTIFIER", "sshd").Add("PRIORITY", bad ? "5" : "6")
-                            .Add("MESSAGE", bad ? "Invalid user admin from 203.0.113." + r.Next(255) + " port " + (40000 + r.Next(20000))
-                                                : "Accepted publickey for root from 10.0.0." + r.Next(255) + " port " + (40000 + r.Next(20000)) + " ssh2: ED25519 SHA256:q8Z");
-                    }
-                    list.Add(e);
-
-                    // The rarer matches and shapes, once per boot at fixed places.
-                    if (i == perBoot / 5)
-                    {
-                        t += 1000; mono += 1000;
-                        list.Add(Base(t, mono, boot, "coredump").Add("_SYSTEMD_UNIT", "systemd-coredump@0-4242-0.service").Add("_PID", "4242").Add("_UID", "0")
-                            .Add("_HOSTNAME", Host).Add("SYSLOG_IDENTIFIER", "systemd-coredump").Add("PRIORITY", "2")
-                            .Add("MESSAGE_ID", "fc2e22bc6ee647b6b90729ab34a250b1").Add("COREDUMP_UNIT", "docker.service")
-                            .Add("MESSAGE", "Process " + dockerPid + " (dockerd) of user 0 dumped core."));
-                        t += 1000; mono += 1000;
-                        list.Add(Base(t, mono, boot, "object").Add("_SYSTEMD_UNIT", "systemd-journald.service").Add("_PID", "310").Add("_UID", "0")
-                            .Add("_HOSTNAME", Host).Add("SYSLOG_IDENTIFIER", "systemd-journald").Add("PRIORITY", "5")
-                            .Add("OBJECT_SYSTEMD_UNIT", "docker.service").Add("MESSAGE", "Suppressed 4181 messages from docker.service"));
-                    }
-                    if (i == perBoot / 3)
-                    {
-                        t += 1000; mono += 1000;
-                        var noPriority = Dockerd(Base(t, mono, boot, "no-priority"), dockerPid, 0, "time=\"" + GoTime(t) + "\" level=info msg=\"no PRIORITY field\"");
-                        noPriority.Fields.RemoveAll(f => f.Key == "PRIORITY");
-                        list.Add(noPriority);
-                        t += 1000; mono += 1000;
-                        list.Add(Dockerd(Base(t, mono, boot, "empty"), dockerPid, 6, ""));
-                        t += 1000; mono += 1000;
-                        list.Add(Dockerd(Base(t, mono, boot, "large"), dockerPid, 4,
-                            "time=\"" + GoTime(t) + "\" level=warning msg=\"" + new string('x', 100 * 1024) + "\" size=102400"));
-                    }
-                    if (b == boots / 2 && i == perBoot / 2)
-                    {
-                        // Entries on, just before and just after a whole second, for --since/--until.
-                        edgeSecond = (t / 1000000 + 2);
-                        ulong s = edgeSecond * 1000000;
-                        foreach (var at in new ulong[] { s - 1, s, s + 1, s + 500, s + 999, s + 1000, s + 999999, s + 1000000 })
-                        {
-                            mono += at - t; t = at;
-                            list.Add(Dockerd(Base(t, mono, boot, "edge"), dockerPid, 6, "time=\"" + GoTime(t) + "\" level=info msg=\"edge " + ((long)at - (long)s) + "us\""));
-                        }
-                    }
-                }
-                // The canary: a known logfmt line near the end of the newest boot.
-                if (b == boots - 1)
-                {
-                    t += 5000; mono += 5000;
-                    list.Add(Dockerd(Base(t, mono, boot, "canary"), dockerPid, 4,
-                        "time=\"2026-11-25T10:00:00.123456789Z\" level=warning msg=\"Your kernel does not support \\\"swap\\\" limit\" storage-driver=overlay2 err=\"line one\\nline two\" flag"));
-                }
-            }
-            int seq = 0;
-            foreach (var e in list)
-            {
-                e.Add("FIXTURE_SEQ", (seq++).ToString());
-                for (int k = 0; k < pads; k++) e.Add("FIXTURE_PAD_" + k.ToString("D2"), seq.ToString("x") + "." + k);
-            }
-            return list;
-        }
-
-        /// <summary>
-        /// The bench set: <paramref name="count"/> docker.service entries (dockerd logfmt at all
-        /// priorities, with PID 1's start lines every 5000), one every <paramref name="stepUsec"/> µs
-        /// from <paramref name="startUsec"/>, one boot. Streamed: nothing is kept.
-        /// </summary>
-        public static IEnumerable<FixtureEntry> Bench(int seed, ulong startUsec, int count, ulong stepUsec)
-        {
-            var r = new Random(seed);
-            var boot = BootId(seed, 0);
-            ulong t = startUsec, mono = 2000000;
-            for (int i = 0; i < count; i++)
-            {
-                t += stepUsec; mono += stepUsec;
-                var e = Base(t, mono, boot, "docker");
-                if (i % 5000 == 0)
-                    e.Add("_SYSTEMD_UNIT", "init.scope").Add("_PID", "1").Add("_UID", "0").Add("_HOSTNAME", Host).Add("SYSLOG_IDENTIFIER", "systemd")
-                     .Add("UNIT", "docker.service").Add("PRIORITY", "6").Add("MESSAGE", "Started docker.service - Docker Application Container Engine.");
-                else
-                {
-                    int p = (i * 7) % 8;
-                    Dockerd(e, 812, p, DockerLine(r, t, p));
-                }
-                yield return e;
-            }
-        }
-    }
-}
-'@
+# The generator is a project of its own (tests/Fixtures/JournalFixture): a million entries take
+# seconds there and minutes in a PowerShell loop, and it streams straight into journal-remote's
+# stdin, so no export text is held in memory.
 if (-not ('NginxKitTests.Journal.Scenarios' -as [type])) {
-    Add-Type -TypeDefinition $fixtureSource -Language CSharp -WarningAction Ignore
+    Add-Type -Path (Get-TestFixture -Name JournalFixture -EnvironmentVariable NGINXKIT_JOURNAL_FIXTURE)
 }
 
 function Find-JournalRemote {
     # systemd-journal-remote (package systemd-journal-remote); $null when missing.
-    foreach ($p in '/lib/systemd/systemd-journal-remote', '/usr/lib/systemd/systemd-journal-remote') { if (Test-Path $p) { return $p } }
-    $null
+    [NginxKitTests.Journal.JournalRemote]::Find()
 }
 
 function New-JournalFixture {
@@ -446,12 +82,7 @@ function New-JournalFixture {
 function New-FollowEntry {
     # dockerd lines for -Follow tests: $Count entries from $StartUsec, 1 ms apart, with a $Tag in the message.
     param([uint64] $StartUsec, [int] $Count, [string] $Tag, [string] $BootId = ([NginxKitTests.Journal.Scenarios]::BootId(7, 0)))
-    for ($i = 0; $i -lt $Count; $i++) {
-        $e = [NginxKitTests.Journal.FixtureEntry]@{ Realtime = $StartUsec + [uint64]($i * 1000); Monotonic = [uint64](5000000 + $i * 1000); BootId = $BootId; Kind = 'follow' }
-        $null = $e.Add('_SYSTEMD_UNIT', 'docker.service').Add('_PID', '812').Add('_HOSTNAME', 'fixture-host').Add('SYSLOG_IDENTIFIER', 'dockerd').
-            Add('PRIORITY', '6').Add('MESSAGE', "level=info msg=`"$Tag $i`"")
-        $e
-    }
+    [NginxKitTests.Journal.Scenarios]::Follow($StartUsec, $Count, $Tag, $BootId)
 }
 
 function Start-JournalAppender {
@@ -490,21 +121,23 @@ function ConvertTo-JournalKey {
     .SYNOPSIS
         One comparable line per entry, from a JournalEntry (-Entry) or from journalctl's JSON (-Json):
         cursor, realtime µs, priority, pid, unit, hostname, boot, identifier, message bytes (base64).
-        For JSON, Unit and the default priority follow the rule both readers implement: PID 1's UNIT=,
-        else _SYSTEMD_UNIT; PRIORITY 6 when absent.
+        From JSON every value is journalctl's, except the unit and priority: those are what the
+        fixture declared the entry must read as (FIXTURE_UNIT, FIXTURE_PRIORITY), never derived
+        from its other fields.
     #>
     param([Parameter(ValueFromPipeline)] $InputObject, [switch] $Json)
     process {
         if ($null -eq $InputObject) { return }
         if ($Json) {
             $j = $InputObject
+            if ($null -eq $j['FIXTURE_UNIT'] -or $null -eq $j['FIXTURE_PRIORITY']) {
+                throw "journalctl's entry $($j['__CURSOR']) carries no FIXTURE_UNIT or FIXTURE_PRIORITY: every fixture entry declares what it must read as."
+            }
             $msg = $j['MESSAGE']
             # (An empty byte[] out of an if would unroll to $null, so the base64 is taken in each branch.)
             $message = if ($null -eq $msg) { '' } elseif ($msg -is [string]) { [Convert]::ToBase64String([Text.Encoding]::UTF8.GetBytes($msg)) } else { [Convert]::ToBase64String([byte[]]@($msg | ForEach-Object { [byte]$_ })) }
             $pidValue = if ($j['_PID']) { [int]$j['_PID'] } else { $null }
-            $unit = if ($pidValue -eq 1) { if ($j['UNIT']) { $j['UNIT'] } else { $j['_SYSTEMD_UNIT'] } } else { if ($j['_SYSTEMD_UNIT']) { $j['_SYSTEMD_UNIT'] } else { $j['UNIT'] } }
-            $priority = if ($j['PRIORITY']) { [int]$j['PRIORITY'] } else { 6 }
-            @($j['__CURSOR'], $j['__REALTIME_TIMESTAMP'], $priority, $pidValue, $unit, $j['_HOSTNAME'], $j['_BOOT_ID'], $j['SYSLOG_IDENTIFIER'], $message) -join '|'
+            @($j['__CURSOR'], $j['__REALTIME_TIMESTAMP'], [int]$j['FIXTURE_PRIORITY'], $pidValue, $j['FIXTURE_UNIT'], $j['_HOSTNAME'], $j['_BOOT_ID'], $j['SYSLOG_IDENTIFIER'], $message) -join '|'
         } else {
             $e = $InputObject
             $usec = [uint64](($e.TimeCreated.UtcTicks - [DateTimeOffset]::UnixEpoch.UtcTicks) / 10)

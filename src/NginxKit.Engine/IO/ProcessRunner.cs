@@ -8,6 +8,8 @@ public sealed class ProcessRunner : IProcessRunner
 {
     public static readonly ProcessRunner Instance = new();
 
+    public IStreamingProcess Start(ProcessSpec spec) => StreamingProcess.Start(spec);
+
     public async Task<ProcessResult> RunAsync(ProcessSpec spec, CancellationToken cancellationToken = default)
     {
         var psi = new ProcessStartInfo(spec.FileName)

@@ -14,15 +14,21 @@ namespace NginxKit.Engine.Journal;
 /// are not printable UTF-8 (newlines, control bytes, invalid UTF-8), <c>KEY\n</c>, a little-endian
 /// uint64 length, the bytes and <c>\n</c>; an empty line after each entry. Reads through a buffer
 /// that grows only for a value larger than it, and decodes each field as it goes.
+/// journalctl prints an entry's header (__CURSOR first) before its fields, and when it then fails on
+/// the entry, it leaves it unfinished: at the end of the stream (it stopped; <see cref="Incomplete"/>),
+/// or followed by the next entry's __CURSOR (it skipped the entry; <paramref name="cutShort"/>).
 /// </summary>
-internal sealed class ExportParser(Stream stream)
+internal sealed class ExportParser(Stream stream, Action<JournalFields.Values>? cutShort = null)
 {
     private byte[] buffer = new byte[64 * 1024];
     private int start, end, scanned;
     private bool eof;
     private readonly JournalFields collector = new();
 
-    /// <summary>The next entry's fields; false at the end of the stream. A last entry cut off by the stream's end is dropped.</summary>
+    /// <summary>The unfinished entry the stream ended in, if it did: its header tells which entry journalctl stopped at.</summary>
+    public JournalFields.Values? Incomplete { get; private set; }
+
+    /// <summary>The next entry's fields; false at the end of the stream. A last entry cut off by the stream's end is dropped (<see cref="Incomplete"/>).</summary>
     public bool TryRead(out JournalFields.Values fields)
     {
         fields = default;
@@ -32,16 +38,23 @@ internal sealed class ExportParser(Stream stream)
             if (!TryReadLine(out var lineStart, out var lineLength))
             {
                 if (any && end > start) throw new InvalidDataException("The export stream ends inside a field.");
-                return false; // EOF; an entry without its closing empty line is incomplete (journalctl was stopped)
+                if (any) Incomplete = fields;
+                return false; // EOF; an entry without its closing empty line is incomplete (journalctl stopped, or was stopped)
             }
             if (lineLength == 0)
             {
                 if (any) return true;
                 continue;
             }
-            any = true;
             var line = buffer.AsSpan(lineStart, lineLength);
             var eq = line.IndexOf((byte)'=');
+            if (any && eq == 8 && line[..8].SequenceEqual("__CURSOR"u8))
+            {
+                // A new entry began before the last one ended: journalctl skipped that one.
+                cutShort?.Invoke(fields);
+                fields = default;
+            }
+            any = true;
             if (eq >= 0)
             {
                 collector.Store(ref fields, line[..eq], line[(eq + 1)..]);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Buffers.Text;
 using System.Diagnostics;
@@ -56,12 +57,29 @@ internal sealed class JournalFields
         _ => Id.Other,
     };
 
-    /// <summary>One <c>NAME=value</c> data object, as sd-journal hands them out.</summary>
-    public void StoreItem(ref Values f, ReadOnlySpan<byte> item)
+    /// <summary>
+    /// One <c>NAME=value</c> data object, as sd-journal hands them out. False when its name is one
+    /// journald would never write, which journalctl -o json refuses ("Invalid field."); an object with
+    /// no '=' in its first 4 KiB it passes over, as journalctl -o json does.
+    /// </summary>
+    public bool StoreItem(ref Values f, ReadOnlySpan<byte> item)
     {
-        var eq = item.IndexOf((byte)'=');
-        if (eq > 0) Store(ref f, item[..eq], item[(eq + 1)..]);
+        var eq = item[..Math.Min(item.Length, JsonThreshold)].IndexOf((byte)'=');
+        if (eq < 0) return true;
+        var name = item[..eq];
+        var id = Lookup(name);
+        if (id == Id.Other) return IsValidName(name);
+        Store(ref f, id, item[(eq + 1)..]);
+        return true;
     }
+
+    private const int JsonThreshold = 4096; // how far journalctl -o json looks for the '='
+
+    private static readonly SearchValues<byte> NameBytes = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"u8);
+
+    /// <summary>journald's rule for field names (journal_field_valid): 1–64 of A–Z, 0–9 and _, not starting with a digit.</summary>
+    public static bool IsValidName(ReadOnlySpan<byte> name) =>
+        name.Length is > 0 and <= 64 && !char.IsAsciiDigit((char)name[0]) && !name.ContainsAnyExcept(NameBytes);
 
     /// <summary>Values with the entry header's fields set (sd-journal gives them apart from the data objects); a data field of the same name cannot override them.</summary>
     public static Values FromHeader(ulong realtime, string bootId, string? cursor) => new()
@@ -117,10 +135,12 @@ internal sealed class JournalFields
 
     /// <summary>
     /// The entry: Message as UTF-8 (with MessageBytes when it is not valid UTF-8), Unit from PID 1's
-    /// UNIT= or else _SYSTEMD_UNIT (what journalctl -u matched it by), priority 6 when absent.
+    /// UNIT= or else _SYSTEMD_UNIT (what journalctl -u matched it by), priority 6 when absent. Null
+    /// when its time is past what a DateTimeOffset holds; the caller reports the entry as damaged.
     /// </summary>
-    public static JournalEntry Build(in Values f)
+    public static JournalEntry? Build(in Values f)
     {
+        if (f.Realtime > JournalDamage.MaxRealtime) return null; // a damaged timestamp no DateTimeOffset can hold
         var messageBytes = f.Message.Span;
         string message;
         byte[]? raw = null;

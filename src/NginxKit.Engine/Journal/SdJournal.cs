@@ -35,7 +35,6 @@ internal static unsafe class SdJournal
     [DllImport(Lib)] public static extern int sd_journal_previous(IntPtr journal);
     [DllImport(Lib)] public static extern int sd_journal_get_realtime_usec(IntPtr journal, out ulong usec);
     [DllImport(Lib)] public static extern int sd_journal_get_monotonic_usec(IntPtr journal, out ulong usec, out Id128 bootId);
-    [DllImport(Lib)] public static extern int sd_journal_get_data(IntPtr journal, byte* field, out byte* data, out nuint length);
     [DllImport(Lib)] public static extern int sd_journal_get_cursor(IntPtr journal, out IntPtr cursor);
     [DllImport(Lib)] public static extern int sd_journal_wait(IntPtr journal, ulong timeoutUsec);
     [DllImport(Lib)] public static extern int sd_journal_set_data_threshold(IntPtr journal, nuint size);

@@ -13,12 +13,14 @@ public sealed unsafe class SdJournalReader : IJournalReader
 {
 
     private readonly JournalQuery query;
+    private readonly Action<Problem> report;
     private IntPtr journal;
 
-    private SdJournalReader(JournalQuery query, IntPtr journal)
+    private SdJournalReader(JournalQuery query, IntPtr journal, Action<Problem> report)
     {
         this.query = query;
         this.journal = journal;
+        this.report = report;
     }
 
     /// <summary>Opens the journal the query names, checks each file, and applies the matches.</summary>
@@ -27,7 +29,7 @@ public sealed unsafe class SdJournalReader : IJournalReader
         if (!SdJournal.IsAvailable)
             throw ErrorCatalog.LibsystemdMissing.Exception("libsystemd.so.0 is not available on this host, so the journal cannot be read directly.", null);
         var journal = OpenJournal(query, report);
-        var reader = new SdJournalReader(query, journal);
+        var reader = new SdJournalReader(query, journal, report);
         try
         {
             SdJournal.sd_journal_set_data_threshold(journal, 0); // whole messages, not the first 64 KiB
@@ -45,26 +47,23 @@ public sealed unsafe class SdJournalReader : IJournalReader
     {
         IntPtr journal;
         int r;
-        if (query.Files.Count > 0)
+        if (query.Files is not null)
         {
             var files = new List<string>();
-            foreach (var file in query.Files)
+            foreach (var file in JournalSourceCheck.ReadableFiles(query.Files, report))
             {
-                if (!File.Exists(file)) { report(ErrorCatalog.JournalNotFound.Problem($"The journal file '{file}' does not exist.", file)); continue; }
-                if (CheckFile(file) is { } problem) { report(problem); continue; }
-                files.Add(file);
+                if (CheckOpens(file) is { } problem) report(problem);
+                else files.Add(file);
             }
-            if (files.Count == 0)
-                throw ErrorCatalog.JournalNotFound.Exception("None of the given journal files can be read.", query.Files);
+            if (files.Count == 0) throw JournalSourceCheck.NoneLeft(query.Files);
             r = OpenFiles(files, out journal);
         }
         else if (query.Directory is not null)
         {
-            if (!System.IO.Directory.Exists(query.Directory))
-                throw ErrorCatalog.JournalNotFound.Exception($"The journal directory '{query.Directory}' does not exist.", query.Directory);
+            JournalSourceCheck.CheckDirectory(query.Directory);
             // sd-journal skips a corrupt file in silence; say which ones are left out.
             foreach (var file in System.IO.Directory.EnumerateFiles(query.Directory, "*.journal*", SearchOption.AllDirectories))
-                if (CheckFile(file) is { } problem) report(problem);
+                if ((JournalSourceCheck.CheckReadable(file) ?? CheckOpens(file)) is { } problem) report(problem);
             var path = Encoding.UTF8.GetBytes(query.Directory + "\0");
             fixed (byte* p = path) r = SdJournal.sd_journal_open_directory(out journal, p, 0);
         }
@@ -77,16 +76,9 @@ public sealed unsafe class SdJournalReader : IJournalReader
         return journal;
     }
 
-    private static Problem? CheckFile(string file)
+    // libsystemd's verdict on one file: a file it cannot open is left out, and said so.
+    private static Problem? CheckOpens(string file)
     {
-        try
-        {
-            using (File.OpenRead(file)) { }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return ErrorCatalog.JournalNotReadable.Problem($"The journal file '{file}' cannot be read: {ex.Message}", file);
-        }
         var r = OpenFiles([file], out var j);
         if (r < 0)
             return ErrorCatalog.JournalCorrupt.Problem($"'{file}' is not a readable journal file ({Errno(r)}); it is left out. Check it with journalctl --verify --file.", file);
@@ -209,7 +201,7 @@ public sealed unsafe class SdJournalReader : IJournalReader
     {
         var until = query.Until is { } u ? UntilUsec(u) : ulong.MaxValue;
         bool positioned;
-        if (query.Last is { } last)
+        if (query.Lines is { } last)
         {
             // The last N entries up to Until: step back from the tail (or from Until).
             if (query.Until is not null) SdJournal.sd_journal_seek_realtime_usec(journal, until + 1);
@@ -241,13 +233,15 @@ public sealed unsafe class SdJournalReader : IJournalReader
             positioned = false;
         }
 
+        ulong? lastRead = null;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (!positioned)
             {
                 var r = SdJournal.sd_journal_next(journal);
-                if (r < 0) Check(r);
+                // A broken entry array: journalctl stops here too ("Failed to iterate through journal").
+                if (r < 0) throw JournalDamage.StopsAfter(lastRead, Marshal.GetPInvokeErrorMessage(-r));
                 if (r == 0)
                 {
                     if (!query.Follow) yield break;
@@ -264,7 +258,12 @@ public sealed unsafe class SdJournalReader : IJournalReader
                 sinceRelease = 0;
                 JournalPages.Release();
             }
-            yield return Current(time);
+            var entry = Current(time, out var cursor, out var damage, out var unreadable);
+            // Data no output mode can read: journalctl stops here, and so does this reader.
+            if (unreadable) throw JournalDamage.StopsAfter(lastRead, damage!);
+            lastRead = time;
+            if (entry is not null) yield return entry;
+            else report(JournalDamage.LeftOut(time, cursor, damage!));
         }
     }
 
@@ -320,10 +319,13 @@ public sealed unsafe class SdJournalReader : IJournalReader
     private SdJournal.Id128 lastBoot;
     private string? lastBootText;
 
-    private JournalEntry Current(ulong realtime)
+    // The entry, or null and why when journalctl -o json would not print it either: data it skips
+    // as unreadable (Bad message), a malformed field, a time past 9999; or data it cannot read at all
+    // (<paramref name="unreadable"/>: the walk over the entry's data objects fails otherwise).
+    private JournalEntry? Current(ulong realtime, out string? cursor, out string? damage, out bool unreadable)
     {
         SdJournal.sd_journal_get_monotonic_usec(journal, out _, out var boot);
-        string? cursor = null;
+        cursor = null;
         if (SdJournal.sd_journal_get_cursor(journal, out var c) >= 0)
         {
             cursor = Marshal.PtrToStringUTF8(c);
@@ -334,24 +336,25 @@ public sealed unsafe class SdJournalReader : IJournalReader
         // asked for, and eight lookups per entry took two thirds of the read (bench/Journal.Bench.ps1).
         // Each object is decoded before the next call, which may unmap it.
         SdJournalData.sd_journal_restart_data(journal);
+        damage = null;
+        unreadable = false;
         int r;
         while ((r = SdJournalData.sd_journal_enumerate_data(journal, out var data, out var length)) > 0)
-            fields.StoreItem(ref values, new ReadOnlySpan<byte>(data, (int)length));
-        if (r < 0)
+            if (!fields.StoreItem(ref values, new ReadOnlySpan<byte>(data, (int)length))) damage ??= JournalDamage.MalformedField;
+        if (r is -EBADMSG or -EADDRNOTAVAIL) damage = JournalDamage.Unreadable;
+        else if (r < 0)
         {
-            // An object it cannot read (say, compressed in a way this libsystemd does not know) stops
-            // the walk; ask for each field by name instead, as journalctl does, skipping the bad one.
-            values = JournalFields.FromHeader(realtime, values.BootId!, cursor);
-            foreach (var name in WantedFields)
-                fixed (byte* n = name)
-                    if (SdJournal.sd_journal_get_data(journal, n, out var d, out var l) >= 0)
-                        fields.StoreItem(ref values, new ReadOnlySpan<byte>(d, (int)l));
+            damage = Marshal.GetPInvokeErrorMessage(-r);
+            unreadable = true;
         }
-        return JournalFields.Build(values);
+        if (damage is not null) return null;
+        var entry = JournalFields.Build(values);
+        if (entry is null) damage = JournalDamage.TimeOutOfRange;
+        return entry;
     }
 
-    private static readonly byte[][] WantedFields = [.. new[] { "MESSAGE", "PRIORITY", "_PID", "UNIT", "_SYSTEMD_UNIT", "_HOSTNAME", "SYSLOG_IDENTIFIER" }
-        .Select(f => Encoding.ASCII.GetBytes(f + "\0"))];
+    // What journalctl's output reports as "Bad message" when it skips an entry it cannot read.
+    private const int EBADMSG = 74, EADDRNOTAVAIL = 99;
 
     private string BootText(SdJournal.Id128 boot)
     {

@@ -10,7 +10,6 @@ public partial class ErrorCatalogTests
     private static readonly HashSet<string> NotYetTested =
     [
         "KubeParameterWithPath", "KubeConflict", "ManifestTargetNotFound", "UnsupportedKind",
-        "InvalidJournalTime", "InvalidPriority",
     ];
 
     [GeneratedRegex(@"^- ([A-Z][A-Za-z]+): ", RegexOptions.Multiline)]

@@ -72,6 +72,66 @@ public class ProcessRunnerTests
     }
 
     [Fact]
+    public void StartHandsOverStandardOutputAsItsExactBytes()
+    {
+        using var process = ProcessRunner.Instance.Start(new ProcessSpec("/usr/bin/printf", ["a\\000b\\377\\n\\nc"]));
+        using var bytes = new MemoryStream();
+        process.StandardOutput.CopyTo(bytes);
+        var result = process.WaitForExit();
+        Assert.Equal(new byte[] { (byte)'a', 0, (byte)'b', 0xFF, (byte)'\n', (byte)'\n', (byte)'c' }, bytes.ToArray());
+        Assert.True(result.Succeeded);
+        Assert.Equal("", result.StandardOutput);
+    }
+
+    [Fact]
+    public void StartCollectsStandardErrorTheExitCodeInputAndEnvironment()
+    {
+        var spec = new ProcessSpec("/bin/sh", ["-c", "cat; echo \"$NGINXKIT_X\" >&2; exit 4"])
+        {
+            StandardInput = "in\n",
+            Environment = new Dictionary<string, string?> { ["NGINXKIT_X"] = "err" },
+        };
+        using var process = ProcessRunner.Instance.Start(spec);
+        var stdout = new StreamReader(process.StandardOutput).ReadToEnd();
+        var result = process.WaitForExit();
+        Assert.Equal("in\n", stdout);
+        Assert.Equal(4, result.ExitCode);
+        Assert.Equal("err\n", result.StandardError);
+        Assert.True(process.HasExited);
+    }
+
+    [Fact]
+    public async Task KillEndsAReadThatWaitsForOutput()
+    {
+        using var process = ProcessRunner.Instance.Start(new ProcessSpec("/bin/sh", ["-c", "exec sleep 600"]));
+        var read = Task.Run(() => process.StandardOutput.Read(new byte[16], 0, 16));
+        Assert.False(read.IsCompleted);
+        process.Kill();
+        process.Kill(); // again: nothing happens
+        Assert.Equal(0, await read.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.True(process.HasExited);
+    }
+
+    [Fact]
+    public void DisposingKillsWhatIsStillRunning()
+    {
+        int pid;
+        using (var process = ProcessRunner.Instance.Start(new ProcessSpec("/bin/sh", ["-c", "echo $$; exec sleep 600"])))
+        {
+            pid = int.Parse(new StreamReader(process.StandardOutput).ReadLine()!);
+            Assert.True(IsRunning(pid));
+        }
+        Assert.True(SpinWait.SpinUntil(() => !IsRunning(pid), 30_000), $"process {pid} outlived its disposal");
+    }
+
+    [Fact]
+    public void StartOfAMissingCommandIsNativeCommandNotFound()
+    {
+        var ex = Assert.Throws<NginxKitException>(() => ProcessRunner.Instance.Start(new ProcessSpec("/no/such/tool", [])));
+        Assert.Equal("NativeCommandNotFound", ex.Problem.ErrorId);
+    }
+
+    [Fact]
     public void FindLooksInSbinToo()
     {
         Assert.Equal("/bin/sh", NativeCommand.Find("/bin/sh"));

@@ -18,7 +18,7 @@ public class ExportParserTests
     {
         var parser = new ExportParser(new ChunkedStream(bytes, chunk));
         var list = new List<JournalEntry>();
-        while (parser.TryRead(out var fields)) list.Add(JournalFields.Build(fields));
+        while (parser.TryRead(out var fields)) list.Add(JournalFields.Build(fields)!);
         return list;
     }
 
@@ -132,6 +132,51 @@ public class ExportParserTests
         var whole = new ExportWriter().Entry(1, ("MESSAGE", "kept")).ToArray();
         var cut = whole.Concat(Encoding.UTF8.GetBytes($"__CURSOR={Cursor}\nMESSAGE=lost\n")).ToArray();
         Assert.Equal(["kept"], Parse(cut).Select(e => e.Message));
+    }
+
+    [Fact]
+    public void HandsOverAnEntryJournalctlLeftUnfinishedAndReadsTheNextWhole()
+    {
+        // journalctl printed an entry's header and a field, could not read the rest, and went on with
+        // the next entry without the empty line (logs-show.c, "Skipping message we can't read").
+        var unfinished = Encoding.UTF8.GetBytes($"__CURSOR=s=1;i=7\n__REALTIME_TIMESTAMP=11\n__MONOTONIC_TIMESTAMP=5\n_BOOT_ID={Boot}\nPRIORITY=3\n");
+        var bytes = unfinished.Concat(new ExportWriter().Entry(22, ("MESSAGE", "next")).ToArray()).ToArray();
+        var skipped = new List<JournalFields.Values>();
+        var parser = new ExportParser(new MemoryStream(bytes), skipped.Add);
+        Assert.True(parser.TryRead(out var fields));
+        var e = JournalFields.Build(fields)!;
+        Assert.Equal("next", e.Message);
+        Assert.Equal(Cursor, e.Cursor);
+        Assert.Equal(JournalPriority.Informational, e.Priority); // nothing of the unfinished entry leaks into it
+        Assert.False(parser.TryRead(out _));
+        var cut = Assert.Single(skipped);
+        Assert.Equal("s=1;i=7", cut.Cursor);
+        Assert.Equal(11UL, cut.Realtime);
+        Assert.Null(parser.Incomplete);
+    }
+
+    [Fact]
+    public void KeepsTheHeaderOfTheEntryTheStreamEndsIn()
+    {
+        var whole = new ExportWriter().Entry(1, ("MESSAGE", "kept")).ToArray();
+        var bytes = whole.Concat(Encoding.UTF8.GetBytes($"__CURSOR=s=1;i=9\n__REALTIME_TIMESTAMP=33\n_BOOT_ID={Boot}\n_PID=4\n")).ToArray();
+        var parser = new ExportParser(new MemoryStream(bytes));
+        Assert.True(parser.TryRead(out _));
+        Assert.False(parser.TryRead(out _));
+        var incomplete = Assert.NotNull(parser.Incomplete);
+        Assert.Equal("s=1;i=9", incomplete.Cursor);
+        Assert.Equal(33UL, incomplete.Realtime);
+    }
+
+    [Fact]
+    public void BuildsNoEntryForATimePastTheYear9999()
+    {
+        var bytes = new ExportWriter().Entry(ulong.MaxValue, ("MESSAGE", "damaged")).Entry(JournalDamage.MaxRealtime, ("MESSAGE", "last")).ToArray();
+        var parser = new ExportParser(new MemoryStream(bytes));
+        Assert.True(parser.TryRead(out var damaged));
+        Assert.Null(JournalFields.Build(damaged));
+        Assert.True(parser.TryRead(out var last));
+        Assert.Equal(DateTimeOffset.MaxValue.UtcTicks / 10 * 10, JournalFields.Build(last)!.TimeCreated.UtcTicks);
     }
 
     [Fact]

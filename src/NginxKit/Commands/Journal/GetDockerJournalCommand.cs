@@ -15,14 +15,17 @@ public sealed class GetDockerJournalCommand : AsyncCmdlet
     [ArgumentCompleter(typeof(UnitNameCompleter))]
     public string[] Unit { get; set; } = ["docker.service"];
 
-    /// <summary>Entries at or after this time: a DateTime, or journalctl's forms such as "1 hour ago", "today", "@1764064800".</summary>
+    /// <summary>
+    /// Entries at or after this time: a DateTime, or journalctl's forms such as "1 hour ago", "today", "@1764064800".
+    /// Read when the command runs, so a time that cannot be read is InvalidJournalTime, not a binding error.
+    /// </summary>
     [Parameter]
-    [JournalTime]
-    public DateTimeOffset? Since { get; set; }
+    [ArgumentCompletions("now", "today", "yesterday", "'1 hour ago'", "'30 min ago'", "'2 days ago'")]
+    public object? Since { get; set; }
 
     [Parameter]
-    [JournalTime]
-    public DateTimeOffset? Until { get; set; }
+    [ArgumentCompletions("now", "today", "yesterday", "'1 hour ago'", "'30 min ago'", "'2 days ago'")]
+    public object? Until { get; set; }
 
     /// <summary>Only the last N entries (still oldest first).</summary>
     [Parameter]
@@ -40,7 +43,7 @@ public sealed class GetDockerJournalCommand : AsyncCmdlet
     [ValidateNotNullOrEmpty]
     public string? Boot { get; set; }
 
-    /// <summary>Keep reading new entries until Ctrl+C.</summary>
+    /// <summary>The last 10 entries (or -Last N, or from -Since), then new ones until Ctrl+C, as journalctl -f.</summary>
     [Parameter]
     public SwitchParameter Follow { get; set; }
 
@@ -49,23 +52,24 @@ public sealed class GetDockerJournalCommand : AsyncCmdlet
     [ValidateNotNullOrEmpty]
     public string? Directory { get; set; }
 
-    /// <summary>Journal files to read.</summary>
+    /// <summary>Journal files to read; wildcards are expanded, and a pattern that matches nothing is JournalNotFound.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string[]? File { get; set; }
 
     protected override Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
+        var now = DateTimeOffset.Now;
         var query = new JournalQuery
         {
             Units = Unit.Select(u => u.Contains('.') ? u : u + ".service").ToList(),
-            Since = Since,
-            Until = Until,
+            Since = JournalQuery.ReadTime(Since is PSObject s ? s.BaseObject : Since, now),
+            Until = JournalQuery.ReadTime(Until is PSObject u ? u.BaseObject : Until, now),
             Last = Last,
             Priority = Priority is null ? null : JournalQuery.ParsePriority(Priority),
             Boot = Boot,
             Directory = Directory is null ? null : GetUnresolvedProviderPathFromPSPath(Directory),
-            Files = File?.SelectMany(f => f.IndexOfAny(['*', '?']) >= 0 ? GetResolvedProviderPathFromPSPath(f, out _) : [GetUnresolvedProviderPathFromPSPath(f)]).ToList() ?? [],
+            Files = File?.SelectMany(ResolveFile).ToList(),
             Follow = Follow,
         };
         // sd-journal in process when libsystemd.so.0 loads, else journalctl -o export (NGINXKIT_JOURNAL_READER forces one).
@@ -73,5 +77,21 @@ public sealed class GetDockerJournalCommand : AsyncCmdlet
         foreach (var entry in reader.Read(cancellationToken))
             WriteObject(entry);
         return Task.CompletedTask;
+    }
+
+    // A wildcard's matches; a pattern that matches nothing stays as given, so the engine reports it
+    // as a missing file (JournalNotFound) instead of the list going empty.
+    private IEnumerable<string> ResolveFile(string path)
+    {
+        if (!WildcardPattern.ContainsWildcardCharacters(path)) return [GetUnresolvedProviderPathFromPSPath(path)];
+        try
+        {
+            var matches = GetResolvedProviderPathFromPSPath(path, out _);
+            return matches.Count > 0 ? matches : [GetUnresolvedProviderPathFromPSPath(path)];
+        }
+        catch (ItemNotFoundException)
+        {
+            return [GetUnresolvedProviderPathFromPSPath(path)];
+        }
     }
 }
