@@ -245,11 +245,11 @@ public class ServiceRoutesTests
     [Fact]
     public void SettingsAnnotationsBecomeTheRoutesOwnSettings()
     {
-        var route = One(Service("chat",
+        var route = One(Service("chat", OptIn +
             "    nginxkit.io/websocket: \"true\"\n    nginxkit.io/client-max-body-size: 50m\n    nginxkit.io/proxy-read-timeout: 120s\n" +
             "    nginxkit.io/proxy-send-timeout: \"30\"\n    nginxkit.io/proxy-redirect: \"True\"\n")).Route!;
         Assert.Equal(new RouteSettings { WebSocket = true, ClientMaxBodySize = "50m", ProxyReadTimeout = "120s", ProxySendTimeout = "30", ProxyRedirect = true }, route.Settings);
-        Assert.Null(One(Service("plain")).Route!.Settings);
+        Assert.Null(One(Service("plain", OptIn)).Route!.Settings);
     }
 
     [Theory]
@@ -260,7 +260,7 @@ public class ServiceRoutesTests
     [InlineData("nginxkit.io/proxy-send-timeout", "48h", "InvalidRouteSetting", "ProxySendTimeoutOutOfRange")]
     public void AHostileSettingsAnnotationIsRefusedByName(string key, string value, string errorId, string rule)
     {
-        var found = One(Service("chat", $"    {key}: \"{value}\"\n"));
+        var found = One(Service("chat", $"{OptIn}    {key}: \"{value}\"\n"));
         Assert.Null(found.Route);
         Assert.Equal(errorId, found.Problem!.ErrorId);
         Assert.Equal(rule, found.Problem.Rule);
@@ -272,6 +272,6 @@ public class ServiceRoutesTests
         var found = One(Service("sneaky", "    nginxkit.io/path: /healthz\n"));
         Assert.Equal(ErrorCatalog.InvalidRoutePath.Id, found.Problem!.ErrorId);
         Assert.Equal("PathReserved", found.Problem.Rule);
-        Assert.Equal("PathReserved", One(Service("healthz")).Problem!.Rule);
+        Assert.Equal("PathReserved", One(Service("healthz", OptIn)).Problem!.Rule);
     }
 }
