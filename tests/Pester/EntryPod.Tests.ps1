@@ -31,12 +31,7 @@ BeforeAll {
     Import-Module (Get-NginxKitModulePath) -Force
 
     function New-TestService([string] $Name, [int] $Port, [hashtable] $Annotations = @{}) {
-        $meta = [ordered]@{ name = $Name; namespace = 'apps' }
-        if ($Annotations.Count) { $meta.annotations = $Annotations }
-        [ordered]@{
-            apiVersion = 'v1'; kind = 'Service'; metadata = $meta
-            spec       = [ordered]@{ clusterIP = '127.0.0.1'; ports = @(@{ name = 'http'; port = $Port; targetPort = 8080 }) }
-        }
+        New-FakeKubeService -Name $Name -Namespace apps -Port $Port -Annotations $Annotations
     }
 
     function Wait-Until([scriptblock] $Condition, [string] $Because, [int] $TimeoutSec = 30, [scriptblock] $Diagnostics) {

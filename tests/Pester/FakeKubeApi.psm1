@@ -486,6 +486,38 @@ function Invoke-Kubectl {
     }
 }
 
+function New-FakeKubeService {
+    # A Service as the tests' clusters hold it, for Add-FakeKubeObject or a manifest file. It opts in to
+    # routing (nginxkit.io/expose: "true") unless it names a path or expose itself, or -NoOptIn is given.
+    param(
+        [Parameter(Mandatory)] [string] $Name,
+        [string] $Namespace = 'default',
+        [int] $Port = 80,
+        [string] $ClusterIP = '127.0.0.1',
+        [hashtable] $Annotations = @{},
+        [hashtable] $Labels = @{ app = $Name },
+        [object[]] $Ports,
+        [switch] $NoOptIn,
+        [string] $Created
+    )
+    $Annotations = $Annotations.Clone()
+    if (-not $NoOptIn -and -not $Annotations.ContainsKey('nginxkit.io/expose') -and -not $Annotations.ContainsKey('nginxkit.io/path')) {
+        $Annotations['nginxkit.io/expose'] = 'true'
+    }
+    $meta = [ordered]@{ name = $Name; namespace = $Namespace; labels = $Labels }
+    if ($Created) { $meta.creationTimestamp = $Created }
+    if ($Annotations.Count) { $meta.annotations = $Annotations }
+    [ordered]@{
+        apiVersion = 'v1'; kind = 'Service'
+        metadata   = $meta
+        spec       = [ordered]@{
+            clusterIP = $ClusterIP
+            selector  = @{ app = $Name }
+            ports     = @(if ($Ports) { $Ports } else { @{ name = 'http'; port = $Port; targetPort = 8080 } })
+        }
+    }
+}
+
 Export-ModuleMember -Function Get-KubeTestTarget, Start-FakeKubeApi, Stop-FakeKubeApi, Add-FakeKubeObject, Set-FakeKubePodLog, Add-FakeKubeFault,
     Clear-FakeKubeFault, Get-FakeKubeRequest, Clear-FakeKubeRequest, Close-FakeKubeWatch, Invoke-FakeKubeCompaction,
-    Reset-FakeKubeApi, Invoke-Kubectl, Get-FakeKubeApiPath, New-FakeKubeConfig, New-FakeKubeServiceAccountToken
+    Reset-FakeKubeApi, Invoke-Kubectl, Get-FakeKubeApiPath, New-FakeKubeConfig, New-FakeKubeServiceAccountToken, New-FakeKubeService

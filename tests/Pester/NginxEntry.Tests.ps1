@@ -27,6 +27,8 @@ BeforeAll {
 
     # A Service as `kubectl get svc -o yaml` shows it, routed to an echo backend on 127.0.0.1.
     function ConvertTo-ServiceYaml([string] $Name, [int] $Port, [hashtable] $Annotations = @{}) {
+        # Every Service here opts in to routing, as a routed Service must.
+        if (-not $Annotations.ContainsKey('nginxkit.io/path')) { $Annotations = $Annotations.Clone(); $Annotations['nginxkit.io/expose'] = 'true' }
         $lines = foreach ($key in $Annotations.Keys | Sort-Object) { "    $($key): `"$($Annotations[$key])`"" }
         $annotationBlock = if ($lines) { "  annotations:`n" + ($lines -join "`n") + "`n" } else { '' }
         "apiVersion: v1`nkind: Service`nmetadata:`n  name: $Name`n  namespace: entry-test`n$annotationBlock" +

@@ -52,9 +52,7 @@ BeforeAll {
     }
 
     function New-TestService([string] $Name, [int] $Port = 8080, [hashtable] $Annotations = @{}, [string] $Namespace = 'default') {
-        $meta = [ordered]@{ name = $Name; namespace = $Namespace }
-        if ($Annotations.Count) { $meta.annotations = $Annotations }
-        [ordered]@{ apiVersion = 'v1'; kind = 'Service'; metadata = $meta; spec = @{ clusterIP = '127.0.0.1'; ports = @(@{ name = 'http'; port = $Port; targetPort = 8080 }) } }
+        New-FakeKubeService -Name $Name -Port $Port -Annotations $Annotations -Namespace $Namespace
     }
 }
 

@@ -24,13 +24,7 @@ BeforeAll {
     Import-Module (Get-NginxKitModulePath) -Force
     $nginxPath = Find-RealTool -Name nginx
 
-    function New-TestService([string] $Name, [int] $Port) {
-        [ordered]@{
-            apiVersion = 'v1'; kind = 'Service'
-            metadata   = @{ name = $Name; namespace = 'default' }
-            spec       = @{ clusterIP = '127.0.0.1'; ports = @(@{ name = 'http'; port = $Port; targetPort = 8080 }) }
-        }
-    }
+    function New-TestService([string] $Name, [int] $Port) { New-FakeKubeService -Name $Name -Port $Port }
 
     function Wait-Until([scriptblock] $Condition, [string] $Because, [object] $Watcher, [int] $TimeoutSec = 30) {
         $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSec)

@@ -32,37 +32,6 @@ BeforeAll {
     Import-Module (Get-NginxKitModulePath) -Force
     $nginxPath = Find-RealTool -Name nginx
 
-    # A Service as the API takes it. A given clusterIP is kept, so 127.0.0.1 makes the route reach an echo backend.
-    # It opts in with nginxkit.io/expose unless its annotations say otherwise or -NoOptIn; -Created seeds an age.
-    function New-TestService {
-        param(
-            [Parameter(Mandatory)] [string] $Name,
-            [string] $Namespace = 'default',
-            [int] $Port = 80,
-            [string] $ClusterIP = '127.0.0.1',
-            [hashtable] $Annotations = @{},
-            [object[]] $Ports,
-            [switch] $NoOptIn,
-            [string] $Created
-        )
-        $Annotations = $Annotations.Clone()
-        if (-not $NoOptIn -and -not $Annotations.ContainsKey('nginxkit.io/expose') -and -not $Annotations.ContainsKey('nginxkit.io/path')) {
-            $Annotations['nginxkit.io/expose'] = 'true'
-        }
-        $meta = [ordered]@{ name = $Name; namespace = $Namespace; labels = @{ app = $Name } }
-        if ($Created) { $meta.creationTimestamp = $Created }
-        if ($Annotations.Count) { $meta.annotations = $Annotations }
-        [ordered]@{
-            apiVersion = 'v1'; kind = 'Service'
-            metadata   = $meta
-            spec       = [ordered]@{
-                clusterIP = $ClusterIP
-                selector  = @{ app = $Name }
-                ports     = @(if ($Ports) { $Ports } else { @{ name = 'http'; port = $Port; targetPort = 8080 } })
-            }
-        }
-    }
-
     # One API call over a shared HttpClient (fast enough for a burst of 100 patches); throws on a non-2xx answer.
     $script:Http = [Net.Http.HttpClient]::new()
     $script:Http.Timeout = [TimeSpan]::FromSeconds(30)
@@ -193,15 +162,15 @@ Describe 'Sync-NginxConf -Once renders the cluster''s Services' -Tag 'Kubernetes
         $out = Join-Path $dir 'conf.d/default.conf'
         $listen = '127.0.0.1:18080'
         $null = Add-FakeKubeObject -Server $fake -Object @(
-            New-TestService -Name volume -Namespace storage -ClusterIP 10.96.50.1 -Port 8081 -Annotations @{ 'nginxkit.io/path' = '/volume' }
+            New-FakeKubeService -Name volume -Namespace storage -ClusterIP 10.96.50.1 -Port 8081 -Annotations @{ 'nginxkit.io/path' = '/volume' }
             # no path annotation: /api; two ports, the annotation names one
-            New-TestService -Name api -ClusterIP 10.96.50.2 -Annotations @{ 'nginxkit.io/port' = 'http' } -Ports @(
+            New-FakeKubeService -Name api -ClusterIP 10.96.50.2 -Annotations @{ 'nginxkit.io/port' = 'http' } -Ports @(
                 @{ name = 'http'; port = 8080; targetPort = 8080 }
                 @{ name = 'metrics'; port = 9090; targetPort = 9090 })
-            New-TestService -Name legacy -ClusterIP 10.96.50.3 -Port 8082 -Annotations @{ 'nginxkit.io/path' = '/old/app'; 'nginxkit.io/strip-prefix' = 'false' }
-            New-TestService -Name hidden -ClusterIP 10.96.50.4 -Annotations @{ 'nginxkit.io/expose' = 'false' }
-            New-TestService -Name headless -ClusterIP None
-            New-TestService -Name quiet -ClusterIP 10.96.50.5 -NoOptIn
+            New-FakeKubeService -Name legacy -ClusterIP 10.96.50.3 -Port 8082 -Annotations @{ 'nginxkit.io/path' = '/old/app'; 'nginxkit.io/strip-prefix' = 'false' }
+            New-FakeKubeService -Name hidden -ClusterIP 10.96.50.4 -Annotations @{ 'nginxkit.io/expose' = 'false' }
+            New-FakeKubeService -Name headless -ClusterIP None
+            New-FakeKubeService -Name quiet -ClusterIP 10.96.50.5 -NoOptIn
         )
         # The same routes, as New-NginxConf takes them (deliberately in another order).
         $routes = @(
@@ -290,7 +259,7 @@ Describe 'Sync-NginxConf -Once fails without a usable cluster, and writes nothin
         BeforeAll {
             # A fake that served a valid Service, then stopped: its port is closed now.
             $fake = Start-FakeKubeApi
-            $null = Add-FakeKubeObject -Server $fake -Object (New-TestService -Name web -Port 8080)
+            $null = Add-FakeKubeObject -Server $fake -Object (New-FakeKubeService -Name web -Port 8080)
             $kubeConfig = Join-Path $dir 'down.kubeconfig'
             Copy-Item -LiteralPath $fake.KubeConfig -Destination $kubeConfig
             Stop-FakeKubeApi $fake
@@ -325,11 +294,11 @@ Describe 'Sync-NginxConf -Once fails without a usable cluster, and writes nothin
         BeforeAll {
             $fake = Start-FakeKubeApi
             $null = Add-FakeKubeObject -Server $fake -Object @(
-                New-TestService -Name inject -Port 8080 -Annotations @{ 'nginxkit.io/path' = '/a; } server { listen 18098; location /evil/ {' }
-                New-TestService -Name newline -Port 8080 -Annotations @{ 'nginxkit.io/path' = "/b`n}`nserver { listen 18097; }" }
-                New-TestService -Name dots -Port 8080 -Annotations @{ 'nginxkit.io/path' = '/../etc' }
-                New-TestService -Name noport -Port 8080 -Annotations @{ 'nginxkit.io/port' = 'nope' }
-                New-TestService -Name headless -ClusterIP None
+                New-FakeKubeService -Name inject -Port 8080 -Annotations @{ 'nginxkit.io/path' = '/a; } server { listen 18098; location /evil/ {' }
+                New-FakeKubeService -Name newline -Port 8080 -Annotations @{ 'nginxkit.io/path' = "/b`n}`nserver { listen 18097; }" }
+                New-FakeKubeService -Name dots -Port 8080 -Annotations @{ 'nginxkit.io/path' = '/../etc' }
+                New-FakeKubeService -Name noport -Port 8080 -Annotations @{ 'nginxkit.io/port' = 'nope' }
+                New-FakeKubeService -Name headless -ClusterIP None
             )
         }
 
@@ -364,7 +333,7 @@ Describe 'Sync-NginxConf -Once refuses a config nginx -t rejects, and writes not
     BeforeAll {
         $dir = New-TestDirectory
         $fake = Start-FakeKubeApi
-        $null = Add-FakeKubeObject -Server $fake -Object (New-TestService -Name web -Port 8080)
+        $null = Add-FakeKubeObject -Server $fake -Object (New-FakeKubeService -Name web -Port 8080)
         # The allow-lists keep cluster values valid; what nginx can still reject is the operator's own template.
         Set-Content "$dir/broken.tmpl" "server {`n    listen {{ listen }};`n{{#routes}}    location {{ location }} { proxy_pass {{ proxy_pass }} }`n{{/routes}}}`n"
         # Two servers by one name: nginx warns and ignores the second, which -Once, testing strictly, refuses.
@@ -405,7 +374,7 @@ Describe 'Sync-NginxConf -Watch reloads nginx when its certificate rotates' -Tag
         $dir = New-TestDirectory
         $backend = @(Start-EchoBackend -Name app)[0]
         $fake = Start-FakeKubeApi
-        $null = Add-FakeKubeObject -Server $fake -Object (New-TestService -Name app -Port $backend.Port)
+        $null = Add-FakeKubeObject -Server $fake -Object (New-FakeKubeService -Name app -Port $backend.Port)
         $ca = New-TestCertificateAuthority
         $first = New-TestServerCertificate -Authority $ca -Directory "$dir/tls"
         $plain = "127.0.0.1:$(Get-FreeTcpPort)"
@@ -482,7 +451,7 @@ Describe 'Sync-NginxConf -Watch keeps a real nginx in step with the cluster' -Ta
         $fakePort = Get-FreeTcpPort
         $fake = Start-FakeKubeApi -Port $fakePort
         $kubeConfig = $fake.KubeConfig
-        New-ClusterService $fake (New-TestService -Name stable -Port $port.stable)
+        New-ClusterService $fake (New-FakeKubeService -Name stable -Port $port.stable)
 
         # nginx starts on what -Once renders, as the init container leaves it for the pod.
         $listenPort = Get-FreeTcpPort
@@ -517,7 +486,7 @@ Describe 'Sync-NginxConf -Watch keeps a real nginx in step with the cluster' -Ta
 
     It 'serves a Service created in the cluster' {
         $mark = Get-Mark
-        New-ClusterService $fake (New-TestService -Name moving -Port $port.alpha)
+        New-ClusterService $fake (New-FakeKubeService -Name moving -Port $port.alpha)
         Wait-Served -Path '/moving/x' -Body 'alpha GET /x HTTP/1.1'
         $sync = Wait-Entry -From $mark -Kind event -Filter { $_.event.Reloaded } -Because 'the reload event'
         $sync.event.Changed | Should -BeTrue
@@ -550,7 +519,7 @@ Describe 'Sync-NginxConf -Watch keeps a real nginx in step with the cluster' -Ta
     }
 
     It 'turns a burst of 100 Service changes into a few reloads, ending on the last state' {
-        New-ClusterService $fake (New-TestService -Name burst -Port $port.alpha)
+        New-ClusterService $fake (New-FakeKubeService -Name burst -Port $port.alpha)
         Wait-Served -Path '/burst/x' -Body 'alpha GET /x HTTP/1.1'
         Start-Sleep -Milliseconds 300   # let the sync for the create finish before counting
         $mark = Get-Mark
@@ -580,7 +549,7 @@ Describe 'Sync-NginxConf -Watch keeps a real nginx in step with the cluster' -Ta
     It 'refuses a hostile route with an error and keeps serving the others' {
         $mark = Get-Mark
         $hostile = '/evil; } server { listen 18099; location /pwned/ {'
-        New-ClusterService $fake (New-TestService -Name hostile -Port $port.alpha -Annotations @{ 'nginxkit.io/path' = $hostile })
+        New-ClusterService $fake (New-FakeKubeService -Name hostile -Port $port.alpha -Annotations @{ 'nginxkit.io/path' = $hostile })
         $refusal = Wait-Entry -From $mark -Kind error -Filter { $_.message -match 'default/hostile' } -Because 'the refusal'
         $refusal.id | Should -BeLike 'InvalidRoutePath*'
         $sync = Wait-Entry -From $mark -Kind event -Filter { $_.event.Refused -ge 1 } -Because 'the sync that refused it'
@@ -593,7 +562,7 @@ Describe 'Sync-NginxConf -Watch keeps a real nginx in step with the cluster' -Ta
         (Get-Served -Port $server.Port -Path '/pwned/').StatusCode | Should -Be 404
 
         # While it stands, later syncs do not repeat the error; once it goes, the rest goes on serving.
-        New-ClusterService $fake (New-TestService -Name later -Port $port.beta)
+        New-ClusterService $fake (New-FakeKubeService -Name later -Port $port.beta)
         Wait-Served -Path '/later/x' -Body 'beta GET /x HTTP/1.1'
         @(Get-WatcherEntry $watcher -From $mark -Kind error | Where-Object { $_.message -match 'default/hostile' }).Count | Should -Be 1
         Remove-ClusterService $fake -Name hostile
@@ -607,7 +576,7 @@ Describe 'Sync-NginxConf -Watch keeps a real nginx in step with the cluster' -Ta
         $goodTime = (Get-Item -LiteralPath $server.ConfPath).LastWriteTimeUtc
         $mark = Get-Mark
         # Passes the allow-lists (a DNS name), but nginx -t resolves proxy_pass hosts and this one does not resolve.
-        New-ClusterService $fake (New-TestService -Name unresolvable -Port 80 -ClusterIP 'nginxkit-unresolvable.invalid')
+        New-ClusterService $fake (New-FakeKubeService -Name unresolvable -Port 80 -ClusterIP 'nginxkit-unresolvable.invalid')
         $sync = Wait-Entry -From $mark -Kind event -Filter { $_.event.Error } -Because 'the rejected sync'
         $sync.event.Error | Should -Match 'nginx -t rejected'
         $sync.event.Error | Should -Match 'nginxkit-unresolvable\.invalid'
@@ -621,7 +590,7 @@ Describe 'Sync-NginxConf -Watch keeps a real nginx in step with the cluster' -Ta
 
         # Once the bad Service is gone, the next change is served again.
         Remove-ClusterService $fake -Name unresolvable
-        New-ClusterService $fake (New-TestService -Name healed -Port $port.alpha)
+        New-ClusterService $fake (New-FakeKubeService -Name healed -Port $port.alpha)
         Wait-Served -Path '/healed/x' -Body 'alpha GET /x HTTP/1.1'
         Get-Content -LiteralPath $server.ConfPath -Raw | Should -Not -Match 'unresolvable'
     }
@@ -647,7 +616,7 @@ Describe 'Sync-NginxConf -Watch keeps a real nginx in step with the cluster' -Ta
         $relist.event.Routes | Should -Be 3
 
         # The new watch is live: a change after the relist is served.
-        New-ClusterService $fake (New-TestService -Name after-relist -Port $port.beta)
+        New-ClusterService $fake (New-FakeKubeService -Name after-relist -Port $port.beta)
         Wait-Served -Path '/after-relist/x' -Body 'beta GET /x HTTP/1.1'
     }
 
@@ -665,8 +634,8 @@ Describe 'Sync-NginxConf -Watch keeps a real nginx in step with the cluster' -Ta
         $restarted = Start-FakeKubeApi -Port $fakePort
         $fake.Process = $restarted.Process
         Remove-Item -LiteralPath $restarted.Directory -Recurse -Force # the watcher keeps the first kubeconfig
-        New-ClusterService $fake (New-TestService -Name stable -Port $port.stable)
-        New-ClusterService $fake (New-TestService -Name reborn -Port $port.gamma)
+        New-ClusterService $fake (New-FakeKubeService -Name stable -Port $port.stable)
+        New-ClusterService $fake (New-FakeKubeService -Name reborn -Port $port.gamma)
         Wait-Served -Path '/reborn/x' -Body 'gamma GET /x HTTP/1.1'
         Wait-NotFound -Path '/burst/x'
         Wait-NotFound -Path '/after-relist/x'
@@ -707,7 +676,7 @@ Describe 'Sync-NginxConf -Watch leaves a path to its oldest claim' -Tag 'Kuberne
         foreach ($b in $backends) { $port[$b.Name] = $b.Port }
         $fake = Start-FakeKubeApi
         # prod/web has held /web since 2020. Seeded objects keep the creationTimestamp they are given.
-        $null = Add-FakeKubeObject -Server $fake -Object (New-TestService -Name web -Namespace prod -Port $port.holder -Created '2020-06-01T00:00:00Z' `
+        $null = Add-FakeKubeObject -Server $fake -Object (New-FakeKubeService -Name web -Namespace prod -Port $port.holder -Created '2020-06-01T00:00:00Z' `
                 -Annotations @{ 'nginxkit.io/path' = '/web' })
 
         $listenPort = Get-FreeTcpPort
@@ -746,7 +715,7 @@ Describe 'Sync-NginxConf -Watch leaves a path to its oldest claim' -Tag 'Kuberne
         try {
             Wait-Until -Because 'the probe to run before the newcomer' -Condition { $probe.Output.Count -ge 5 }
             # aaa-scratch sorts before prod: a namespace order alone would hand it the path.
-            $newcomer = Add-FakeKubeObject -Server $fake -Object (New-TestService -Name web -Namespace aaa-scratch -Port $port.newcomer `
+            $newcomer = Add-FakeKubeObject -Server $fake -Object (New-FakeKubeService -Name web -Namespace aaa-scratch -Port $port.newcomer `
                     -Created '2026-01-05T00:00:00Z' -Annotations @{ 'nginxkit.io/path' = '/web/' })
             $refusal = Wait-Entry -From $mark -Kind error -Filter { $_.message -match 'aaa-scratch/web' } -Because 'the refusal'
             $null = Wait-Entry -From $mark -Kind event -Filter { $_.event.Refused -ge 1 } -Because 'the sync that refused it'
@@ -775,7 +744,7 @@ Describe 'Sync-NginxConf -Watch leaves a path to its oldest claim' -Tag 'Kuberne
         $e[0].source.component | Should -Be 'nginxkit'
 
         # While the conflict stands, later syncs neither repeat the error nor record another Event.
-        New-ClusterService $fake (New-TestService -Name other -Port $port.other)
+        New-ClusterService $fake (New-FakeKubeService -Name other -Port $port.other)
         Wait-Served -Path '/other/x' -Body 'other GET /x HTTP/1.0'
         @(Get-WatcherEntry $watcher -From $mark -Kind error | Where-Object { $_.message -match 'aaa-scratch/web' }).Count | Should -Be 1
         @(Get-ConflictEvent aaa-scratch).Count | Should -Be 1
@@ -783,7 +752,7 @@ Describe 'Sync-NginxConf -Watch leaves a path to its oldest claim' -Tag 'Kuberne
 
     It 'hands the path to the next oldest claim when the holder is deleted, not to the namespace that sorts first' {
         $mark = Get-Mark
-        $null = Add-FakeKubeObject -Server $fake -Object (New-TestService -Name web -Namespace b-team -Port $port.runnerup `
+        $null = Add-FakeKubeObject -Server $fake -Object (New-FakeKubeService -Name web -Namespace b-team -Port $port.runnerup `
                 -Created '2024-03-01T00:00:00Z' -Annotations @{ 'nginxkit.io/path' = '/Web' })
         $null = Wait-Entry -From $mark -Kind error -Filter { $_.message -match 'b-team/web' } -Because 'the runner-up''s refusal'
         Wait-Until -Because 'the runner-up''s Event' -Diagnostics $diagnostics -Condition { Get-ConflictEvent b-team }
@@ -809,9 +778,9 @@ Describe 'Sync-NginxConf -Watch on a list of namespaces needs only a Role in eac
         $fake = Start-FakeKubeApi
         $null = Add-FakeKubeObject -Server $fake -Object @(
             foreach ($ns in 'shop', 'apps', 'other') { @{ apiVersion = 'v1'; kind = 'Namespace'; metadata = @{ name = $ns } } }
-            New-TestService -Name web -Namespace shop -Port $port.shop -Annotations @{ 'nginxkit.io/path' = '/web' } -Created '2021-01-01T00:00:00Z'
-            New-TestService -Name api -Namespace apps -Port $port.apps
-            New-TestService -Name admin -Namespace other -Port $port.outside
+            New-FakeKubeService -Name web -Namespace shop -Port $port.shop -Annotations @{ 'nginxkit.io/path' = '/web' } -Created '2021-01-01T00:00:00Z'
+            New-FakeKubeService -Name api -Namespace apps -Port $port.apps
+            New-FakeKubeService -Name admin -Namespace other -Port $port.outside
         )
         # The entry's own RBAC, as New-NginxKitManifest makes it for two namespaces, and a token for its ServiceAccount.
         $null = New-NginxKitManifest -WatchNamespace shop, apps -NodePort 30080 | Deploy-NginxKit -KubeConfig $fake.KubeConfig -ErrorAction Stop
@@ -844,8 +813,8 @@ Describe 'Sync-NginxConf -Watch on a list of namespaces needs only a Role in eac
             $open = Get-FakeKubeRequest -Server $fake | Where-Object { $_.watch -and $_.status -eq 200 }
             ($open.path -contains '/api/v1/namespaces/shop/services') -and ($open.path -contains '/api/v1/namespaces/apps/services')
         }
-        New-ClusterService $fake (New-TestService -Name admin2 -Namespace other -Port $port.outside)
-        New-ClusterService $fake (New-TestService -Name late -Namespace apps -Port $port.late)
+        New-ClusterService $fake (New-FakeKubeService -Name admin2 -Namespace other -Port $port.outside)
+        New-ClusterService $fake (New-FakeKubeService -Name late -Namespace apps -Port $port.late)
         Wait-Served -Path '/late/x' -Body 'late GET /x HTTP/1.0'
         (Get-Served -Port $server.Port -Path '/admin/x').StatusCode | Should -Be 404
         (Get-Served -Port $server.Port -Path '/admin2/x').StatusCode | Should -Be 404
@@ -863,7 +832,7 @@ Describe 'Sync-NginxConf -Watch on a list of namespaces needs only a Role in eac
 
     It 'records the PathConflict Event with the Role alone' {
         $mark = Get-Mark
-        $null = Add-FakeKubeObject -Server $fake -Object (New-TestService -Name shadow -Namespace apps -Port $port.late -Annotations @{ 'nginxkit.io/path' = '/web' })
+        $null = Add-FakeKubeObject -Server $fake -Object (New-FakeKubeService -Name shadow -Namespace apps -Port $port.late -Annotations @{ 'nginxkit.io/path' = '/web' })
         $null = Wait-Entry -From $mark -Kind error -Filter { $_.message -match 'apps/shadow' } -Because 'the refusal'
         $posted = Wait-Until -Because 'the Event''s create' -Diagnostics $diagnostics -Condition {
             Get-FakeKubeRequest -Server $fake -Method POST -Path /api/v1/namespaces/apps/events | Where-Object status -GT 0
@@ -894,11 +863,11 @@ Describe 'Sync-NginxConf proxies a Service port that speaks TLS over https' -Tag
         $fake = Start-FakeKubeApi
         $https = @{ name = 'https'; port = $tlsBackend.Port; targetPort = 8443 }
         $null = Add-FakeKubeObject -Server $fake -Object @(
-            New-TestService -Name secure -Ports @($https)
+            New-FakeKubeService -Name secure -Ports @($https)
             # The annotation overrides the port both ways.
-            New-TestService -Name forced-plain -Ports @($https) -Annotations @{ 'nginxkit.io/expose' = 'true'; 'nginxkit.io/backend-protocol' = 'http' }
-            New-TestService -Name forced-tls -Ports @(@{ name = 'web'; port = $tlsBackend.Port; targetPort = 8443 }) -Annotations @{ 'nginxkit.io/expose' = 'true'; 'nginxkit.io/backend-protocol' = 'https' }
-            New-TestService -Name grpc -Ports @($https) -Annotations @{ 'nginxkit.io/expose' = 'true'; 'nginxkit.io/backend-protocol' = 'grpc' }
+            New-FakeKubeService -Name forced-plain -Ports @($https) -Annotations @{ 'nginxkit.io/expose' = 'true'; 'nginxkit.io/backend-protocol' = 'http' }
+            New-FakeKubeService -Name forced-tls -Ports @(@{ name = 'web'; port = $tlsBackend.Port; targetPort = 8443 }) -Annotations @{ 'nginxkit.io/expose' = 'true'; 'nginxkit.io/backend-protocol' = 'https' }
+            New-FakeKubeService -Name grpc -Ports @($https) -Annotations @{ 'nginxkit.io/expose' = 'true'; 'nginxkit.io/backend-protocol' = 'grpc' }
         )
         $listenPort = Get-FreeTcpPort
         $conf = Join-Path $dir 'default.conf'
@@ -956,7 +925,7 @@ Describe 'Sync-NginxConf proxies a Service port that speaks TLS over https' -Tag
 Describe 'Sync-NginxConf -Watch stops on Ctrl+C, and refuses conflicting switches' -Tag 'Kubernetes', 'Nginx', 'Real' -Skip:(-not $nginx) {
     BeforeAll {
         $fake = Start-FakeKubeApi
-        $null = Add-FakeKubeObject -Server $fake -Object (New-TestService -Name web -ClusterIP 10.96.60.1 -Port 8080)
+        $null = Add-FakeKubeObject -Server $fake -Object (New-FakeKubeService -Name web -ClusterIP 10.96.60.1 -Port 8080)
         $dir = New-TestDirectory
     }
 
@@ -1003,7 +972,7 @@ Describe 'Sync-NginxConf -Watch over TLS' -Tag 'Kubernetes' {
     BeforeAll {
         # As in a cluster whose API server wants a client certificate, with the watch on HTTP/2.
         $tls = Start-FakeKubeApi -Tls
-        $null = Add-FakeKubeObject -Server $tls -Object (New-TestService -Name web -ClusterIP 10.96.61.1 -Port 8080)
+        $null = Add-FakeKubeObject -Server $tls -Object (New-FakeKubeService -Name web -ClusterIP 10.96.61.1 -Port 8080)
         $dir = New-TestDirectory
     }
     AfterAll {
@@ -1021,7 +990,7 @@ Describe 'Sync-NginxConf -Watch over TLS' -Tag 'Kubernetes' {
             Wait-Until -TimeoutSec 30 -Because 'the watch to open' -Condition {
                 Get-FakeKubeRequest -Server $tls -Path /api/v1/services | Where-Object { $_.watch -and $_.status -eq 200 }
             }
-            $null = Add-FakeKubeObject -Server $tls -Object (New-TestService -Name late -ClusterIP 10.96.61.2 -Port 9090)
+            $null = Add-FakeKubeObject -Server $tls -Object (New-FakeKubeService -Name late -ClusterIP 10.96.61.2 -Port 9090)
             Wait-Until -TimeoutSec 30 -Because 'the watch to bring the new Service' -Condition {
                 (Get-Content -LiteralPath $out -Raw) -match [regex]::Escape('proxy_pass http://10.96.61.2:9090/;')
             }
