@@ -700,7 +700,7 @@ Describe 'Sync-NginxConf -Watch leaves a path to its oldest claim' -Tag 'Kuberne
     }
 
     It 'keeps serving the holder before, during and after a newer Service in a namespace that sorts first claims its path, and tells the newcomer why' {
-        Wait-Served -Path '/web/x' -Body 'holder GET /x HTTP/1.0'
+        Wait-Served -Path '/web/x' -Body 'holder GET /x HTTP/1.1'
         $null = Wait-Entry -From 0 -Kind event -Because 'the first sync'
         $mark = Get-Mark
         # Requests run all along, from before the newcomer until after the sync that refused it.
@@ -727,7 +727,7 @@ Describe 'Sync-NginxConf -Watch leaves a path to its oldest claim' -Tag 'Kuberne
             $answers = @($probe | Receive-Job -Wait -AutoRemoveJob)
         }
         $answers.Count | Should -BeGreaterOrEqual 10
-        $answers | Sort-Object -Unique | Should -Be '200 holder GET /x HTTP/1.0' -Because 'no request may reach the newcomer, or find nothing'
+        $answers | Sort-Object -Unique | Should -Be '200 holder GET /x HTTP/1.1' -Because 'no request may reach the newcomer, or find nothing'
 
         $refusal.id | Should -BeLike 'DuplicateRoutePath,*'
         $refusal.message | Should -Match ([regex]::Escape('is held by route ''/web'' -> 127.0.0.1:'))
@@ -745,7 +745,7 @@ Describe 'Sync-NginxConf -Watch leaves a path to its oldest claim' -Tag 'Kuberne
 
         # While the conflict stands, later syncs neither repeat the error nor record another Event.
         New-ClusterService $fake (New-FakeKubeService -Name other -Port $port.other)
-        Wait-Served -Path '/other/x' -Body 'other GET /x HTTP/1.0'
+        Wait-Served -Path '/other/x' -Body 'other GET /x HTTP/1.1'
         @(Get-WatcherEntry $watcher -From $mark -Kind error | Where-Object { $_.message -match 'aaa-scratch/web' }).Count | Should -Be 1
         @(Get-ConflictEvent aaa-scratch).Count | Should -Be 1
     }
@@ -756,16 +756,16 @@ Describe 'Sync-NginxConf -Watch leaves a path to its oldest claim' -Tag 'Kuberne
                 -Created '2024-03-01T00:00:00Z' -Annotations @{ 'nginxkit.io/path' = '/Web' })
         $null = Wait-Entry -From $mark -Kind error -Filter { $_.message -match 'b-team/web' } -Because 'the runner-up''s refusal'
         Wait-Until -Because 'the runner-up''s Event' -Diagnostics $diagnostics -Condition { Get-ConflictEvent b-team }
-        (Get-Served -Port $server.Port -Path '/web/x').Body | Should -BeExactly 'holder GET /x HTTP/1.0'
+        (Get-Served -Port $server.Port -Path '/web/x').Body | Should -BeExactly 'holder GET /x HTTP/1.1'
 
         Remove-ClusterService $fake -Name web -Namespace prod
         # b-team (2024) is older than aaa-scratch (2026): it takes /web, in the case it asked for.
-        Wait-Served -Path '/Web/x' -Body 'runnerup GET /x HTTP/1.0'
+        Wait-Served -Path '/Web/x' -Body 'runnerup GET /x HTTP/1.1'
         Wait-NotFound -Path '/web/x'
         Get-Content -LiteralPath $server.ConfPath -Raw | Should -Not -Match ":$($port.newcomer)/"
 
         Remove-ClusterService $fake -Name web -Namespace b-team
-        Wait-Served -Path '/web/x' -Body 'newcomer GET /x HTTP/1.0'
+        Wait-Served -Path '/web/x' -Body 'newcomer GET /x HTTP/1.1'
     }
 }
 
@@ -807,15 +807,15 @@ Describe 'Sync-NginxConf -Watch on a list of namespaces needs only a Role in eac
     }
 
     It 'serves the listed namespaces, follows each one''s watch, and never asks outside them' {
-        Wait-Served -Path '/web/x' -Body 'shop GET /x HTTP/1.0'
-        Wait-Served -Path '/api/x' -Body 'apps GET /x HTTP/1.0'
+        Wait-Served -Path '/web/x' -Body 'shop GET /x HTTP/1.1'
+        Wait-Served -Path '/api/x' -Body 'apps GET /x HTTP/1.1'
         Wait-Until -Because 'a watch on each namespace' -Diagnostics $diagnostics -Condition {
             $open = Get-FakeKubeRequest -Server $fake | Where-Object { $_.watch -and $_.status -eq 200 }
             ($open.path -contains '/api/v1/namespaces/shop/services') -and ($open.path -contains '/api/v1/namespaces/apps/services')
         }
         New-ClusterService $fake (New-FakeKubeService -Name admin2 -Namespace other -Port $port.outside)
         New-ClusterService $fake (New-FakeKubeService -Name late -Namespace apps -Port $port.late)
-        Wait-Served -Path '/late/x' -Body 'late GET /x HTTP/1.0'
+        Wait-Served -Path '/late/x' -Body 'late GET /x HTTP/1.1'
         (Get-Served -Port $server.Port -Path '/admin/x').StatusCode | Should -Be 404
         (Get-Served -Port $server.Port -Path '/admin2/x').StatusCode | Should -Be 404
         Get-Content -LiteralPath $server.ConfPath -Raw | Should -Not -Match "other/|:$($port.outside)/"
@@ -843,7 +843,7 @@ Describe 'Sync-NginxConf -Watch on a list of namespaces needs only a Role in eac
         $events.reason | Should -Be 'PathConflict'
         $events.involvedObject.name | Should -Be 'shadow'
         @(Get-WatcherEntry $watcher -From $mark -Kind warning | Where-Object message -Match 'PathConflict') | Should -BeNullOrEmpty
-        (Get-Served -Port $server.Port -Path '/web/x').Body | Should -BeExactly 'shop GET /x HTTP/1.0'
+        (Get-Served -Port $server.Port -Path '/web/x').Body | Should -BeExactly 'shop GET /x HTTP/1.1'
     }
 
     It 'is forbidden to read every namespace with those Roles, so without -Namespace nothing is written' {
@@ -891,7 +891,7 @@ Describe 'Sync-NginxConf proxies a Service port that speaks TLS over https' -Tag
 
         $secure = Invoke-RawHttp -Port $server.Port -Path '/secure/x'
         $secure.StatusCode | Should -Be 200
-        $secure.Body | Should -BeExactly 'secure GET /x HTTP/1.0'
+        $secure.Body | Should -BeExactly 'secure GET /x HTTP/1.1'
         $secure.Headers['X-Echo-Tls'] | Should -Match '^Tls1[23]$'
         $forced = Invoke-RawHttp -Port $server.Port -Path '/forced-tls/x'
         $forced.StatusCode | Should -Be 200
