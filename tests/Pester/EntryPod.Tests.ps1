@@ -125,7 +125,7 @@ Describe 'The entry pod, container by container as New-NginxKitManifest states i
         @($refused | Where-Object Level -eq 'error').ErrorId | Should -Be @('ServicePortNotFound')
         $refused[0].Target | Should -Be 'apps/broken'
         $conf = Get-EntryPodFile -Pod $pod -Volume conf -Path default.conf -Image $image
-        $conf | Should -Match "(?m)^\s*listen $($script:HttpPort);"
+        $conf | Should -Match "(?m)^\s*listen $($script:HttpPort) default_server;"
         $conf | Should -Match ([regex]::Escape("proxy_pass http://127.0.0.1:$($port.alpha)/;"))
         $conf | Should -Not -Match 'broken'
     }
