@@ -33,7 +33,7 @@ public sealed class EntryRemover(KubeConnection connection)
         if (kind == "Namespace" && ClusterNamespaces.Contains(name))
             throw ErrorCatalog.ObjectNotManaged.Exception($"{label} is one of the namespaces every cluster has; Remove-NginxKit never deletes it.", label, "ClusterNamespace",
                 "Remove-NginxKit -KeepNamespace removes the entry's objects and leaves the namespace.");
-        var live = await ReadAsync(kind, ns, name, cancellationToken).ConfigureAwait(false);
+        var live = await ManifestApplier.ReadAsync(connection, kind, name, ns, cancellationToken).ConfigureAwait(false);
         if (live is null) return new RemoveResult(kind, ns, name, Removed: false, Found: false, dryRun);
         if (live.Metadata?.Labels is not { } labels || !labels.TryGetValue(ManagedByLabel, out var managedBy) || managedBy != ManagedByValue)
             throw ErrorCatalog.ObjectNotManaged.Exception($"{label} exists but was not made by NginxKit (it lacks the label {ManagedByLabel}={ManagedByValue}); it is left alone.",
@@ -47,29 +47,6 @@ public sealed class EntryRemover(KubeConnection connection)
             return new RemoveResult(kind, ns, name, Removed: false, Found: false, dryRun); // gone meanwhile (its namespace went first)
         }
         return new RemoveResult(kind, ns, name, Removed: true, Found: true, dryRun);
-    }
-
-    private async Task<IKubernetesObject<V1ObjectMeta>?> ReadAsync(string kind, string? ns, string name, CancellationToken ct)
-    {
-        try
-        {
-            return kind switch
-            {
-                "Namespace" => await connection.Client.CoreV1.ReadNamespaceAsync(name, cancellationToken: ct).ConfigureAwait(false),
-                "ServiceAccount" => await connection.Client.CoreV1.ReadNamespacedServiceAccountAsync(name, ns, cancellationToken: ct).ConfigureAwait(false),
-                "Service" => await connection.Client.CoreV1.ReadNamespacedServiceAsync(name, ns, cancellationToken: ct).ConfigureAwait(false),
-                "Deployment" => await connection.Client.AppsV1.ReadNamespacedDeploymentAsync(name, ns, cancellationToken: ct).ConfigureAwait(false),
-                "ClusterRole" => await connection.Client.RbacAuthorizationV1.ReadClusterRoleAsync(name, cancellationToken: ct).ConfigureAwait(false),
-                "ClusterRoleBinding" => await connection.Client.RbacAuthorizationV1.ReadClusterRoleBindingAsync(name, cancellationToken: ct).ConfigureAwait(false),
-                "Role" => await connection.Client.RbacAuthorizationV1.ReadNamespacedRoleAsync(name, ns, cancellationToken: ct).ConfigureAwait(false),
-                "RoleBinding" => await connection.Client.RbacAuthorizationV1.ReadNamespacedRoleBindingAsync(name, ns, cancellationToken: ct).ConfigureAwait(false),
-                _ => throw ErrorCatalog.UnsupportedKind.Exception($"Remove-NginxKit removes {string.Join(", ", ManifestApplier.Kinds)}; not {kind}.", kind),
-            };
-        }
-        catch (Exception ex) when (KubeErrors.StatusOf(ex) == 404)
-        {
-            return null;
-        }
     }
 
     // Background propagation: the Deployment's ReplicaSets and pods go after it, as kubectl delete does.

@@ -174,7 +174,11 @@ public sealed class ManifestApplier(KubeConnection connection)
         return node.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n";
     }
 
-    private async Task<IKubernetesObject<V1ObjectMeta>?> ReadAsync(string kind, string name, string? ns, CancellationToken ct)
+    private Task<IKubernetesObject<V1ObjectMeta>?> ReadAsync(string kind, string name, string? ns, CancellationToken ct) =>
+        ReadAsync(connection, kind, name, ns, ct);
+
+    /// <summary>The live object of one of <see cref="Kinds"/>, or null when the API server answers 404.</summary>
+    internal static async Task<IKubernetesObject<V1ObjectMeta>?> ReadAsync(KubeConnection connection, string kind, string name, string? ns, CancellationToken ct)
     {
         try
         {
