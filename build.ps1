@@ -71,6 +71,12 @@ function Invoke-ChildPwsh {
 }
 
 function Invoke-Build {
+    Invoke-ModuleBuild
+    Invoke-SyncBuild
+}
+
+function Invoke-ModuleBuild {
+    # The module and its help: all the cmdlets need, and no native linker.
     Write-Host "==> Build NginxKit $Version ($Configuration)"
     if (Test-Path $ModuleDir) { Remove-Item $ModuleDir -Recurse -Force }
     $common = @('-c', $Configuration, "-p:Version=$Version", '--nologo', '-v', 'quiet')
@@ -81,7 +87,6 @@ function Invoke-Build {
     Copy-Item (Join-Path $Root 'NginxKit.psd1') $ModuleDir
     Invoke-HelpBuild
     Write-Host "    module ready: $ModuleManifest"
-    Invoke-SyncBuild
 }
 
 function Get-NativeLinker {
@@ -179,11 +184,14 @@ function Restore-TestTools {
 }
 
 function Build-TestFixtures {
-    # What the Pester suites run or load: each is built once here and named by an environment variable.
+    # What the Pester suites (and the demo) run or load: each is built once here and named by an environment variable.
+    param([string[]] $Name = @('EchoBackend', 'FakeKubeApi', 'JournalFixture'))
     $fixtures = [ordered]@{ EchoBackend = 'NGINXKIT_ECHO_BACKEND'; FakeKubeApi = 'NGINXKIT_FAKE_KUBE_API'; JournalFixture = 'NGINXKIT_JOURNAL_FIXTURE' }
-    foreach ($name in $fixtures.Keys) {
+    foreach ($name in $fixtures.Keys | Where-Object { $_ -in $Name }) {
         $out = Join-Path $Root "out/fixtures/$name"
-        Invoke-Native dotnet @('build', "$Root/tests/Fixtures/$name/$name.csproj", '-c', $Configuration, '-o', $out, '--nologo', '-v', 'quiet')
+        # Quiet: dotnet's output is shown only when the build fails.
+        $output = & dotnet build "$Root/tests/Fixtures/$name/$name.csproj" -c $Configuration -o $out --nologo -v quiet 2>&1
+        if ($LASTEXITCODE -ne 0) { $output | Out-Host; throw "dotnet build tests/Fixtures/$name exited with $LASTEXITCODE" }
         Set-Item "env:$($fixtures[$name])" (Join-Path $out "$name.dll")
     }
 }
@@ -354,7 +362,10 @@ finally { Unregister-PSResourceRepository -Name `$name }
 }
 
 function Invoke-Demo {
-    Assert-Built
+    # Needs no root and no native linker: the module (not nginxkit-sync), the fake API server and the echo backend.
+    if (-not (Test-Path $ModuleManifest)) { Invoke-ModuleBuild }
+    Write-Host '==> Demo fixtures: the fake API server and the echo backend'
+    Build-TestFixtures -Name FakeKubeApi, EchoBackend
     Invoke-ChildPwsh "& '$Root/examples/Demo.ps1' -ModulePath '$ModuleManifest'"
 }
 

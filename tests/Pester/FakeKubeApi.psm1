@@ -271,17 +271,25 @@ function Add-FakeKubeObject {
         Namespaced objects default to the "default" namespace, and a missing namespace is created.
         Status, uid and creationTimestamp given are kept (so tests can seed ready deployments or old
         objects); defaults and validation apply as on create. Returns the stored objects.
+        -LiteralPath stores the objects of a YAML or JSON file instead: one object, or a List of them
+        (as `kubectl get svc -A -o yaml` prints it), each item stored.
     .EXAMPLE
         Add-FakeKubeObject -Server $fake -Object @{ apiVersion = 'v1'; kind = 'Node'; metadata = @{ name = 'n1'; labels = @{ zone = 'a' } } }
+    .EXAMPLE
+        Add-FakeKubeObject -Server $fake -LiteralPath ./examples/services.yaml
     #>
-    [CmdletBinding()]
+    [CmdletBinding(DefaultParameterSetName = 'Object')]
     param(
         [Parameter(Mandatory, Position = 0)] [object] $Server,
-        [Parameter(Mandatory, ValueFromPipeline, Position = 1)] [object[]] $Object
+        [Parameter(Mandatory, ValueFromPipeline, Position = 1, ParameterSetName = 'Object')] [object[]] $Object,
+        [Parameter(Mandatory, ParameterSetName = 'File')] [string] $LiteralPath
     )
     begin { $all = [Collections.Generic.List[object]]::new() }
     process { foreach ($o in $Object) { $all.Add($o) } }
     end {
+        if ($PSCmdlet.ParameterSetName -eq 'File') {
+            return Invoke-FakeKubeControl -Server $Server -Method POST -Path objects -Body (Get-Content -Raw -LiteralPath $LiteralPath)
+        }
         $items = foreach ($o in $all) {
             if ($o -is [string]) { $o } else { ConvertTo-Json -InputObject $o -Depth 64 -Compress }
         }

@@ -130,12 +130,20 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         Logs.Clear();
     }
 
-    /// <summary>Stores objects directly (a JSON object or array of them); see <see cref="Registry.Seed"/>.</summary>
+    /// <summary>
+    /// Stores objects directly (a JSON object or array of them); see <see cref="Registry.Seed"/>.
+    /// A List (as `kubectl get -o yaml` prints one) stores each of its items, as `kubectl create -f` does.
+    /// </summary>
     public IReadOnlyList<JsonObject> AddObjects(JsonNode objects)
     {
-        var list = objects is JsonArray a ? a.ToList() : [objects];
+        var list = (objects is JsonArray a ? a.ToList() : [objects]).SelectMany(ListItems);
         return list.Select(o => Registry.Seed(o as JsonObject ?? throw KubeStatus.BadRequest("each object must be a JSON object"))).ToList();
     }
+
+    private static List<JsonNode?> ListItems(JsonNode? node) =>
+        node is JsonObject o && Json.Str(o["kind"]) is { } kind && kind.EndsWith("List", StringComparison.Ordinal) && o["items"] is JsonArray items
+            ? items.ToList()
+            : [node];
 
     /// <summary>A copy of a stored object, by apiVersion and kind; null when absent.</summary>
     public JsonObject? GetObject(string apiVersion, string kind, string? ns, string name)
