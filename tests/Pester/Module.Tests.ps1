@@ -1,6 +1,9 @@
 # The module frame: manifest, import, load-context isolation, packaging.
 BeforeDiscovery {
     Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
+    $nginx = Find-RealTool -Name nginx
+    # Hiding nginx from the demo takes a private mount namespace, which takes root.
+    $isRoot = [Environment]::IsPrivilegedProcess
 }
 
 BeforeAll {
@@ -170,5 +173,71 @@ Import-Module NginxKit
             if ($null -ne $savedXdg) { $env:XDG_DATA_HOME = $savedXdg }
             Remove-Item $home_ -Recurse -Force -ErrorAction Ignore
         }
+    }
+}
+
+Describe 'build.ps1 Demo' -Tag 'Module', 'Demo' {
+    BeforeAll {
+        $repo = Get-RepoRoot
+        $nginxPath = Find-RealTool -Name nginx
+        # The demo's lines without colour, however the host renders them.
+        function Get-DemoLines([object[]] $Output) { @($Output | ForEach-Object { "$_" -replace '\x1b\[[0-9;]*m' }) }
+        # The index of the first line matching $Pattern at or after $From; -1 when none does.
+        function Find-Line([string[]] $Lines, [string] $Pattern, [int] $From = 0) {
+            for ($i = $From; $i -lt $Lines.Count; $i++) { if ($Lines[$i] -match $Pattern) { return $i } }
+            -1
+        }
+    }
+
+    It 'runs where nginx is missing: labels the stand-ins, says what it skipped and how to get nginx, and shows the new route arrive in the file' -Skip:(-not $isRoot) {
+        $pwsh = (Get-PwshCommand | ForEach-Object { "'$_'" }) -join ' '
+        # nginx hidden in a private mount namespace, as on a machine where it was never installed.
+        $hide = if ($nginxPath) { "mount --bind /dev/null '$nginxPath' && " } else { '' }
+        $output = & unshare -m bash -c "$hide cd '$repo' && NO_COLOR=1 $pwsh -NoProfile -File ./build.ps1 Demo" 2>&1
+        $exit = $LASTEXITCODE
+        $lines = Get-DemoLines $output
+        $text = $lines -join "`n"
+        $exit | Should -Be 0 -Because $text
+        $text | Should -Match '\[stand-in\] fake API server \(tests/Fixtures/FakeKubeApi'
+        $text | Should -Match '\[stand-in\] echo backend \(tests/Fixtures/EchoBackend\)'
+        $text | Should -Match '\[stand-in\] .*rewrote the 5 opted-in Services .*clusterIP 127\.0\.0\.1'
+        $text | Should -Match '\[skipped\] nginx -t: nginx is not installed'
+        $text | Should -Match '\[skipped\] nginx: not installed .*apt-get install nginx-light.*build\.ps1 Test" as root'
+        $text | Should -Not -Match '\[real\] nginx \d'
+        # The first sync writes the example's routes; the new Service's route arrives after the change.
+        $first = Find-Line $lines '\[real\] Sync-NginxConf: trigger list, 5 routes, written True'
+        $change = Find-Line $lines '\[change\] a new Service, demo/hello'
+        $first | Should -BeGreaterThan -1 -Because $text
+        $change | Should -BeGreaterThan $first -Because $text
+        Find-Line $lines 'location /hello/ \{' -From 0 | Should -BeGreaterThan $change -Because 'the file gains the route only after the change'
+        $added = Find-Line $lines '\[real\] Sync-NginxConf: trigger Added, 6 routes, written True, .*added _/hello/' -From $change
+        $added | Should -BeGreaterThan $change -Because $text
+        $block = Find-Line $lines '^\s*# demo/hello$' -From $added
+        $block | Should -BeGreaterThan $added -Because $text
+        $lines[$block + 1].Trim() | Should -Be 'location /hello/ {'
+        $lines[$block + 2].Trim() | Should -Match '^proxy_pass http://127\.0\.0\.1:\d+/;$'
+        $text | Should -Match 'Live part: \d+\.\d s'
+    }
+
+    It 'serves through a local nginx: a request reaches the echo backend before the change, and the new route after it' -Tag 'Nginx', 'Real' -Skip:(-not $nginx) {
+        $r = Invoke-FreshPwsh "& '$repo/examples/Demo.ps1' -ModulePath '$(Get-NginxKitModulePath)'"
+        $lines = Get-DemoLines $r.Output
+        $text = $lines -join "`n"
+        $r.ExitCode | Should -Be 0 -Because $text
+        $text | Should -Match '\[real\] nginx \d+\.\d+\.\d+ \(.+\) on 127\.0\.0\.1:\d+, unprivileged, in its own prefix'
+        $text | Should -Not -Match '\[skipped\]'
+        $change = Find-Line $lines '\[change\] a new Service, demo/hello'
+        $change | Should -BeGreaterThan 0 -Because $text
+        $before = Find-Line $lines '\[real\] GET http://127\.0\.0\.1:\d+/volume/api/v1/pools through nginx: 200'
+        $before | Should -BeIn (1..($change - 1)) -Because $text
+        $lines[$before + 1] | Should -Match '\[stand-in\]\s+answered by the echo backend: volume\.storage GET /api/v1/pools HTTP/1\.1$'
+        $after = Find-Line $lines '\[real\] GET http://127\.0\.0\.1:\d+/hello/ through nginx: 200' -From $change
+        $after | Should -BeGreaterThan $change -Because $text
+        $lines[$after + 1] | Should -Match '\[stand-in\]\s+answered by the echo backend: hello\.demo GET / HTTP/1\.1$'
+        # Everything it started is gone: nginx's prefix among it.
+        $prefix = [regex]::Match($text, 'in its own prefix (\S+)').Groups[1].Value
+        $prefix | Should -Not -BeNullOrEmpty
+        Test-Path -LiteralPath $prefix | Should -BeFalse
+        $text | Should -Match 'Live part: \d+\.\d s'
     }
 }
