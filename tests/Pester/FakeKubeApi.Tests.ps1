@@ -787,6 +787,16 @@ Describe 'FakeKubeApi wire protocol' -Tag 'Kubernetes', 'Fidelity' {
         $list.items[0].metadata.creationTimestamp | Should -Match '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$'
     }
 
+    It 'seeds each item of a List file, as kubectl get -o yaml prints one, with its namespace' {
+        $file = Join-Path (Get-RepoRoot) 'examples/services.yaml'
+        $stored = @(Add-FakeKubeObject -Server $fake -LiteralPath $file)
+        $stored.kind | Select-Object -Unique | Should -Be 'Service'
+        $stored.Count | Should -Be (Select-String -LiteralPath $file -Pattern '^  kind: Service$').Count
+        $list = (Invoke-Api -Server $fake -Method GET -Path /api/v1/namespaces/storage/services).Body
+        $list.items.metadata.name | Sort-Object | Should -Be @('postgres', 'volume')
+        ($list.items | Where-Object { $_.metadata.name -eq 'volume' }).spec.clusterIP | Should -Be '10.96.12.40'
+    }
+
     It 'filters a list with <Query>' -TestCases @(
         @{ Query = 'labelSelector=zone%3Da'; Names = @('n1') }
         @{ Query = 'labelSelector=zone%3D%3Db'; Names = @('n2') }
