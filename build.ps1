@@ -10,7 +10,8 @@
       Test     xunit for the core and the help builder, then Pester through Import-Module; ends with "N passed, N failed, N skipped".
       Bench    runs bench/*.Bench.ps1, writes bench/results.json and prints a table.
       Package  a .nupkg in out/packages that Install-PSResource/Save-PSResource accept from a folder repository.
-      Demo     the main job on examples/: Services to routes to a validated nginx config.
+      Demo     the main job on examples/: Services to routes to a validated nginx config; then live, a Service
+               change synced into a local nginx (the fake API server and an echo backend as stand-ins).
       Install  copies the built module into the current user's module path, so Import-Module NginxKit works by name.
       Clean    removes out/ and every bin/ and obj/.
 .EXAMPLE
