@@ -115,6 +115,10 @@ public static class ErrorCatalog
     public static readonly ErrorKind InvalidPriority = new(nameof(InvalidPriority), ProblemCategory.InvalidArgument);
     public static readonly ErrorKind InvalidJournalReader = new(nameof(InvalidJournalReader), ProblemCategory.InvalidArgument);
 
+    // Files and platforms: every write, and the cmdlets that need a Linux host.
+    public static readonly ErrorKind AccessDenied = new(nameof(AccessDenied), ProblemCategory.PermissionDenied);
+    public static readonly ErrorKind PlatformNotSupported = new(nameof(PlatformNotSupported), ProblemCategory.NotImplemented);
+
     // Processes.
     public static readonly ErrorKind NativeCommandNotFound = new(nameof(NativeCommandNotFound), ProblemCategory.NotInstalled);
 

@@ -20,4 +20,5 @@ public enum ProblemCategory
     SecurityError,
     AuthenticationError,
     LimitsExceeded,
+    NotImplemented,
 }

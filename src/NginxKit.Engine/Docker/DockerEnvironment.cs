@@ -187,8 +187,7 @@ public static class DockerEnvironment
         {
             if (plan.NewDropInText is null)
             {
-                File.Copy(plan.DropInFile, plan.DropInFile + ".bak", overwrite: true);
-                File.Delete(plan.DropInFile);
+                RemoveWithBackup(plan.DropInFile);
             }
             else
             {
@@ -198,10 +197,15 @@ public static class DockerEnvironment
         }
         foreach (var stale in plan.StaleDropIns)
         {
-            File.Copy(stale, stale + ".bak", overwrite: true);
-            File.Delete(stale);
+            RemoveWithBackup(stale);
             touched.Add(stale);
         }
         return touched;
     }
+
+    private static void RemoveWithBackup(string file) => FileAccessErrors.Guard(file, () =>
+    {
+        File.Copy(file, file + ".bak", overwrite: true);
+        File.Delete(file);
+    });
 }

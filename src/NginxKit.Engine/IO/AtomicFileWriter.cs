@@ -13,8 +13,11 @@ namespace NginxKit.Engine.IO;
 public static class AtomicFileWriter
 {
     /// <summary>True when the file already holds exactly these bytes: the cheap question, with no diff or hash.</summary>
-    public static bool Holds(string path, in ReadOnlySequence<byte> bytes) =>
-        ReadExisting(System.IO.Path.GetFullPath(path)) is { } existing && SameBytes(bytes, existing);
+    public static bool Holds(string path, in ReadOnlySequence<byte> bytes)
+    {
+        var full = System.IO.Path.GetFullPath(path);
+        return FileAccessErrors.Guard(full, () => ReadExisting(full)) is { } existing && SameBytes(bytes, existing);
+    }
 
     /// <summary>Compares without writing; the result's Diff shows what a write would change.</summary>
     public static FileWriteResult Plan(string path, string content, AtomicWriteOptions? options = null) =>
@@ -27,7 +30,8 @@ public static class AtomicFileWriter
     {
         options ??= AtomicWriteOptions.Default;
         path = Target(path, options);
-        var existing = ReadExisting(path);
+        var target = path;
+        var existing = FileAccessErrors.Guard(target, () => ReadExisting(target));
         var changed = existing is null || !SameBytes(bytes, existing);
         var diff = changed
             ? UnifiedDiff.Create(existing is null ? null : ByteText.Display(existing), Display(bytes), existing is null ? "/dev/null" : path, path)
@@ -42,10 +46,23 @@ public static class AtomicFileWriter
     public static FileWriteResult Write(string path, ReadOnlyMemory<byte> memory, AtomicWriteOptions? options = null) =>
         Write(path, new ReadOnlySequence<byte>(memory), options);
 
+    /// <summary>
+    /// Writes <paramref name="content"/> to <paramref name="path"/>. A refusal by the system
+    /// (permissions, a read-only file system) is AccessDenied, with the file unchanged.
+    /// </summary>
     public static FileWriteResult Write(string path, in ReadOnlySequence<byte> content, AtomicWriteOptions? options = null)
     {
         options ??= AtomicWriteOptions.Default;
         path = Target(path, options);
+        var target = path;
+        var bytes = content;
+        return FileAccessErrors.Guard(target, () => WriteTarget(target, bytes, options));
+    }
+
+    private static FileWriteResult WriteTarget(string path, in ReadOnlySequence<byte> content, AtomicWriteOptions options)
+    {
+        // Known before anything is written: an architecture without a flag table is refused up front.
+        var directoryFlags = OperatingSystem.IsLinux() ? LinuxOpenFlags.Current.Directory : 0;
         var directory = System.IO.Path.GetDirectoryName(path)!;
         var hash = ContentHash.Of(content);
 
@@ -53,7 +70,7 @@ public static class AtomicFileWriter
         if (existing is not null && SameBytes(content, existing))
         {
             // Same bytes: only a mode asked for (a credential's 0600) may still need setting.
-            if (options.Mode is { } wanted && File.GetUnixFileMode(path) != wanted)
+            if (options.Mode is { } wanted && !OperatingSystem.IsWindows() && File.GetUnixFileMode(path) != wanted)
             {
                 File.SetUnixFileMode(path, wanted);
                 return new FileWriteResult(path, true, hash, hash, null);
@@ -65,15 +82,16 @@ public static class AtomicFileWriter
             Directory.CreateDirectory(directory);
         RemoveStaleTemps(directory, System.IO.Path.GetFileName(path));
 
-        var mode = options.Mode ?? (existing is not null ? File.GetUnixFileMode(path) : options.NewFileMode);
-        var keepFrom = existing is not null && options.KeepOwnerAndAcl ? path : null;
+        var mode = options.Mode ?? (existing is not null && !OperatingSystem.IsWindows() ? File.GetUnixFileMode(path) : options.NewFileMode);
+        // Owner and ACLs are read with Linux's statx and xattrs; elsewhere a replacement is the writer's.
+        var keepFrom = existing is not null && options.KeepOwnerAndAcl && OperatingSystem.IsLinux() ? path : null;
         string? backup = null;
         if (existing is not null && options.Backup)
         {
             backup = path + options.BackupSuffix;
-            WriteReplacing(backup, new ReadOnlySequence<byte>(existing), mode, keepFrom, options.Mode is not null);
+            WriteReplacing(backup, new ReadOnlySequence<byte>(existing), mode, keepFrom, options.Mode is not null, directoryFlags);
         }
-        WriteReplacing(path, content, mode, keepFrom, options.Mode is not null);
+        WriteReplacing(path, content, mode, keepFrom, options.Mode is not null, directoryFlags);
         return new FileWriteResult(path, true, hash, existing is null ? null : ContentHash.Of(existing), backup);
     }
 
@@ -115,13 +133,17 @@ public static class AtomicFileWriter
             ? SymlinkTarget.Resolve(path, options.SymlinkRoot)
             : System.IO.Path.GetFullPath(path);
 
-    private static void WriteReplacing(string path, in ReadOnlySequence<byte> content, UnixFileMode mode, string? keepFrom = null, bool exactMode = false)
+    // The same steps everywhere: a temp file flushed to disk (FileStream.Flush(true)), then
+    // File.Move over the target (rename(2), or MoveFileEx with MOVEFILE_REPLACE_EXISTING on Windows).
+    // Only Linux gets the directory fsync, which needs open(2) flags and has no Windows equivalent.
+    private static void WriteReplacing(string path, in ReadOnlySequence<byte> content, UnixFileMode mode, string? keepFrom, bool exactMode, int directoryFlags)
     {
         var directory = System.IO.Path.GetDirectoryName(path)!;
         var temp = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            var streamOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, UnixCreateMode = mode };
+            var streamOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+            if (!OperatingSystem.IsWindows()) streamOptions.UnixCreateMode = mode;
             using (var stream = new FileStream(temp, streamOptions))
             {
                 foreach (var segment in content) stream.Write(segment.Span);
@@ -129,7 +151,7 @@ public static class AtomicFileWriter
             }
             // Owner and ACLs first: chown clears set-id bits, and setting an ACL rewrites the group bits.
             if (keepFrom is not null) FileMetadata.Copy(keepFrom, temp);
-            if (keepFrom is not null || exactMode) File.SetUnixFileMode(temp, mode); // exactly, whatever the umask
+            if ((keepFrom is not null || exactMode) && !OperatingSystem.IsWindows()) File.SetUnixFileMode(temp, mode); // exactly, whatever the umask
             File.Move(temp, path, overwrite: true);
         }
         catch
@@ -137,7 +159,7 @@ public static class AtomicFileWriter
             TryDelete(temp);
             throw;
         }
-        SyncDirectory(directory);
+        if (OperatingSystem.IsLinux()) SyncDirectory(directory, directoryFlags);
     }
 
     // A writer killed between creating its temp file and the rename leaves it behind. Old ones are
@@ -152,6 +174,10 @@ public static class AtomicFileWriter
         catch (IOException)
         {
         }
+        catch (UnauthorizedAccessException)
+        {
+            // A directory this user may not list: the write itself then says AccessDenied.
+        }
     }
 
     private static void TryDelete(string path)
@@ -160,18 +186,15 @@ public static class AtomicFileWriter
     }
 
     // The rename is only durable once the directory entry itself is on disk.
-    private static void SyncDirectory(string directory)
+    private static void SyncDirectory(string directory, int directoryFlag)
     {
-        int fd = Native.open(directory, Native.O_RDONLY | Native.O_DIRECTORY);
+        int fd = Native.open(directory, LinuxOpenFlags.ReadOnly | directoryFlag | LinuxOpenFlags.CloseOnExec);
         if (fd < 0) return;
         try { Native.fsync(fd); } finally { Native.close(fd); }
     }
 
     private static class Native
     {
-        public const int O_RDONLY = 0;
-        public const int O_DIRECTORY = 0x10000;
-
         [DllImport("libc", SetLastError = true)]
         public static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
 

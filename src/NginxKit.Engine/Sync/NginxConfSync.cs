@@ -306,7 +306,7 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
         }
         else
         {
-            result = await WriteAndReloadAsync(conf, current, Done, unchanged, certificate, cancellationToken).ConfigureAwait(false);
+            result = await WriteAndReloadAsync(conf, current, Done, unchanged, certificate, once: requireRoutes, cancellationToken).ConfigureAwait(false);
         }
         // After nginx has the config: the owner's notice must not hold up the traffic.
         if (recordEvents) await RecordConflictsAsync(set.Conflicts, snapshot, report, cancellationToken).ConfigureAwait(false);
@@ -314,7 +314,7 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
     }
 
     private async Task<SyncEvent> WriteAndReloadAsync(RenderedConf conf, Dictionary<string, string> current,
-        Func<bool, bool, bool, bool, string?, SyncEvent> done, bool unchanged, string? certificate, CancellationToken cancellationToken)
+        Func<bool, bool, bool, bool, string?, SyncEvent> done, bool unchanged, string? certificate, bool once, CancellationToken cancellationToken)
     {
         var validated = false;
         if (!settings.SkipNginxTest && NginxConfTester.FindNginx(settings.NginxPath) is not null)
@@ -357,7 +357,11 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
         {
             NginxConf.Write(settings.OutFile, conf, settings.Backup);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (NginxKitException) when (once)
+        {
+            throw; // -Once ends with the write's own error, such as AccessDenied
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NginxKitException)
         {
             // Like a failed reload, an event that says so: a watch goes on and tries again at the next change.
             return done(true, false, false, validated, $"Writing {settings.OutFile} failed, so nginx keeps the config it has: {ex.Message}");

@@ -1,4 +1,6 @@
 using System.Management.Automation;
+using System.Reflection;
+using NginxKit.Engine.IO;
 using NginxKit.Engine.Diagnostics;
 
 namespace NginxKit.Infrastructure;
@@ -21,7 +23,14 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
 
     protected virtual Task EndProcessingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    protected override void BeginProcessing() => RunOnPipelineThread(BeginProcessingAsync);
+    protected override void BeginProcessing()
+    {
+        // One place for every cmdlet that needs Linux: refused before it binds anything to the system.
+        if (GetType().GetCustomAttribute<RequiresLinuxAttribute>(inherit: true) is { } linux
+            && PlatformGuard.RequireLinux(MyInvocation.MyCommand.Name, linux.Needs) is { } problem)
+            ThrowProblem(problem);
+        RunOnPipelineThread(BeginProcessingAsync);
+    }
 
     protected override void ProcessRecord() => RunOnPipelineThread(ProcessRecordAsync);
 
@@ -42,6 +51,12 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
         catch (NginxKitException ex)
         {
             ThrowTerminatingError(ErrorRecords.From(ex.Problem, ex));
+        }
+        catch (Exception ex) when (FileAccessErrors.IsAccessDenied(ex))
+        {
+            // The engine maps its writes itself, with the path; this catches any refusal it missed.
+            var denied = FileAccessErrors.AccessDenied(null, ex);
+            ThrowTerminatingError(ErrorRecords.From(denied.Problem, denied));
         }
     }
 

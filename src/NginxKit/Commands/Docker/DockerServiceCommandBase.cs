@@ -8,6 +8,7 @@ using NginxKit.Engine.Diagnostics;
 namespace NginxKit.Commands.Docker;
 
 /// <summary>Shared by Enable-, Disable-, Start-, Stop- and Restart-DockerService.</summary>
+[RequiresLinux("systemd")]
 public abstract class DockerServiceCommandBase : AsyncCmdlet
 {
     protected abstract UnitAction Action { get; }

@@ -7,6 +7,7 @@ namespace NginxKit.Commands.Docker;
 /// The daemon settings Set-DockerEnvironmentFile and Set-DockerDaemonConfig both take: the same
 /// names for the same options, whichever place they are written to.
 /// </summary>
+[RequiresLinux("systemd's docker.service")]
 public abstract class DockerSettingsCommandBase : AsyncCmdlet
 {
     /// <summary>DNS servers for containers (--dns, "dns"); an empty list removes them.</summary>

@@ -7,6 +7,7 @@ using NginxKit.Engine.Diagnostics;
 namespace NginxKit.Commands.Docker;
 
 /// <summary>/etc/default/docker as systemd reads it: the variables, DOCKER_OPTS split into its words, and the export lines systemd ignores.</summary>
+[RequiresLinux("systemd's docker.service")]
 [Cmdlet(VerbsCommon.Get, "DockerEnvironmentFile")]
 [OutputType(typeof(DockerEnvironmentFileInfo))]
 public sealed class GetDockerEnvironmentFileCommand : AsyncCmdlet

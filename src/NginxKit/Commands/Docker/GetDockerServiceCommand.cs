@@ -8,6 +8,7 @@ using NginxKit.Engine.Diagnostics;
 namespace NginxKit.Commands.Docker;
 
 /// <summary>The docker unit's state from systemctl show: FragmentPath, enabled, active, drop-ins, ExecStart.</summary>
+[RequiresLinux("systemd")]
 [Cmdlet(VerbsCommon.Get, "DockerService")]
 [OutputType(typeof(SystemdUnit))]
 public sealed class GetDockerServiceCommand : AsyncCmdlet

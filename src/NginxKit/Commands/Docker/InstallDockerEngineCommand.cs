@@ -7,6 +7,7 @@ using NginxKit.Infrastructure;
 namespace NginxKit.Commands.Docker;
 
 /// <summary>Installs the Docker engine with apt, then enables and starts it.</summary>
+[RequiresLinux("apt and Docker's Debian packages")]
 [Cmdlet(VerbsLifecycle.Install, "DockerEngine", SupportsShouldProcess = true)]
 [OutputType(typeof(DockerInstallResult))]
 public sealed class InstallDockerEngineCommand : AsyncCmdlet

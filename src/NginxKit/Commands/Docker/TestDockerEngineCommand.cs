@@ -6,6 +6,7 @@ using NginxKit.Infrastructure;
 namespace NginxKit.Commands.Docker;
 
 /// <summary>Checks the engine's health: binaries, unit enabled and active, daemon answering, containerd, config conflicts.</summary>
+[RequiresLinux("systemd and the Docker engine")]
 [Cmdlet(VerbsDiagnostic.Test, "DockerEngine")]
 [OutputType(typeof(DockerHealth))]
 [OutputType(typeof(bool))]

@@ -5,6 +5,7 @@ using NginxKit.Infrastructure;
 namespace NginxKit.Commands.Journal;
 
 /// <summary>Docker's logs from journald as objects, filtered inside the journal; -Follow streams new ones.</summary>
+[RequiresLinux("journald")]
 [Cmdlet(VerbsCommon.Get, "DockerJournal")]
 [OutputType(typeof(JournalEntry))]
 public sealed class GetDockerJournalCommand : AsyncCmdlet

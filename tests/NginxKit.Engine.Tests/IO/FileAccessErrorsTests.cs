@@ -1,0 +1,57 @@
+using NginxKit.Engine.Diagnostics;
+using NginxKit.Engine.IO;
+using Xunit;
+
+namespace NginxKit.Engine.Tests.IO;
+
+public sealed class FileAccessErrorsTests
+{
+    // .NET raises EACCES and EPERM as UnauthorizedAccessException, other errno values as an IOException whose HResult is the errno.
+    [Fact]
+    public void PermissionsAndAReadOnlyFileSystemAreAccessDenied()
+    {
+        Assert.True(FileAccessErrors.IsAccessDenied(new UnauthorizedAccessException("Access to the path '/etc/x' is denied.")));
+        Assert.True(FileAccessErrors.IsAccessDenied(new IOException("Read-only file system", 30)));   // EROFS
+        Assert.True(FileAccessErrors.IsAccessDenied(new IOException("Permission denied", 13)));       // EACCES
+        Assert.True(FileAccessErrors.IsAccessDenied(new IOException("Operation not permitted", 1)));  // EPERM
+    }
+
+    [Fact]
+    public void OtherFailuresAreNotAccessDenied()
+    {
+        Assert.False(FileAccessErrors.IsAccessDenied(new IOException("No space left on device", 28)));   // ENOSPC
+        Assert.False(FileAccessErrors.IsAccessDenied(new FileNotFoundException("missing")));
+        Assert.False(FileAccessErrors.IsAccessDenied(new InvalidOperationException("other")));
+    }
+
+    [Fact]
+    public void TheErrorNamesThePathAndSaysWhatToDo()
+    {
+        var inner = new UnauthorizedAccessException("Access to the path '/etc/nginx/conf.d/.default.conf.tmp' is denied.");
+        var ex = Assert.Throws<NginxKitException>(() => FileAccessErrors.Guard("/etc/nginx/conf.d/default.conf", () => throw inner));
+        Assert.Equal(ErrorCatalog.AccessDenied, ex.Problem.Kind);
+        Assert.Equal(ProblemCategory.PermissionDenied, ex.Problem.Category);
+        Assert.Equal("/etc/nginx/conf.d/default.conf", ex.Problem.Target);
+        Assert.StartsWith("/etc/nginx/conf.d/default.conf cannot be written", ex.Problem.Message);
+        Assert.Contains("-OutFile", ex.Problem.Hint);
+        Assert.Contains("-Root", ex.Problem.Hint);
+        Assert.Contains("root", ex.Problem.Hint);
+        Assert.Same(inner, ex.InnerException);
+    }
+
+    [Fact]
+    public void AReadOnlyFileSystemIsSaidSo()
+    {
+        var ex = Assert.Throws<NginxKitException>(() => FileAccessErrors.Guard("/ro/file", () => throw new IOException("Read-only file system", 30)));
+        Assert.Equal(ErrorCatalog.AccessDenied, ex.Problem.Kind);
+        Assert.Equal("ReadOnlyFileSystem", ex.Problem.Rule);
+        Assert.Contains("read-only", ex.Problem.Message);
+    }
+
+    [Fact]
+    public void OtherFailuresPassThroughUnchanged()
+    {
+        var full = new IOException("No space left on device", 28);
+        Assert.Same(full, Assert.Throws<IOException>(() => FileAccessErrors.Guard("/x", () => throw full)));
+    }
+}
