@@ -598,6 +598,7 @@ metadata:
   name: chat
   namespace: x
   annotations:
+    nginxkit.io/expose: "true"
     nginxkit.io/websocket: "true"
     nginxkit.io/client-max-body-size: 50m
     nginxkit.io/proxy-read-timeout: 120s
