@@ -950,6 +950,28 @@ Describe 'Set-DockerEnvironmentFile and Set-DockerDaemonConfig offline (-Root)' 
         Get-DirListing (Split-Path $daemonJson) | Should -Be @('daemon.json') -Because 'no backup, no temp file'
     }
 
+    It 'Set-DockerDaemonConfig takes PowerShell''s own values: a PSCustomObject from ConvertFrom-Json becomes an object, every integer type a number' {
+        $tree = New-OfflineTree; $trees.Add($tree)
+        $daemonJson = Join-Path $tree 'etc/docker/daemon.json'
+        $setting = @{
+            'log-opts'                 = '{"max-size":"10m","max-file":"3"}' | ConvertFrom-Json
+            'max-concurrent-downloads' = [uint64]3
+            'max-concurrent-uploads'   = [byte]2
+            'shutdown-timeout'         = [bigint]15
+            'features'                 = [ordered]@{ buildkit = $true }
+        }
+        (Set-DockerDaemonConfig -Root $tree -Setting $setting).Changed | Should -BeTrue
+        $text = Get-Content -Raw -LiteralPath $daemonJson
+        $text | Should -Match '"max-concurrent-downloads":\s*3\s*[,}]' -Because 'a [uint64] is a JSON number, not a string'
+        $text | Should -Match '"max-concurrent-uploads":\s*2\s*[,}]'
+        $text | Should -Match '"shutdown-timeout":\s*15\s*[,}]' -Because 'a [bigint] is a JSON number too'
+        $text | Should -Match '"buildkit":\s*true'
+        $text | Should -Not -Match 'PSCustomObject|@\{' -Because 'an object is written as an object, not as its ToString()'
+        $written = $text | ConvertFrom-Json -AsHashtable
+        $written['log-opts'] | Should -BeOfType [System.Collections.IDictionary]
+        ($written['log-opts']['max-size'], $written['log-opts']['max-file']) | Should -Be @('10m', '3')
+    }
+
     It 'Set-DockerEnvironmentFile refuses -Dns when daemon.json sets "dns" (ConflictingDockerSetting) and writes nothing' {
         $tree = New-OfflineTree; $trees.Add($tree)
         $daemonJson = Join-Path $tree 'etc/docker/daemon.json'
@@ -1049,7 +1071,14 @@ while (`$true) { Set-DockerEnvironmentFile -Root '$tree' -Environment @{ BIG = `
                 }
                 Start-Sleep -Milliseconds (Get-Random -Minimum 0 -Maximum 1200)
                 $mode = 'random'
-                if ($k % 2 -eq 0) {
+                if ($k -eq 1) {
+                    # The first kill waits for a whole write (the file grows from v0 to 4 MiB when it is replaced),
+                    # so however slow a loaded machine makes a write, the loop replaces the file at least once.
+                    $mode = 'after-write'
+                    $watch.Restart()
+                    while ($watch.Elapsed.TotalSeconds -lt 60 -and [IO.FileInfo]::new($envPath).Length -lt 4MB) { Start-Sleep -Milliseconds 10 }
+                }
+                elseif ($k % 2 -eq 0) {
                     # Every other kill waits until a write is under way (a new temp file exists), then kills.
                     $mode = 'in-write'
                     $watch.Restart()
