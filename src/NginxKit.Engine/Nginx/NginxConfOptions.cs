@@ -121,7 +121,7 @@ public sealed record NginxConfOptions
         if (RedirectHttp && !Tls)
             yield return Fail("RedirectHttpNeedsTls", "-RedirectHttp sends plain HTTP to https, which needs -TlsCertificate and -TlsKey.", null);
         if (RedirectPort is { } port && RouteRules.CheckPort(port) is { } portRule)
-            yield return Fail("RedirectPort" + portRule, $"The redirect's https port {port} is not a port: give 1-65535.", port);
+            yield return Fail("RedirectPort" + portRule, $"RedirectPort {port} is not a port: give 1-65535.", port);
         if (TlsListen.Count == 0)
             yield return ErrorCatalog.InvalidListen.Problem("Give at least one TLS listen address, such as 443.", null, "ListenRequired");
         foreach (var listen in TlsListen)
