@@ -24,6 +24,25 @@ public sealed record SyncCommandLine
           --reload-pid-file PATH    watch: reload by SIGHUP to the PID in nginx's pid file
           --reload-command CMD      watch: reload by running CMD (words split on spaces, no shell)
           --skip-nginx-test         write without the nginx -t check (the allow-lists still apply)
+
+        Rendering, as Sync-NginxConf's parameters of the same names (routes' annotations win):
+          --client-max-body-size N  the largest request body: 50m, 512k, 0 for no limit
+          --websocket               proxy websocket upgrades
+          --proxy-redirect          rewrite backends' redirects under the stripped prefix
+          --proxy-connect-timeout S seconds to connect to a backend, 1-86400
+          --proxy-read-timeout S    seconds between two reads from a backend, 1-86400
+          --proxy-send-timeout S    seconds between two writes to a backend, 1-86400
+          --not-default-server      leave default_server off the first server
+          --server-name NAME        server_name of the default server; default _
+          --tls-certificate PATH    the certificate chain (PEM) to serve TLS with; needs --tls-key;
+                                    watch reloads nginx when the files change
+          --tls-key PATH            its private key (PEM)
+          --tls-listen ADDRESS      where TLS is served, as --listen; repeatable; default 443
+          --redirect-http           answer plain HTTP with a redirect to https (/healthz excepted)
+          --redirect-port PORT      the https port the redirect names, when clients reach TLS on
+                                    another port than --tls-listen (a Service's 443 before a pod's 8443)
+          --nginx-version X.Y.Z     the nginx the config is for; by default nginx -v of the nginx
+                                    found, when TLS is on (from 1.25.1, HTTP/2 is "http2 on;")
           --help, --version
 
         Each sync is one JSON line on standard output, with the fields of Sync-NginxConf's
@@ -39,6 +58,20 @@ public sealed record SyncCommandLine
     public string? ReloadPidFile { get; init; }
     public IReadOnlyList<string>? ReloadCommand { get; init; }
     public bool SkipNginxTest { get; init; }
+    public string? ClientMaxBodySize { get; init; }
+    public bool WebSocket { get; init; }
+    public bool ProxyRedirect { get; init; }
+    public int? ProxyConnectTimeoutSec { get; init; }
+    public int? ProxyReadTimeoutSec { get; init; }
+    public int? ProxySendTimeoutSec { get; init; }
+    public bool NotDefaultServer { get; init; }
+    public string? ServerName { get; init; }
+    public string? TlsCertificate { get; init; }
+    public string? TlsKey { get; init; }
+    public IReadOnlyList<string> TlsListen { get; init; } = [];
+    public bool RedirectHttp { get; init; }
+    public int? RedirectPort { get; init; }
+    public Version? NginxVersion { get; init; }
 
     public bool Watch => Command == "watch";
 
@@ -60,9 +93,11 @@ public sealed record SyncCommandLine
     private static SyncCommandLine ParseOrThrow(IReadOnlyList<string> args)
     {
         string? command = null, outFile = null, kubeConfig = null, pidFile = null;
-        List<string> listen = [], namespaces = [];
+        string? bodySize = null, serverName = null, certificate = null, key = null, nginxVersion = null;
+        int? connectTimeout = null, readTimeout = null, sendTimeout = null, redirectPort = null;
+        List<string> listen = [], namespaces = [], tlsListen = [];
         List<string>? reloadCommand = null;
-        bool exposeAll = false, skipTest = false;
+        bool exposeAll = false, skipTest = false, webSocket = false, proxyRedirect = false, notDefault = false, redirectHttp = false;
 
         for (var i = 0; i < args.Count; i++)
         {
@@ -91,6 +126,15 @@ public sealed record SyncCommandLine
             }
             string Once(string? slot) => slot is null ? Value() : throw new FormatException($"{name} is given twice");
             bool Flag() => inline is null ? true : throw new FormatException($"{name} takes no value");
+            // A whole number; its range is the engine's rule, checked with the other settings.
+            int? Number(int? slot)
+            {
+                if (slot is not null) throw new FormatException($"{name} is given twice");
+                var value = Value();
+                return value.Length <= 9 && value.All(char.IsAsciiDigit)
+                    ? int.Parse(value, System.Globalization.CultureInfo.InvariantCulture)
+                    : throw new FormatException($"{name} '{Show(value)}' is not a whole number");
+            }
 
             switch (name)
             {
@@ -100,6 +144,20 @@ public sealed record SyncCommandLine
                 case "--expose-all": exposeAll = Flag(); break;
                 case "--skip-nginx-test": skipTest = Flag(); break;
                 case "--listen": listen.Add(Value()); break;
+                case "--client-max-body-size": bodySize = Once(bodySize); break;
+                case "--websocket": webSocket = Flag(); break;
+                case "--proxy-redirect": proxyRedirect = Flag(); break;
+                case "--proxy-connect-timeout": connectTimeout = Number(connectTimeout); break;
+                case "--proxy-read-timeout": readTimeout = Number(readTimeout); break;
+                case "--proxy-send-timeout": sendTimeout = Number(sendTimeout); break;
+                case "--not-default-server": notDefault = Flag(); break;
+                case "--server-name": serverName = Once(serverName); break;
+                case "--tls-certificate": certificate = Once(certificate); break;
+                case "--tls-key": key = Once(key); break;
+                case "--tls-listen": tlsListen.Add(Value()); break;
+                case "--redirect-http": redirectHttp = Flag(); break;
+                case "--redirect-port": redirectPort = Number(redirectPort); break;
+                case "--nginx-version": nginxVersion = Once(nginxVersion); break;
                 case "--namespace":
                     var names = Value().Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
                     namespaces.AddRange(names.Length > 0 ? names : throw new FormatException($"{name} needs namespace names, separated by commas"));
@@ -115,6 +173,9 @@ public sealed record SyncCommandLine
 
         if (command is null) throw new FormatException("give a command: once or watch");
         if (outFile is null) throw new FormatException("--out-file is required: the nginx config to write");
+        Version? version = null;
+        if (nginxVersion is not null && (!Version.TryParse(nginxVersion, out version) || nginxVersion.Any(c => !(char.IsAsciiDigit(c) || c == '.'))))
+            throw new FormatException($"--nginx-version '{Show(nginxVersion)}' is not a version: give nginx's, such as 1.27.5");
         return new SyncCommandLine
         {
             Command = command,
@@ -126,6 +187,20 @@ public sealed record SyncCommandLine
             ReloadPidFile = pidFile,
             ReloadCommand = reloadCommand,
             SkipNginxTest = skipTest,
+            ClientMaxBodySize = bodySize,
+            WebSocket = webSocket,
+            ProxyRedirect = proxyRedirect,
+            ProxyConnectTimeoutSec = connectTimeout,
+            ProxyReadTimeoutSec = readTimeout,
+            ProxySendTimeoutSec = sendTimeout,
+            NotDefaultServer = notDefault,
+            ServerName = serverName,
+            TlsCertificate = certificate,
+            TlsKey = key,
+            TlsListen = tlsListen,
+            RedirectHttp = redirectHttp,
+            RedirectPort = redirectPort,
+            NginxVersion = version,
         };
     }
 

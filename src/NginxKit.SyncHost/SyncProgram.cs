@@ -37,6 +37,10 @@ public static class SyncProgram
         var settings = Settings(line, out error);
         if (settings is null)
             return Usage(stderr, error!);
+        // The sidecar renders for the nginx beside it: without --nginx-version, that nginx says which it is.
+        if (settings.Render.Tls && settings.Render.NginxVersion is null
+            && await NginxVersionProbe.DetectAsync(ProcessRunner.Instance, settings.NginxPath, cancellationToken).ConfigureAwait(false) is { } version)
+            settings = settings with { Render = settings.Render with { NginxVersion = version } };
 
         var log = new SyncLog(stdout, stderr);
         try
@@ -72,38 +76,79 @@ public static class SyncProgram
     internal static SyncSettings? Settings(SyncCommandLine line, out string? error)
     {
         error = null;
-        var render = new NginxConfOptions { Listen = line.Listen.Count > 0 ? line.Listen : ["80"] };
+        var render = new NginxConfOptions
+        {
+            Listen = line.Listen.Count > 0 ? line.Listen : ["80"],
+            ServerName = line.ServerName ?? RouteSet.DefaultServerName,
+            ClientMaxBodySize = line.ClientMaxBodySize,
+            WebSocket = line.WebSocket,
+            ProxyRedirect = line.ProxyRedirect,
+            ProxyConnectTimeoutSec = line.ProxyConnectTimeoutSec,
+            ProxyReadTimeoutSec = line.ProxyReadTimeoutSec,
+            ProxySendTimeoutSec = line.ProxySendTimeoutSec,
+            DefaultServer = !line.NotDefaultServer,
+            // nginx is given absolute paths: a relative one would resolve against nginx's prefix.
+            TlsCertificate = line.TlsCertificate is null ? null : Path.GetFullPath(line.TlsCertificate),
+            TlsKey = line.TlsKey is null ? null : Path.GetFullPath(line.TlsKey),
+            TlsListen = line.TlsListen.Count > 0 ? line.TlsListen : ["443"],
+            RedirectHttp = line.RedirectHttp,
+            RedirectPort = line.RedirectPort,
+            NginxVersion = line.NginxVersion,
+        };
         if (render.Validate() is [var bad, ..])
         {
-            error = bad.Message;
+            error = $"{bad.ErrorId}: {FlagNames(bad.Message)}";
             return null;
         }
-        foreach (var ns in line.Namespaces)
+        IReadOnlyList<string> namespaces;
+        try
         {
-            if (RouteRules.CheckDnsLabel(ns) is { } rule)
-            {
-                error = $"--namespace '{Printable.Escape(ns)}' is not a namespace name ({rule}).";
-                return null;
-            }
+            namespaces = NamespaceScope.Parse(line.Namespaces, "--namespace");
+        }
+        catch (NginxKitException ex)
+        {
+            error = ex.Problem.ToString();
+            return null;
         }
         var reloader = NginxReloader.Choose(line.ReloadPidFile is null ? null : Path.GetFullPath(line.ReloadPidFile), line.ReloadCommand,
             reloadNginx: false, nginxPath: null, line.Watch, out var problem);
         if (problem is not null)
         {
-            error = problem.Kind == ErrorCatalog.ReloadNeedsWatch
+            error = problem.ErrorId + ": " + (problem.Kind == ErrorCatalog.ReloadNeedsWatch
                 ? "--reload-pid-file and --reload-command need watch: once writes the config before nginx starts, so there is nothing to reload."
-                : "give one of --reload-pid-file and --reload-command.";
+                : "give one of --reload-pid-file and --reload-command.");
             return null;
         }
         return new SyncSettings
         {
             OutFile = Path.GetFullPath(line.OutFile!),
             Render = render,
-            Namespaces = line.Namespaces,
+            Namespaces = namespaces,
             ExposeAll = line.ExposeAll,
             SkipNginxTest = line.SkipNginxTest,
             Reloader = reloader,
         };
+    }
+
+    // The engine's messages name Sync-NginxConf's parameters; here they name this command's flags.
+    // Quoted values are left as they were given.
+    private static readonly (string Parameter, string Flag)[] Flags =
+    [
+        ("TLS listen", "--tls-listen"), ("Server name", "--server-name"), ("ProxyConnectTimeoutSec", "--proxy-connect-timeout"),
+        ("ProxyReadTimeoutSec", "--proxy-read-timeout"), ("ProxySendTimeoutSec", "--proxy-send-timeout"),
+        ("ClientMaxBodySize", "--client-max-body-size"), ("TlsCertificate", "--tls-certificate"), ("TlsKey", "--tls-key"),
+        ("TlsListen", "--tls-listen"), ("RedirectHttp", "--redirect-http"), ("RedirectPort", "--redirect-port"), ("Listen", "--listen"),
+    ];
+
+    internal static string FlagNames(string message)
+    {
+        var parts = message.Split('\'');
+        for (var i = 0; i < parts.Length; i += 2)
+        {
+            foreach (var (parameter, flag) in Flags)
+                parts[i] = System.Text.RegularExpressions.Regex.Replace(parts[i], $@"(?<![\w-])-?{parameter}\b", flag);
+        }
+        return string.Join('\'', parts);
     }
 
     private static int Usage(TextWriter stderr, string error)

@@ -68,7 +68,20 @@ Describe 'nginxkit-sync''s command line' -Tag 'Kubernetes' {
         @{ Case = 'a reload option with once (ReloadNeedsWatch)'; Arguments = @('once', '--out-file', 'a', '--reload-pid-file', '/run/nginx/nginx.pid'); Message = 'need watch' }
         @{ Case = 'two reload options (ConflictingReload)'; Arguments = @('watch', '--out-file', 'a', '--reload-pid-file', 'p', '--reload-command', 'nginx -s reload'); Message = 'give one of --reload-pid-file and --reload-command' }
         @{ Case = 'a listen value nginx would not take'; Arguments = @('once', '--out-file', 'a', '--listen', '80;evil'); Message = "Listen '80;evil' is not valid" }
-        @{ Case = 'a namespace that is not a name'; Arguments = @('once', '--out-file', 'a', '--namespace', 'ok,Not_OK'); Message = "--namespace 'Not_OK' is not a namespace name" }
+        @{ Case = 'a namespace that is not a name'; Arguments = @('once', '--out-file', 'a', '--namespace', 'ok,Not_OK'); Message = "InvalidNamespace: --namespace 'Not_OK' is not a namespace name" }
+        @{ Case = 'a timeout that is no number'; Arguments = @('once', '--out-file', 'a', '--proxy-read-timeout', '30s'); Message = "--proxy-read-timeout '30s' is not a whole number" }
+        @{ Case = 'a timeout out of range (InvalidTimeout)'; Arguments = @('once', '--out-file', 'a', '--proxy-connect-timeout', '0'); Message = 'InvalidTimeout: --proxy-connect-timeout must be between 1 and 86400 seconds' }
+        @{ Case = 'a send timeout out of range (InvalidTimeout)'; Arguments = @('once', '--out-file', 'a', '--proxy-send-timeout', '86401'); Message = 'InvalidTimeout: --proxy-send-timeout must be between 1 and 86400 seconds' }
+        @{ Case = 'a body size nginx would not take (InvalidBodySize)'; Arguments = @('once', '--out-file', 'a', '--client-max-body-size', '50m;'); Message = "InvalidBodySize: --client-max-body-size '50m;' is not valid" }
+        @{ Case = 'a certificate without its key (InvalidTlsSetting)'; Arguments = @('once', '--out-file', 'a', '--tls-certificate', '/etc/tls/tls.crt'); Message = 'InvalidTlsSetting: --tls-certificate needs --tls-key' }
+        @{ Case = 'a key path nginx cannot be given (InvalidTlsSetting)'; Arguments = @('once', '--out-file', 'a', '--tls-certificate', '/etc/tls/tls.crt', '--tls-key', '/etc/tls/a;b.key'); Message = "InvalidTlsSetting: --tls-key '/etc/tls/a;b.key' is not a path nginx can be given" }
+        @{ Case = 'a redirect without TLS (InvalidTlsSetting)'; Arguments = @('once', '--out-file', 'a', '--redirect-http'); Message = 'InvalidTlsSetting: --redirect-http sends plain HTTP to https, which needs --tls-certificate and --tls-key' }
+        @{ Case = 'a redirect port that is no port (InvalidTlsSetting)'; Arguments = @('once', '--out-file', 'a', '--tls-certificate', '/t.crt', '--tls-key', '/t.key', '--redirect-http', '--redirect-port', '70000'); Message = 'InvalidTlsSetting: --redirect-port 70000 is not a port' }
+        @{ Case = 'a TLS listen value nginx would not take (InvalidListen)'; Arguments = @('once', '--out-file', 'a', '--tls-certificate', '/t.crt', '--tls-key', '/t.key', '--tls-listen', '443 ssl'); Message = "InvalidListen: --tls-listen '443 ssl' is not valid" }
+        @{ Case = 'TLS on the plain port (InvalidTlsSetting)'; Arguments = @('once', '--out-file', 'a', '--listen', '8080', '--tls-certificate', '/t.crt', '--tls-key', '/t.key', '--tls-listen', '8080'); Message = "InvalidTlsSetting: --tls-listen '8080' is also a plain --listen address" }
+        @{ Case = 'a server name that is not one (InvalidServerName)'; Arguments = @('once', '--out-file', 'a', '--server-name', 'a b'); Message = "InvalidServerName: --server-name 'a b' is not valid" }
+        @{ Case = 'a value for the websocket switch'; Arguments = @('once', '--out-file', 'a', '--websocket=true'); Message = '--websocket takes no value' }
+        @{ Case = 'an nginx version that is not one'; Arguments = @('once', '--out-file', 'a', '--nginx-version', '1.27.x'); Message = "--nginx-version '1.27.x' is not a version" }
     ) {
         $r = Invoke-Sync $Arguments
         $r.ExitCode | Should -Be 2
@@ -80,8 +93,11 @@ Describe 'nginxkit-sync''s command line' -Tag 'Kubernetes' {
     It '--help lists every flag and exits 0' {
         $r = Invoke-Sync @('--help')
         $r.ExitCode | Should -Be 0
-        foreach ($flag in '--kubeconfig', '--out-file', '--listen', '--namespace', '--expose-all', '--reload-pid-file', '--reload-command', '--skip-nginx-test') {
-            $r.StdOut | Should -Match ([regex]::Escape($flag))
+        $flags = '--kubeconfig', '--out-file', '--listen', '--namespace', '--expose-all', '--reload-pid-file', '--reload-command', '--skip-nginx-test',
+            '--client-max-body-size', '--websocket', '--proxy-redirect', '--proxy-connect-timeout', '--proxy-read-timeout', '--proxy-send-timeout',
+            '--not-default-server', '--server-name', '--tls-certificate', '--tls-key', '--tls-listen', '--redirect-http', '--redirect-port', '--nginx-version'
+        foreach ($flag in $flags) {
+            $r.StdOut | Should -Match "(?m)^\s+$([regex]::Escape($flag))\b" -Because "--help lists $flag at the start of a line"
         }
     }
 
@@ -177,6 +193,93 @@ Describe 'nginxkit-sync once against the fake API server' -Tag 'Kubernetes', 'Ng
         $r.ExitCode | Should -Be 1
         $r.Messages[-1].ErrorId | Should -Be 'ConfigRejected'
         Get-Content -LiteralPath $out -Raw | Should -BeExactly "# the last good config`n"
+    }
+}
+
+Describe 'nginxkit-sync''s render flags with a real nginx' -Tag 'Kubernetes', 'Nginx', 'Real' -Skip:(-not $nginx) {
+    BeforeAll {
+        $fake = Start-FakeKubeApi
+        $dir = New-TestDirectory
+        $backend = @(Start-EchoBackend -Name web)[0]
+        $null = Add-FakeKubeObject -Server $fake -Object (New-TestService -Name web -Port $backend.Port)
+        $ca = New-TestCertificateAuthority
+        $tls = New-TestServerCertificate -Authority $ca -Directory "$dir/tls"
+        $plain = Get-FreeTcpPort
+        $secure = Get-FreeTcpPort
+        $out = Join-Path $dir 'tls/default.conf'
+        $r = Invoke-Sync @('once', '--out-file', $out, '--kubeconfig', $fake.KubeConfig, '--listen', "127.0.0.1:$plain",
+            '--tls-certificate', $tls.CertificatePath, '--tls-key', $tls.KeyPath, '--tls-listen', "127.0.0.1:$secure",
+            '--redirect-http', '--redirect-port', '30443', '--websocket', '--client-max-body-size', '20m', '--proxy-read-timeout', '120')
+        $conf = if (Test-Path -LiteralPath $out) { Get-Content -LiteralPath $out -Raw }
+        $server = if ($r.ExitCode -eq 0) { Start-NginxServer -Config $conf -NginxPath $nginxPath -Port $plain }
+    }
+
+    AfterAll {
+        if ($server) { Stop-NginxServer $server }
+        if ($backend) { $backend | Stop-EchoBackend }
+        Stop-FakeKubeApi $fake
+        if ($dir) { Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction Ignore }
+    }
+
+    It 'renders TLS with the test CA''s certificate, checked by nginx -t, with the settings in the config' {
+        $r.ExitCode | Should -Be 0 -Because $r.StdErr
+        $r.Events[0].Validated | Should -BeTrue
+        $conf | Should -Match ([regex]::Escape("ssl_certificate $($tls.CertificatePath);"))
+        $conf | Should -Match ([regex]::Escape("ssl_certificate_key $($tls.KeyPath);"))
+        $conf | Should -Match 'client_max_body_size 20m;'
+        $conf | Should -Match 'proxy_read_timeout 120s;'
+        $conf | Should -Match 'proxy_http_version 1\.1;'
+    }
+
+    It 'is the config Sync-NginxConf writes with the same settings' {
+        $b = Join-Path $dir 'tls/b.conf'
+        $null = Sync-NginxConf -Once -OutFile $b -KubeConfig $fake.KubeConfig -Listen "127.0.0.1:$plain" -TlsCertificate $tls.CertificatePath -TlsKey $tls.KeyPath `
+            -TlsListen "127.0.0.1:$secure" -RedirectHttp -WebSocket -ClientMaxBodySize 20m -ProxyReadTimeoutSec 120 `
+            -NginxPath $nginxPath -ErrorAction Stop
+        # The one difference: the redirect names the port clients reach, not the one nginx listens on
+        # (and so the hash line, which is the hash of the rest).
+        $withoutHash = { param($text) $text -replace '(?m)^# nginxkit-hash: \S+\n', '' }
+        $theirs = & $withoutHash ((Get-Content -LiteralPath $b -Raw).Replace("https://`$host:$secure", 'https://$host:30443'))
+        $theirs | Should -BeExactly (& $withoutHash $conf)
+        $theirs | Should -Match 'return 301 https://\$host:30443\$request_uri;'
+        Get-Content -LiteralPath $b -Raw | Should -Match "return 301 https://\`$host:$secure\`$request_uri;"
+    }
+
+    It 'serves the route over TLS with HTTP/2 to a client that trusts the CA' {
+        $response = Invoke-TlsHttp -Port $secure -Path '/web/x' -Authority $ca -Http2
+        $response.StatusCode | Should -Be 200
+        $response.Version | Should -Be ([version]'2.0')
+        $response.Body | Should -BeExactly 'web GET /x HTTP/1.1'
+        (Get-TlsHandshake -Port $secure -Authority $ca).Certificate.Thumbprint | Should -Be $tls.Certificate.Thumbprint
+    }
+
+    It 'redirects plain HTTP to the --redirect-port, and answers /healthz itself' {
+        $response = Invoke-RawHttp -Port $plain -Path '/web/x?y=1'
+        $response.StatusCode | Should -Be 301
+        $response.Location | Should -BeExactly 'https://localhost:30443/web/x?y=1'
+        $health = Invoke-RawHttp -Port $plain -Path '/healthz'
+        $health.StatusCode | Should -Be 200
+        $health.Body | Should -BeExactly "ok`n"
+    }
+
+    It 'takes the arguments New-NginxKitManifest gives the init container, with the pod''s paths here' {
+        $deployment = New-NginxKitManifest -TlsSecret entry-tls -RedirectHttp -ClientMaxBodySize 50m -WebSocket -ProxyRedirect `
+            -ProxyConnectTimeoutSec 5 -ProxyReadTimeoutSec 120 -ProxySendTimeoutSec 60 | Where-Object Kind -eq Deployment
+        $podArgs = @($deployment.Spec.Template.Spec.InitContainers[0].Args)
+        $podOut = Join-Path $dir 'pod/default.conf'
+        $local = @($podArgs | ForEach-Object {
+                $_.Replace('/etc/nginx/conf.d/default.conf', $podOut).Replace('/etc/nginxkit/tls/tls.crt', $tls.CertificatePath).Replace('/etc/nginxkit/tls/tls.key', $tls.KeyPath)
+            })
+        $local | Should -Not -Contain '/etc/nginxkit/tls/tls.crt'
+        $p = Invoke-Sync ($local + @('--kubeconfig', $fake.KubeConfig))
+        $p.ExitCode | Should -Be 0 -Because $p.StdErr
+        $p.Events[0].Validated | Should -BeTrue -Because 'nginx -t checked the config, certificate included'
+        $podConf = Get-Content -LiteralPath $podOut -Raw
+        $podConf | Should -Match 'listen 8443 ssl'
+        $podConf | Should -Match 'return 301 https://\$host\$request_uri;' -Because 'clients reach TLS on the Service''s 443'
+        foreach ($directive in 'client_max_body_size 50m;', 'proxy_connect_timeout 5s;', 'proxy_read_timeout 120s;', 'proxy_send_timeout 60s;', 'proxy_http_version 1.1;') {
+            $podConf | Should -Match ([regex]::Escape($directive))
+        }
     }
 }
 

@@ -15,6 +15,7 @@ namespace NginxKit.Engine.Kubernetes;
 public static class EntryManifest
 {
     public const int DefaultNodePort = 30080;
+    public const int DefaultTlsNodePort = 30443;
     public static readonly (int Low, int High) DefaultNodePortRange = (30000, 32767);
 
     // Paths inside the image (src/Container/Dockerfile and nginx.conf) that the containers' commands name.
@@ -30,6 +31,15 @@ public static class EntryManifest
 
     /// <summary>nginx listens here in the pod: above 1024, so it needs no capability to bind.</summary>
     public const int HttpPort = 8080;
+
+    /// <summary>nginx serves TLS here in the pod, with a TLS Secret; the Service's 443 points at it.</summary>
+    public const int HttpsPort = 8443;
+
+    /// <summary>Where the TLS Secret's files (tls.crt, tls.key) are mounted, read-only, in nginx and the sidecar.</summary>
+    public const string TlsDir = "/etc/nginxkit/tls";
+
+    /// <summary>The health check the rendered config answers from nginx itself; the probes ask it.</summary>
+    public const string HealthPath = "/healthz";
 
     /// <summary>The user every container runs as: nginx's user in the official image; nothing of the image needs root.</summary>
     public const long RunAsUser = 101;
@@ -61,8 +71,38 @@ public static class EntryManifest
             "a label value: 1-63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit.");
         foreach (var key in o.Annotations.Keys)
             Check(LabelRules.CheckKey(key) is null, "Annotation key", key, "AnnotationKey", "[prefix/]name, as Kubernetes label keys.");
+        ValidateRender(o, Check);
         return problems;
     }
+
+    // The generator's settings, by the rules nginxkit-sync applies to them, so that a manifest never
+    // holds a pod whose init container would refuse its own command line.
+    private static void ValidateRender(EntryManifestOptions o, Action<bool, string, object?, string, string> check)
+    {
+        if (o.TlsSecret is not null)
+            check(CheckSubdomain(o.TlsSecret), "TlsSecret", o.TlsSecret, "SecretName",
+                "a Secret name: a DNS subdomain of at most 253 characters, lower-case letters, digits, '-' and '.'.");
+        check(!o.RedirectHttp || o.TlsSecret is not null, "RedirectHttp", o.RedirectHttp, "RedirectHttpNeedsTls",
+            "a redirect to https needs TLS: give -TlsSecret too.");
+        if (o.TlsSecret is not null)
+        {
+            check(o.TlsNodePort is >= 1 and <= 65535 && o.TlsNodePort != o.NodePort, "TlsNodePort", o.TlsNodePort, "NodePortRange",
+                $"a port 1-65535 other than -NodePort, inside the cluster's --service-node-port-range (by default {DefaultNodePortRange.Low}-{DefaultNodePortRange.High}).");
+            check(Nginx.RouteRules.CheckPort(o.RedirectPort) is null, "RedirectPort", o.RedirectPort, "PortOutOfRange", "a port 1-65535.");
+        }
+        if (o.ClientMaxBodySize is not null)
+            check(Nginx.RouteRules.CheckSize(o.ClientMaxBodySize, out _) is null, "ClientMaxBodySize", o.ClientMaxBodySize, "BodySize",
+                "digits with an optional k, m or g, such as 50m; 0 means no limit.");
+        foreach (var (what, seconds) in new[] { ("ProxyConnectTimeoutSec", o.ProxyConnectTimeoutSec), ("ProxyReadTimeoutSec", o.ProxyReadTimeoutSec), ("ProxySendTimeoutSec", o.ProxySendTimeoutSec) })
+        {
+            if (seconds is { } s)
+                check(s is >= 1 and <= 86400, what, s, "TimeoutOutOfRange", "1 to 86400 seconds.");
+        }
+    }
+
+    // Secret names are DNS subdomains: dot-separated DNS labels, at most 253 characters in all.
+    private static bool CheckSubdomain(string name) =>
+        name.Length is > 0 and <= 253 && name.Split('.').All(label => Nginx.RouteRules.CheckDnsLabel(label) is null);
 
     private static int Add(List<Problem> problems, string message, object? target, string rule)
     {
@@ -78,7 +118,20 @@ public static class EntryManifest
     /// <summary>The arguments of nginxkit-sync for the init container (once) and the sidecar (watch).</summary>
     public static IReadOnlyList<string> SyncArgs(EntryManifestOptions o, bool watch)
     {
-        List<string> args = [watch ? "watch" : "once", "--out-file", $"{ConfDir}/default.conf", "--listen", HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+        static string Text(int n) => n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        List<string> args = [watch ? "watch" : "once", "--out-file", $"{ConfDir}/default.conf", "--listen", Text(HttpPort)];
+        if (o.TlsSecret is not null)
+        {
+            // The sidecar's certificate poll reads these files: the kubelet's update of the Secret reloads nginx.
+            args.AddRange(["--tls-certificate", $"{TlsDir}/tls.crt", "--tls-key", $"{TlsDir}/tls.key", "--tls-listen", Text(HttpsPort)]);
+            if (o.RedirectHttp) args.AddRange(["--redirect-http", "--redirect-port", Text(o.RedirectPort)]);
+        }
+        if (o.ClientMaxBodySize is not null) args.AddRange(["--client-max-body-size", o.ClientMaxBodySize]);
+        if (o.WebSocket) args.Add("--websocket");
+        if (o.ProxyRedirect) args.Add("--proxy-redirect");
+        if (o.ProxyConnectTimeoutSec is { } connect) args.AddRange(["--proxy-connect-timeout", Text(connect)]);
+        if (o.ProxyReadTimeoutSec is { } read) args.AddRange(["--proxy-read-timeout", Text(read)]);
+        if (o.ProxySendTimeoutSec is { } send) args.AddRange(["--proxy-send-timeout", Text(send)]);
         if (o.WatchNamespaces.Count > 0) args.AddRange(["--namespace", string.Join(',', o.WatchNamespaces)]);
         if (o.ExposeAll) args.Add("--expose-all");
         if (watch) args.AddRange(["--reload-pid-file", PidFile]);
@@ -115,6 +168,17 @@ public static class EntryManifest
         // The token goes only where the API is called: the init container and the sidecar, never
         // the internet-facing nginx. The same files the kubelet would mount, projected by hand.
         var apiAccess = new V1VolumeMount { Name = "kube-api-access", MountPath = ServiceAccountDir, ReadOnlyProperty = true };
+        // The TLS Secret goes where it is read: nginx serves it; the init container's and the sidecar's
+        // nginx -t load it, and the sidecar watches it for rotation.
+        var tls = o.TlsSecret is null ? null : new V1VolumeMount { Name = "tls", MountPath = TlsDir, ReadOnlyProperty = true };
+        V1VolumeMount[] WithTls(params V1VolumeMount[] mounts) => tls is null ? mounts : [.. mounts, tls];
+        // The rendered config answers /healthz from nginx itself, on the plain port even when it redirects to https.
+        V1Probe Health(int? initialDelay, int period) => new()
+        {
+            HttpGet = new V1HTTPGetAction { Path = HealthPath, Port = "http" },
+            InitialDelaySeconds = initialDelay,
+            PeriodSeconds = period,
+        };
 
         var deployment = new V1Deployment
         {
@@ -158,12 +222,10 @@ public static class EntryManifest
                                 // command replaces the image's ENTRYPOINT, args its CMD.
                                 Command = [SyncPath],
                                 Args = [.. SyncArgs(o, watch: false)],
-                                VolumeMounts =
-                                [
+                                VolumeMounts = WithTls(
                                     new V1VolumeMount { Name = "conf", MountPath = ConfDir },
                                     new V1VolumeMount { Name = "sync-tmp", MountPath = TmpDir },
-                                    apiAccess,
-                                ],
+                                    apiAccess),
                                 SecurityContext = Locked(),
                                 Resources = Requests("50m", "64Mi"),
                             },
@@ -177,15 +239,15 @@ public static class EntryManifest
                                 ImagePullPolicy = "IfNotPresent",
                                 Command = [NginxPath],
                                 Args = ["-c", NginxMainConfig, "-e", "stderr", "-g", "daemon off;"],
-                                Ports = [new V1ContainerPort { Name = "http", ContainerPort = HttpPort, Protocol = "TCP" }],
-                                VolumeMounts =
-                                [
+                                Ports = tls is null
+                                    ? [new V1ContainerPort { Name = "http", ContainerPort = HttpPort, Protocol = "TCP" }]
+                                    : [new V1ContainerPort { Name = "http", ContainerPort = HttpPort, Protocol = "TCP" }, new V1ContainerPort { Name = "https", ContainerPort = HttpsPort, Protocol = "TCP" }],
+                                VolumeMounts = WithTls(
                                     new V1VolumeMount { Name = "conf", MountPath = ConfDir, ReadOnlyProperty = true },
                                     new V1VolumeMount { Name = "run", MountPath = runDir },
-                                    new V1VolumeMount { Name = "nginx-tmp", MountPath = TmpDir },
-                                ],
-                                ReadinessProbe = new V1Probe { TcpSocket = new V1TCPSocketAction { Port = "http" }, PeriodSeconds = 5 },
-                                LivenessProbe = new V1Probe { TcpSocket = new V1TCPSocketAction { Port = "http" }, InitialDelaySeconds = 10, PeriodSeconds = 10 },
+                                    new V1VolumeMount { Name = "nginx-tmp", MountPath = TmpDir }),
+                                ReadinessProbe = Health(null, 5),
+                                LivenessProbe = Health(10, 10),
                                 SecurityContext = Locked(),
                                 Resources = Requests("100m", "64Mi"),
                             },
@@ -196,13 +258,11 @@ public static class EntryManifest
                                 ImagePullPolicy = "IfNotPresent",
                                 Command = [SyncPath],
                                 Args = [.. SyncArgs(o, watch: true)],
-                                VolumeMounts =
-                                [
+                                VolumeMounts = WithTls(
                                     new V1VolumeMount { Name = "conf", MountPath = ConfDir },
                                     new V1VolumeMount { Name = "run", MountPath = runDir, ReadOnlyProperty = true },
                                     new V1VolumeMount { Name = "sync-tmp", MountPath = TmpDir },
-                                    apiAccess,
-                                ],
+                                    apiAccess),
                                 SecurityContext = Locked(),
                                 Resources = Requests("50m", "64Mi"),
                             },
@@ -232,6 +292,7 @@ public static class EntryManifest
                                     ],
                                 },
                             },
+                            .. TlsVolume(o),
                         ],
                     },
                 },
@@ -253,10 +314,33 @@ public static class EntryManifest
                 {
                     Type = "NodePort",
                     Selector = selector,
-                    Ports = [new V1ServicePort { Name = "http", Port = 80, TargetPort = "http", NodePort = o.NodePort, Protocol = "TCP" }],
+                    Ports = o.TlsSecret is null
+                        ? [new V1ServicePort { Name = "http", Port = 80, TargetPort = "http", NodePort = o.NodePort, Protocol = "TCP" }]
+                        :
+                        [
+                            new V1ServicePort { Name = "http", Port = 80, TargetPort = "http", NodePort = o.NodePort, Protocol = "TCP" },
+                            new V1ServicePort { Name = "https", Port = 443, TargetPort = "https", NodePort = o.TlsNodePort, Protocol = "TCP" },
+                        ],
                 },
             },
         ];
+    }
+
+    // The Secret's tls.crt and tls.key, readable by the pod's group (fsGroup) and nobody else. The
+    // kubelet updates the files in place when the Secret changes; the sidecar's poll then reloads nginx.
+    private static IEnumerable<V1Volume> TlsVolume(EntryManifestOptions o)
+    {
+        if (o.TlsSecret is null) yield break;
+        yield return new V1Volume
+        {
+            Name = "tls",
+            Secret = new V1SecretVolumeSource
+            {
+                SecretName = o.TlsSecret,
+                DefaultMode = 0b100_100_000, // 0440
+                Items = [new V1KeyToPath { Key = "tls.crt", Path = "tls.crt" }, new V1KeyToPath { Key = "tls.key", Path = "tls.key" }],
+            },
+        };
     }
 
     // What the sidecar does with the API, and nothing more: list and watch Services, and create an

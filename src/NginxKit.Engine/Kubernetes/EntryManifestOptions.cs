@@ -32,4 +32,27 @@ public sealed record EntryManifestOptions
 
     /// <summary>Every Service becomes a route, not only those that opt in (the generator's -ExposeAll).</summary>
     public bool ExposeAll { get; init; }
+
+    /// <summary>
+    /// A kubernetes.io/tls Secret in <see cref="Namespace"/>: mounted into nginx and the sidecar,
+    /// served on <see cref="EntryManifest.HttpsPort"/>, and exposed on the Service's port 443.
+    /// </summary>
+    public string? TlsSecret { get; init; }
+
+    /// <summary>The NodePort of the Service's port 443, with <see cref="TlsSecret"/>.</summary>
+    public int TlsNodePort { get; init; } = EntryManifest.DefaultTlsNodePort;
+
+    /// <summary>Plain HTTP is answered with a redirect to https (needs <see cref="TlsSecret"/>).</summary>
+    public bool RedirectHttp { get; init; }
+
+    /// <summary>The https port the redirect names: where clients reach TLS (the Service's 443 behind a load balancer, or the TLS NodePort).</summary>
+    public int RedirectPort { get; init; } = 443;
+
+    // The generator's rendering settings, passed to nginxkit-sync as they are to Sync-NginxConf.
+    public string? ClientMaxBodySize { get; init; }
+    public bool WebSocket { get; init; }
+    public bool ProxyRedirect { get; init; }
+    public int? ProxyConnectTimeoutSec { get; init; }
+    public int? ProxyReadTimeoutSec { get; init; }
+    public int? ProxySendTimeoutSec { get; init; }
 }

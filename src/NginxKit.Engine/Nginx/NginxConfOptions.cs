@@ -50,6 +50,12 @@ public sealed record NginxConfOptions
     public bool RedirectHttp { get; init; }
 
     /// <summary>
+    /// The https port the redirect names, when clients reach TLS on another port than nginx listens
+    /// on (a pod's 8443 behind a Service's 443); null names the first of <see cref="TlsListen"/>.
+    /// </summary>
+    public int? RedirectPort { get; init; }
+
+    /// <summary>
     /// The nginx the config is for. From 1.25.1 on, HTTP/2 is switched on with "http2 on;" (the
     /// listen parameter is deprecated there and warns); earlier versions know only the listen parameter.
     /// </summary>
@@ -114,6 +120,8 @@ public sealed record NginxConfOptions
         }
         if (RedirectHttp && !Tls)
             yield return Fail("RedirectHttpNeedsTls", "-RedirectHttp sends plain HTTP to https, which needs -TlsCertificate and -TlsKey.", null);
+        if (RedirectPort is { } port && RouteRules.CheckPort(port) is { } portRule)
+            yield return Fail("RedirectPort" + portRule, $"RedirectPort {port} is not a port: give 1-65535.", port);
         if (TlsListen.Count == 0)
             yield return ErrorCatalog.InvalidListen.Problem("Give at least one TLS listen address, such as 443.", null, "ListenRequired");
         foreach (var listen in TlsListen)
@@ -139,11 +147,12 @@ public sealed record NginxConfOptions
         return Normal(a) == Normal(b);
     }
 
-    /// <summary>The port of the first TLS listen address, where a redirect to https points.</summary>
-    internal int TlsPort
+    /// <summary>Where a redirect to https points: <see cref="RedirectPort"/>, else the port of the first TLS listen address.</summary>
+    internal int HttpsRedirectPort
     {
         get
         {
+            if (RedirectPort is { } port) return port;
             var address = TlsListen[0].Split(' ', StringSplitOptions.RemoveEmptyEntries)[0];
             return int.Parse(address[(address.LastIndexOf(':') + 1)..], CultureInfo.InvariantCulture);
         }

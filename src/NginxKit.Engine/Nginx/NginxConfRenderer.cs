@@ -212,7 +212,7 @@ public static class NginxConfRenderer
         var sb = new StringBuilder("\nserver {\n");
         foreach (var listen in options.Listen)
             sb.Append("    listen ").Append(ListenValue(options, listen, first: true, tls: false)).Append(";\n");
-        var port = options.TlsPort == 443 ? string.Empty : ":" + options.TlsPort.ToString(CultureInfo.InvariantCulture);
+        var port = options.HttpsRedirectPort == 443 ? string.Empty : ":" + options.HttpsRedirectPort.ToString(CultureInfo.InvariantCulture);
         sb.Append("    server_name _;\n")
           .Append(Encoding.ASCII.GetString(RenderParts.Healthz))
           .Append("\n    location / {\n        return 301 https://$host").Append(port).Append("$request_uri;\n    }\n}\n");

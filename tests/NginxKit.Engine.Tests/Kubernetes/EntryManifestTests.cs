@@ -1,6 +1,7 @@
 using k8s;
 using k8s.Models;
 using NginxKit.Engine.Kubernetes;
+using NginxKit.Engine.Nginx;
 using Xunit;
 using NginxKit.Engine.Diagnostics;
 
@@ -272,6 +273,155 @@ public class EntryManifestTests
         Assert.Contains("30000-32767", problem.Message);
         Assert.Contains(port.ToString(System.Globalization.CultureInfo.InvariantCulture), problem.Message);
     }
+
+    private static readonly EntryManifestOptions WithTls = new()
+    {
+        TlsSecret = "entry-tls", RedirectHttp = true, ClientMaxBodySize = "50m", WebSocket = true, ProxyRedirect = true,
+        ProxyConnectTimeoutSec = 5, ProxyReadTimeoutSec = 120, ProxySendTimeoutSec = 60,
+    };
+
+    private static V1PodSpec PodOf(IReadOnlyList<object> objects) => objects.OfType<V1Deployment>().Single().Spec.Template.Spec;
+
+    private static string ValueAfter(IList<string> args, string flag)
+    {
+        Assert.Equal(1, args.Count(a => a == flag));
+        return args[args.IndexOf(flag) + 1];
+    }
+
+    [Fact]
+    public void TheRenderSettingsReachBothGeneratorsAsNginxkitSyncFlags()
+    {
+        var pod = PodOf(EntryManifest.Build(WithTls));
+        foreach (var args in new[] { pod.InitContainers.Single().Args, pod.Containers.Single(c => c.Name == "sync").Args })
+        {
+            Assert.Equal("50m", ValueAfter(args, "--client-max-body-size"));
+            Assert.Equal("5", ValueAfter(args, "--proxy-connect-timeout"));
+            Assert.Equal("120", ValueAfter(args, "--proxy-read-timeout"));
+            Assert.Equal("60", ValueAfter(args, "--proxy-send-timeout"));
+            Assert.Contains("--websocket", args);
+            Assert.Contains("--proxy-redirect", args);
+            Assert.Contains("--redirect-http", args);
+            Assert.Equal("443", ValueAfter(args, "--redirect-port"));
+            Assert.Equal(EntryManifest.HttpsPort.ToString(System.Globalization.CultureInfo.InvariantCulture), ValueAfter(args, "--tls-listen"));
+            Assert.Equal(EntryManifest.HttpPort.ToString(System.Globalization.CultureInfo.InvariantCulture), ValueAfter(args, "--listen"));
+        }
+        // Without them, the generators get none of these flags: nginx's own defaults stand.
+        var plain = PodOf(Default).Containers.Single(c => c.Name == "sync").Args;
+        foreach (var flag in new[] { "--client-max-body-size", "--websocket", "--proxy-redirect", "--proxy-connect-timeout", "--proxy-read-timeout",
+            "--proxy-send-timeout", "--tls-certificate", "--tls-key", "--tls-listen", "--redirect-http", "--redirect-port" })
+            Assert.DoesNotContain(flag, plain);
+    }
+
+    [Fact]
+    public void ATlsSecretIsMountedReadOnlyWhereNginxAndTheGeneratorsReadItsFiles()
+    {
+        var objects = EntryManifest.Build(WithTls);
+        var pod = PodOf(objects);
+        var volume = pod.Volumes.Single(v => v.Secret is not null);
+        Assert.Equal("entry-tls", volume.Secret.SecretName);
+        Assert.Equal(["tls.crt", "tls.key"], volume.Secret.Items.Select(i => i.Key));
+        Assert.Equal(Convert.ToInt32("440", 8), volume.Secret.DefaultMode); // the key is the pod group's alone
+        Assert.Equal(EntryManifest.RunAsUser, pod.SecurityContext.FsGroup);
+
+        var nginx = pod.Containers.Single(c => c.Name == "nginx");
+        Assert.All(new[] { pod.InitContainers.Single(), nginx, pod.Containers.Single(c => c.Name == "sync") }, c =>
+        {
+            var mount = Assert.Single(c.VolumeMounts, m => m.Name == volume.Name);
+            Assert.True(mount.ReadOnlyProperty, c.Name);
+        });
+        // The paths the generators put in the config are the Secret's files, through nginx's own mount;
+        // the sidecar polls the same files (its own mount) and reloads nginx when the kubelet updates them.
+        foreach (var generator in new[] { pod.InitContainers.Single(), pod.Containers.Single(c => c.Name == "sync") })
+        {
+            foreach (var (flag, key) in new[] { ("--tls-certificate", "tls.crt"), ("--tls-key", "tls.key") })
+            {
+                var path = ValueAfter(generator.Args, flag);
+                var (inGenerator, relative) = VolumePathOf(generator, path);
+                Assert.Equal(volume.Name, inGenerator.Name);
+                Assert.Equal(volume.Secret.Items.Single(i => i.Key == key).Path, relative);
+                var (inNginx, nginxRelative) = VolumePathOf(nginx, path);
+                Assert.Equal((volume.Name, relative), (inNginx.Name, nginxRelative));
+            }
+        }
+    }
+
+    [Fact]
+    public void WithTlsNginxServes8443AndTheServiceExposes443OnItsOwnNodePort()
+    {
+        var objects = EntryManifest.Build(WithTls with { TlsNodePort = 31443 });
+        var nginx = PodOf(objects).Containers.Single(c => c.Name == "nginx");
+        var https = nginx.Ports.Single(p => p.Name == "https");
+        Assert.Equal(EntryManifest.HttpsPort, https.ContainerPort);
+        Assert.True(https.ContainerPort > 1024, "nginx binds without a capability");
+        var service = objects.OfType<V1Service>().Single();
+        Assert.Equal([("http", 80, "http", EntryManifest.DefaultNodePort), ("https", 443, "https", 31443)],
+            service.Spec.Ports.Select(p => (p.Name, p.Port, p.TargetPort.Value, p.NodePort ?? 0)));
+        Assert.DoesNotContain(Default.OfType<V1Service>().Single().Spec.Ports, p => p.Port == 443);
+        Assert.DoesNotContain(PodOf(Default).Volumes, v => v.Secret is not null);
+        Assert.Single(PodOf(Default).Containers.Single(c => c.Name == "nginx").Ports);
+    }
+
+    [Fact]
+    public void TheProbesAskNginxsOwnHealthCheckOnThePlainPortEvenWhenItRedirects()
+    {
+        foreach (var options in new[] { new EntryManifestOptions(), WithTls })
+        {
+            var nginx = PodOf(EntryManifest.Build(options)).Containers.Single(c => c.Name == "nginx");
+            foreach (var probe in new[] { nginx.ReadinessProbe, nginx.LivenessProbe })
+            {
+                Assert.Null(probe.TcpSocket);
+                Assert.Equal((EntryManifest.HealthPath, "http"), (probe.HttpGet.Path, probe.HttpGet.Port.Value));
+                Assert.Null(probe.HttpGet.Scheme);
+            }
+            Assert.Equal(EntryManifest.HttpPort, nginx.Ports.Single(p => p.Name == "http").ContainerPort);
+        }
+        // The path is the one the renderer answers itself, also in the server that redirects to https.
+        var render = new NginxConfOptions
+        {
+            Listen = ["8080"], TlsCertificate = "/etc/nginxkit/tls/tls.crt", TlsKey = "/etc/nginxkit/tls/tls.key", TlsListen = ["8443"], RedirectHttp = true, RedirectPort = 443,
+        };
+        var conf = NginxConf.Render(RouteSet.Build([new Route("/a", "10.0.0.1", 80)], render.ServerName).Accepted, render).Text;
+        var redirectServer = conf[..conf.IndexOf("}\n\nserver {", StringComparison.Ordinal)];
+        Assert.Contains($"location = {EntryManifest.HealthPath} {{", redirectServer);
+        Assert.Contains("listen 8080", redirectServer);
+    }
+
+    [Theory]
+    [InlineData("TlsSecret", "SecretName")]
+    [InlineData("TlsSecretTooLong", "SecretName")]
+    [InlineData("RedirectHttp", "RedirectHttpNeedsTls")]
+    [InlineData("TlsNodePort", "NodePortRange")]
+    [InlineData("TlsNodePortSameAsNodePort", "NodePortRange")]
+    [InlineData("RedirectPort", "PortOutOfRange")]
+    [InlineData("ClientMaxBodySize", "BodySize")]
+    [InlineData("ProxyConnectTimeoutSec", "TimeoutOutOfRange")]
+    [InlineData("ProxyReadTimeoutSec", "TimeoutOutOfRange")]
+    [InlineData("ProxySendTimeoutSec", "TimeoutOutOfRange")]
+    public void ABadRenderSettingIsRefusedNamingTheOptionTheRuleAndWhatIsAllowed(string option, string rule)
+    {
+        var tls = new EntryManifestOptions { TlsSecret = "entry-tls" };
+        var options = option switch
+        {
+            "TlsSecret" => tls with { TlsSecret = "Entry_TLS; rm" },
+            "TlsSecretTooLong" => tls with { TlsSecret = string.Join('.', Enumerable.Repeat(new string('a', 63), 5)) },
+            "RedirectHttp" => new EntryManifestOptions { RedirectHttp = true },
+            "TlsNodePort" => tls with { TlsNodePort = 70000 },
+            "TlsNodePortSameAsNodePort" => tls with { TlsNodePort = EntryManifest.DefaultNodePort },
+            "RedirectPort" => tls with { RedirectHttp = true, RedirectPort = 0 },
+            "ClientMaxBodySize" => new EntryManifestOptions { ClientMaxBodySize = "50m; include /etc/passwd" },
+            "ProxyConnectTimeoutSec" => new EntryManifestOptions { ProxyConnectTimeoutSec = 0 },
+            "ProxyReadTimeoutSec" => new EntryManifestOptions { ProxyReadTimeoutSec = 86401 },
+            _ => new EntryManifestOptions { ProxySendTimeoutSec = -1 },
+        };
+        var problem = Assert.Single(EntryManifest.Validate(options));
+        Assert.Equal(ErrorCatalog.InvalidManifestOption.Id, problem.ErrorId);
+        Assert.Equal(rule, problem.Rule);
+        Assert.StartsWith(option.Replace("TooLong", "").Replace("SameAsNodePort", ""), problem.Message);
+        Assert.Matches(": .*[a-z].*\\.$", problem.Message); // says what is allowed
+    }
+
+    [Fact]
+    public void GoodRenderSettingsPassValidation() => Assert.Empty(EntryManifest.Validate(WithTls with { TlsSecret = "entry.example.com-tls", TlsNodePort = 30443, ClientMaxBodySize = "0" }));
 
     [Fact]
     public void TheImageProvidesWhatTheContainersRun()

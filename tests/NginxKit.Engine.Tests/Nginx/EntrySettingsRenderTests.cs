@@ -216,6 +216,17 @@ public class EntrySettingsRenderTests
     }
 
     [Fact]
+    public void TheRedirectNamesTheHttpsPortClientsReachWhenItIsNotTheOneNginxListensOn()
+    {
+        // A pod listens on 8443 behind a Service's 443: the redirect names 443, not 8443.
+        var behindService = Render([new Route("/a", "10.0.0.1", 80)], Tls(redirect: true) with { TlsListen = ["8443"], Listen = ["8080"], RedirectPort = 443 });
+        Assert.Contains("return 301 https://$host$request_uri;", behindService);
+        Assert.Contains("listen 8443 ssl", behindService);
+        var nodePort = Render([new Route("/a", "10.0.0.1", 80)], Tls(redirect: true) with { RedirectPort = 30443 });
+        Assert.Contains("return 301 https://$host:30443$request_uri;", nodePort);
+    }
+
+    [Fact]
     public void ServerNamesThatDifferOnlyInCaseAreOneServer()
     {
         var set = RouteSet.Build(

@@ -101,9 +101,11 @@ public class RouteSettingsRulesTests
     [InlineData("/etc/ssl/../shadow", "/etc/ssl/tls.key", false, "TlsCertificatePathDotSegment")]
     [InlineData("/etc/ssl/a b.crt", "/etc/ssl/tls.key", false, "TlsCertificatePathCharacter")]
     [InlineData(null, null, true, "RedirectHttpNeedsTls")]
-    public void TlsSettingsAreInvalidTlsSettingNamingTheRule(string? certificate, string? key, bool redirect, string rule)
+    [InlineData("/etc/ssl/tls.crt", "/etc/ssl/tls.key", true, "RedirectPortPortOutOfRange", 0)]
+    [InlineData("/etc/ssl/tls.crt", "/etc/ssl/tls.key", true, "RedirectPortPortOutOfRange", 65536)]
+    public void TlsSettingsAreInvalidTlsSettingNamingTheRule(string? certificate, string? key, bool redirect, string rule, int? redirectPort = null)
     {
-        var problem = Assert.Single(new NginxConfOptions { TlsCertificate = certificate, TlsKey = key, RedirectHttp = redirect }.Validate());
+        var problem = Assert.Single(new NginxConfOptions { TlsCertificate = certificate, TlsKey = key, RedirectHttp = redirect, RedirectPort = redirectPort }.Validate());
         Assert.Equal(ErrorCatalog.InvalidTlsSetting.Id, problem.ErrorId);
         Assert.Equal(rule, problem.Rule);
     }

@@ -5,7 +5,7 @@ using NginxKit.Infrastructure;
 
 namespace NginxKit.Commands.Kubernetes;
 
-/// <summary>Builds the entry's manifests: Namespace, ServiceAccount, RBAC, Deployment and NodePort Service.</summary>
+/// <summary>Builds the entry's manifests: Namespace, ServiceAccount, RBAC, Deployment and NodePort Service, with TLS from a Secret.</summary>
 [Cmdlet(VerbsCommon.New, "NginxKitManifest")]
 [OutputType(typeof(object))]
 [OutputType(typeof(string))]
@@ -54,6 +54,43 @@ public sealed class NewNginxKitManifestCommand : AsyncCmdlet
     [Parameter]
     public SwitchParameter ExposeAll { get; set; }
 
+    /// <summary>A kubernetes.io/tls Secret in -Namespace: nginx serves it on 8443, the Service on 443.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? TlsSecret { get; set; }
+
+    /// <summary>The NodePort of the Service's port 443, with -TlsSecret.</summary>
+    [Parameter]
+    public int TlsNodePort { get; set; } = Defaults.TlsNodePort;
+
+    /// <summary>Answer plain HTTP with a redirect to https (the health check excepted); needs -TlsSecret.</summary>
+    [Parameter]
+    public SwitchParameter RedirectHttp { get; set; }
+
+    /// <summary>The https port the redirect names: where clients reach TLS.</summary>
+    [Parameter]
+    public int RedirectPort { get; set; } = Defaults.RedirectPort;
+
+    /// <summary>The largest request body for routes that set none: 50m, 512k, 0 for no limit.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ClientMaxBodySize { get; set; }
+
+    [Parameter]
+    public SwitchParameter WebSocket { get; set; }
+
+    [Parameter]
+    public SwitchParameter ProxyRedirect { get; set; }
+
+    [Parameter]
+    public int ProxyConnectTimeoutSec { get; set; }
+
+    [Parameter]
+    public int ProxyReadTimeoutSec { get; set; }
+
+    [Parameter]
+    public int ProxySendTimeoutSec { get; set; }
+
     /// <summary>One multi-document YAML string that kubectl apply -f accepts, instead of objects.</summary>
     [Parameter]
     public SwitchParameter AsYaml { get; set; }
@@ -74,6 +111,17 @@ public sealed class NewNginxKitManifestCommand : AsyncCmdlet
             Annotations = annotations,
             WatchNamespaces = WatchNamespace ?? [],
             ExposeAll = ExposeAll,
+            TlsSecret = TlsSecret,
+            TlsNodePort = TlsNodePort,
+            RedirectHttp = RedirectHttp,
+            RedirectPort = RedirectPort,
+            ClientMaxBodySize = ClientMaxBodySize,
+            WebSocket = WebSocket,
+            ProxyRedirect = ProxyRedirect,
+            // Given is given: a 0 is refused, not read as "nginx's default".
+            ProxyConnectTimeoutSec = Given(nameof(ProxyConnectTimeoutSec), ProxyConnectTimeoutSec),
+            ProxyReadTimeoutSec = Given(nameof(ProxyReadTimeoutSec), ProxyReadTimeoutSec),
+            ProxySendTimeoutSec = Given(nameof(ProxySendTimeoutSec), ProxySendTimeoutSec),
         };
         if (EntryManifest.Validate(options) is [var bad, ..])
             ThrowProblem(bad);
@@ -83,4 +131,6 @@ public sealed class NewNginxKitManifestCommand : AsyncCmdlet
         else WriteObject(objects, enumerateCollection: true);
         return Task.CompletedTask;
     }
+
+    private int? Given(string parameter, int value) => MyInvocation.BoundParameters.ContainsKey(parameter) ? value : null;
 }
