@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text;
+using NginxKit.Engine.Diagnostics;
 using NginxKit.Engine.Text;
 
 namespace NginxKit.Engine.IO;
@@ -16,6 +17,7 @@ public static class AtomicFileWriter
     public static bool Holds(string path, in ReadOnlySequence<byte> bytes)
     {
         var full = System.IO.Path.GetFullPath(path);
+        CheckIsFilePath(full);
         return FileAccessErrors.Guard(full, () => ReadExisting(full)) is { } existing && SameBytes(bytes, existing);
     }
 
@@ -128,10 +130,27 @@ public static class AtomicFileWriter
     }
 
     // The path a write lands on: the path itself, or for WriteThrough the end of its chain of links.
-    private static string Target(string path, AtomicWriteOptions options) =>
-        options.Symlinks == SymlinkPolicy.WriteThrough
+    private static string Target(string path, AtomicWriteOptions options)
+    {
+        var target = options.Symlinks == SymlinkPolicy.WriteThrough
             ? SymlinkTarget.Resolve(path, options.SymlinkRoot)
             : System.IO.Path.GetFullPath(path);
+        CheckIsFilePath(target);
+        return target;
+    }
+
+    // A directory where the file should be, or a file where a directory should be, is no question of
+    // permissions: the system's EISDIR or ENOTDIR would otherwise read as access denied or a raw error.
+    private static void CheckIsFilePath(string path)
+    {
+        if (Directory.Exists(path))
+            throw ErrorCatalog.TargetNotAFile.Exception(
+                $"{path} is a directory, not a file. Give the file's own path, such as {System.IO.Path.Combine(path, "default.conf")}. Nothing was changed.",
+                path, "TargetIsDirectory");
+        for (var above = System.IO.Path.GetDirectoryName(path); !string.IsNullOrEmpty(above) && !Directory.Exists(above); above = System.IO.Path.GetDirectoryName(above))
+            if (File.Exists(above))
+                throw ErrorCatalog.TargetNotAFile.Exception($"{path} cannot be written: {above} is a file, not a directory. Nothing was changed.", path, "ParentIsFile");
+    }
 
     // The same steps everywhere: a temp file flushed to disk (FileStream.Flush(true)), then
     // File.Move over the target (rename(2), or MoveFileEx with MOVEFILE_REPLACE_EXISTING on Windows).

@@ -1,3 +1,4 @@
+using NginxKit.Engine.Diagnostics;
 using NginxKit.Engine.IO;
 using NginxKit.Engine.Text;
 using Xunit;
@@ -22,6 +23,30 @@ public sealed class AtomicFileWriterTests : IDisposable
         Assert.Null(result.BackupPath);
         Assert.Equal(ContentHash.Of("hello\n"), result.Hash);
         Assert.Equal("hello\n", File.ReadAllText(path));
+    }
+
+    [Fact]
+    public void ADirectoryWhereTheFileShouldBeIsTargetNotAFileAndNothingIsWritten()
+    {
+        Directory.CreateDirectory(PathOf("conf.d"));
+        foreach (var attempt in new Action[] { () => AtomicFileWriter.Write(PathOf("conf.d"), "x\n"), () => AtomicFileWriter.Plan(PathOf("conf.d"), "x\n") })
+        {
+            var error = Assert.Throws<NginxKitException>(attempt).Problem;
+            Assert.Equal((ErrorCatalog.TargetNotAFile.Id, "TargetIsDirectory", PathOf("conf.d")), (error.ErrorId, error.Rule, error.Target as string));
+        }
+        Assert.Empty(Directory.GetFileSystemEntries(PathOf("conf.d")));
+        Assert.Equal(["conf.d"], Directory.GetFileSystemEntries(dir.FullName).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public void AFileWhereADirectoryShouldBeIsTargetNotAFileAndNothingIsWritten()
+    {
+        File.WriteAllText(PathOf("conf.d"), "a file\n");
+        var error = Assert.Throws<NginxKitException>(() => AtomicFileWriter.Write(PathOf("conf.d/sub/default.conf"), "x\n")).Problem;
+        Assert.Equal((ErrorCatalog.TargetNotAFile.Id, "ParentIsFile"), (error.ErrorId, error.Rule));
+        Assert.Contains(PathOf("conf.d") + " is a file", error.Message);
+        Assert.Equal("a file\n", File.ReadAllText(PathOf("conf.d")));
+        Assert.Equal(["conf.d"], Directory.GetFileSystemEntries(dir.FullName).Select(Path.GetFileName));
     }
 
     [Fact]
