@@ -114,6 +114,16 @@ Describe 'Set-EntryNodeLabel' -Tag 'Kubernetes' -Skip:(-not $isFake) {
         @((Get-NodeLabels n1).Keys) | Should -Not -Contain 'role'
     }
 
+    It '-WhatIf says which nodes are already labelled, from the server''s dry run' {
+        Add-FakeKubeObject $target -Object (New-TestNode n1 @{ role = 'entry' }) | Out-Null
+        $shown = Invoke-FreshPwsh "Import-Module '$(Get-NginxKitModulePath)'; Set-EntryNodeLabel -Name n1, n2 -KubeConfig '$kc' -WhatIf | Out-Null"
+        $text = $shown.Output -join "`n"
+        $text | Should -Match ([regex]::Escape('What if: Node "n1" is already labelled (role=entry): nothing to change.'))
+        $text | Should -Match ([regex]::Escape('What if: Set labels role=entry on node "n2".'))
+        $text | Should -Not -Match ([regex]::Escape('on node "n1"'))
+        @(Get-FakeKubeRequest $target | Where-Object { $_.method -in 'PATCH', 'PUT', 'POST', 'DELETE' -and -not $_.dryRun }).Count | Should -Be 0
+    }
+
     It 'checks label syntax before any request' {
         { Set-EntryNodeLabel -Name n1 -Label @{ 'bad key!' = 'x' } -KubeConfig $kc -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidLabel,*'
         { Set-EntryNodeLabel -Name n1 -Role 'no spaces' -KubeConfig $kc -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidLabel,*'

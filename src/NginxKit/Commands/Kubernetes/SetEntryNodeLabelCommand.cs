@@ -72,27 +72,34 @@ public sealed class SetEntryNodeLabelCommand : KubeCmdlet
     protected override async Task EndProcessingAsync(CancellationToken cancellationToken)
     {
         var action = Remove ? $"Remove labels {string.Join(", ", labels.Keys)}" : $"Set labels {string.Join(", ", labels.Select(l => $"{l.Key}={l.Value}"))}";
-        // Ask for each node here, on the pipeline thread; the requests then run in parallel. Under
-        // -WhatIf every answer is "no, WhatIf", and the server is asked for a dry run instead: it
-        // validates and reports, and changes nothing.
-        var apply = new List<string>();
-        var dryRun = false;
-        foreach (var node in nodes)
-        {
-            if (ShouldProcess($"{action} on node \"{node}\".", $"{action} on node \"{node}\"?", action, out var reason))
-                apply.Add(node);
-            else if (reason == ShouldProcessReason.WhatIf)
-            {
-                apply.Add(node);
-                dryRun = true;
-            }
-        }
-        if (apply.Count == 0) return;
-
+        var labeler = new NodeLabeler(Connection);
+        List<string> apply;
         IReadOnlyList<Task<NodeLabelResult>> results;
+        var whatIf = IsWhatIf;
         try
         {
-            results = await new NodeLabeler(Connection).SetManyAsync(apply, labels, dryRun, ThrottleLimit, cancellationToken);
+            if (whatIf)
+            {
+                // The server's dry run first, so each "What if:" line says what would happen: a node
+                // that already has the labels is said to need nothing. Nothing is changed.
+                apply = nodes;
+                results = await labeler.SetManyAsync(apply, labels, dryRun: true, ThrottleLimit, cancellationToken);
+                for (int i = 0; i < apply.Count; i++)
+                {
+                    var unchanged = results[i].IsCompletedSuccessfully && !results[i].Result.Changed;
+                    var said = unchanged
+                        ? $"Node \"{apply[i]}\" is already labelled ({(Remove ? "without " + string.Join(", ", labels.Keys) : string.Join(", ", labels.Select(l => $"{l.Key}={l.Value}")))}): nothing to change."
+                        : $"{action} on node \"{apply[i]}\".";
+                    ShouldProcess(said, said, action);
+                }
+            }
+            else
+            {
+                // Ask for each node here, on the pipeline thread; the requests then run in parallel.
+                apply = [.. nodes.Where(node => ShouldProcess($"{action} on node \"{node}\".", $"{action} on node \"{node}\"?", action))];
+                if (apply.Count == 0) return;
+                results = await labeler.SetManyAsync(apply, labels, dryRun: false, ThrottleLimit, cancellationToken);
+            }
         }
         catch (Exception ex) when (ex is not Engine.Diagnostics.NginxKitException && (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
         {
