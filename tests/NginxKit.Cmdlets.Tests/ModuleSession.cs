@@ -1,0 +1,58 @@
+using System.Collections.ObjectModel;
+using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+
+namespace NginxKit.Cmdlets.Tests;
+
+/// <summary>
+/// A runspace with the built module imported from its manifest, as Import-Module loads it: NginxKit.dll
+/// in the default load context, the engine and its packages in the module's own.
+/// </summary>
+public sealed class ModuleSession : IDisposable
+{
+    /// <summary>The copy of out/NginxKit/&lt;version&gt;/ the project puts beside the tests.</summary>
+    public static string ModuleManifest { get; } = Path.Combine(AppContext.BaseDirectory, "NginxKit", "NginxKit.psd1");
+
+    public static string Examples { get; } = Path.Combine(AppContext.BaseDirectory, "Examples");
+
+    private readonly Runspace runspace;
+
+    public ModuleSession()
+    {
+        var state = InitialSessionState.CreateDefault2();
+        state.ImportPSModule([ModuleManifest]);
+        state.ThrowOnRunspaceOpenError = true;
+        runspace = RunspaceFactory.CreateRunspace(state);
+        runspace.Open();
+    }
+
+    /// <summary>Runs a script; variables are set first, by name. A terminating error is caught and returned.</summary>
+    public RunResult Run(string script, params (string Name, object? Value)[] variables)
+    {
+        foreach (var (name, value) in variables)
+            runspace.SessionStateProxy.SetVariable(name, value);
+        using var shell = PowerShell.Create();
+        shell.Runspace = runspace;
+        shell.AddScript(script);
+        Collection<PSObject> output = [];
+        ErrorRecord? terminating = null;
+        try
+        {
+            output = shell.Invoke();
+        }
+        catch (RuntimeException ex)
+        {
+            terminating = ex.ErrorRecord;
+        }
+        return new RunResult(output, [.. shell.Streams.Error], [.. shell.Streams.Warning.Select(w => w.Message)], terminating);
+    }
+
+    public void Dispose() => runspace.Dispose();
+}
+
+/// <summary>What a script gave: its output, its non-terminating errors and warnings, and the error that stopped it.</summary>
+public sealed record RunResult(Collection<PSObject> Output, IReadOnlyList<ErrorRecord> Errors, IReadOnlyList<string> Warnings, ErrorRecord? Terminating)
+{
+    /// <summary>The one output object's property.</summary>
+    public object? Single(string property) => Assert.Single(Output).Properties[property]?.Value;
+}
