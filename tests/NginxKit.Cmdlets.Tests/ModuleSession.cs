@@ -15,6 +15,7 @@ public sealed class ModuleSession : IDisposable
 
     public static string Examples { get; } = Path.Combine(AppContext.BaseDirectory, "Examples");
 
+    private const string StopVariable = "NginxKitTestStop";
     private readonly Runspace runspace;
 
     public ModuleSession()
@@ -26,14 +27,19 @@ public sealed class ModuleSession : IDisposable
         runspace.Open();
     }
 
-    /// <summary>Runs a script; variables are set first, by name. A terminating error is caught and returned.</summary>
+    /// <summary>
+    /// Runs a script; variables are set first, by name. The error that stops the script (a cmdlet's
+    /// ThrowTerminatingError, a binding error, -ErrorAction Stop) is caught by the script's own
+    /// try/catch, as a caller's script would, and returned apart from the non-terminating errors.
+    /// </summary>
     public RunResult Run(string script, params (string Name, object? Value)[] variables)
     {
         foreach (var (name, value) in variables)
             runspace.SessionStateProxy.SetVariable(name, value);
         using var shell = PowerShell.Create();
         shell.Runspace = runspace;
-        shell.AddScript(script);
+        runspace.SessionStateProxy.SetVariable(StopVariable, null);
+        shell.AddScript($"try {{\n{script}\n}} catch {{ ${StopVariable} = $_ }}");
         Collection<PSObject> output = [];
         ErrorRecord? terminating = null;
         try
@@ -44,6 +50,7 @@ public sealed class ModuleSession : IDisposable
         {
             terminating = ex.ErrorRecord;
         }
+        terminating ??= runspace.SessionStateProxy.GetVariable(StopVariable) as ErrorRecord;
         return new RunResult(output, [.. shell.Streams.Error], [.. shell.Streams.Warning.Select(w => w.Message)], terminating);
     }
 
