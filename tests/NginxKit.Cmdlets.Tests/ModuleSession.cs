@@ -20,6 +20,8 @@ public sealed class ModuleSession : IDisposable
 
     public ModuleSession()
     {
+        if (!File.Exists(ModuleManifest))
+            throw new InvalidOperationException($"{ModuleManifest} is missing: run ./build.ps1 Build before these tests.");
         var state = InitialSessionState.CreateDefault2();
         state.ImportPSModule([ModuleManifest]);
         state.ThrowOnRunspaceOpenError = true;
