@@ -7,7 +7,7 @@
       Build    dotnet publish into out/NginxKit/<version>/, engine in Dependencies/, help compiled from docs/;
                nginxkit-sync (NativeAOT) into out/nginxkit-sync/.
       Image    the entry image (src/Container/Dockerfile) with the docker engine, tagged nginxkit:<version>.
-      Test     xunit for the core and the help builder, then Pester through Import-Module; ends with "N passed, N failed, N skipped".
+      Test     xunit for the core, the cmdlets in-process and the help builder, then Pester through Import-Module; ends with "N passed, N failed, N skipped".
       Bench    runs bench/*.Bench.ps1, writes bench/results.json and prints a table.
       Package  a .nupkg in out/packages that Install-PSResource/Save-PSResource accept from a folder repository.
       Demo     the main job on examples/: Services to routes to a validated nginx config; then live, a Service
@@ -199,15 +199,23 @@ function Build-TestFixtures {
 
 function Invoke-XunitTests {
     # One result for the xunit suite, summed over its projects.
-    Write-Host '==> xunit: the pure core and the help builder'
+    Write-Host '==> xunit: the pure core, the cmdlets in-process and the help builder'
     $coverageDir = Join-Path $ResultsDir 'coverage'
     Remove-Item $coverageDir -Recurse -ErrorAction Ignore
-    # coverlet measures the engine alone: the tests and fixtures would only dilute the figure.
-    $engineCoverage = @('--collect', 'XPlat Code Coverage', '--results-directory', $coverageDir, '--',
-        'DataCollectionRunSettings.DataCollectors.DataCollector.Configuration.Format=cobertura',
-        'DataCollectionRunSettings.DataCollectors.DataCollector.Configuration.Include=[NginxKit.Engine]*',
-        'DataCollectionRunSettings.DataCollectors.DataCollector.Configuration.ExcludeByFile=**/obj/**')
-    $projects = [ordered]@{ 'NginxKit.Engine.Tests' = $engineCoverage; 'NginxKit.HelpBuilder.Tests' = @() }
+    # coverlet measures one product assembly per project: the tests and fixtures would only dilute the figure.
+    function Get-CoverageArgument([string] $Name, [string] $Include, [string] $IncludeDirectory) {
+        $setting = 'DataCollectionRunSettings.DataCollectors.DataCollector.Configuration'
+        @('--collect', 'XPlat Code Coverage', '--results-directory', (Join-Path $coverageDir $Name), '--',
+            "$setting.Format=cobertura", "$setting.Include=$Include", "$setting.ExcludeByFile=**/obj/**") +
+            @(if ($IncludeDirectory) { "$setting.IncludeDirectory=$IncludeDirectory" })
+    }
+    # The cmdlet tests import their own copy of the built module; coverlet instruments that copy, never out/.
+    $cmdletModule = "$Root/tests/NginxKit.Cmdlets.Tests/bin/$Configuration/net10.0/NginxKit"
+    $projects = [ordered]@{
+        'NginxKit.Engine.Tests'      = Get-CoverageArgument engine '[NginxKit.Engine]*'
+        'NginxKit.Cmdlets.Tests'     = Get-CoverageArgument cmdlets '[NginxKit]*' $cmdletModule
+        'NginxKit.HelpBuilder.Tests' = @()
+    }
     $total = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0; ProductPassed = 0 }
     foreach ($name in $projects.Keys) {
         $trx = Join-Path $ResultsDir "$name.trx"
@@ -225,16 +233,17 @@ function Invoke-XunitTests {
         $total.Failed += $failed
         $total.Skipped += [int]$counters.notExecuted
         # The help builder's tests check the help tooling, not what NginxKit does.
-        if ($name -eq 'NginxKit.Engine.Tests') { $total.ProductPassed += [int]$counters.passed }
+        if ($name -ne 'NginxKit.HelpBuilder.Tests') { $total.ProductPassed += [int]$counters.passed }
     }
     $total
 }
 
-function Get-EngineCoverage {
-    # Line and branch rates of NginxKit.Engine from the xunit run's cobertura report.
-    $report = Get-ChildItem (Join-Path $ResultsDir 'coverage') -Recurse -Filter 'coverage.cobertura.xml' -ErrorAction Ignore | Select-Object -First 1
+function Get-Coverage {
+    # Line and branch rates of one measured assembly (engine, cmdlets) from the xunit run's cobertura report.
+    param([string] $Name)
+    $report = Get-ChildItem (Join-Path $ResultsDir "coverage/$Name") -Recurse -Filter 'coverage.cobertura.xml' -ErrorAction Ignore | Select-Object -First 1
     if (-not $report) { return $null }
-    # Only the engine is measured (see Invoke-XunitTests), so the report's totals are the engine's.
+    # Only that assembly is measured (see Invoke-XunitTests), so the report's totals are its own.
     $totals = ([xml](Get-Content $report.FullName -Raw)).coverage
     [pscustomobject]@{
         LinePercent   = [math]::Round(100 * [double]$totals.'line-rate', 1)
@@ -293,15 +302,20 @@ function Invoke-Test {
     Write-Host ''
     foreach ($suite in $empty) { Write-Host "The $suite suite passed no test." }
     if ($requireReal -and $skipped -gt 0) { Write-Host "NGINXKIT_REQUIRE_REAL=1, yet $skipped tests skipped: each one lacked a real component." }
-    $coverage = Get-EngineCoverage
+    $coverage = Get-Coverage engine
+    $cmdletCoverage = Get-Coverage cmdlets
     $floor = (Get-Content (Join-Path $Root 'tests/coverage-floor.json') -Raw | ConvertFrom-Json).EngineLinePercent
     $product = $results.xunit.ProductPassed + $results.Pester.ProductPassed
-    [ordered]@{ engine = $coverage; engineLineFloor = $floor; testsPassed = $passed; productTestsPassed = $product } |
+    [ordered]@{ engine = $coverage; engineLineFloor = $floor; cmdlets = $cmdletCoverage; testsPassed = $passed; productTestsPassed = $product } |
         ConvertTo-Json | Set-Content (Join-Path $ResultsDir 'coverage.json')
     $belowFloor = -not $coverage -or $coverage.LinePercent -lt $floor
     if ($coverage) {
         Write-Host "Engine coverage: $($coverage.LinePercent)% of $($coverage.Lines) lines (floor $floor%), $($coverage.BranchPercent)% of branches"
     } else { Write-Host 'Engine coverage: no report was written.' }
+    # The cmdlets are measured in-process (tests/NginxKit.Cmdlets.Tests) only; Pester's runs in child pwsh processes are not. No floor yet.
+    if ($cmdletCoverage) {
+        Write-Host "Cmdlet coverage: $($cmdletCoverage.LinePercent)% of $($cmdletCoverage.Lines) lines, $($cmdletCoverage.BranchPercent)% of branches (in-process tests only)"
+    } else { Write-Host 'Cmdlet coverage: no report was written.' }
     Write-Host "$product of the $passed passing tests exercise NginxKit itself; the rest check the fixtures and the help text."
     Write-Host "$passed passed, $failed failed, $skipped skipped"
     if ($failed -gt 0 -or $empty -or ($requireReal -and $skipped -gt 0) -or $belowFloor) { exit 1 }
