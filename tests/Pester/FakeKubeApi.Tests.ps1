@@ -69,14 +69,14 @@ BeforeAll {
         @($content -split "`n" | Where-Object { $_ } | ForEach-Object { $_ | ConvertFrom-Json -Depth 64 -DateKind String })
     }
 
-    # kubectl get nodes -w for 5 s, with $Change made once its watch is open; kubectl's result.
+    # kubectl get nodes -w for 20 s, with $Change made once its watch is open; kubectl's result.
     function Watch-Nodes([object] $Server, [object] $Target, [scriptblock] $Change) {
         $job = Start-ThreadJob -ScriptBlock {
             Import-Module (Join-Path $using:PSScriptRoot 'FakeKubeApi.psm1')
-            Invoke-Kubectl $using:Target @('get', 'nodes', '-w') -TimeoutSec 5 -Kubectl $using:kubectl
+            Invoke-Kubectl $using:Target @('get', 'nodes', '-w') -TimeoutSec 20 -Kubectl $using:kubectl
         }
         try {
-            $deadline = [DateTime]::UtcNow.AddSeconds(6)
+            $deadline = [DateTime]::UtcNow.AddSeconds(20)
             while (-not (Get-FakeKubeRequest -Server $Server -Path /api/v1/nodes | Where-Object { $_.watch -and $_.status -eq 200 })) {
                 if ([DateTime]::UtcNow -gt $deadline) { throw 'kubectl never opened its watch' }
                 Start-Sleep -Milliseconds 100
