@@ -21,7 +21,8 @@ public partial class NginxPropertyTests(ITestOutputHelper output)
     private const int CasesPerNginxRun = 100;
 
     private static readonly string[] Segments = ["api", "v1", "v2", "volume", "a-b", "x_y", "z.z", "~u", "0", "Q", "healthz"];
-    private static readonly string[] Junk = [";", "{", "}", " ", "\n", "\"", "$", "#", "\\", "/../", "/./", "//", "%2f", "\u0443", "\0", "'", "\u0661"];
+    private static readonly string[] Junk = [";", "{", "}", " ", "\n", "\"", "$", "#", "\\", "/../", "/./", "//", "%2f", "\u0443", "\0", "'", "\u0661",
+        "\t", "\r", "\u007f", "%", "`", "..", "\u00a0"];
     private static readonly string[] Sizes = ["0", "1", "512k", "50m", "50M", "2g", "999999999"];
     private static readonly string[] Timeouts = ["1", "120s", "5m", "1h", "24h", "86400"];
 
@@ -32,6 +33,9 @@ public partial class NginxPropertyTests(ITestOutputHelper output)
 
     [GeneratedRegex(@"^(?:localhost|fd00::[0-9a-f]{1,4}|10\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9]))\z")]
     private static partial Regex HostShape();
+
+    [GeneratedRegex(@"^(?:_|(?:\*\.)?[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)\z")]
+    private static partial Regex ServerNameShape();
 
     [GeneratedRegex(@"^[0-9]{1,9}[kmgKMG]?\z")]
     private static partial Regex SizeShape();
@@ -46,6 +50,7 @@ public partial class NginxPropertyTests(ITestOutputHelper output)
         if (path.Split('/').Any(s => s is "." or "..")) return false;
         if (path == "/healthz" || path.StartsWith("/healthz/", StringComparison.Ordinal)) return false;
         if (!HostShape().IsMatch(route.Backend!)) return false;
+        if (route.ServerName is { } name && !ServerNameShape().IsMatch(name)) return false;
         if (route.Port is < 1 or > 65535) return false;
         if (route.Settings is { } s)
         {
@@ -96,6 +101,10 @@ public partial class NginxPropertyTests(ITestOutputHelper output)
             foreach (var route in set.Accepted)
             {
                 Assert.True(OracleAccepts(route.Route), $"case {i}: rendered {route.Route}, which the oracle refuses");
+                AssertNoRefusedForm(i, "path", route.Route.Path!);
+                AssertNoRefusedForm(i, "backend", route.Route.Backend!);
+                AssertNoRefusedForm(i, "server name", route.ServerName);
+                if (route.Route.ServerName is { } name) AssertNoRefusedForm(i, "server name", name);
                 Assert.Contains($"    location {route.Location} {{\n", conf);
                 if (route.Settings is not null) withSettings++;
             }
@@ -117,6 +126,19 @@ public partial class NginxPropertyTests(ITestOutputHelper output)
         }
         output.WriteLine($"{Cases} cases: {accepted} routes rendered ({withSettings} with settings of their own), {refused} refused, {hostile} hostile");
         Assert.True(refused > 1000 && accepted > 10_000 && hostile > 1000 && withSettings > 1000, "the generator must exercise both sides");
+    }
+
+    // Characters and forms no accepted value may carry, whatever the allow-lists say: nginx syntax
+    // ($ # ; { } quotes, backslash, backtick), whitespace and control characters, non-ASCII, percent
+    // escapes, dot segments and empty segments.
+    private static void AssertNoRefusedForm(int i, string field, string value)
+    {
+        foreach (var c in value)
+            Assert.False(c is '$' or '#' or ';' or '{' or '}' or '"' or '\'' or '\\' or '`' or '%' || char.IsWhiteSpace(c) || char.IsControl(c) || c > '\u007e',
+                $"case {i}: accepted {field} '{value}' holds the refused character U+{(int)c:X4}");
+        Assert.DoesNotContain("//", value);
+        Assert.DoesNotContain(value.Split('/'), s => s is "." or "..");
+        if (field != "path") Assert.DoesNotContain("..", value);
     }
 
     // Each case its own port: the batch is one file, and two default servers on one port are an error.
@@ -147,7 +169,7 @@ public partial class NginxPropertyTests(ITestOutputHelper output)
         return new Route(path, host, port)
         {
             StripPrefix = random.Next(4) != 0,
-            ServerName = random.Next(5) == 0 ? (random.Next(2) == 0 ? $"s{random.Next(3)}.example" : $"S{random.Next(3)}.EXAMPLE") : null,
+            ServerName = random.Next(5) == 0 ? Spoil(random, random.Next(2) == 0 ? $"s{random.Next(3)}.example" : $"S{random.Next(3)}.EXAMPLE") : null,
             Service = random.Next(2) == 0 ? $"svc{random.Next(100)}" : null,
             Namespace = random.Next(2) == 0 ? "ns" : null,
             Settings = random.Next(3) == 0 ? RandomSettings(random) : null,
