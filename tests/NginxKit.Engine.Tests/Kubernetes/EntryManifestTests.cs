@@ -98,6 +98,9 @@ public class EntryManifestTests
         var nginx = pod.Containers.Single(c => c.Name == "nginx");
         var sync = pod.Containers.Single(c => c.Name == "sync");
         Assert.Equal(EntryManifest.NginxMainConfig, NginxMainConfigOf(nginx));
+        // That nginx.conf is the one the image puts where -c points.
+        var dockerfile = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Golden", "Dockerfile"));
+        Assert.Matches($@"(?m)^COPY\s+src/Container/nginx\.conf\s+{System.Text.RegularExpressions.Regex.Escape(NginxMainConfigOf(nginx))}\s*$", dockerfile);
 
         var (nginxVolume, nginxRelative) = VolumePathOf(nginx, pidPath);
         Assert.False(nginxVolume.ReadOnlyProperty ?? false);
