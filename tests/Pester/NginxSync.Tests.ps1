@@ -560,7 +560,8 @@ Describe 'Sync-NginxConf -Watch keeps a real nginx in step with the cluster' -Ta
         Write-Host "    $why"
         $reloads.Count | Should -BeGreaterOrEqual 1
         $reloads.Count | Should -BeLessOrEqual $allowed -Because $why
-        $syncs.Count | Should -BeLessOrEqual $allowed -Because $why
+        # Syncs that change nothing cost no reload; delivery jitter on a loaded host can split a window.
+        $syncs.Count | Should -BeLessOrEqual (2 * $allowed) -Because $why
         @($syncs | Where-Object { $_.event.Error }) | Should -BeNullOrEmpty
         # The last word is the cluster's: the final port, in the file and in the traffic.
         $syncs[-1].event.Changed | Should -BeTrue
