@@ -355,6 +355,27 @@ Describe 'New-NginxKitManifest | Deploy-NginxKit' -Tag 'Kubernetes' {
         }
     }
 
+    It 'a <Code> on the dry run of the Service is <ErrorId>, and nothing is applied' -ForEach @(
+        @{ Code = 409; ErrorId = 'KubeConflict'; Words = 'conflict' }
+        @{ Code = 404; ErrorId = 'ManifestTargetNotFound'; Words = 'was not found' }
+    ) {
+        Add-FakeKubeFault -Server $fake -Method PATCH -Path '/api/v1/namespaces/nginx-entry/services/nginx-entry' -Code $Code -DryRunOnly
+        try {
+            $before = Get-LiveEntry $fake
+            Clear-FakeKubeRequest -Server $fake
+            $results = @(New-NginxKitManifest -Replicas 7 | Deploy-NginxKit -KubeConfig $fake.KubeConfig -ErrorVariable problems -ErrorAction SilentlyContinue)
+            $results | Should -BeNullOrEmpty
+            @($problems).Count | Should -Be 1
+            $problems[0].FullyQualifiedErrorId | Should -BeLike "$ErrorId,*"
+            $problems[0].TargetObject | Should -Be 'Service/nginx-entry/nginx-entry'
+            $problems[0].ErrorDetails.Message | Should -Match "Applying Service/nginx-entry/nginx-entry.*$Words"
+            @(Get-ApiWrite $fake | Where-Object { -not $_.dryRun }) | Should -BeNullOrEmpty
+            (Get-LiveEntry $fake).Deployment.metadata.resourceVersion | Should -Be $before.Deployment.metadata.resourceVersion
+        } finally {
+            Clear-FakeKubeFault -Server $fake
+        }
+    }
+
     It '-NodePort 28888 works where the API server''s range includes it' {
         $wide = Start-FakeKubeApi -ServiceNodePortRange $WideNodePorts
         try {
@@ -659,6 +680,18 @@ Describe 'Deploy-NginxKit -Path with the YAML file' -Tag 'Kubernetes' {
         $results = @(Deploy-NginxKit -Path $scaled -KubeConfig $fake.KubeConfig -ErrorAction Stop)
         @($results | Where-Object Changed).Kind | Should -Be @('Deployment')
         (Get-LiveEntry $fake).Deployment.spec.replicas | Should -Be 3
+    }
+
+    It 'an object of a kind Deploy-NginxKit does not apply is UnsupportedKind, and nothing is applied' {
+        $mixed = Join-Path $fake.Directory 'mixed.yaml'
+        Set-Content -LiteralPath $mixed -Value ((Get-Content -LiteralPath $scaled -Raw) + "`n---`napiVersion: v1`nkind: ConfigMap`nmetadata:`n  name: extra`n  namespace: nginx-entry`ndata:`n  a: b`n")
+        Clear-FakeKubeRequest -Server $fake
+        $results = @(Deploy-NginxKit -Path $mixed -KubeConfig $fake.KubeConfig -ErrorVariable problems -ErrorAction SilentlyContinue)
+        $results | Should -BeNullOrEmpty
+        @($problems).Count | Should -Be 1
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'UnsupportedKind,*'
+        "$($problems[0])" | Should -Match 'ConfigMap'
+        Get-ApiWrite $fake | Should -BeNullOrEmpty
     }
 
     It 'a file that is not a manifest is one error naming it, and nothing is applied' {
