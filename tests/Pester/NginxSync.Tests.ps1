@@ -568,7 +568,12 @@ Describe 'Sync-NginxConf -Watch keeps a real nginx in step with the cluster' -Ta
         $conf = Get-Content -LiteralPath $server.ConfPath -Raw
         $conf | Should -Match ([regex]::Escape("proxy_pass http://127.0.0.1:$($port.gamma)/;"))
         (Get-Served -Port $server.Port -Path '/burst/x').Body | Should -BeExactly 'gamma GET /x HTTP/1.1'
+        # The sentinel goes again. Its route is served first, so the 404 below is its removal's, not a
+        # reload still on its way.
+        Wait-Served -Path '/burst-end/x' -Body 'alpha GET /x HTTP/1.1'
+        $removedMark = Get-Mark
         Remove-ClusterService $fake -Name burst-end
+        $null = Wait-Entry -From $removedMark -Kind event -Filter { '_/burst-end/' -in @($_.event.Removed) } -Because 'the sentinel''s removal'
         Wait-NotFound -Path '/burst-end/x'
         Get-Content -LiteralPath $server.ConfPath -Raw | Should -Not -Match ([regex]::Escape("127.0.0.1:$($port.alpha)/"))
     }
