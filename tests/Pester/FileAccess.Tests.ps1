@@ -145,3 +145,57 @@ ConvertTo-Json -Depth 3 -InputObject @(`$all | ForEach-Object {
         Get-TreeState $root | Should -Be $before
     }
 }
+
+Describe 'Files pinned with chattr +i' -Tag 'FileAccess', 'Real' -Skip:(-not $asRoot) {
+    BeforeAll {
+        # The immutable flag needs a file system that keeps it (ext4, xfs, btrfs, tmpfs since Linux 6.0).
+        $probe = Join-Path $scratch 'probe'
+        Set-Content -LiteralPath $probe 'x'
+        & chattr +i $probe 2>$null
+        $immutableWorks = $LASTEXITCODE -eq 0
+        & chattr -i $probe 2>$null
+        if (-not $immutableWorks -and $env:NGINXKIT_REQUIRE_REAL -eq '1') { throw "NGINXKIT_REQUIRE_REAL=1 but chattr +i does not work under $scratch." }
+        $pinned = [System.Collections.Generic.List[string]]::new()
+    }
+    AfterAll { foreach ($file in $pinned) { & chattr -i -a $file 2>$null } }
+
+    It '<Name> as root on a file marked chattr <Flag>: AccessDenied that names the flag, and nothing changed, not even a backup' -ForEach @(
+        @{ Name = 'New-NginxConf'; Flag = '+i'; File = 'etc/nginx/conf.d/default.conf'; OldBackup = $false
+            Command = { New-NginxConf -Route @{ Path = '/web'; Backend = '10.0.0.1'; Port = 8080 } -OutFile $target } }
+        @{ Name = 'Set-DockerEnvironmentFile'; Flag = '+i'; File = 'etc/default/docker'; OldBackup = $true
+            Command = { Set-DockerEnvironmentFile -Root $root -Dns 10.96.0.10 } }
+        @{ Name = 'Set-DockerDaemonConfig'; Flag = '+a'; File = 'etc/docker/daemon.json'; OldBackup = $false
+            Command = { Set-DockerDaemonConfig -Root $root -Dns 10.96.0.10 } }
+    ) {
+        if (-not $immutableWorks) { Set-ItResult -Skipped -Because "chattr +i does not work under $scratch"; return }
+        $root = Join-Path $scratch ('pinned-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+        foreach ($dir in 'etc/nginx/conf.d', 'etc/default', 'etc/docker', 'lib/systemd/system') {
+            New-Item -ItemType Directory (Join-Path $root $dir) -Force | Out-Null
+        }
+        Set-Content (Join-Path $root 'etc/nginx/conf.d/default.conf') '# the running config'
+        Set-Content (Join-Path $root 'etc/default/docker') 'DOCKER_OPTS="--log-level info"'
+        Set-Content (Join-Path $root 'etc/docker/daemon.json') '{ "debug": false }'
+        Copy-Item (Join-Path $PSScriptRoot '../Fixtures/Systemd/units/docker-ce/docker.service') (Join-Path $root 'lib/systemd/system/docker.service')
+        $target = Join-Path $root $File
+        # A backup from an earlier run must survive a write that fails.
+        if ($OldBackup) { Set-Content "$target.bak" '# an earlier backup' }
+        & chattr $Flag $target
+        $pinned.Add($target)
+        $before = Get-TreeState $root
+        $targetBefore = Get-Content -Raw -LiteralPath $target
+
+        # A write that fails ends the command: the error is thrown, or written once.
+        $errors = @()
+        try { & $Command -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable +errors | Out-Null } catch { $errors += $_ }
+
+        $errors.Count | Should -Be 1
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'AccessDenied,*'
+        $errors[0].CategoryInfo.Category | Should -Be 'PermissionDenied'
+        "$($errors[0].TargetObject)" | Should -Be $target
+        $errors[0].ErrorDetails.Message | Should -BeLike "$target cannot be written*immutable or append-only*"
+        $errors[0].ErrorDetails.RecommendedAction | Should -BeLike "*lsattr -d $target*chattr -i*"
+        Get-Content -Raw -LiteralPath $target | Should -Be $targetBefore
+        Get-TreeState $root | Should -Be $before
+        & chattr -i -a $target
+    }
+}

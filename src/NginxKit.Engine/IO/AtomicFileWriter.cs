@@ -80,6 +80,8 @@ public static class AtomicFileWriter
             return new FileWriteResult(path, false, hash, hash, null);
         }
 
+        if (existing is not null && LinuxInodeFlags.IsPinned(path))
+            throw FileAccessErrors.Pinned(path);
         if (options.CreateDirectory)
             Directory.CreateDirectory(directory);
         RemoveStaleTemps(directory, System.IO.Path.GetFileName(path));
@@ -88,12 +90,23 @@ public static class AtomicFileWriter
         // Owner and ACLs are read with Linux's statx and xattrs; elsewhere a replacement is the writer's.
         var keepFrom = existing is not null && options.KeepOwnerAndAcl && OperatingSystem.IsLinux() ? path : null;
         string? backup = null;
+        byte[]? previousBackup = null;
         if (existing is not null && options.Backup)
         {
             backup = path + options.BackupSuffix;
+            previousBackup = ReadExisting(backup);
             WriteReplacing(backup, new ReadOnlySequence<byte>(existing), mode, keepFrom, options.Mode is not null, directoryFlags);
         }
-        WriteReplacing(path, content, mode, keepFrom, options.Mode is not null, directoryFlags);
+        try
+        {
+            WriteReplacing(path, content, mode, keepFrom, options.Mode is not null, directoryFlags);
+        }
+        catch when (backup is not null)
+        {
+            // The target refused (an immutable file): the backup made for it goes back to what it was.
+            RestoreBackup(backup, previousBackup, mode, directoryFlags);
+            throw;
+        }
         return new FileWriteResult(path, true, hash, existing is null ? null : ContentHash.Of(existing), backup);
     }
 
@@ -196,6 +209,23 @@ public static class AtomicFileWriter
         catch (UnauthorizedAccessException)
         {
             // A directory this user may not list: the write itself then says AccessDenied.
+        }
+    }
+
+    private static void RestoreBackup(string backup, byte[]? previous, UnixFileMode mode, int directoryFlags)
+    {
+        try
+        {
+            if (previous is null) File.Delete(backup);
+            else if (!SameBytes(new ReadOnlySequence<byte>(previous), File.ReadAllBytes(backup)))
+                WriteReplacing(backup, new ReadOnlySequence<byte>(previous), mode, null, false, directoryFlags);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // The target's own error is the one to report.
         }
     }
 

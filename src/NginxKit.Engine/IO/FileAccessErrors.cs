@@ -16,6 +16,10 @@ public static class FileAccessErrors
 
     public const string Hint = "Run it as root (sudo), or point it at a place you may write: -OutFile to another file, or -Root to a tree you own.";
 
+    /// <summary>The hint when root itself was refused: where to look, and how to lift the flag if the file should change.</summary>
+    public static string RootHint(string path) =>
+        $"See the flags with: lsattr -d {path} {System.IO.Path.GetDirectoryName(path)}. If the file is meant to change, lift the flag with chattr -i (or -a); otherwise leave it, since someone pinned it on purpose.";
+
     /// <summary>True when the operating system refused the operation: permissions, or a read-only file system.</summary>
     public static bool IsAccessDenied(Exception exception) => exception switch
     {
@@ -25,15 +29,29 @@ public static class FileAccessErrors
     };
 
     /// <summary>The AccessDenied error for <paramref name="path"/>, the file NginxKit was writing (or reading to replace).</summary>
-    public static NginxKitException AccessDenied(string? path, Exception inner)
+    public static NginxKitException AccessDenied(string? path, Exception inner) =>
+        AccessDenied(path, inner, privileged: !OperatingSystem.IsWindows() && Environment.IsPrivilegedProcess);
+
+    /// <summary>The AccessDenied error, for a process that is root (<paramref name="privileged"/>) or not.</summary>
+    public static NginxKitException AccessDenied(string? path, Exception inner, bool privileged)
     {
         var readOnly = inner is IOException { HResult: EROFS };
-        var why = readOnly ? "its file system is read-only" : "this user may not change it or its directory";
+        // Root is refused only by a file's attributes (chattr +i or +a) or a security module, never by modes.
+        var asRoot = !readOnly && privileged;
+        var why = readOnly ? "its file system is read-only"
+            : asRoot ? "the system refuses even root: the file or its directory is immutable or append-only (chattr +i, +a), or a security module forbids it"
+            : "this user may not change it or its directory";
         var message = path is null
             ? $"A file could not be written: {inner.Message.TrimEnd('.')}. Nothing was changed."
             : $"{path} cannot be written: {why}. Nothing was changed.";
-        return ErrorCatalog.AccessDenied.Exception(message, path, readOnly ? "ReadOnlyFileSystem" : null, Hint, inner);
+        var hint = asRoot && path is not null ? RootHint(path) : Hint;
+        return ErrorCatalog.AccessDenied.Exception(message, path, readOnly ? "ReadOnlyFileSystem" : asRoot ? "RefusedToRoot" : null, hint, inner);
     }
+
+    /// <summary>The AccessDenied error for a file marked immutable or append-only, found before anything was written.</summary>
+    public static NginxKitException Pinned(string path) => ErrorCatalog.AccessDenied.Exception(
+        $"{path} cannot be written: it is marked immutable or append-only (chattr +i, +a), which refuses every change, even root's. Nothing was changed.",
+        path, "ImmutableFile", RootHint(path));
 
     /// <summary>Runs a file operation on <paramref name="path"/>, turning a refusal into AccessDenied.</summary>
     public static T Guard<T>(string path, Func<T> operation)

@@ -28,7 +28,7 @@ public sealed class FileAccessErrorsTests
     public void TheErrorNamesThePathAndSaysWhatToDo()
     {
         var inner = new UnauthorizedAccessException("Access to the path '/etc/nginx/conf.d/.default.conf.tmp' is denied.");
-        var ex = Assert.Throws<NginxKitException>(() => FileAccessErrors.Guard("/etc/nginx/conf.d/default.conf", () => throw inner));
+        var ex = FileAccessErrors.AccessDenied("/etc/nginx/conf.d/default.conf", inner, privileged: false);
         Assert.Equal(ErrorCatalog.AccessDenied, ex.Problem.Kind);
         Assert.Equal(ProblemCategory.PermissionDenied, ex.Problem.Category);
         Assert.Equal("/etc/nginx/conf.d/default.conf", ex.Problem.Target);
@@ -37,6 +37,37 @@ public sealed class FileAccessErrorsTests
         Assert.Contains("-Root", ex.Problem.Hint);
         Assert.Contains("root", ex.Problem.Hint);
         Assert.Same(inner, ex.InnerException);
+    }
+
+    [Fact]
+    public void GuardMakesTheErrorForThePathItWasGiven()
+    {
+        var inner = new UnauthorizedAccessException("denied");
+        var ex = Assert.Throws<NginxKitException>(() => FileAccessErrors.Guard("/etc/docker/daemon.json", () => throw inner));
+        Assert.Equal(ErrorCatalog.AccessDenied, ex.Problem.Kind);
+        Assert.Equal("/etc/docker/daemon.json", ex.Problem.Target);
+        Assert.Same(inner, ex.InnerException);
+    }
+
+    // Modes never stop root: a refusal to root is a file attribute (chattr +i, +a) or a security module.
+    [Fact]
+    public void ARefusalToRootPointsAtTheFilesAttributes()
+    {
+        var ex = FileAccessErrors.AccessDenied("/etc/default/docker", new UnauthorizedAccessException("Operation not permitted"), privileged: true);
+        Assert.Equal(ErrorCatalog.AccessDenied, ex.Problem.Kind);
+        Assert.Equal("RefusedToRoot", ex.Problem.Rule);
+        Assert.Contains("immutable", ex.Problem.Message);
+        Assert.Contains("lsattr -d /etc/default/docker /etc/default", ex.Problem.Hint);
+        Assert.Contains("chattr -i", ex.Problem.Hint);
+        Assert.DoesNotContain("sudo", ex.Problem.Hint);
+    }
+
+    [Fact]
+    public void AReadOnlyFileSystemIsSaidSoEvenToRoot()
+    {
+        var ex = FileAccessErrors.AccessDenied("/ro/file", new IOException("Read-only file system", 30), privileged: true);
+        Assert.Equal("ReadOnlyFileSystem", ex.Problem.Rule);
+        Assert.Contains("read-only", ex.Problem.Message);
     }
 
     [Fact]
