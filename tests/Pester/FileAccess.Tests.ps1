@@ -199,3 +199,42 @@ Describe 'Files pinned with chattr +i' -Tag 'FileAccess', 'Real' -Skip:(-not $as
         & chattr -i -a $target
     }
 }
+
+Describe 'A file system that is full' -Tag 'FileAccess', 'Real' -Skip:(-not $asRoot) {
+    BeforeAll {
+        # A small tmpfs of its own: 16 pages, filled so that one page is left: the backup fits, and the new file (two pages) does not.
+        $mount = Join-Path $scratch 'full'
+        New-Item -ItemType Directory $mount | Out-Null
+        & mount -t tmpfs -o size=64k nginxkit-full $mount 2>$null
+        $mounted = $LASTEXITCODE -eq 0
+        if (-not $mounted -and $env:NGINXKIT_REQUIRE_REAL -eq '1') { throw "NGINXKIT_REQUIRE_REAL=1 but a tmpfs cannot be mounted at $mount." }
+    }
+    AfterAll { if ($mounted) { & umount $mount } }
+
+    It 'New-NginxConf -OutFile: one WriteFailed error that says where to make room, and the file and its backup as they were' {
+        if (-not $mounted) { Set-ItResult -Skipped -Because "a tmpfs cannot be mounted at $mount"; return }
+        $target = Join-Path $mount 'default.conf'
+        Set-Content -LiteralPath $target '# the running config'
+        Set-Content -LiteralPath "$target.bak" '# an earlier backup'
+        $free = [IO.DriveInfo]::new($mount).AvailableFreeSpace
+        [IO.File]::WriteAllBytes((Join-Path $mount 'filler'), [byte[]]::new($free - 4096))
+        [IO.DriveInfo]::new($mount).AvailableFreeSpace | Should -Be 4096
+        $before = Get-TreeState $mount
+
+        $errors = @()
+        $routes = 1..40 | ForEach-Object { @{ Path = "/app$_"; Backend = "10.0.0.$_"; Port = 8080 } }
+        (New-NginxConf -Route $routes).Length | Should -BeGreaterThan 4096
+        try { & { New-NginxConf -Route $routes -OutFile $target } -ErrorAction SilentlyContinue -ErrorVariable +errors | Out-Null } catch { $errors += $_ }
+
+        $errors.Count | Should -Be 1
+        $errors[0].FullyQualifiedErrorId | Should -BeLike 'WriteFailed,*'
+        $errors[0].CategoryInfo.Category | Should -Be 'WriteError'
+        "$($errors[0].TargetObject)" | Should -Be $target
+        $errors[0].ErrorDetails.Message | Should -Be "$target could not be written: No space left on device. Nothing was changed."
+        $errors[0].ErrorDetails.RecommendedAction | Should -BeLike "*df -h $mount*"
+        Get-Content -Raw -LiteralPath "$target.bak" | Should -Be "# an earlier backup`n"
+        Get-Content -Raw -LiteralPath $target | Should -Be "# the running config`n"
+        @(Get-ChildItem -LiteralPath $mount -Force -Filter '*.tmp').Count | Should -Be 0
+        (Get-TreeState $mount | Where-Object { $_ -notmatch '\.bak ' }) | Should -Be ($before | Where-Object { $_ -notmatch '\.bak ' })
+    }
+}

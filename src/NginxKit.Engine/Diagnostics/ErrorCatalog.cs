@@ -118,6 +118,7 @@ public static class ErrorCatalog
     // Files and platforms: every write, and the cmdlets that need a Linux host.
     public static readonly ErrorKind AccessDenied = new(nameof(AccessDenied), ProblemCategory.PermissionDenied);
     public static readonly ErrorKind TargetNotAFile = new(nameof(TargetNotAFile), ProblemCategory.InvalidArgument);
+    public static readonly ErrorKind WriteFailed = new(nameof(WriteFailed), ProblemCategory.WriteError);
     public static readonly ErrorKind PlatformNotSupported = new(nameof(PlatformNotSupported), ProblemCategory.NotImplemented);
 
     // Processes.

@@ -13,6 +13,8 @@ public static class FileAccessErrors
     private const int EPERM = 1;
     private const int EACCES = 13;
     private const int EROFS = 30;
+    private const int ENOSPC = 28;
+    private const int EDQUOT = 122;
 
     public const string Hint = "Run it as root (sudo), or point it at a place you may write: -OutFile to another file, or -Root to a tree you own.";
 
@@ -53,7 +55,25 @@ public static class FileAccessErrors
         $"{path} cannot be written: it is marked immutable or append-only (chattr +i, +a), which refuses every change, even root's. Nothing was changed.",
         path, "ImmutableFile", RootHint(path));
 
-    /// <summary>Runs a file operation on <paramref name="path"/>, turning a refusal into AccessDenied.</summary>
+    /// <summary>True for a write the system took but could not complete: a full disk, a quota, an I/O error.</summary>
+    public static bool IsWriteFailure(Exception exception) =>
+        exception.GetType() == typeof(IOException) && !IsAccessDenied(exception);
+
+    /// <summary>The WriteFailed error for <paramref name="path"/>: what the system said, and which file system to look at.</summary>
+    public static NginxKitException WriteFailed(string path, Exception inner)
+    {
+        var directory = System.IO.Path.GetDirectoryName(path) ?? path;
+        var full = inner.HResult is ENOSPC or EDQUOT;
+        var hint = full
+            ? $"Make room on the file system that holds {directory} (df -h {directory}), then run it again."
+            : $"Check the file system that holds {directory} (the kernel log may say more), then run it again.";
+        // The system's own words for the errno, without the temp file's name .NET appends to its message.
+        var why = inner.HResult > 0 && !OperatingSystem.IsWindows() ? System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(inner.HResult) : inner.Message;
+        return ErrorCatalog.WriteFailed.Exception($"{path} could not be written: {why.TrimEnd('.')}. Nothing was changed.",
+            path, full ? "NoSpace" : null, hint, inner);
+    }
+
+    /// <summary>Runs a file operation on <paramref name="path"/>, turning a refusal into AccessDenied and a failed write into WriteFailed.</summary>
     public static T Guard<T>(string path, Func<T> operation)
     {
         try
@@ -63,6 +83,10 @@ public static class FileAccessErrors
         catch (Exception ex) when (IsAccessDenied(ex))
         {
             throw AccessDenied(path, ex);
+        }
+        catch (Exception ex) when (IsWriteFailure(ex))
+        {
+            throw WriteFailed(path, ex);
         }
     }
 

@@ -80,9 +80,33 @@ public sealed class FileAccessErrorsTests
     }
 
     [Fact]
-    public void OtherFailuresPassThroughUnchanged()
+    public void AFullFileSystemIsWriteFailedWithWhereToMakeRoom()
     {
         var full = new IOException("No space left on device", 28);
-        Assert.Same(full, Assert.Throws<IOException>(() => FileAccessErrors.Guard("/x", () => throw full)));
+        var ex = Assert.Throws<NginxKitException>(() => FileAccessErrors.Guard("/etc/nginx/conf.d/default.conf", () => throw full));
+        Assert.Equal(ErrorCatalog.WriteFailed, ex.Problem.Kind);
+        Assert.Equal(ProblemCategory.WriteError, ex.Problem.Category);
+        Assert.Equal("NoSpace", ex.Problem.Rule);
+        Assert.Equal("/etc/nginx/conf.d/default.conf", ex.Problem.Target);
+        Assert.Equal("/etc/nginx/conf.d/default.conf could not be written: No space left on device. Nothing was changed.", ex.Problem.Message);
+        Assert.Contains("df -h /etc/nginx/conf.d", ex.Problem.Hint);
+        Assert.Same(full, ex.InnerException);
+    }
+
+    [Fact]
+    public void AnIoErrorIsWriteFailedWithoutARule()
+    {
+        var ex = Assert.Throws<NginxKitException>(() => FileAccessErrors.Guard("/x/y", () => throw new IOException("Input/output error", 5)));
+        Assert.Equal(ErrorCatalog.WriteFailed, ex.Problem.Kind);
+        Assert.Null(ex.Problem.Rule);
+    }
+
+    [Fact]
+    public void OtherFailuresPassThroughUnchanged()
+    {
+        var missing = new FileNotFoundException("missing");
+        Assert.Same(missing, Assert.Throws<FileNotFoundException>(() => FileAccessErrors.Guard("/x", () => throw missing)));
+        var other = new InvalidOperationException("other");
+        Assert.Same(other, Assert.Throws<InvalidOperationException>(() => FileAccessErrors.Guard("/x", () => throw other)));
     }
 }
