@@ -155,16 +155,6 @@ BeforeAll {
     }
 
     $table = Import-PowerShellDataFile "$PSScriptRoot/NginxPathTable.psd1"
-    # The table's routes, each Backend name replaced with that echo backend's address and port.
-    function Get-TableRoutes([hashtable[]] $Routes, [hashtable] $Ports) {
-        foreach ($r in $Routes) {
-            $route = [ordered]@{}
-            foreach ($key in $r.Keys) { $route[$key] = $r[$key] }
-            $route.Backend = '127.0.0.1'
-            $route.Port = $Ports[$r.Backend]
-            [pscustomobject]$route
-        }
-    }
 }
 
 Describe 'Routes rendered by New-NginxConf, served by a real nginx' -Tag 'Nginx', 'Real' -Skip:(-not $nginx) {
@@ -181,7 +171,7 @@ Describe 'Routes rendered by New-NginxConf, served by a real nginx' -Tag 'Nginx'
     Context 'routes /volume, /api/, /api/v2, / and /legacy (StripPrefix off)' {
         BeforeAll {
             # /legacy goes first: its StripPrefix=false must not stick to the routes piped after it.
-            $routes = @(Get-TableRoutes $table.Main.Routes $port)
+            $routes = @(ConvertTo-EchoRoute $table.Main.Routes $port)
             $listenPort = Get-FreeTcpPort
             $conf = $routes | New-NginxConf -Listen "127.0.0.1:$listenPort" -ErrorAction Stop
             $server = Start-NginxServer -Config $conf -NginxPath $nginxPath
@@ -236,7 +226,7 @@ Describe 'Routes rendered by New-NginxConf, served by a real nginx' -Tag 'Nginx'
 
     Context 'without a / route' {
         BeforeAll {
-            $routes = @(Get-TableRoutes $table.NoRoot.Routes $port)
+            $routes = @(ConvertTo-EchoRoute $table.NoRoot.Routes $port)
             $conf = $routes | New-NginxConf -Listen "127.0.0.1:$(Get-FreeTcpPort)" -ErrorAction Stop
             $server = Start-NginxServer -Config $conf -NginxPath $nginxPath
         }
@@ -294,7 +284,7 @@ server {
 
     Context 'routes on their own server_name' {
         BeforeAll {
-            $routes = @(Get-TableRoutes $table.ServerNames.Routes $port)
+            $routes = @(ConvertTo-EchoRoute $table.ServerNames.Routes $port)
             $conf = $routes | New-NginxConf -Listen "127.0.0.1:$(Get-FreeTcpPort)" -ErrorAction Stop
             $server = Start-NginxServer -Config $conf -NginxPath $nginxPath
         }
