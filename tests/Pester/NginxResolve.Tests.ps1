@@ -185,6 +185,49 @@ Describe 'Resolve-NginxRoute answers as a real nginx does' -Tag 'Nginx', 'Real' 
         }
     }
 
+    Context 'Services of a cluster (the fake API server), resolved with Get-NginxRoute''s discovery' -Tag 'Kubernetes' {
+        BeforeAll {
+            Import-Module "$PSScriptRoot/FakeKubeApi.psm1" -Force
+            $fake = Start-FakeKubeApi
+            Add-FakeKubeObject $fake -Object @(
+                New-FakeKubeService volume -Namespace storage -Port $port.volume -Annotations @{ 'nginxkit.io/path' = '/volume' }
+                New-FakeKubeService api -Namespace platform -Port $port.api -Annotations @{ 'nginxkit.io/path' = '/api' }
+                New-FakeKubeService legacy -Namespace platform -Port $port.legacy -Annotations @{ 'nginxkit.io/path' = '/legacy'; 'nginxkit.io/strip-prefix' = 'false' }
+                New-FakeKubeService root -Namespace web -Port $port.root -Annotations @{ 'nginxkit.io/path' = '/' }
+                New-FakeKubeService quiet -Namespace web -Port $port.r0 -NoOptIn
+            ) | Out-Null
+            $listen = "127.0.0.1:$(Get-FreeTcpPort)"
+            $conf = Get-NginxRoute -KubeConfig $fake.KubeConfig | New-NginxConf -Listen $listen -ErrorAction Stop
+            $server = Start-NginxServer -Config $conf -NginxPath $nginxPath
+        }
+
+        AfterAll {
+            if ($server) { Stop-NginxServer $server }
+            if ($fake) { Stop-FakeKubeApi $fake }
+        }
+
+        It 'Host localhost <Request> gives nginx''s answer, with the Service that serves it' -ForEach @(
+            @{ Request = '/volume/api/v1/pools'; Service = 'storage/volume' }
+            @{ Request = '/api/x?y=1'; Service = 'platform/api' }
+            @{ Request = '/legacy/report'; Service = 'platform/legacy' }
+            @{ Request = '/quiet/x'; Service = 'web/root' }
+            @{ Request = '/api'; Service = 'platform/api' }
+        ) {
+            $resolution = Resolve-NginxRoute -Url (Get-Url $server $Request 'localhost') -KubeConfig $fake.KubeConfig -Listen $listen -ErrorAction Stop
+            "$($resolution.Namespace)/$($resolution.Service)" | Should -BeExactly $Service
+            Compare-WithNginx $server $Request 'localhost' $resolution $nameByPort | Should -BeNullOrEmpty
+        }
+
+        It 'takes -Namespace, -Selector and -ExposeAll as Get-NginxRoute does' {
+            $url = Get-Url $server '/quiet/x' 'localhost'
+            (Resolve-NginxRoute $url -KubeConfig $fake.KubeConfig -Listen $listen -Namespace storage).Status | Should -Be '404'
+            (Resolve-NginxRoute $url -KubeConfig $fake.KubeConfig -Listen $listen -Selector 'app=root').Service | Should -Be 'root'
+            $exposed = Resolve-NginxRoute $url -KubeConfig $fake.KubeConfig -Listen $listen -ExposeAll
+            $exposed.Service | Should -Be 'quiet'
+            $exposed.BackendUri | Should -Be '/x'
+        }
+    }
+
     Context 'random route sets (seed <Seed>)' -ForEach @{ Seed = $seed } {
         BeforeAll {
             $listen = "127.0.0.1:$(Get-FreeTcpPort)"
