@@ -264,8 +264,7 @@ internal static class ServedConfReader
     private static List<Statement> Parse(string text, string? source)
     {
         int at = 0, line = 1;
-        var result = ParseBlock(text, ref at, ref line, source, top: true);
-        return result;
+        return ParseBlock(text, ref at, ref line, source, top: true);
     }
 
     private static List<Statement> ParseBlock(string text, ref int at, ref int line, string? source, bool top)
@@ -276,7 +275,7 @@ internal static class ServedConfReader
         int start = line;
         while (true)
         {
-            SkipSpace(text, ref at, ref line, out var sawNewline);
+            SkipSpace(text, ref at, ref line);
             if (at >= text.Length)
             {
                 if (!top || words.Count > 0) throw Syntax(source, line, "the config ends inside a block or a directive");
@@ -330,14 +329,10 @@ internal static class ServedConfReader
         }
     }
 
-    private static void SkipSpace(string text, ref int at, ref int line, out bool sawNewline)
+    private static void SkipSpace(string text, ref int at, ref int line)
     {
-        sawNewline = false;
-        while (at < text.Length && char.IsWhiteSpace(text[at]))
-        {
-            if (text[at] == '\n') { line++; sawNewline = true; }
-            at++;
-        }
+        for (; at < text.Length && char.IsWhiteSpace(text[at]); at++)
+            if (text[at] == '\n') line++;
     }
 
     private static string ReadWord(string text, ref int at, ref int line, string? source)

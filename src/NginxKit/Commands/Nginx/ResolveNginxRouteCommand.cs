@@ -21,7 +21,6 @@ public sealed class ResolveNginxRouteCommand : RouteDiscoveryCmdlet
 
     private ServedConf? conf;
     private readonly List<Route> piped = [];
-    private readonly List<string> urls = [];
 
     /// <summary>The URLs to resolve: http(s)://host[:port]/path?query, or a path alone for the default server.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -127,9 +126,8 @@ public sealed class ResolveNginxRouteCommand : RouteDiscoveryCmdlet
         }
         else
         {
-            // Routes piped: the URLs wait for the last of them.
+            // Routes piped: the URLs, given by name, wait for the last of them.
             Receive(Route);
-            foreach (var url in Url) if (!urls.Contains(url)) urls.Add(url);
         }
         return Task.CompletedTask;
     }
@@ -138,7 +136,7 @@ public sealed class ResolveNginxRouteCommand : RouteDiscoveryCmdlet
     {
         if (conf is not null) return Task.CompletedTask;
         Render(piped);
-        foreach (var url in urls) Resolve(url);
+        foreach (var url in Url) Resolve(url);
         return Task.CompletedTask;
     }
 
