@@ -218,6 +218,20 @@ Describe 'Resolve-NginxRoute answers as a real nginx does' -Tag 'Nginx', 'Real' 
             Compare-WithNginx $server $Request 'localhost' $resolution $nameByPort | Should -BeNullOrEmpty
         }
 
+        It 'resolves URLs piped as strings against the cluster''s routes' {
+            $answers = (Get-Url $server '/volume/a' 'localhost'), (Get-Url $server '/legacy/b' 'localhost') | Resolve-NginxRoute -KubeConfig $fake.KubeConfig -Listen $listen
+            $answers.Service | Should -Be 'volume', 'legacy'
+            $answers.BackendUri | Should -Be '/a', '/legacy/b'
+        }
+
+        It 'resolves nothing when the cluster cannot be read, rather than answer 404 for every URL' {
+            Add-FakeKubeFault -Server $fake -Method GET -Path '/api/v1/namespaces/storage/services' -Code 403 -Times 1 | Out-Null
+            $answers = Resolve-NginxRoute '/volume/a' -KubeConfig $fake.KubeConfig -Namespace storage -ErrorVariable errs -ErrorAction SilentlyContinue
+            $answers | Should -BeNullOrEmpty
+            @($errs).Count | Should -Be 1
+            $errs[0].FullyQualifiedErrorId | Should -BeLike 'KubeForbidden,*'
+        }
+
         It 'takes -Namespace, -Selector and -ExposeAll as Get-NginxRoute does' {
             $url = Get-Url $server '/quiet/x' 'localhost'
             (Resolve-NginxRoute $url -KubeConfig $fake.KubeConfig -Listen $listen -Namespace storage).Status | Should -Be '404'

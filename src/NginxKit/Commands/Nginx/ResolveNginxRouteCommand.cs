@@ -21,6 +21,7 @@ public sealed class ResolveNginxRouteCommand : RouteDiscoveryCmdlet
 
     private ServedConf? conf;
     private readonly List<Route> piped = [];
+    private bool unread;
 
     /// <summary>The URLs to resolve: http(s)://host[:port]/path?query, or a path alone for the default server.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -107,8 +108,11 @@ public sealed class ResolveNginxRouteCommand : RouteDiscoveryCmdlet
         }
         else if (ParameterSetName is FromCluster or FromFiles)
         {
-            var found = await DiscoverAsync(ParameterSetName == FromFiles ? Path : null, cancellationToken);
-            Render(found is null ? [] : Routes(found, cancellationToken).ToList());
+            // When the cluster could not be read (the error is written), no URL is resolved: against no routes every answer would be a 404.
+            if (await DiscoverAsync(ParameterSetName == FromFiles ? Path : null, cancellationToken) is { } found)
+                Render(Routes(found, cancellationToken).ToList());
+            else
+                unread = true;
         }
         else if (MyInvocation.BoundParameters.ContainsKey(nameof(Route)))
         {
@@ -120,6 +124,7 @@ public sealed class ResolveNginxRouteCommand : RouteDiscoveryCmdlet
 
     protected override Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
+        if (unread) return Task.CompletedTask;
         if (conf is not null)
         {
             foreach (var url in Url) Resolve(url);
@@ -134,7 +139,7 @@ public sealed class ResolveNginxRouteCommand : RouteDiscoveryCmdlet
 
     protected override Task EndProcessingAsync(CancellationToken cancellationToken)
     {
-        if (conf is not null) return Task.CompletedTask;
+        if (conf is not null || unread) return Task.CompletedTask;
         Render(piped);
         foreach (var url in Url) Resolve(url);
         return Task.CompletedTask;
