@@ -25,6 +25,7 @@
         'New-NginxConf'
         'New-NginxKitManifest'
         'Remove-NginxKit'
+        'Resolve-NginxRoute'
         'Restart-DockerService'
         'Set-DockerDaemonConfig'
         'Set-DockerEnvironmentFile'
@@ -46,7 +47,7 @@
             ReleaseNotes = @'
 0.1.0
 - Entry nodes: Get-EntryNode, Set-EntryNodeLabel (idempotent, many nodes at once, -WhatIf as a server-side dry run), Connect-NginxKitCluster.
-- Routes and nginx config: Get-NginxRoute (from the cluster or from manifests), New-NginxConf and Test-NginxConf (validated, deterministic, exact prefix stripping), Sync-NginxConf (-Once, -Watch with reload).
+- Routes and nginx config: Get-NginxRoute (from the cluster or from manifests), New-NginxConf and Test-NginxConf (validated, deterministic, exact prefix stripping), Sync-NginxConf (-Once, -Watch with reload), Resolve-NginxRoute (where a URL goes, by nginx's own rules).
 - The entry deployment: New-NginxKitManifest (one image, hardened pod), Deploy-NginxKit (server-side dry run of every object, then server-side apply; -Wait stops at the first hopeless pod), Remove-NginxKit.
 - nginxkit-sync: the sync without PowerShell, for the entry's init container and sidecar.
 - Docker under systemd: Get-, Enable-, Disable-, Start-, Stop- and Restart-DockerService; Get- and Set-DockerEnvironmentFile; Set-DockerDaemonConfig.

@@ -307,6 +307,21 @@ function Stop-NginxServer {
     }
 }
 
+function ConvertTo-EchoRoute {
+    <#
+    .SYNOPSIS
+        Turns routes of NginxPathTable.psd1, whose Backend names an echo backend, into routes to that backend's 127.0.0.1 port.
+    #>
+    param([Parameter(Mandatory)] [hashtable[]] $Routes, [Parameter(Mandatory)] [hashtable] $Ports)
+    foreach ($r in $Routes) {
+        $route = [ordered]@{}
+        foreach ($key in $r.Keys) { $route[$key] = $r[$key] }
+        $route.Backend = '127.0.0.1'
+        $route.Port = $Ports[$r.Backend]
+        [pscustomobject]$route
+    }
+}
+
 function Invoke-RawHttp {
     <#
     .SYNOPSIS
@@ -624,7 +639,7 @@ function Stop-SyncWatcher([object] $Watcher, [int] $TimeoutSec = 15) {
     }
 }
 
-Export-ModuleMember -Function Get-FreeTcpPort, Start-EchoBackend, Stop-EchoBackend,
+Export-ModuleMember -Function Get-FreeTcpPort, Start-EchoBackend, Stop-EchoBackend, ConvertTo-EchoRoute,
     Start-NginxServer, Update-NginxServer, Stop-NginxServer, Invoke-RawHttp,
     New-TestCertificateAuthority, New-TestServerCertificate, Get-TlsHandshake, Invoke-TlsHttp,
     Start-SyncWatcher, Get-WatcherLog, Get-WatcherEntry, Stop-SyncWatcher, Test-TcpPort

@@ -13,6 +13,7 @@
 BeforeDiscovery {
     Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
     $nginx = Find-RealTool -Name nginx
+    $table = Import-PowerShellDataFile "$PSScriptRoot/NginxPathTable.psd1"
 
     # Test names show hostile values escaped, never raw (a newline or NUL would break the report).
     function Format-Shown([object] $Value) {
@@ -152,6 +153,8 @@ BeforeAll {
         # Route locations only: the error page's "location = /50x.html" is not one.
         [regex]::Matches($Conf, '(?m)^\s*location\s+/').Count
     }
+
+    $table = Import-PowerShellDataFile "$PSScriptRoot/NginxPathTable.psd1"
 }
 
 Describe 'Routes rendered by New-NginxConf, served by a real nginx' -Tag 'Nginx', 'Real' -Skip:(-not $nginx) {
@@ -168,13 +171,7 @@ Describe 'Routes rendered by New-NginxConf, served by a real nginx' -Tag 'Nginx'
     Context 'routes /volume, /api/, /api/v2, / and /legacy (StripPrefix off)' {
         BeforeAll {
             # /legacy goes first: its StripPrefix=false must not stick to the routes piped after it.
-            $routes = @(
-                [pscustomobject]@{ Path = '/legacy'; Backend = '127.0.0.1'; Port = $port.legacy; StripPrefix = $false }
-                [pscustomobject]@{ Path = '/volume'; Backend = '127.0.0.1'; Port = $port.volume; Service = 'volume'; Namespace = 'storage' }
-                [pscustomobject]@{ Path = '/api/'; Backend = '127.0.0.1'; Port = $port.api }
-                [pscustomobject]@{ Path = '/api/v2'; Backend = '127.0.0.1'; Port = $port.apiv2 }
-                [pscustomobject]@{ Path = '/'; Backend = '127.0.0.1'; Port = $port.root }
-            )
+            $routes = @(ConvertTo-EchoRoute $table.Main.Routes $port)
             $listenPort = Get-FreeTcpPort
             $conf = $routes | New-NginxConf -Listen "127.0.0.1:$listenPort" -ErrorAction Stop
             $server = Start-NginxServer -Config $conf -NginxPath $nginxPath
@@ -199,35 +196,13 @@ Describe 'Routes rendered by New-NginxConf, served by a real nginx' -Tag 'Nginx'
             $result.Valid | Should -BeTrue -Because ($result.Messages | Out-String)
         }
 
-        It '<Request> reaches <Backend> as <Expected>' -ForEach @(
-            @{ Request = '/volume/api/v1/pools'; Backend = 'volume'; Expected = '/api/v1/pools' }  # never //api/v1/pools
-            @{ Request = '/volume/'; Backend = 'volume'; Expected = '/' }
-            @{ Request = '/volumeX/a'; Backend = 'root'; Expected = '/volumeX/a' }                  # not the volume backend
-            @{ Request = '/api/x'; Backend = 'api'; Expected = '/x' }
-            @{ Request = '/api/v2/y'; Backend = 'apiv2'; Expected = '/y' }                          # longest prefix wins
-            @{ Request = '/api/v2/'; Backend = 'apiv2'; Expected = '/' }
-            @{ Request = '/api/v2x'; Backend = 'api'; Expected = '/v2x' }                           # a sibling, not /api/v2
-            @{ Request = '/volume/a?b=1&c=%2F'; Backend = 'volume'; Expected = '/a?b=1&c=%2F' }     # query string untouched
-            @{ Request = '/legacy/a/b'; Backend = 'legacy'; Expected = '/legacy/a/b' }              # StripPrefix off
-            @{ Request = '/legacy/'; Backend = 'legacy'; Expected = '/legacy/' }
-            @{ Request = '/'; Backend = 'root'; Expected = '/' }
-            @{ Request = '/volume//api'; Backend = 'volume'; Expected = '/api' }                    # a client's // is merged
-            @{ Request = '/volume/../api/x'; Backend = 'api'; Expected = '/x' }                     # dot segments resolved before matching
-        ) {
+        It '<Request> reaches <Backend> as <Expected>' -ForEach $table.Main.Proxied {
             $response = Invoke-RawHttp -Port $server.Port -Path $Request
             $response.StatusCode | Should -Be 200 -Because $response.Raw
             $response.Body | Should -BeExactly "$Backend GET $Expected HTTP/1.1"
         }
 
-        It '<Request> answers 301 with Location <Location>' -ForEach @(
-            @{ Request = '/volume'; Location = '/volume/'; HostHeader = 'localhost' }
-            @{ Request = '/api'; Location = '/api/'; HostHeader = 'localhost' }
-            @{ Request = '/api/v2'; Location = '/api/v2/'; HostHeader = 'localhost' }
-            @{ Request = '/legacy'; Location = '/legacy/'; HostHeader = 'localhost' }
-            @{ Request = '/volume?b=1'; Location = '/volume/?b=1'; HostHeader = 'localhost' }
-            # Relative, so a NodePort or any port mapping in front stays right.
-            @{ Request = '/volume'; Location = '/volume/'; HostHeader = 'node1.example:31234' }
-        ) {
+        It '<Request> answers 301 with Location <Location>' -ForEach $table.Main.Redirects {
             $response = Invoke-RawHttp -Port $server.Port -Path $Request -HostHeader $HostHeader
             $response.StatusCode | Should -Be 301 -Because $response.Raw
             $response.Location | Should -BeExactly $Location
@@ -251,10 +226,7 @@ Describe 'Routes rendered by New-NginxConf, served by a real nginx' -Tag 'Nginx'
 
     Context 'without a / route' {
         BeforeAll {
-            $routes = @(
-                [pscustomobject]@{ Path = '/volume'; Backend = '127.0.0.1'; Port = $port.volume }
-                [pscustomobject]@{ Path = '/api/'; Backend = '127.0.0.1'; Port = $port.api }
-            )
+            $routes = @(ConvertTo-EchoRoute $table.NoRoot.Routes $port)
             $conf = $routes | New-NginxConf -Listen "127.0.0.1:$(Get-FreeTcpPort)" -ErrorAction Stop
             $server = Start-NginxServer -Config $conf -NginxPath $nginxPath
         }
@@ -263,19 +235,14 @@ Describe 'Routes rendered by New-NginxConf, served by a real nginx' -Tag 'Nginx'
             if ($server) { Stop-NginxServer $server }
         }
 
-        It '<Request> answers 404 and reaches no backend' -ForEach @(
-            @{ Request = '/volumeX/a' }
-            @{ Request = '/volumes' }
-            @{ Request = '/apix' }
-            @{ Request = '/' }
-        ) {
+        It '<Request> answers 404 and reaches no backend' -ForEach $table.NoRoot.NotFound {
             $response = Invoke-RawHttp -Port $server.Port -Path $Request
             $response.StatusCode | Should -Be 404
             $response.Headers.Contains('X-Echo-Backend') | Should -BeFalse
         }
 
-        It '/volume/a still reaches volume as /a' {
-            (Invoke-RawHttp -Port $server.Port -Path '/volume/a').Body | Should -BeExactly 'volume GET /a HTTP/1.1'
+        It '<Request> still reaches <Backend> as <Expected>' -ForEach $table.NoRoot.Proxied {
+            (Invoke-RawHttp -Port $server.Port -Path $Request).Body | Should -BeExactly "$Backend GET $Expected HTTP/1.1"
         }
     }
 
@@ -317,10 +284,7 @@ server {
 
     Context 'routes on their own server_name' {
         BeforeAll {
-            $routes = @(
-                [pscustomobject]@{ Path = '/volume'; Backend = '127.0.0.1'; Port = $port.volume; ServerName = 'vol.example' }
-                [pscustomobject]@{ Path = '/'; Backend = '127.0.0.1'; Port = $port.root }
-            )
+            $routes = @(ConvertTo-EchoRoute $table.ServerNames.Routes $port)
             $conf = $routes | New-NginxConf -Listen "127.0.0.1:$(Get-FreeTcpPort)" -ErrorAction Stop
             $server = Start-NginxServer -Config $conf -NginxPath $nginxPath
         }
@@ -329,12 +293,7 @@ server {
             if ($server) { Stop-NginxServer $server }
         }
 
-        It 'Host <HostHeader> <Request> answers <Status> <Body>' -ForEach @(
-            @{ HostHeader = 'vol.example'; Request = '/volume/a'; Status = 200; Body = 'volume GET /a HTTP/1.1' }
-            @{ HostHeader = 'other.example'; Request = '/volume/a'; Status = 200; Body = 'root GET /volume/a HTTP/1.1' }  # the default server
-            @{ HostHeader = 'localhost'; Request = '/x'; Status = 200; Body = 'root GET /x HTTP/1.1' }
-            @{ HostHeader = 'vol.example'; Request = '/x'; Status = 404; Body = '' }
-        ) {
+        It 'Host <HostHeader> <Request> answers <Status> <Body>' -ForEach $table.ServerNames.Requests {
             $response = Invoke-RawHttp -Port $server.Port -Path $Request -HostHeader $HostHeader
             $response.StatusCode | Should -Be $Status
             if ($Status -eq 200) { $response.Body | Should -BeExactly $Body }

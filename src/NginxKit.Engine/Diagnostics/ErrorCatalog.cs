@@ -42,6 +42,10 @@ public static class ErrorCatalog
     public static readonly ErrorKind IncludedFileNotRegular = new(nameof(IncludedFileNotRegular), ProblemCategory.InvalidData);
     public static readonly ErrorKind NginxTestTimeout = new(nameof(NginxTestTimeout), ProblemCategory.OperationTimeout);
 
+    // Resolving URLs against routes or a config (Resolve-NginxRoute).
+    public static readonly ErrorKind InvalidRequestUrl = new(nameof(InvalidRequestUrl), ProblemCategory.InvalidArgument);
+    public static readonly ErrorKind UnsupportedConfConstruct = new(nameof(UnsupportedConfConstruct), ProblemCategory.NotImplemented);
+
     // Manifests and Services.
     public static readonly ErrorKind ManifestNotFound = new(nameof(ManifestNotFound), ProblemCategory.ObjectNotFound);
     public static readonly ErrorKind ManifestNotReadable = new(nameof(ManifestNotReadable), ProblemCategory.ReadError);
