@@ -3,14 +3,12 @@
 BeforeDiscovery {
     Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
     Import-Module "$PSScriptRoot/SystemdHarness.psm1" -Force
-    $supported = Test-SystemdHarnessSupported
-    if (-not $supported -and $env:NGINXKIT_REQUIRE_REAL -eq '1') { throw 'NGINXKIT_REQUIRE_REAL=1 but this machine cannot run the systemd harness.' }
+    $supported = Test-SystemdHarnessUsable
 }
 
 BeforeAll {
     Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
-    Import-Module "$PSScriptRoot/SystemdHarness.psm1" -Force
-    Import-Module (Get-NginxKitModulePath) -Force
+    Import-TestModule SystemdHarness
     $modulePath = Get-NginxKitModulePath
 }
 
@@ -147,9 +145,8 @@ foreach (`$command in 'Get-DockerService', 'Restart-DockerService') {
 
 Describe 'Docker engine install and health on a real systemd with Debian''s docker.io' -Tag 'Docker', 'Systemd', 'Real', 'Slow' -Skip:(-not $supported) {
     BeforeAll {
-        $ready = try { Install-DockerIoPackage } catch { Write-Warning "$_"; $false }
-        if (-not $ready -and $env:NGINXKIT_REQUIRE_REAL -eq '1') { throw 'NGINXKIT_REQUIRE_REAL=1 but docker.io could not be installed.' }
-        $h = if ($ready) { Start-SystemdHarness -Variant RealDockerIo }
+        $io = Start-DockerIoHarness
+        $ready, $h = $io.Ready, $io.Harness
         function Invoke-NginxKit([string] $Script) {
             # The cmdlets as a user on that host runs them; objects come back as JSON.
             $r = Invoke-PwshInHarness -Harness $h -Script "`$ErrorActionPreference = 'Stop'; Import-Module '$modulePath'; $Script"

@@ -6,8 +6,7 @@
     outside: the stand-in dockerd's record of its argv and environment, `systemctl show`, PID 1's journal,
     the files under the harness root. The offline (-Root) behaviours run in this process on temp trees.
 
-    Environment:
-      NGINXKIT_MODULE_PATH   the built NginxKit.psd1 (build.ps1 Test sets it)
+    Environment: as TestHelpers.psm1 lists it, and
       NGINXKIT_REQUIRE_REAL  1 to fail instead of skipping when this machine cannot run a real systemd
                              or docker.io cannot be installed
 #>
@@ -15,18 +14,13 @@
 BeforeDiscovery {
     Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
     Import-Module "$PSScriptRoot/SystemdHarness.psm1" -Force
-    # Find-RealTool throws under NGINXKIT_REQUIRE_REAL=1 when a tool is missing, so CI fails instead of skipping.
-    $tools = @(Find-RealTool -Name systemd; Find-RealTool -Name unshare; Find-RealTool -Name nsenter; Find-RealTool -Name script)
-    $supported = ($tools -notcontains $null) -and (Test-SystemdHarnessSupported)
-    if (-not $supported -and $env:NGINXKIT_REQUIRE_REAL -eq '1') {
-        throw 'NGINXKIT_REQUIRE_REAL=1 but this machine cannot run the systemd harness (needs root, util-linux and systemd).'
-    }
+    $supported = Test-SystemdHarnessUsable
     $analyzeFound = [bool](Find-RealTool -Name systemd-analyze)
 }
 
 BeforeAll {
     Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
-    Import-Module "$PSScriptRoot/SystemdHarness.psm1" -Force
+    Import-TestModule SystemdHarness -WithoutNginxKit
 
     $script:ModulePath = [IO.Path]::GetFullPath((Get-NginxKitModulePath))
     $script:FixtureDir = [IO.Path]::GetFullPath((Join-Path $PSScriptRoot '../Fixtures/Systemd'))
@@ -104,32 +98,12 @@ ConvertTo-Json -InputObject @($items) -Depth 8 -Compress
         }
     }
 
-    function Invoke-Checked {
-        # Invoke-InHarness that fails the test on a non-zero exit, showing stderr.
-        param([psobject] $Harness, [string] $FilePath, [string[]] $ArgumentList)
-        $r = Invoke-InHarness -Harness $Harness -FilePath $FilePath -ArgumentList $ArgumentList
-        if ($r.ExitCode -ne 0) { throw "$FilePath $($ArgumentList -join ' ') exited $($r.ExitCode): $($r.Error)" }
-        $r
-    }
-
-    function Get-UnitShow {
-        # `systemctl show UNIT -p ...` as a hashtable, keys as systemctl prints them.
-        param([psobject] $Harness, [string] $Unit = 'docker.service',
-            [string] $Property = 'FragmentPath,UnitFileState,ActiveState,SubState,MainPID,ExecStart,EnvironmentFiles,DropInPaths,NeedDaemonReload,InvocationID')
-        $values = @{}
-        foreach ($line in (Invoke-Checked $Harness systemctl @('show', $Unit, '-p', $Property)).Output) {
-            $eq = $line.IndexOf('=')
-            if ($eq -gt 0) { $values[$line.Substring(0, $eq)] = $line.Substring($eq + 1) }
-        }
-        $values
-    }
-
     function Get-ReloadCount {
         # How many daemon-reloads PID 1 has logged ("Reloading."). journalctl --sync first: it returns
         # only once journald has stored every message sent before it, so nothing is still in flight.
         param([psobject] $Harness)
-        Invoke-Checked $Harness journalctl @('--sync') | Out-Null
-        @((Invoke-Checked $Harness journalctl @('_PID=1', '-o', 'cat', '--no-pager')).Output | Where-Object { $_ -eq 'Reloading.' }).Count
+        Invoke-InHarnessChecked $Harness journalctl @('--sync') | Out-Null
+        @((Invoke-InHarnessChecked $Harness journalctl @('_PID=1', '-o', 'cat', '--no-pager')).Output | Where-Object { $_ -eq 'Reloading.' }).Count
     }
 
     function Get-FileState {
@@ -148,13 +122,6 @@ ConvertTo-Json -InputObject @($items) -Depth 8 -Compress
         # File names in a directory (hidden ones included), sorted; empty for a missing directory.
         param([string] $Path)
         @(Get-ChildItem -LiteralPath $Path -Force -File -ErrorAction Ignore | ForEach-Object Name | Sort-Object)
-    }
-
-    function Write-UnixText {
-        # A config file as an editor on Linux leaves it: LF line ends, a final newline, no BOM.
-        param([string] $Path, [string[]] $Line)
-        [void][IO.Directory]::CreateDirectory([IO.Path]::GetDirectoryName($Path))
-        [IO.File]::WriteAllText($Path, (($Line -join "`n") + "`n"))
     }
 
     function New-OfflineTree {
@@ -282,7 +249,7 @@ Describe 'Set-DockerEnvironmentFile on docker-ce''s unit under a real systemd' -
         $unitAfter.InvocationID | Should -Be $unitBefore.InvocationID -Because 'no restart either'
 
         # The control: the same observable does see a daemon-reload.
-        Invoke-Checked $h systemctl daemon-reload | Out-Null
+        Invoke-InHarnessChecked $h systemctl daemon-reload | Out-Null
         Get-ReloadCount $h | Should -Be ($reloads + 1)
     }
 
@@ -359,14 +326,14 @@ Describe 'Set-DockerEnvironmentFile with Docker''s documented override.conf and 
             'Environment="HTTP_PROXY=http://proxy.example.com:3128"'
             'Environment="HTTPS_PROXY=https://proxy.example.com:3129"'
             'Environment="NO_PROXY=localhost,127.0.0.1,docker-registry.example.com,.corp"')
-        Invoke-Checked $h systemctl daemon-reload | Out-Null
-        Invoke-Checked $h systemctl @('start', 'docker.service') | Out-Null
+        Invoke-InHarnessChecked $h systemctl daemon-reload | Out-Null
+        Invoke-InHarnessChecked $h systemctl @('start', 'docker.service') | Out-Null
         $overrideArgv = @('-H', 'fd://', '-H', 'tcp://127.0.0.1:2375')
     }
     BeforeEach {
         # These tests restart docker.service more often than its StartLimitBurst=3 in 60 s allows;
         # reset-failed clears that count, which only the tests' own pace would exhaust.
-        Invoke-Checked $h systemctl @('reset-failed', 'docker.service') | Out-Null
+        Invoke-InHarnessChecked $h systemctl @('reset-failed', 'docker.service') | Out-Null
     }
     AfterAll {
         if ($h -and -not $h.Stopped) { Stop-SystemdHarness -Harness $h }
@@ -459,7 +426,7 @@ Describe 'Set-DockerEnvironmentFile with Docker''s documented override.conf and 
     It 'a restart that fails after the write still returns the result: what was written, what failed, and the command that finishes by hand' {
         $failing = Join-Path $dropInDir '10-failing-start.conf'
         Write-UnixText $failing @('[Service]', 'ExecStartPre=/bin/false', 'Restart=no')
-        Invoke-Checked $h systemctl daemon-reload | Out-Null
+        Invoke-InHarnessChecked $h systemctl daemon-reload | Out-Null
         try {
             $r = Invoke-NginxKit $h 'Set-DockerEnvironmentFile -Dns 1.0.0.1 -OverrideDropIn -Restart; "after"'
             $result = $r.Output[0]
@@ -479,16 +446,16 @@ Describe 'Set-DockerEnvironmentFile with Docker''s documented override.conf and 
             Remove-Item -LiteralPath $failing
         }
         # With the cause gone, the command the result gave finishes the change.
-        Invoke-Checked $h systemctl @('reset-failed', 'docker.service') | Out-Null
-        Invoke-Checked $h /bin/sh @('-c', $result.FinishCommand) | Out-Null
+        Invoke-InHarnessChecked $h systemctl @('reset-failed', 'docker.service') | Out-Null
+        Invoke-InHarnessChecked $h /bin/sh @('-c', $result.FinishCommand) | Out-Null
         (Get-StandInDockerdRecord -Harness $h).Argv | Should -Be ($overrideArgv + @('--dns', '1.0.0.1'))
     }
 
     It 'refuses a drop-in that sorts after NginxKit''s and resets ExecStart, naming it; -DropInName that sorts later then works' {
         $late = Join-Path $dropInDir 'zzz-override.conf'
         Write-UnixText $late @('[Service]', 'ExecStart=', 'ExecStart=/usr/bin/dockerd -H fd://')
-        Invoke-Checked $h systemctl daemon-reload | Out-Null
-        Invoke-Checked $h systemctl @('restart', 'docker.service') | Out-Null
+        Invoke-InHarnessChecked $h systemctl daemon-reload | Out-Null
+        Invoke-InHarnessChecked $h systemctl @('restart', 'docker.service') | Out-Null
         $before = Get-FileState $envPath
         $mainPid = (Get-UnitShow $h).MainPID
 
@@ -516,8 +483,8 @@ Describe 'Proxy credentials in every output stream of the Docker cmdlets under a
         $h = Start-SystemdHarness -Variant DockerCe
         # A proxy with a password in Docker's documented http-proxy.conf, for the unit cmdlets to see.
         Write-UnixText (Join-Path $h.EtcSystemdSystem 'docker.service.d/http-proxy.conf') @('[Service]', 'Environment="HTTP_PROXY=http://ops:NKDROPIN@proxy.example:3128"')
-        Invoke-Checked $h systemctl daemon-reload | Out-Null
-        Invoke-Checked $h systemctl @('start', 'docker.service') | Out-Null
+        Invoke-InHarnessChecked $h systemctl daemon-reload | Out-Null
+        Invoke-InHarnessChecked $h systemctl @('start', 'docker.service') | Out-Null
         # daemon.json goes to a tree of its own: this harness has no private /etc/docker.
         $tree = New-OfflineTree
         # Every secret part carries NK and a capital word, so one pattern finds any of them in the output.
@@ -558,7 +525,7 @@ Step { Set-DockerDaemonConfig -Root $tree -Setting @{ proxies = @{ 'http-proxy' 
 Step { Set-DockerDaemonConfig -Root $tree -HttpsProxy 'http://ops:***@proxy.example:3128' }
 '@.Replace('@@TREE@@', $tree)
         # The unit's start limit (3 in 60 s) counts the tests' own starts, not NginxKit's.
-        Invoke-Checked $h systemctl @('reset-failed', 'docker.service') | Out-Null
+        Invoke-InHarnessChecked $h systemctl @('reset-failed', 'docker.service') | Out-Null
         $r = Invoke-NginxKit $h $commands -AsHashtable
     }
     AfterAll {
@@ -733,7 +700,7 @@ Describe 'Get-DockerService and the unit state cmdlets under a real systemd' -Ta
             (Invoke-NginxKit $h 'Restart-DockerService').Output[0].DaemonReloaded | Should -BeFalse
         } finally {
             [IO.File]::WriteAllText($unitFile, $original)
-            Invoke-Checked $h systemctl daemon-reload | Out-Null
+            Invoke-InHarnessChecked $h systemctl daemon-reload | Out-Null
         }
     }
 
@@ -782,8 +749,8 @@ Describe 'Get-DockerService and the unit state cmdlets under a real systemd' -Ta
             (Get-UnitShow $h).NeedDaemonReload | Should -Be 'no'
         } finally {
             [IO.File]::WriteAllText($unitFile, $original)
-            Invoke-Checked $h systemctl daemon-reload | Out-Null
-            Invoke-Checked $h systemctl @('stop', 'docker.service') | Out-Null
+            Invoke-InHarnessChecked $h systemctl daemon-reload | Out-Null
+            Invoke-InHarnessChecked $h systemctl @('stop', 'docker.service') | Out-Null
         }
     }
 
@@ -798,7 +765,7 @@ Describe 'Get-DockerService and the unit state cmdlets under a real systemd' -Ta
 
     It 'a start systemctl fails is the error SystemctlFailed, with systemctl''s stderr and a pointer to Get-DockerJournal' {
         Write-UnixText (Join-Path $h.EtcSystemdSystem 'docker.service.d/zzz-broken.conf') @('[Service]', 'ExecStart=', 'ExecStart=/usr/bin/no-such-dockerd')
-        Invoke-Checked $h systemctl daemon-reload | Out-Null
+        Invoke-InHarnessChecked $h systemctl daemon-reload | Out-Null
         try {
             $r = Invoke-NginxKit $h 'Start-DockerService; "after"'
             $r.Errors.Count | Should -Be 1
@@ -809,7 +776,7 @@ Describe 'Get-DockerService and the unit state cmdlets under a real systemd' -Ta
             $r.Output | Should -Be @('after') -Because 'the error is not terminating'
         } finally {
             Remove-Item -LiteralPath (Join-Path $h.EtcSystemdSystem 'docker.service.d/zzz-broken.conf')
-            Invoke-Checked $h systemctl daemon-reload | Out-Null
+            Invoke-InHarnessChecked $h systemctl daemon-reload | Out-Null
             Invoke-InHarness -Harness $h -FilePath systemctl -ArgumentList stop, docker.service, docker.socket | Out-Null
         }
     }
@@ -831,12 +798,12 @@ Describe 'Set-DockerEnvironmentFile on Debian''s docker.io unit under a real sys
     }
 
     It 'an export line never reaches dockerd: systemd ignores it and says so' {
-        Invoke-Checked $h systemctl @('restart', 'docker') | Out-Null
+        Invoke-InHarnessChecked $h systemctl @('restart', 'docker') | Out-Null
         $record = Get-StandInDockerdRecord -Harness $h
         $record.Environment['ENV_UNRELATED'] | Should -BeExactly 'kept as written' -Because 'the file is read'
         $record.Environment.ContainsKey('http_proxy') | Should -BeFalse
-        Invoke-Checked $h journalctl @('--sync') | Out-Null
-        $log = (Invoke-Checked $h journalctl @('-u', 'docker.service', '-p', 'err', '--no-pager', '-o', 'cat')).Output -join "`n"
+        Invoke-InHarnessChecked $h journalctl @('--sync') | Out-Null
+        $log = (Invoke-InHarnessChecked $h journalctl @('-u', 'docker.service', '-p', 'err', '--no-pager', '-o', 'cat')).Output -join "`n"
         $log | Should -Match ([regex]::Escape("Ignoring invalid environment assignment 'export http_proxy=http://proxy:3128'"))
     }
 
@@ -897,7 +864,7 @@ Describe 'Set-DockerEnvironmentFile on Debian''s docker.io unit under a real sys
         # systemd 252 splits an unbraced $DOCKER_OPTS with quote and backslash processing (measured:
         # "a b" in double quotes is ONE argument). A reader that reports plain whitespace words misleads.
         Write-UnixText $envPath 'DOCKER_OPTS="--label \"a b\" --dns 1.1.1.1"'
-        Invoke-Checked $h systemctl @('restart', 'docker') | Out-Null
+        Invoke-InHarnessChecked $h systemctl @('restart', 'docker') | Out-Null
         $argv = (Get-StandInDockerdRecord -Harness $h).Argv
         $argv | Should -Be ($script:BaseArgv + @('--label', 'a b', '--dns', '1.1.1.1'))
         $r = Invoke-NginxKit $h 'Get-DockerEnvironmentFile'
@@ -1044,7 +1011,7 @@ Import-Module '$($script:ModulePath.Replace("'", "''"))' -ErrorAction Stop
 [IO.File]::WriteAllText('$ready', '')
 while (`$true) { Set-DockerEnvironmentFile -Root '$tree' -Environment @{ BIG = `$values[`$i % 2] } | Out-Null; `$i++ }
 "@
-        [string[]] $hostArgs = if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') { @([Reflection.Assembly]::GetEntryAssembly().Location) } else { @() }
+        $pwsh = Get-PwshCommand
         $tempPattern = '^\.docker(\.bak)?\.[0-9a-f]{32}\.tmp$'
         $everReplaced = $false
         $seenTemps = @()
@@ -1052,8 +1019,8 @@ while (`$true) { Set-DockerEnvironmentFile -Root '$tree' -Environment @{ BIG = `
         $killsInWrite = 0
         foreach ($k in 1..30) {
             Remove-Item -LiteralPath $ready -ErrorAction Ignore
-            $psi = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
-            foreach ($a in $hostArgs + @('-NoProfile', '-NonInteractive', '-Command', $child)) { $psi.ArgumentList.Add($a) }
+            $psi = [Diagnostics.ProcessStartInfo]::new($pwsh[0])
+            foreach ($a in @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $child)) { $psi.ArgumentList.Add($a) }
             $psi.UseShellExecute = $false
             $psi.RedirectStandardOutput = $true
             $psi.RedirectStandardError = $true
@@ -1120,12 +1087,8 @@ while (`$true) { Set-DockerEnvironmentFile -Root '$tree' -Environment @{ BIG = `
 
 Describe 'Set-DockerEnvironmentFile with Debian''s real docker.io under a real systemd' -Tag 'Docker', 'Systemd', 'Real', 'Slow' -Skip:(-not $supported) {
     BeforeAll {
-        # Installs docker.io (and busybox-static) on the host when missing; no host daemon is left running.
-        $ready = try { Install-DockerIoPackage } catch { Write-Warning "$_"; $false }
-        if (-not $ready -and $env:NGINXKIT_REQUIRE_REAL -eq '1') { throw 'NGINXKIT_REQUIRE_REAL=1 but docker.io is not installed and could not be installed.' }
-        $h = if ($ready) { Start-SystemdHarness -Variant RealDockerIo }
-        $docker = '/usr/bin/docker' # Debian's CLI, matching the daemon (a newer one may sit first in PATH)
-        $notReady = 'docker.io is not installed and could not be installed (needs root and apt-get)'
+        $io = Start-DockerIoHarness
+        $ready, $h, $docker, $notReady = $io.Ready, $io.Harness, $io.Docker, $io.NotReady
     }
     AfterAll {
         if ($h -and -not $h.Stopped) { Stop-SystemdHarness -Harness $h }
@@ -1133,7 +1096,7 @@ Describe 'Set-DockerEnvironmentFile with Debian''s real docker.io under a real s
 
     It 'Set-DockerEnvironmentFile -Dns 9.9.9.9 -Restart reaches dockerd''s command line and a container''s resolv.conf' {
         if (-not $ready) { Set-ItResult -Skipped -Because $notReady; return }
-        Invoke-Checked $h systemctl @('start', 'docker') | Out-Null
+        Invoke-InHarnessChecked $h systemctl @('start', 'docker') | Out-Null
         $r = Invoke-NginxKit $h 'Set-DockerEnvironmentFile -Dns 9.9.9.9 -Restart; Get-DockerService'
         $r.Errors | Should -BeNullOrEmpty
         $r.Output[0].Changed | Should -BeTrue
@@ -1142,14 +1105,12 @@ Describe 'Set-DockerEnvironmentFile with Debian''s real docker.io under a real s
         $r.Output[1].ActiveState | Should -Be 'active'
         $r.Output[1].DropInPaths | Should -BeNullOrEmpty
 
-        $mainPid = (Get-UnitShow $h -Property MainPID).MainPID
-        $mainPid | Should -Be "$($r.Output[1].MainPID)"
-        $argv = (Invoke-Checked $h /bin/sh @('-c', "tr '\0' '\n' < /proc/$mainPid/cmdline")).Output
-        $argv | Should -Be @('/usr/sbin/dockerd', '-H', 'fd://', '--containerd=/run/containerd/containerd.sock', '--dns', '9.9.9.9')
+        $main = Get-MainCommandLine $h
+        $main.MainPID | Should -Be "$($r.Output[1].MainPID)"
+        $main.Argv | Should -Be @('/usr/sbin/dockerd', '-H', 'fd://', '--containerd=/run/containerd/containerd.sock', '--dns', '9.9.9.9')
 
-        $tar = New-BusyboxRootfsTarball -Path (Join-Path $h.Root 'busybox-rootfs.tar')
-        Invoke-Checked $h $docker @('import', $tar, 'nginxkit/busybox:dns') | Out-Null
-        $resolv = Invoke-Checked $h $docker @('run', '--rm', 'nginxkit/busybox:dns', 'cat', '/etc/resolv.conf')
+        Import-BusyboxImage $h $docker 'nginxkit/busybox:dns'
+        $resolv = Invoke-InHarnessChecked $h $docker @('run', '--rm', 'nginxkit/busybox:dns', 'cat', '/etc/resolv.conf')
         $resolv.Output | Should -Contain 'nameserver 9.9.9.9'
     }
 }

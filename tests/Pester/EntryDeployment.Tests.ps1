@@ -7,10 +7,7 @@
     -Wait follows the rollout and its pods, stopping at the first hopeless one. Remove-NginxKit
     deletes what was applied.
 
-    Environment:
-      NGINXKIT_MODULE_PATH     the built NginxKit.psd1 (required)
-      NGINXKIT_REPO_ROOT       the repository root (optional)
-      NGINXKIT_FAKE_KUBE_API   the built FakeKubeApi.dll; when unset FakeKubeApi.psm1 builds it
+    Environment: as TestHelpers.psm1 lists it, and
       NGINXKIT_REQUIRE_REAL    1 to fail instead of skipping when kubectl is not installed
 #>
 
@@ -21,8 +18,7 @@ BeforeDiscovery {
 
 BeforeAll {
     Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
-    Import-Module "$PSScriptRoot/FakeKubeApi.psm1" -Force
-    Import-Module (Get-NginxKitModulePath) -Force
+    Import-TestModule FakeKubeApi
 
     # The six objects, in the order Deploy-NginxKit applies them.
     $script:Kinds = @('Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Deployment', 'Service')

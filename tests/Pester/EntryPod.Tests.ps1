@@ -10,10 +10,7 @@
     The pod shares the host's network namespace, so nginx listens on the manifest's port (8080) on
     this machine, and reaches the echo backends and the fake on loopback.
 
-    Environment:
-      NGINXKIT_MODULE_PATH     the built NginxKit.psd1 (required); build.ps1 Build also builds out/nginxkit-sync
-      NGINXKIT_FAKE_KUBE_API   the built FakeKubeApi.dll; when unset FakeKubeApi.psm1 builds it
-      NGINXKIT_ECHO_BACKEND    the built EchoBackend.dll; when unset NginxHarness.psm1 builds it
+    Environment: as TestHelpers.psm1 lists it, and
       NGINXKIT_REQUIRE_REAL    1 to fail instead of skipping when dockerd, debootstrap or root is missing
 #>
 
@@ -25,25 +22,10 @@ BeforeDiscovery {
 
 BeforeAll {
     Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
-    Import-Module "$PSScriptRoot/FakeKubeApi.psm1" -Force
-    Import-Module "$PSScriptRoot/NginxHarness.psm1" -Force
-    Import-Module "$PSScriptRoot/ContainerHarness.psm1" -Force
-    Import-Module (Get-NginxKitModulePath) -Force
+    Import-TestModule FakeKubeApi, NginxHarness, ContainerHarness
 
     function New-TestService([string] $Name, [int] $Port, [hashtable] $Annotations = @{}) {
         New-FakeKubeService -Name $Name -Namespace apps -Port $Port -Annotations $Annotations
-    }
-
-    function Wait-Until([scriptblock] $Condition, [string] $Because, [int] $TimeoutSec = 30, [scriptblock] $Diagnostics) {
-        $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSec)
-        while (-not ($result = & $Condition)) {
-            if ([DateTime]::UtcNow -gt $deadline) {
-                $more = if ($Diagnostics) { "`n" + ((& $Diagnostics) -join "`n") } else { '' }
-                throw "Timed out after $TimeoutSec s waiting for $Because.$more"
-            }
-            Start-Sleep -Milliseconds 100
-        }
-        $result
     }
 
     function Get-Served([string] $Path) {

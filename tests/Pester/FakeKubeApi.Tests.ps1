@@ -4,9 +4,7 @@
     Then the wire protocol directly (watch resume and 410, JSON/merge patches, no-ops, dry run), and
     Get-KubeTestTarget. Every case runs against the fake: these tests are about the fake itself.
 
-    Environment:
-      NGINXKIT_REPO_ROOT       the repository root (optional)
-      NGINXKIT_FAKE_KUBE_API   the built FakeKubeApi.dll; when unset FakeKubeApi.psm1 builds it into out/fixtures/FakeKubeApi
+    Environment: as TestHelpers.psm1 lists it, and
       NGINXKIT_REQUIRE_REAL    1 to fail instead of skipping when kubectl is not installed
 #>
 
@@ -17,7 +15,7 @@ BeforeDiscovery {
 
 BeforeAll {
     Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
-    Import-Module "$PSScriptRoot/FakeKubeApi.psm1" -Force
+    Import-TestModule FakeKubeApi -WithoutNginxKit
 
     function New-Node([string] $Name, [hashtable] $Labels = @{}) {
         @{
@@ -76,10 +74,8 @@ BeforeAll {
             Invoke-Kubectl $using:Target @('get', 'nodes', '-w') -TimeoutSec 20 -Kubectl $using:kubectl
         }
         try {
-            $deadline = [DateTime]::UtcNow.AddSeconds(20)
-            while (-not (Get-FakeKubeRequest -Server $Server -Path /api/v1/nodes | Where-Object { $_.watch -and $_.status -eq 200 })) {
-                if ([DateTime]::UtcNow -gt $deadline) { throw 'kubectl never opened its watch' }
-                Start-Sleep -Milliseconds 100
+            $null = Wait-Until -TimeoutSec 20 -Because 'kubectl to open its watch' -Condition {
+                Get-FakeKubeRequest -Server $Server -Path /api/v1/nodes | Where-Object { $_.watch -and $_.status -eq 200 }
             }
             & $Change
             $job | Receive-Job -Wait -AutoRemoveJob

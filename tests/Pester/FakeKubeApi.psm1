@@ -161,7 +161,7 @@ function Start-FakeKubeApi {
         }
         $kubeConfig = New-FakeKubeConfig -Path (Join-Path $dir 'kubeconfig') -Url $url -Token $Token -Pki $pki
     } catch {
-        if ($process) { Stop-FakeKubeProcess $process }
+        Stop-ProcessTree $process
         Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction Ignore
         throw
     }
@@ -189,24 +189,12 @@ function Stop-FakeKubeApi {
     process {
         if (-not $Server -or -not $Server.IsFake) { return }
         $p = $Server.Process
-        if ($p -and -not $p.HasExited) {
-            try { $p.StandardInput.Close() } catch { Write-Verbose "closing stdin: $_" }
-            if (-not $p.WaitForExit(5000)) { Stop-FakeKubeProcess $p }
-        }
+        Stop-ProcessTree $p -CloseInput
         if ($p) { $p.Dispose() }
         if ($Server.Directory -and (Test-Path -LiteralPath $Server.Directory)) {
             Remove-Item -LiteralPath $Server.Directory -Recurse -Force -ErrorAction Ignore
         }
     }
-}
-
-function Stop-FakeKubeProcess([Diagnostics.Process] $Process) {
-    try {
-        if (-not $Process.HasExited) {
-            $Process.Kill($true)
-            $null = $Process.WaitForExit(5000)
-        }
-    } catch [InvalidOperationException] { <# already gone #> }
 }
 
 function Get-KubeTestTarget {
@@ -481,7 +469,7 @@ function Invoke-Kubectl {
         $stdout = $process.StandardOutput.ReadToEndAsync()
         $stderr = $process.StandardError.ReadToEndAsync()
         $timedOut = -not $process.WaitForExit($TimeoutSec * 1000)
-        if ($timedOut) { Stop-FakeKubeProcess $process }
+        if ($timedOut) { Stop-ProcessTree $process }
         $process.WaitForExit()
         [pscustomobject]@{
             ExitCode = if ($timedOut) { $null } else { $process.ExitCode }

@@ -23,7 +23,7 @@ BeforeDiscovery {
 
 BeforeAll {
     Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
-    Import-Module "$PSScriptRoot/FakeKubeApi.psm1" -Force
+    Import-TestModule FakeKubeApi -WithoutNginxKit
     $modulePath = Get-NginxKitModulePath
     Import-Module $modulePath -Force
 

@@ -2,12 +2,7 @@
     Checks the help of the built module as a user sees it, through Get-Help, after a plain
     Import-Module (no Update-Help), and checks the markdown sources with Test-HelpMarkdown.
 
-    Environment:
-      NGINXKIT_MODULE_PATH  absolute path to the built module manifest (NginxKit.psd1); required.
-      NGINXKIT_REPO_ROOT    repository root holding src/Help/HelpChecker.psm1 and docs/;
-                            defaults to two levels above this file.
-      NGINXKIT_HELP_BUILDER the built help builder (NginxKit.HelpBuilder.dll), which reads the pages;
-                            defaults to out/HelpBuilder/ under the repository root, where Build puts it.
+    Environment: as TestHelpers.psm1 lists it.
 #>
 
 BeforeDiscovery {

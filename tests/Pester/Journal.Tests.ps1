@@ -10,8 +10,7 @@
     NGINXKIT_JOURNAL_READER) and must give exactly what `journalctl -o json` gives on the same files:
     the same entries (cursors), in the same order, with the same fields.
 
-    Environment:
-      NGINXKIT_MODULE_PATH   the built NginxKit.psd1 (build.ps1 Test sets it)
+    Environment: as TestHelpers.psm1 lists it, and
       NGINXKIT_REQUIRE_REAL  1 to fail instead of skipping when journalctl or systemd-journal-remote is missing
 #>
 
@@ -90,8 +89,7 @@ BeforeDiscovery {
 Describe 'Get-DockerJournal on real journal files' -Tag 'Journal', 'Real' -Skip:$NoTools {
     BeforeAll {
         Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
-        Import-Module "$PSScriptRoot/JournalFixture.psm1" -Force
-        Import-Module (Get-NginxKitModulePath) -Force
+        Import-TestModule JournalFixture
         $script:SavedReader = $env:NGINXKIT_JOURNAL_READER
         $script:Root = New-TestDirectory
         $script:fx = New-JournalFixture -Path (Join-Path $Root 'std')
@@ -123,13 +121,6 @@ Describe 'Get-DockerJournal on real journal files' -Tag 'Journal', 'Real' -Skip:
             $Actual.Count | Should -Be $Expected.Count -Because "$What should return as many entries as journalctl"
         }
 
-        function script:Get-ChildPwsh {
-            # The same pwsh as this one (under `dotnet pwsh`: dotnet plus pwsh.dll).
-            if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') {
-                @([Environment]::ProcessPath, [Reflection.Assembly]::GetEntryAssembly().Location)
-            } else { @([Environment]::ProcessPath) }
-        }
-
         function script:Close-Pipeline {
             # Stops and disposes a [powershell] without waiting forever on a reader that ignores Stop().
             param($PowerShell)
@@ -149,17 +140,6 @@ Describe 'Get-DockerJournal on real journal files' -Tag 'Journal', 'Real' -Skip:
             $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
             $null = $ps.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]$null, $output)
             [pscustomobject]@{ PowerShell = $ps; Output = $output }
-        }
-
-        function script:Wait-Until {
-            # Polls for a condition; a generous bound, never a measure of speed.
-            param([scriptblock] $Condition, [double] $Seconds = 30)
-            $sw = [Diagnostics.Stopwatch]::StartNew()
-            while (-not (& $Condition)) {
-                if ($sw.Elapsed.TotalSeconds -gt $Seconds) { return $false }
-                Start-Sleep -Milliseconds 50
-            }
-            $true
         }
     }
 
@@ -402,7 +382,7 @@ Import-Module '$PSScriptRoot/JournalFixture.psm1'
             # In a private mount namespace (unshare's default propagation), an empty file is bound over
             # the library: only the child sees it gone. journalctl links libsystemd-shared, not libsystemd.so.0.
             # The namespace is a user namespace's (--map-root-user), so any user can make it, root included.
-            $out = & $unshare --map-root-user --mount /bin/sh -c 'mount --bind "$0" "$1" && shift && exec "$@"' $blank $lib @(Get-ChildPwsh) -NoProfile -NonInteractive -Command $script 2>&1
+            $out = & $unshare --map-root-user --mount /bin/sh -c 'mount --bind "$0" "$1" && shift && exec "$@"' $blank $lib @(Get-PwshCommand) -NoProfile -NonInteractive -Command $script 2>&1
             $json = @($out | Where-Object { "$_".StartsWith('{') }) | Select-Object -Last 1
             $json | Should -Not -BeNullOrEmpty -Because ($out -join "`n")
             $r = $json | ConvertFrom-Json
@@ -462,7 +442,7 @@ Import-Module '$PSScriptRoot/JournalFixture.psm1'
                 Add-JournalEntry $app (New-FollowEntry -StartUsec $FollowStart -Count 5 -Tag old)
                 Wait-Until { @(Invoke-JournalctlJson -Directory $dir).Count -ge 5 } | Should -BeTrue
 
-                $pwsh = Get-ChildPwsh
+                $pwsh = Get-PwshCommand
                 $psi = [Diagnostics.ProcessStartInfo]::new($pwsh[0])
                 foreach ($a in @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command',
                         "`$env:NGINXKIT_JOURNAL_READER = '$Reader'; Import-Module '$(Get-NginxKitModulePath)'; Get-DockerJournal -Directory '$dir' -Follow -Last 2 | Select-Object -First 4 | ForEach-Object { `$_.Msg }; 'done'")) {
@@ -502,7 +482,7 @@ Import-Module '$PSScriptRoot/JournalFixture.psm1'
                 $next = $FollowStart + 1000000
                 for ($probe = 0; $output.Count -eq 0 -and $probe -lt 60; $probe++) {
                     Add-JournalEntry $app (New-FollowEntry -StartUsec ($next + [uint64]$probe * 1000) -Count 1 -Tag "probe$probe")
-                    $null = Wait-Until { $output.Count -gt 0 } -Seconds 0.5
+                    $null = Wait-Until { $output.Count -gt 0 } -TimeoutSec 0.5
                 }
                 $output.Count | Should -BeGreaterThan 0 -Because "probes appended while following arrive ($($ps.Streams.Error.Count) errors)"
                 # Then two more and an end marker; entries come in order, so anything extra shows before the marker.
@@ -658,7 +638,7 @@ Import-Module '$(Get-NginxKitModulePath)'
 try { Get-DockerJournal -File '$locked' -ErrorVariable +e3 -ErrorAction SilentlyContinue } catch { `$e3 += `$_ }
 [pscustomobject]@{ n1 = `$n1; e1 = @(`$e1.FullyQualifiedErrorId); m1 = @(`$e1 | ForEach-Object { "`$_" }); n2 = `$n2; e2 = @(`$e2.FullyQualifiedErrorId); e3 = @(`$e3.FullyQualifiedErrorId) } | ConvertTo-Json -Compress
 "@
-            $pwsh = Get-ChildPwsh
+            $pwsh = Get-PwshCommand
             # Root without CAP_DAC_OVERRIDE/CAP_DAC_READ_SEARCH obeys file modes like any user, yet can still
             # reach the module and pwsh under /root, which 'nobody' could not.
             $out = if ($asRoot) { & $setpriv --bounding-set=-dac_override,-dac_read_search @pwsh -NoProfile -NonInteractive -Command $script 2>&1 }

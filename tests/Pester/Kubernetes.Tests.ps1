@@ -8,8 +8,7 @@ BeforeDiscovery {
 
 BeforeAll {
     Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
-    Import-Module "$PSScriptRoot/FakeKubeApi.psm1" -Force
-    Import-Module (Get-NginxKitModulePath) -Force
+    Import-TestModule FakeKubeApi
     $target = Get-KubeTestTarget
     $kc = $target.KubeConfig
     # Names of our own, so the suite can run against a real cluster and clean up.

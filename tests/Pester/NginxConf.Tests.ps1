@@ -7,7 +7,7 @@ BeforeDiscovery {
 
 BeforeAll {
     Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
-    Import-Module (Get-NginxKitModulePath) -Force
+    Import-TestModule
     $xxh128sum = Find-RealTool xxh128sum
     $example = Join-Path (Get-RepoRoot) 'examples/services.yaml'
     $routes = @(

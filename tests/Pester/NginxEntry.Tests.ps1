@@ -8,9 +8,7 @@
     so the annotations are what is tested; the Services' clusterIP is 127.0.0.1 and their port an
     echo backend's.
 
-    Environment:
-      NGINXKIT_MODULE_PATH   the built NginxKit.psd1 (required)
-      NGINXKIT_ECHO_BACKEND  the built EchoBackend.dll; when unset NginxHarness builds it
+    Environment: as TestHelpers.psm1 lists it, and
       NGINXKIT_REQUIRE_REAL  1 to fail instead of skipping when nginx is not installed
 #>
 
@@ -21,8 +19,7 @@ BeforeDiscovery {
 
 BeforeAll {
     Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
-    Import-Module "$PSScriptRoot/NginxHarness.psm1" -Force
-    Import-Module (Get-NginxKitModulePath) -Force
+    Import-TestModule NginxHarness
     $nginxPath = Find-RealTool -Name nginx
 
     # A Service as `kubectl get svc -o yaml` shows it, routed to an echo backend on 127.0.0.1.

@@ -113,22 +113,10 @@ function Stop-EchoBackend {
     }
     end {
         foreach ($p in $processes) {
-            if (-not $p.HasExited) {
-                try { $p.StandardInput.Close() } catch { Write-Verbose "closing stdin: $_" }
-                if (-not $p.WaitForExit(5000)) { Stop-ProcessTree $p }
-            }
+            Stop-ProcessTree $p -CloseInput
             $p.Dispose()
         }
     }
-}
-
-function Stop-ProcessTree([Diagnostics.Process] $Process) {
-    try {
-        if (-not $Process.HasExited) {
-            $Process.Kill($true)
-            $null = $Process.WaitForExit(5000)
-        }
-    } catch [InvalidOperationException] { <# already gone #> }
 }
 
 function Get-NginxListenPort([string] $Config) {
@@ -628,18 +616,29 @@ function Get-WatcherEntry([object] $Watcher, [int] $From = 0, [string] $Kind) {
     @($all | Select-Object -Skip $From | Where-Object { -not $Kind -or $_.kind -eq $Kind })
 }
 
+# What a failed wait on a watcher shows: its last log lines, its stderr once it exited, nginx's error.log.
+function Get-WatcherDiagnostics([object] $Watcher, [object] $Nginx) {
+    "--- watcher log (last 25 lines):"
+    @(Get-WatcherLog $Watcher) | Select-Object -Last 25 | ForEach-Object { ConvertTo-Json -InputObject $_ -Compress -Depth 6 }
+    if ($Watcher.Process.HasExited) {
+        "--- watcher exited with $($Watcher.Process.ExitCode); stderr:"
+        $Watcher.StdErr.GetAwaiter().GetResult()
+    }
+    if ($Nginx) {
+        "--- nginx error.log (last 10 lines):"
+        Get-Content (Join-Path $Nginx.Prefix 'error.log') -Tail 10 -ErrorAction Ignore
+    }
+}
+
 # SIGTERM, as the kubelet stops a container; a kill only when it does not end in time.
 function Stop-SyncWatcher([object] $Watcher, [int] $TimeoutSec = 15) {
     if (-not $Watcher -or $Watcher.Process.HasExited) { return }
     $kill = (Get-Command kill -CommandType Application | Select-Object -First 1).Source
     & $kill -TERM $Watcher.Process.Id
-    if (-not $Watcher.Process.WaitForExit($TimeoutSec * 1000)) {
-        $Watcher.Process.Kill($true)
-        $null = $Watcher.Process.WaitForExit(5000)
-    }
+    if (-not $Watcher.Process.WaitForExit($TimeoutSec * 1000)) { Stop-ProcessTree $Watcher.Process }
 }
 
 Export-ModuleMember -Function Get-FreeTcpPort, Start-EchoBackend, Stop-EchoBackend, ConvertTo-EchoRoute,
     Start-NginxServer, Update-NginxServer, Stop-NginxServer, Invoke-RawHttp,
     New-TestCertificateAuthority, New-TestServerCertificate, Get-TlsHandshake, Invoke-TlsHttp,
-    Start-SyncWatcher, Get-WatcherLog, Get-WatcherEntry, Stop-SyncWatcher, Test-TcpPort
+    Start-SyncWatcher, Get-WatcherLog, Get-WatcherEntry, Get-WatcherDiagnostics, Stop-SyncWatcher, Test-TcpPort

@@ -4,10 +4,7 @@
     its command line, its exit codes (0 when a config is in place, 1 when none could be written,
     2 for a bad command line), its log lines, and that it writes what Sync-NginxConf writes.
 
-    Environment:
-      NGINXKIT_REPO_ROOT       the repository root: out/nginxkit-sync/nginxkit-sync must be built
-      NGINXKIT_MODULE_PATH     the built NginxKit.psd1 (required)
-      NGINXKIT_FAKE_KUBE_API   the built FakeKubeApi.dll; when unset FakeKubeApi.psm1 builds it
+    Environment: as TestHelpers.psm1 lists it, and
       NGINXKIT_REQUIRE_REAL    1 to fail instead of skipping when nginx is not installed
 #>
 
@@ -18,9 +15,7 @@ BeforeDiscovery {
 
 BeforeAll {
     Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
-    Import-Module "$PSScriptRoot/FakeKubeApi.psm1" -Force
-    Import-Module "$PSScriptRoot/NginxHarness.psm1" -Force
-    Import-Module (Get-NginxKitModulePath) -Force
+    Import-TestModule FakeKubeApi, NginxHarness
     $sync = Join-Path (Get-RepoRoot) 'out/nginxkit-sync/nginxkit-sync'
     if (-not (Test-Path -LiteralPath $sync)) { throw "$sync is missing: build.ps1 Build makes it." }
     $nginxPath = Find-RealTool -Name nginx

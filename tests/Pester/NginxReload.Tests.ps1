@@ -3,13 +3,8 @@
     pid file (-ReloadPidFile, what the entry's sidecar does) and nginx -s reload (-ReloadNginx). Traffic
     must move to a new Service after the reload; and when the reload cannot happen (a missing pid
     file, a stale one, an nginx that is gone) the sync event says Written True, Reloaded False, with
-    ReloadFailed's message in Error.
-
-    Environment:
-      NGINXKIT_MODULE_PATH     the built NginxKit.psd1 (required)
-      NGINXKIT_FAKE_KUBE_API   the built FakeKubeApi.dll; when unset FakeKubeApi.psm1 builds it
-      NGINXKIT_ECHO_BACKEND    the built EchoBackend.dll; when unset NginxHarness.psm1 builds it
-      NGINXKIT_REQUIRE_REAL    1 to fail instead of skipping when nginx is not installed
+    ReloadFailed's message in Error. Needs nginx, the fake API server and the echo backends
+    (the environment they read: TestHelpers.psm1).
 #>
 
 BeforeDiscovery {
@@ -19,35 +14,55 @@ BeforeDiscovery {
 
 BeforeAll {
     Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
-    Import-Module "$PSScriptRoot/FakeKubeApi.psm1" -Force
-    Import-Module "$PSScriptRoot/NginxHarness.psm1" -Force
-    Import-Module (Get-NginxKitModulePath) -Force
+    Import-TestModule FakeKubeApi, NginxHarness
     $nginxPath = Find-RealTool -Name nginx
 
     function New-TestService([string] $Name, [int] $Port) { New-FakeKubeService -Name $Name -Port $Port }
 
-    function Wait-Until([scriptblock] $Condition, [string] $Because, [object] $Watcher, [int] $TimeoutSec = 30) {
-        $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSec)
-        while (-not ($result = & $Condition)) {
-            if ($Watcher -and $Watcher.Process.HasExited) { throw "The watcher exited with $($Watcher.Process.ExitCode) while waiting for $Because`: $($Watcher.StdErr.GetAwaiter().GetResult())" }
-            if ([DateTime]::UtcNow -gt $deadline) {
-                $log = if ($Watcher) { (Get-WatcherLog $Watcher | Select-Object -Last 10 | ForEach-Object { ConvertTo-Json -InputObject $_ -Compress -Depth 6 }) -join "`n" }
-                throw "Timed out after $TimeoutSec s waiting for $Because.`n$log"
-            }
-            Start-Sleep -Milliseconds 50
-        }
-        $result
-    }
-
     # The first sync event after log line $From whose Added names the route.
     function Wait-SyncOf([object] $Watcher, [int] $From, [string] $Route) {
-        Wait-Until -Watcher $Watcher -Because "a sync that adds $Route" -Condition {
+        Wait-Until -Process $Watcher.Process -Diagnostics { Get-WatcherDiagnostics $Watcher } -Because "a sync that adds $Route" -Condition {
             Get-WatcherEntry $Watcher -From $From -Kind event | Where-Object { $_.event.Added -contains $Route } | Select-Object -First 1
         }
     }
 
     function Get-Served([object] $Server, [string] $Path) {
         try { Invoke-RawHttp -Port $Server.Port -Path $Path -TimeoutSec 5 } catch { $null }
+    }
+
+    # A watcher reloading a real nginx, after its first sync: echo backends named -Backend, the first
+    # of them a Service on the fake API server, nginx started from Sync-NginxConf -Once's file.
+    # Returns Dir, Backends, Port (by backend name), Fake, Server and Watcher; Stop-ReloadSetup ends it.
+    function Start-ReloadSetup([string[]] $Backend, [hashtable] $Watcher) {
+        $setup = [pscustomobject]@{ Dir = New-TestDirectory; Backends = @(); Port = @{}; Fake = $null; Server = $null; Watcher = $null }
+        try {
+            $setup.Backends = @(Start-EchoBackend -Name $Backend)
+            foreach ($b in $setup.Backends) { $setup.Port[$b.Name] = $b.Port }
+            $setup.Fake = Start-FakeKubeApi
+            $null = Add-FakeKubeObject -Server $setup.Fake -Object (New-TestService -Name $Backend[0] -Port $setup.Port[$Backend[0]])
+            $listen = Get-FreeTcpPort
+            $initial = Join-Path $setup.Dir 'initial.conf'
+            $null = Sync-NginxConf -Once -OutFile $initial -KubeConfig $setup.Fake.KubeConfig -Listen "127.0.0.1:$listen" -NginxPath $nginxPath -ErrorAction Stop
+            $setup.Server = Start-NginxServer -Config (Get-Content -LiteralPath $initial -Raw) -NginxPath $nginxPath
+            $setup.Watcher = Start-SyncWatcher -Fake $setup.Fake -Nginx $setup.Server -Directory $setup.Dir @Watcher
+            $null = Wait-Until -Process $setup.Watcher.Process -Diagnostics { Get-WatcherDiagnostics $setup.Watcher } -Because 'the first sync' -Condition {
+                Get-WatcherEntry $setup.Watcher -Kind event
+            }
+        } catch {
+            Stop-ReloadSetup $setup
+            throw
+        }
+        $setup
+    }
+
+    function Stop-ReloadSetup([object] $Setup) {
+        if (-not $Setup) { return }
+        Stop-SyncWatcher $Setup.Watcher
+        if ($Setup.Watcher) { $Setup.Watcher.Process.Dispose() }
+        Stop-NginxServer $Setup.Server
+        Stop-FakeKubeApi $Setup.Fake
+        if ($Setup.Backends) { $Setup.Backends | Stop-EchoBackend }
+        Remove-Item -LiteralPath $Setup.Dir -Recurse -Force -ErrorAction Ignore
     }
 }
 
@@ -56,28 +71,11 @@ Describe 'Sync-NginxConf -Watch reloads a real nginx by <Reload>' -Tag 'Kubernet
     @{ Reload = 'Nginx' }
 ) {
     BeforeAll {
-        $dir = New-TestDirectory
-        $backends = @(Start-EchoBackend -Name alpha, beta, gamma)
-        $port = @{}
-        foreach ($b in $backends) { $port[$b.Name] = $b.Port }
-        $fake = Start-FakeKubeApi
-        $null = Add-FakeKubeObject -Server $fake -Object (New-TestService -Name alpha -Port $port.alpha)
-        $listen = Get-FreeTcpPort
-        $initial = Join-Path $dir 'initial.conf'
-        $null = Sync-NginxConf -Once -OutFile $initial -KubeConfig $fake.KubeConfig -Listen "127.0.0.1:$listen" -NginxPath $nginxPath -ErrorAction Stop
-        $server = Start-NginxServer -Config (Get-Content -LiteralPath $initial -Raw) -NginxPath $nginxPath
-        $watcher = Start-SyncWatcher -Fake $fake -Nginx $server -Directory $dir -Reload $Reload
-        $null = Wait-Until -Watcher $watcher -Because 'the first sync' -Condition { Get-WatcherEntry $watcher -Kind event }
+        $setup = Start-ReloadSetup -Backend alpha, beta, gamma -Watcher @{ Reload = $Reload }
+        $port, $fake, $server, $watcher = $setup.Port, $setup.Fake, $setup.Server, $setup.Watcher
     }
 
-    AfterAll {
-        Stop-SyncWatcher $watcher
-        if ($watcher) { $watcher.Process.Dispose() }
-        Stop-NginxServer $server
-        Stop-FakeKubeApi $fake
-        if ($backends) { $backends | Stop-EchoBackend }
-        if ($dir) { Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction Ignore }
-    }
+    AfterAll { Stop-ReloadSetup $setup }
 
     It 'moves traffic to a new Service: the same master, new workers serving the new route' {
         $master = [int](Get-Content -LiteralPath (Join-Path $server.Prefix 'nginx.pid'))
@@ -114,36 +112,21 @@ Describe 'Sync-NginxConf -Watch -ReloadPidFile with a pid file that names no ngi
     @{ Case = 'a pid file without a PID'; Content = 'garbage'; Expected = "the pidfile '.+' holds no nginx master PID" }
 ) {
     BeforeAll {
-        $dir = New-TestDirectory
-        $backends = @(Start-EchoBackend -Name alpha, beta)
-        $fake = Start-FakeKubeApi
-        $null = Add-FakeKubeObject -Server $fake -Object (New-TestService -Name alpha -Port $backends[0].Port)
-        $listen = Get-FreeTcpPort
-        $initial = Join-Path $dir 'initial.conf'
-        $null = Sync-NginxConf -Once -OutFile $initial -KubeConfig $fake.KubeConfig -Listen "127.0.0.1:$listen" -NginxPath $nginxPath -ErrorAction Stop
-        $server = Start-NginxServer -Config (Get-Content -LiteralPath $initial -Raw) -NginxPath $nginxPath
-        $pidFile = Join-Path $dir 'other.pid'
+        $pidFile = Join-Path $TestDrive 'other.pid'
         switch ($Content) {
             # A PID no process can have (above the kernel's pid_max): a recycled real one could belong to anything.
             'stale' { Set-Content -LiteralPath $pidFile -Value ([int](Get-Content /proc/sys/kernel/pid_max) + 1) }
             'garbage' { Set-Content -LiteralPath $pidFile -Value 'not a pid' }
         }
-        $watcher = Start-SyncWatcher -Fake $fake -Nginx $server -Directory $dir -Reload PidFile -PidFile $pidFile
-        $null = Wait-Until -Watcher $watcher -Because 'the first sync' -Condition { Get-WatcherEntry $watcher -Kind event }
+        $setup = Start-ReloadSetup -Backend alpha, beta -Watcher @{ Reload = 'PidFile'; PidFile = $pidFile }
+        $port, $fake, $server, $watcher = $setup.Port, $setup.Fake, $setup.Server, $setup.Watcher
     }
 
-    AfterAll {
-        Stop-SyncWatcher $watcher
-        if ($watcher) { $watcher.Process.Dispose() }
-        Stop-NginxServer $server
-        Stop-FakeKubeApi $fake
-        if ($backends) { $backends | Stop-EchoBackend }
-        if ($dir) { Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction Ignore }
-    }
+    AfterAll { Stop-ReloadSetup $setup }
 
     It '<Case>: ReloadFailed in the event, Written True, Reloaded False, and the running nginx keeps its config' {
         $from = @(Get-WatcherLog $watcher).Count
-        $null = Add-FakeKubeObject -Server $fake -Object (New-TestService -Name beta -Port $backends[1].Port)
+        $null = Add-FakeKubeObject -Server $fake -Object (New-TestService -Name beta -Port $port.beta)
         $sync = Wait-SyncOf $watcher $from '_/beta/'
         $sync.event.Written | Should -BeTrue
         $sync.event.Reloaded | Should -BeFalse

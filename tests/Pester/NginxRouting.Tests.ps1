@@ -3,10 +3,7 @@
     (tests/Fixtures/EchoBackend) that answer with the exact request line nginx sent upstream.
     Then hostile routes: each must be refused by name and never reach the config.
 
-    Environment:
-      NGINXKIT_MODULE_PATH   the built NginxKit.psd1 (required)
-      NGINXKIT_REPO_ROOT     the repository root (optional)
-      NGINXKIT_ECHO_BACKEND  the built EchoBackend.dll; when unset NginxHarness builds it into out/fixtures/EchoBackend
+    Environment: as TestHelpers.psm1 lists it, and
       NGINXKIT_REQUIRE_REAL  1 to fail instead of skipping when nginx is not installed
 #>
 
@@ -145,8 +142,7 @@ BeforeDiscovery {
 
 BeforeAll {
     Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
-    Import-Module "$PSScriptRoot/NginxHarness.psm1" -Force
-    Import-Module (Get-NginxKitModulePath) -Force
+    Import-TestModule NginxHarness
     $nginxPath = Find-RealTool -Name nginx
 
     function Get-LocationCount([string] $Conf) {

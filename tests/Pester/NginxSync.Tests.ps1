@@ -12,11 +12,7 @@
     Services get spec.clusterIP 127.0.0.1 (the fake keeps a given clusterIP, as the apiserver does)
     and the port of an echo backend, so the route the sidecar renders reaches a real backend.
 
-    Environment:
-      NGINXKIT_MODULE_PATH     the built NginxKit.psd1 (required)
-      NGINXKIT_REPO_ROOT       the repository root (optional)
-      NGINXKIT_FAKE_KUBE_API   the built FakeKubeApi.dll; when unset FakeKubeApi.psm1 builds it
-      NGINXKIT_ECHO_BACKEND    the built EchoBackend.dll; when unset NginxHarness.psm1 builds it
+    Environment: as TestHelpers.psm1 lists it, and
       NGINXKIT_REQUIRE_REAL    1 to fail instead of skipping when nginx is not installed
 #>
 
@@ -27,9 +23,7 @@ BeforeDiscovery {
 
 BeforeAll {
     Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
-    Import-Module "$PSScriptRoot/FakeKubeApi.psm1" -Force
-    Import-Module "$PSScriptRoot/NginxHarness.psm1" -Force
-    Import-Module (Get-NginxKitModulePath) -Force
+    Import-TestModule FakeKubeApi, NginxHarness
     $nginxPath = Find-RealTool -Name nginx
 
     # One API call over a shared HttpClient (fast enough for a burst of 100 patches); throws on a non-2xx answer.
@@ -77,26 +71,6 @@ BeforeAll {
         try { Invoke-RawHttp -Port $Port -Path $Path -TimeoutSec 5 } catch { $null }
     }
 
-    function Wait-Until {
-        param(
-            [Parameter(Mandatory)] [scriptblock] $Condition, [int] $TimeoutSec = 30, [string] $Because = 'the condition', [scriptblock] $Diagnostics,
-            # A process that must keep running meanwhile (the watcher): when it exits, fail at once.
-            [Diagnostics.Process] $Process
-        )
-        $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSec)
-        while ($true) {
-            $result = & $Condition
-            if ($result) { return $result }
-            $exited = $Process -and $Process.HasExited
-            if ($exited -or [DateTime]::UtcNow -gt $deadline) {
-                $more = if ($Diagnostics) { "`n" + ((& $Diagnostics) -join "`n") } else { '' }
-                if ($exited) { throw "The watcher exited with $($Process.ExitCode) while waiting for $Because.$more" }
-                throw "Timed out after $TimeoutSec s waiting for $Because.$more"
-            }
-            Start-Sleep -Milliseconds 40
-        }
-    }
-
     # Sync-NginxConf -Watch in a runspace of this process, as a session runs it until Ctrl+C: the
     # PowerShell instance (stop it, then dispose it) and the collection its SyncEvents arrive in.
     function Start-WatchInRunspace([string] $OutFile, [string] $KubeConfig, [hashtable] $Parameters = @{}, [string] $Listen = '127.0.0.1:18080') {
@@ -138,19 +112,6 @@ BeforeAll {
     function Get-WatchEvent([object] $Watch, [int] $From = 0) {
         $events = $Watch.Events
         @(for ($i = $From; $i -lt $events.Count; $i++) { $events[$i] })
-    }
-
-    function Get-WatcherDiagnostics([object] $Watcher, [object] $Nginx) {
-        "--- watcher log (last 25 lines):"
-        @(Get-WatcherLog $Watcher) | Select-Object -Last 25 | ForEach-Object { ConvertTo-Json -InputObject $_ -Compress -Depth 6 }
-        if ($Watcher.Process.HasExited) {
-            "--- watcher exited with $($Watcher.Process.ExitCode); stderr:"
-            $Watcher.StdErr.GetAwaiter().GetResult()
-        }
-        if ($Nginx) {
-            "--- nginx error.log (last 10 lines):"
-            Get-Content (Join-Path $Nginx.Prefix 'error.log') -Tail 10 -ErrorAction Ignore
-        }
     }
 
 }

@@ -5,7 +5,7 @@
     enable/start, after a drop-in with EnvironmentFile= and a reset ExecStart=, and after daemon-reload,
     what systemd does with an `export` line, and the same with Debian's real docker.io.
 
-    Environment:
+    Environment: as TestHelpers.psm1 lists it, and
       NGINXKIT_REQUIRE_REAL  1 to fail instead of skipping when this machine cannot run a real systemd
                              (not root, no unshare/nsenter/script/systemd) or docker.io cannot be installed
 #>
@@ -13,49 +13,16 @@
 BeforeDiscovery {
     Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
     Import-Module "$PSScriptRoot/SystemdHarness.psm1" -Force
-    # Find-RealTool throws under NGINXKIT_REQUIRE_REAL=1 when a tool is missing, so CI fails instead of skipping.
-    $tools = @(Find-RealTool -Name systemd; Find-RealTool -Name unshare; Find-RealTool -Name nsenter; Find-RealTool -Name script)
-    $supported = ($tools -notcontains $null) -and (Test-SystemdHarnessSupported)
-    if (-not $supported -and $env:NGINXKIT_REQUIRE_REAL -eq '1') {
-        throw 'NGINXKIT_REQUIRE_REAL=1 but this machine cannot run the systemd harness (needs root, util-linux and systemd).'
-    }
+    $supported = Test-SystemdHarnessUsable
 }
 
 BeforeAll {
     Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
-    Import-Module "$PSScriptRoot/SystemdHarness.psm1" -Force
-
-    $script:ShowProperties = 'FragmentPath,UnitFileState,ActiveState,SubState,MainPID,ExecStart,EnvironmentFiles,DropInPaths,NeedDaemonReload'
-
-    function Invoke-Checked {
-        # Invoke-InHarness that fails the test on a non-zero exit, showing stderr.
-        param([psobject] $Harness, [string] $FilePath, [string[]] $ArgumentList)
-        $r = Invoke-InHarness -Harness $Harness -FilePath $FilePath -ArgumentList $ArgumentList
-        if ($r.ExitCode -ne 0) { throw "$FilePath $($ArgumentList -join ' ') exited $($r.ExitCode): $($r.Error)" }
-        $r
-    }
-
-    function Get-UnitShow {
-        # `systemctl show UNIT -p ...` as a hashtable (keys as systemctl prints them).
-        param([psobject] $Harness, [string] $Unit = 'docker.service', [string] $Property = $script:ShowProperties)
-        $values = @{}
-        foreach ($line in (Invoke-Checked $Harness systemctl @('show', $Unit, '-p', $Property)).Output) {
-            $eq = $line.IndexOf('=')
-            if ($eq -gt 0) { $values[$line.Substring(0, $eq)] = $line.Substring($eq + 1) }
-        }
-        $values
-    }
+    Import-TestModule SystemdHarness -WithoutNginxKit
 
     function Format-Literal([string] $Text) {
         # Text for -BeLike that matches itself: systemctl's ExecStart has [] (a wildcard set).
         [WildcardPattern]::Escape($Text)
-    }
-
-    function Write-UnixText {
-        # A config file as an editor on Linux leaves it: LF line ends, a final newline, no BOM.
-        param([string] $Path, [string[]] $Line)
-        [void][IO.Directory]::CreateDirectory([IO.Path]::GetDirectoryName($Path))
-        [IO.File]::WriteAllText($Path, (($Line -join "`n") + "`n"))
     }
 
     function Assert-NothingLeft {
@@ -95,8 +62,8 @@ Describe 'docker-ce''s unit under a real systemd, with the stand-in dockerd' -Ta
 
     It 'boots systemd as PID 1 of its own PID namespace, to running, in a few seconds' {
         $h.BootSeconds | Should -BeLessThan 30
-        (Invoke-Checked $h systemctl is-system-running).Output | Should -Be 'running'
-        (Invoke-Checked $h cat '/proc/1/comm').Output | Should -Be 'systemd'
+        (Invoke-InHarnessChecked $h systemctl is-system-running).Output | Should -Be 'running'
+        (Invoke-InHarnessChecked $h cat '/proc/1/comm').Output | Should -Be 'systemd'
         (Get-Content "/proc/$($h.Pid)/comm") | Should -Be 'systemd'
     }
 
@@ -115,7 +82,7 @@ Describe 'docker-ce''s unit under a real systemd, with the stand-in dockerd' -Ta
     }
 
     It 'enable --now starts dockerd with exactly the unit''s arguments' {
-        $r = Invoke-Checked $h systemctl @('enable', '--now', 'docker')
+        $r = Invoke-InHarnessChecked $h systemctl @('enable', '--now', 'docker')
         $r.Error | Should -Match 'multi-user\.target\.wants/docker\.service'
         Test-Path (Join-Path $h.EtcSystemdSystem 'multi-user.target.wants/docker.service') | Should -BeTrue
         $show = Get-UnitShow $h
@@ -140,8 +107,8 @@ Describe 'docker-ce''s unit under a real systemd, with the stand-in dockerd' -Ta
             'DOCKER_OPTS="--dns 8.8.8.8"'
             'http_proxy=http://proxy:3128'
             'export https_proxy=http://proxy:3129')
-        Invoke-Checked $h systemctl daemon-reload | Out-Null
-        Invoke-Checked $h systemctl @('restart', 'docker') | Out-Null
+        Invoke-InHarnessChecked $h systemctl daemon-reload | Out-Null
+        Invoke-InHarnessChecked $h systemctl @('restart', 'docker') | Out-Null
 
         $record = Get-StandInDockerdRecord -Harness $h
         $record.Pid | Should -Not -Be $before.Pid
@@ -162,13 +129,10 @@ Describe 'docker-ce''s unit under a real systemd, with the stand-in dockerd' -Ta
         $record.Environment.ContainsKey('https_proxy') | Should -BeFalse
         $record.Environment.Keys | Should -Not -Contain 'export https_proxy'
         # PID 1 writes the message to journald asynchronously: poll for it.
-        $log = ''
-        $watch = [Diagnostics.Stopwatch]::StartNew()
-        do {
-            $log = (Invoke-Checked $h journalctl @('-u', 'docker.service', '-p', 'err', '--no-pager', '-o', 'cat')).Output -join "`n"
-            if ($log -match 'Ignoring invalid environment assignment') { break }
-            Start-Sleep -Milliseconds 100
-        } while ($watch.Elapsed.TotalSeconds -lt 30)
+        $log = Wait-Until -TimeoutSec 30 -Because 'PID 1 to log the ignored line' -Condition {
+            $text = (Invoke-InHarnessChecked $h journalctl @('-u', 'docker.service', '-p', 'err', '--no-pager', '-o', 'cat')).Output -join "`n"
+            if ($text -match 'Ignoring invalid environment assignment') { $text }
+        }
         $log | Should -Match ([regex]::Escape("docker.service: Ignoring invalid environment assignment 'export https_proxy=http://proxy:3129': /etc/default/docker"))
     }
 
@@ -228,10 +192,10 @@ Describe 'Debian''s docker.io unit under a real systemd, with the stand-in docke
     }
 
     It 'an unset $DOCKER_OPTS adds no argument; a set one is split into words' {
-        Invoke-Checked $h systemctl @('start', 'docker') | Out-Null
+        Invoke-InHarnessChecked $h systemctl @('start', 'docker') | Out-Null
         (Get-StandInDockerdRecord -Harness $h).Argv | Should -Be @('-H', 'fd://', '--containerd=/run/containerd/containerd.sock')
         Write-UnixText (Join-Path $h.EtcDefault 'docker') 'DOCKER_OPTS="--dns 8.8.8.8 --dns 8.8.4.4"'
-        Invoke-Checked $h systemctl @('restart', 'docker') | Out-Null
+        Invoke-InHarnessChecked $h systemctl @('restart', 'docker') | Out-Null
         $record = Get-StandInDockerdRecord -Harness $h
         $record.Program | Should -Be '/usr/sbin/dockerd'
         $record.Argv | Should -Be @('-H', 'fd://', '--containerd=/run/containerd/containerd.sock', '--dns', '8.8.8.8', '--dns', '8.8.4.4')
@@ -245,12 +209,8 @@ Describe 'Debian''s docker.io unit under a real systemd, with the stand-in docke
 
 Describe 'Debian''s real docker.io under a real systemd' -Tag 'Systemd', 'Real', 'Docker' -Skip:(-not $supported) {
     BeforeAll {
-        # Installs docker.io (and busybox-static) on the host when missing; no host daemon is left running.
-        $ready = try { Install-DockerIoPackage } catch { Write-Warning "$_"; $false }
-        if (-not $ready -and $env:NGINXKIT_REQUIRE_REAL -eq '1') { throw 'NGINXKIT_REQUIRE_REAL=1 but docker.io is not installed and could not be installed.' }
-        $h = if ($ready) { Start-SystemdHarness -Variant RealDockerIo }
-        $docker = '/usr/bin/docker' # Debian's CLI, matching the daemon (a newer one may sit first in PATH)
-        $notReady = 'docker.io is not installed and could not be installed (needs root and apt-get)'
+        $io = Start-DockerIoHarness
+        $ready, $h, $docker, $notReady = $io.Ready, $io.Harness, $io.Docker, $io.NotReady
     }
     AfterAll {
         if ($h -and -not $h.Stopped) { Stop-SystemdHarness -Harness $h }
@@ -261,9 +221,9 @@ Describe 'Debian''s real docker.io under a real systemd' -Tag 'Systemd', 'Real',
         $show = Get-UnitShow $h
         $show.FragmentPath | Should -Be '/lib/systemd/system/docker.service'
         $show.EnvironmentFiles | Should -Be '/etc/default/docker (ignore_errors=yes)'
-        Invoke-Checked $h systemctl @('start', 'docker') | Out-Null
+        Invoke-InHarnessChecked $h systemctl @('start', 'docker') | Out-Null
         (Get-UnitShow $h -Unit containerd.service).ActiveState | Should -Be 'active'
-        $info = Invoke-Checked $h $docker @('info', '--format', '{{.ServerVersion}}|{{.DockerRootDir}}|{{.Driver}}')
+        $info = Invoke-InHarnessChecked $h $docker @('info', '--format', '{{.ServerVersion}}|{{.DockerRootDir}}|{{.Driver}}')
         $version, $rootDir, $driver = $info.Output[0].Split('|')
         $version | Should -Match '^20\.10\.'
         $rootDir | Should -Be '/var/lib/docker' -Because 'the default data root, privately bound under the harness root'
@@ -273,19 +233,16 @@ Describe 'Debian''s real docker.io under a real systemd' -Tag 'Systemd', 'Real',
     It 'DOCKER_OPTS="--dns 9.9.9.9" reaches dockerd after a restart, and a container''s resolv.conf' -Tag 'Slow' {
         if (-not $ready) { Set-ItResult -Skipped -Because $notReady; return }
         Write-UnixText (Join-Path $h.EtcDefault 'docker') 'DOCKER_OPTS="--dns 9.9.9.9"'
-        Invoke-Checked $h systemctl @('restart', 'docker') | Out-Null
+        Invoke-InHarnessChecked $h systemctl @('restart', 'docker') | Out-Null
         # docker info does not print daemon DNS options; dockerd's own command line and a container do.
-        (Invoke-Checked $h $docker @('info', '--format', '{{.ServerVersion}}')).Output | Should -Match '^20\.10\.'
-        $mainPid = (Get-UnitShow $h -Property MainPID).MainPID
-        $argv = (Invoke-Checked $h /bin/sh @('-c', "tr '\0' '\n' < /proc/$mainPid/cmdline")).Output
-        $argv | Should -Be @('/usr/sbin/dockerd', '-H', 'fd://', '--containerd=/run/containerd/containerd.sock', '--dns', '9.9.9.9')
+        (Invoke-InHarnessChecked $h $docker @('info', '--format', '{{.ServerVersion}}')).Output | Should -Match '^20\.10\.'
+        (Get-MainCommandLine $h).Argv | Should -Be @('/usr/sbin/dockerd', '-H', 'fd://', '--containerd=/run/containerd/containerd.sock', '--dns', '9.9.9.9')
 
-        $tar = New-BusyboxRootfsTarball -Path (Join-Path $h.Root 'busybox-rootfs.tar')
-        Invoke-Checked $h $docker @('import', $tar, 'nginxkit/busybox:harness') | Out-Null
-        $resolv = Invoke-Checked $h $docker @('run', '--rm', 'nginxkit/busybox:harness', 'cat', '/etc/resolv.conf')
+        Import-BusyboxImage $h $docker 'nginxkit/busybox:harness'
+        $resolv = Invoke-InHarnessChecked $h $docker @('run', '--rm', 'nginxkit/busybox:harness', 'cat', '/etc/resolv.conf')
         $resolv.Output | Should -Contain 'nameserver 9.9.9.9'
         # A container left running, to prove teardown takes its shim and processes too.
-        Invoke-Checked $h $docker @('run', '-d', 'nginxkit/busybox:harness', 'sleep', '600') | Out-Null
+        Invoke-InHarnessChecked $h $docker @('run', '-d', 'nginxkit/busybox:harness', 'sleep', '600') | Out-Null
     }
 
     It 'Stop-SystemdHarness leaves no dockerd, containerd, shim, container, cgroup or directory' {

@@ -5,16 +5,23 @@
 # The scripts and units it boots: tests/Fixtures/Systemd (README.md there says which file goes where).
 #
 #   Test-SystemdHarnessSupported   can this machine run it (root, util-linux, systemd, cgroups)
+#   Test-SystemdHarnessUsable      the same for a suite's BeforeDiscovery: throws under NGINXKIT_REQUIRE_REAL=1
+#   Start-DockerIoHarness          a harness running Debian's real docker.io, installed first when missing
 #   Install-DockerIoPackage        apt-get install docker.io (+ busybox-static), idempotent, no host daemon left
 #   Start-SystemdHarness           boot; returns the harness object every other function takes
 #   Invoke-InHarness               run a program inside all the harness namespaces (nsenter -a)
+#   Invoke-InHarnessChecked        the same, failing on a non-zero exit
 #   Invoke-PwshInHarness           run a script in this same pwsh, inside the namespaces
+#   Get-UnitShow                   `systemctl show` of a unit as a hashtable
+#   Get-MainCommandLine            a unit's MainPID and its argv as the kernel holds it
+#   Import-BusyboxImage            a busybox image in the harness's docker, from New-BusyboxRootfsTarball
 #   Get-StandInDockerdRecord       argv and environment of the stand-in dockerd's current start
 #   New-SystemdOfflineRoot         a --root tree of the harness's units for systemd-analyze/systemctl --root
 #   New-BusyboxRootfsTarball       a one-binary rootfs tarball for `docker import` (no registry here)
 #   Stop-SystemdHarness            kill, wait, remove cgroups and temp dirs; throws if anything is left
 
 Set-StrictMode -Version 3.0
+Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1')
 
 $script:FixtureDir = [IO.Path]::GetFullPath((Join-Path $PSScriptRoot '../Fixtures/Systemd'))
 $script:RootPrefix = 'nginxkit-systemd-'
@@ -83,17 +90,6 @@ function Send-Kill {
     if (-not $ProcessId) { return }
     $kill = (Get-Command kill -CommandType Application | Select-Object -First 1).Source
     & $kill -KILL @ProcessId 2>$null
-}
-
-function Wait-Until {
-    # Polls a condition every 50 ms; $true when it held before the timeout.
-    param([scriptblock] $Condition, [double] $TimeoutSec)
-    $watch = [Diagnostics.Stopwatch]::StartNew()
-    do {
-        if (& $Condition) { return $true }
-        Start-Sleep -Milliseconds 50
-    } while ($watch.Elapsed.TotalSeconds -lt $TimeoutSec)
-    [bool](& $Condition)
 }
 
 function ConvertTo-ShellWord {
@@ -473,13 +469,81 @@ function Invoke-PwshInHarness {
         [hashtable] $Environment = @{},
         [ValidateRange(1, 3600)] [int] $TimeoutSec = 300
     )
-    [string[]] $hostArgs = if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') {
-        @([Reflection.Assembly]::GetEntryAssembly().Location)
-    } else { @() }
-    [string[]] $arguments = $hostArgs + @('-NoProfile', '-NonInteractive', '-Command', $Script)
-    $params = @{ Harness = $Harness; FilePath = [Environment]::ProcessPath; ArgumentList = $arguments; Environment = $Environment; TimeoutSec = $TimeoutSec }
+    $pwsh = Get-PwshCommand
+    [string[]] $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $Script)
+    $params = @{ Harness = $Harness; FilePath = $pwsh[0]; ArgumentList = $arguments; Environment = $Environment; TimeoutSec = $TimeoutSec }
     if ($WorkingDirectory) { $params.WorkingDirectory = $WorkingDirectory }
     Invoke-InHarness @params
+}
+
+function Invoke-InHarnessChecked {
+    # Invoke-InHarness that fails the test on a non-zero exit, showing stderr.
+    param([Parameter(Mandatory)] [psobject] $Harness, [Parameter(Mandatory)] [string] $FilePath, [string[]] $ArgumentList)
+    $r = Invoke-InHarness -Harness $Harness -FilePath $FilePath -ArgumentList $ArgumentList
+    if ($r.ExitCode -ne 0) { throw "$FilePath $($ArgumentList -join ' ') exited $($r.ExitCode): $($r.Error)" }
+    $r
+}
+
+function Get-UnitShow {
+    # `systemctl show UNIT -p ...` as a hashtable, keys as systemctl prints them.
+    param([Parameter(Mandatory)] [psobject] $Harness, [string] $Unit = 'docker.service',
+        [string] $Property = 'FragmentPath,UnitFileState,ActiveState,SubState,MainPID,ExecStart,EnvironmentFiles,DropInPaths,NeedDaemonReload,InvocationID')
+    $values = @{}
+    foreach ($line in (Invoke-InHarnessChecked $Harness systemctl @('show', $Unit, '-p', $Property)).Output) {
+        $eq = $line.IndexOf('=')
+        if ($eq -gt 0) { $values[$line.Substring(0, $eq)] = $line.Substring($eq + 1) }
+    }
+    $values
+}
+
+function Get-MainCommandLine {
+    # A unit's MainPID (as systemctl shows it) and that process's argv, from /proc inside the harness.
+    param([Parameter(Mandatory)] [psobject] $Harness, [string] $Unit = 'docker.service')
+    $mainPid = (Get-UnitShow $Harness -Unit $Unit -Property MainPID).MainPID
+    [pscustomobject]@{
+        MainPID = $mainPid
+        Argv    = @((Invoke-InHarnessChecked $Harness /bin/sh @('-c', "tr '\0' '\n' < /proc/$mainPid/cmdline")).Output)
+    }
+}
+
+function Import-BusyboxImage {
+    # A one-binary image named -Tag in the harness's real docker (no registry here), for containers to run.
+    param([Parameter(Mandatory)] [psobject] $Harness, [Parameter(Mandatory)] [string] $Docker, [Parameter(Mandatory)] [string] $Tag)
+    $tar = New-BusyboxRootfsTarball -Path (Join-Path $Harness.Root 'busybox-rootfs.tar')
+    $null = Invoke-InHarnessChecked $Harness $Docker @('import', $tar, $Tag)
+}
+
+function Test-SystemdHarnessUsable {
+    <#
+    .SYNOPSIS
+        For a suite's BeforeDiscovery: $true when the harness can run here (its tools and
+        Test-SystemdHarnessSupported). Under NGINXKIT_REQUIRE_REAL=1 a machine that cannot throws instead,
+        so CI fails rather than skips (Find-RealTool throws there for a missing tool).
+    #>
+    $tools = @(Find-RealTool -Name systemd; Find-RealTool -Name unshare; Find-RealTool -Name nsenter; Find-RealTool -Name script)
+    $supported = ($tools -notcontains $null) -and (Test-SystemdHarnessSupported)
+    if (-not $supported -and $env:NGINXKIT_REQUIRE_REAL -eq '1') {
+        throw 'NGINXKIT_REQUIRE_REAL=1 but this machine cannot run the systemd harness (needs root, util-linux and systemd).'
+    }
+    $supported
+}
+
+function Start-DockerIoHarness {
+    <#
+    .SYNOPSIS
+        A harness running Debian's real docker.io. Installs docker.io (and busybox-static) on the host when
+        missing; no host daemon is left running. Returns Ready, Harness (when ready), Docker (Debian's CLI,
+        matching the daemon: a newer one may sit first in PATH) and NotReady, the reason to skip when not
+        ready. Under NGINXKIT_REQUIRE_REAL=1 a docker.io that cannot be installed throws.
+    #>
+    $ready = try { Install-DockerIoPackage } catch { Write-Warning "$_"; $false }
+    if (-not $ready -and $env:NGINXKIT_REQUIRE_REAL -eq '1') { throw 'NGINXKIT_REQUIRE_REAL=1 but docker.io is not installed and could not be installed.' }
+    [pscustomobject]@{
+        Ready    = [bool]$ready
+        Harness  = if ($ready) { Start-SystemdHarness -Variant RealDockerIo } else { $null }
+        Docker   = '/usr/bin/docker'
+        NotReady = 'docker.io is not installed and could not be installed (needs root and apt-get)'
+    }
 }
 
 function Get-StandInDockerdRecord {
@@ -673,5 +737,5 @@ function Stop-SystemdHarness {
     }
 }
 
-Export-ModuleMember -Function Test-SystemdHarnessSupported, Install-DockerIoPackage, Start-SystemdHarness, Invoke-InHarness,
-    Invoke-PwshInHarness, Get-StandInDockerdRecord, New-SystemdOfflineRoot, New-BusyboxRootfsTarball, Stop-SystemdHarness
+Export-ModuleMember -Function Test-SystemdHarnessSupported, Test-SystemdHarnessUsable, Install-DockerIoPackage, Start-SystemdHarness,
+    Start-DockerIoHarness, Invoke-InHarness, Invoke-InHarnessChecked, Invoke-PwshInHarness, Get-UnitShow, Get-MainCommandLine, Import-BusyboxImage, Get-StandInDockerdRecord, New-SystemdOfflineRoot, New-BusyboxRootfsTarball, Stop-SystemdHarness

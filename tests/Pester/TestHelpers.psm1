@@ -1,5 +1,18 @@
-# Shared by every NginxKit Pester suite. Tests import the BUILT module named by
-# $env:NGINXKIT_MODULE_PATH (build.ps1 Test sets it), never the source tree.
+# Shared by every NginxKit Pester suite and by the harness modules: the one place for locating the
+# built module, the repository, real tools and this pwsh, for fixtures, for waiting and for stopping
+# process trees. Tests import the BUILT module named by $env:NGINXKIT_MODULE_PATH, never the source tree.
+#
+# The environment every suite reads (build.ps1 Test sets each; a suite run by hand needs only the first):
+#   NGINXKIT_MODULE_PATH      the built NginxKit.psd1 (build.ps1 Build also makes out/nginxkit-sync beside it)
+#   NGINXKIT_REPO_ROOT        the repository root; by default two folders above this one
+#   NGINXKIT_FAKE_KUBE_API    the built FakeKubeApi.dll      }  when unset, Get-TestFixture builds
+#   NGINXKIT_ECHO_BACKEND     the built EchoBackend.dll      }  each once into out/fixtures/<Name>
+#   NGINXKIT_JOURNAL_FIXTURE  the built JournalFixture.dll   }
+#   NGINXKIT_HELP_BUILDER     the built NginxKit.HelpBuilder.dll; by default out/HelpBuilder/ under the root
+#   NGINXKIT_TEST_KUBECONFIG  a real cluster for the Kubernetes suites instead of the fake (FakeKubeApi.psm1)
+#   NGINXKIT_CONTAINER_CACHE  where the entry pod's base image is kept between runs (ContainerHarness.psm1)
+#   NGINXKIT_REQUIRE_REAL     1 to fail instead of skipping when a real component (nginx, kubectl,
+#                             systemd, docker, journal-remote, root) is missing
 
 function Get-NginxKitModulePath {
     if (-not $env:NGINXKIT_MODULE_PATH) { throw 'Set NGINXKIT_MODULE_PATH to the built NginxKit.psd1 (build.ps1 Test does this).' }
@@ -32,6 +45,24 @@ function Get-PwshCommand {
     if ([IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'dotnet') {
         @([Environment]::ProcessPath, [Reflection.Assembly]::GetEntryAssembly().Location)
     } else { @([Environment]::ProcessPath) }
+}
+
+function Import-TestModule {
+    <#
+    .SYNOPSIS
+        What every suite's BeforeAll starts with: the harness modules it names (FakeKubeApi,
+        NginxHarness, SystemdHarness, ContainerHarness, JournalFixture), then the built NginxKit.
+        Imported into the global session state, where a test script's own imports go.
+    #>
+    param(
+        [Parameter(Position = 0)]
+        [ValidateSet('FakeKubeApi', 'NginxHarness', 'SystemdHarness', 'ContainerHarness', 'JournalFixture')]
+        [string[]] $Harness = @(),
+        # For the suites about the fixtures themselves.
+        [switch] $WithoutNginxKit
+    )
+    foreach ($name in $Harness) { Import-Module (Join-Path $PSScriptRoot "$name.psm1") -Force -Global }
+    if (-not $WithoutNginxKit) { Import-Module (Get-NginxKitModulePath) -Force -Global }
 }
 
 function Invoke-FreshPwsh {
@@ -76,4 +107,64 @@ function New-TestDirectory {
     New-Item -ItemType Directory -Path $path | Select-Object -ExpandProperty FullName
 }
 
-Export-ModuleMember -Function Get-NginxKitModulePath, Get-RepoRoot, Find-RealTool, Get-PwshCommand, Invoke-FreshPwsh, New-TestDirectory, Get-TestFixture
+function Write-UnixText {
+    # A text file as an editor on Linux leaves it: LF line ends, a final newline, no BOM.
+    param([Parameter(Mandatory)] [string] $Path, [string[]] $Line)
+    [void][IO.Directory]::CreateDirectory([IO.Path]::GetDirectoryName($Path))
+    [IO.File]::WriteAllText($Path, (($Line -join "`n") + "`n"))
+}
+
+function Wait-Until {
+    <#
+    .SYNOPSIS
+        Polls a condition every 50 ms until it holds: how every test and harness waits (never a bare
+        Start-Sleep). The bound is generous; it is never a measure of speed.
+    .DESCRIPTION
+        With -Because: returns the condition's value once it holds; on the timeout it throws, naming
+        what was awaited, with the lines -Diagnostics writes. Without -Because: returns $true or $false,
+        for the caller to assert (Should -BeTrue) or act on.
+        -Process is one that must keep running meanwhile (a watcher): when it exits, the wait ends at once.
+    #>
+    param(
+        [Parameter(Mandatory, Position = 0)] [scriptblock] $Condition,
+        [double] $TimeoutSec = 30,
+        [string] $Because,
+        [scriptblock] $Diagnostics,
+        [Diagnostics.Process] $Process
+    )
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSec)
+    while ($true) {
+        $result = & $Condition
+        if ($result) { if ($Because) { return $result } else { return $true } }
+        $exited = $Process -and $Process.HasExited
+        if ($exited -or [DateTime]::UtcNow -gt $deadline) {
+            if (-not $Because) { return $false }
+            $more = if ($Diagnostics) { "`n" + ((& $Diagnostics) -join "`n") } else { '' }
+            if ($exited) { throw "The process $($Process.Id) exited with $($Process.ExitCode) while waiting for $Because.$more" }
+            throw "Timed out after $TimeoutSec s waiting for $Because.$more"
+        }
+        Start-Sleep -Milliseconds 50
+    }
+}
+
+function Stop-ProcessTree {
+    <#
+    .SYNOPSIS
+        Ends a process and its children, and waits up to 5 s for it. With -CloseInput it is asked first,
+        by closing its stdin (the fixtures' signal to stop), and killed only when still there 5 s later.
+    #>
+    param([Parameter(Mandatory, Position = 0)] [AllowNull()] [Diagnostics.Process] $Process, [switch] $CloseInput)
+    if (-not $Process) { return }
+    try {
+        if ($Process.HasExited) { return }
+        if ($CloseInput) {
+            try { $Process.StandardInput.Close() } catch { Write-Verbose "closing stdin: $_" }
+            if ($Process.WaitForExit(5000)) { return }
+        }
+        $Process.Kill($true)
+        $null = $Process.WaitForExit(5000)
+    } catch [InvalidOperationException] { <# already gone #> }
+}
+
+Export-ModuleMember -Function Get-NginxKitModulePath, Get-RepoRoot, Find-RealTool, Get-PwshCommand, Import-TestModule, Invoke-FreshPwsh,
+    New-TestDirectory, Get-TestFixture, Write-UnixText, Wait-Until, Stop-ProcessTree
