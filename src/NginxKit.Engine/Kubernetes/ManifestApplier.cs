@@ -24,6 +24,9 @@ public sealed class ManifestApplier(KubeConnection connection)
         return ApplyOrder("Deployment");
     }
 
+    /// <summary>The apply order of an object from the pipeline or a file, by its kind; an object that is no Kubernetes object goes with the Deployment.</summary>
+    public static int ApplyOrderOf(object item) => ApplyOrder(item is IKubernetesObject k ? k.Kind : "");
+
     /// <summary>
     /// Objects from the pipeline arrive untyped; only Kubernetes objects of the kinds above are applied.
     /// In a dry run, an object in a namespace the same dry run would create cannot be sent (the server
@@ -53,7 +56,7 @@ public sealed class ManifestApplier(KubeConnection connection)
     {
         var problems = new List<Problem>();
         var typed = new List<IKubernetesObject<V1ObjectMeta>>();
-        foreach (var item in items.OrderBy(i => ApplyOrder(i is IKubernetesObject k ? k.Kind : "")))
+        foreach (var item in items.OrderBy(ApplyOrderOf))
         {
             if (item is IKubernetesObject<V1ObjectMeta> t && Kinds.Contains(t.Kind)) typed.Add(t);
             else problems.Add(Unsupported(item is IKubernetesObject k ? k.Kind : item.GetType().Name).Problem);

@@ -27,6 +27,17 @@ public class EntryManifestTests
     }
 
     [Fact]
+    public void ObjectsAreOrderedByTheirKindNotByHowTheyAreShown()
+    {
+        // Reversed, plus a Namespace named like another kind and an object that is no Kubernetes object.
+        var items = Default.Reverse().Append(new V1Namespace { Kind = "Namespace", Metadata = new V1ObjectMeta { Name = "Service" } }).Append(new Dictionary<string, object>()).ToList();
+        var ordered = items.OrderBy(ManifestApplier.ApplyOrderOf).ToList();
+        Assert.Equal(["Namespace", "Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Deployment", "Dictionary", "Service"],
+            ordered.Select(o => o is IKubernetesObject k ? k.Kind : "Dictionary"));
+        Assert.Equal(ManifestApplier.ApplyOrder("Deployment"), ManifestApplier.ApplyOrderOf(new object()));
+    }
+
+    [Fact]
     public void TheDefaultManifestMatchesTheGoldenFile()
     {
         var golden = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Golden", "entry-manifest.yaml"));

@@ -71,7 +71,7 @@ public sealed class DeployNginxKitCommand : KubeCmdlet
             return;
         }
         // One question per object (-Confirm); then the engine checks every approved object with a dry run before it applies any.
-        var approved = items.OrderBy(Rank).Where(i => ShouldProcess(ManifestApplier.Describe(i), "Apply")).ToList();
+        var approved = items.OrderBy(ManifestApplier.ApplyOrderOf).Where(i => ShouldProcess(ManifestApplier.Describe(i), "Apply")).ToList();
         if (approved.Count == 0) return;
         DeployOutcome outcome;
         try
@@ -115,7 +115,7 @@ public sealed class DeployNginxKitCommand : KubeCmdlet
     private async Task PreviewAsync(ManifestApplier applier, CancellationToken cancellationToken)
     {
         var namespacesToCreate = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var item in items.OrderBy(Rank))
+        foreach (var item in items.OrderBy(ManifestApplier.ApplyOrderOf))
         {
             var target = ManifestApplier.Describe(item);
             ApplyResult result;
@@ -134,6 +134,4 @@ public sealed class DeployNginxKitCommand : KubeCmdlet
             WriteObject(result);
         }
     }
-
-    private static int Rank(object item) => ManifestApplier.ApplyOrder(ManifestApplier.Describe(item).Split('/')[0]);
 }
