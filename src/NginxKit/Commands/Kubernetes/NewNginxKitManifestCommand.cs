@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using NginxKit.Engine.Kubernetes;
+using NginxKit.Commands.Nginx;
 using NginxKit.Infrastructure;
 
 namespace NginxKit.Commands.Kubernetes;
@@ -9,7 +10,7 @@ namespace NginxKit.Commands.Kubernetes;
 [Cmdlet(VerbsCommon.New, "NginxKitManifest")]
 [OutputType(typeof(object))]
 [OutputType(typeof(string))]
-public sealed class NewNginxKitManifestCommand : AsyncCmdlet
+public sealed class NewNginxKitManifestCommand : RouteDefaultsCmdlet
 {
     private static readonly EntryManifestOptions Defaults = new();
 
@@ -71,26 +72,6 @@ public sealed class NewNginxKitManifestCommand : AsyncCmdlet
     [Parameter]
     public int RedirectPort { get; set; } = Defaults.RedirectPort;
 
-    /// <summary>The largest request body for routes that set none: 50m, 512k, 0 for no limit.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? ClientMaxBodySize { get; set; }
-
-    [Parameter]
-    public SwitchParameter WebSocket { get; set; }
-
-    [Parameter]
-    public SwitchParameter ProxyRedirect { get; set; }
-
-    [Parameter]
-    public int ProxyConnectTimeoutSec { get; set; }
-
-    [Parameter]
-    public int ProxyReadTimeoutSec { get; set; }
-
-    [Parameter]
-    public int ProxySendTimeoutSec { get; set; }
-
     /// <summary>One multi-document YAML string that kubectl apply -f accepts, instead of objects.</summary>
     [Parameter]
     public SwitchParameter AsYaml { get; set; }
@@ -119,9 +100,9 @@ public sealed class NewNginxKitManifestCommand : AsyncCmdlet
             WebSocket = WebSocket,
             ProxyRedirect = ProxyRedirect,
             // Given is given: a 0 is refused, not read as "nginx's default".
-            ProxyConnectTimeoutSec = Given(nameof(ProxyConnectTimeoutSec), ProxyConnectTimeoutSec),
-            ProxyReadTimeoutSec = Given(nameof(ProxyReadTimeoutSec), ProxyReadTimeoutSec),
-            ProxySendTimeoutSec = Given(nameof(ProxySendTimeoutSec), ProxySendTimeoutSec),
+            ProxyConnectTimeoutSec = BoundTimeout(nameof(ProxyConnectTimeoutSec), ProxyConnectTimeoutSec),
+            ProxyReadTimeoutSec = BoundTimeout(nameof(ProxyReadTimeoutSec), ProxyReadTimeoutSec),
+            ProxySendTimeoutSec = BoundTimeout(nameof(ProxySendTimeoutSec), ProxySendTimeoutSec),
         };
         if (EntryManifest.Validate(options) is [var bad, ..])
             ThrowProblem(bad);
@@ -131,6 +112,4 @@ public sealed class NewNginxKitManifestCommand : AsyncCmdlet
         else WriteObject(objects, enumerateCollection: true);
         return Task.CompletedTask;
     }
-
-    private int? Given(string parameter, int value) => MyInvocation.BoundParameters.ContainsKey(parameter) ? value : null;
 }

@@ -7,10 +7,10 @@ using NginxKit.Infrastructure;
 namespace NginxKit.Commands.Nginx;
 
 /// <summary>
-/// The rendering parameters New-NginxConf and Sync-NginxConf share, declared once and checked once
-/// before any route.
+/// The rendering parameters New-NginxConf, Test-NginxConf and Sync-NginxConf share, declared once
+/// (the route defaults in <see cref="RouteDefaultsCmdlet"/>) and checked once before any route.
 /// </summary>
-public abstract class NginxRenderCmdlet : AsyncCmdlet
+public abstract class NginxRenderCmdlet : RouteDefaultsCmdlet
 {
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -18,28 +18,6 @@ public abstract class NginxRenderCmdlet : AsyncCmdlet
 
     [Parameter]
     public Hashtable? ProxySetHeader { get; set; }
-
-    [Parameter]
-    public int ProxyConnectTimeoutSec { get; set; }
-
-    [Parameter]
-    public int ProxyReadTimeoutSec { get; set; }
-
-    [Parameter]
-    public int ProxySendTimeoutSec { get; set; }
-
-    /// <summary>The largest request body for routes that set none (nginx's client_max_body_size): 50m, 512k, 0 for no limit.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? ClientMaxBodySize { get; set; }
-
-    /// <summary>Proxy websocket upgrades on every route that does not say otherwise.</summary>
-    [Parameter]
-    public SwitchParameter WebSocket { get; set; }
-
-    /// <summary>Rewrite backends' own redirects under the stripped prefix, on every route that does not say otherwise.</summary>
-    [Parameter]
-    public SwitchParameter ProxyRedirect { get; set; }
 
     /// <summary>Leave default_server off the first server, for a host whose own site stays nginx's default.</summary>
     [Parameter]

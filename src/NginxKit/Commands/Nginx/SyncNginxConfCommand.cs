@@ -21,6 +21,9 @@ public sealed class SyncNginxConfCommand : NginxRenderCmdlet
 
     public SyncNginxConfCommand() => cluster = new KubeConnector(this);
 
+    // -KubeConfig and -Context as KubeCmdlet declares them (keep the two alike): this cmdlet's one base
+    // class is NginxRenderCmdlet, for the rendering parameters it shares with New-NginxConf.
+
     /// <summary>A kubeconfig file; by default $env:KUBECONFIG, then ~/.kube/config, then the in-cluster service account.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
