@@ -58,10 +58,12 @@ public sealed class ManifestAndNginxTestTests : IDisposable
         Assert.Empty(result.Output);
     }
 
-    [Fact]
-    public void TestNginxConfRefusesWhenNginxIsNotThere()
+    [Theory]
+    [InlineData("'server { }' | Test-NginxConf -NginxPath /nonexistent/sbin/nginx")]
+    [InlineData("Test-NginxConf -Text 'server { }' -NginxPath /nonexistent/sbin/nginx")]
+    public void TestNginxConfRefusesWhenNginxIsNotThere(string script)
     {
-        var result = session.Run("'server { }' | Test-NginxConf -NginxPath /nonexistent/sbin/nginx");
+        var result = session.Run(script);
         Assert.NotNull(result.Terminating);
         Assert.Equal("NginxNotFound,NginxKit.Commands.Nginx.TestNginxConfCommand", result.Terminating!.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.NotInstalled, result.Terminating.CategoryInfo.Category);

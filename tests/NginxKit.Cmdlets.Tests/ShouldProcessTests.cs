@@ -4,6 +4,7 @@ namespace NginxKit.Cmdlets.Tests;
 public sealed class ShouldProcessTests : IDisposable
 {
     private const string Route = "@{ Path = '/a'; Backend = '10.0.0.1'; Port = 80 }";
+    private const string ThreeRoutes = "@(@{ Path = '/volume'; Backend = '10.96.12.40'; Port = 8080 }, @{ Path = '/api'; Backend = '10.96.30.7'; Port = 80 }, @{ Path = '/legacy'; Backend = '10.96.31.9'; Port = 8081; StripPrefix = $false })";
     private readonly ModuleSession session = new();
     private readonly TempDirectory temp = new();
 
@@ -34,12 +35,16 @@ public sealed class ShouldProcessTests : IDisposable
     [Fact]
     public void NewNginxConfWritesWhatItRendersAndHashesIt()
     {
-        var file = temp.File("default.conf");
-        var result = session.Run($"$text = New-NginxConf -Route {Route}; New-NginxConf -Route {Route} -OutFile $file -Confirm:$false; $text", ("file", file));
+        // In a folder that does not exist yet, as conf.d/ on a fresh host.
+        var file = temp.File("conf.d/default.conf");
+        var result = session.Run($"$text = New-NginxConf -Route {ThreeRoutes}; New-NginxConf -Route {ThreeRoutes} -OutFile $file -Confirm:$false; $text", ("file", file));
         Assert.Empty(result.Errors);
-        Assert.Equal(["default.conf"], temp.Files());
+        Assert.Equal(["conf.d/default.conf"], temp.Files());
         var written = result.Output[0];
         Assert.Equal(true, written.Properties["Changed"].Value);
+        Assert.Equal(file, written.Properties["Path"].Value);
+        Assert.Equal(3, written.Properties["RouteCount"].Value);
+        Assert.Matches("^xxh128:[0-9a-f]{32}$", (string)written.Properties["Hash"].Value);
         Assert.Null(written.Properties["BackupPath"].Value);
         var text = (string)result.Output[1].BaseObject;
         Assert.Equal(text, File.ReadAllText(file));
@@ -66,6 +71,7 @@ public sealed class ShouldProcessTests : IDisposable
             "New-NginxConf -Route @{ Path = '/b'; Backend = '10.0.0.1'; Port = 80 } -OutFile $file -Confirm:$false; $first", ("file", file));
         Assert.Empty(result.Errors);
         Assert.Equal(["default.conf", "default.conf.bak"], temp.Files());
+        Assert.Equal(true, result.Output[1].Properties["Changed"].Value);
         Assert.Equal(file + ".bak", result.Output[1].Properties["BackupPath"].Value);
         Assert.Equal((string)result.Output[2].BaseObject, File.ReadAllText(file + ".bak"));
         Assert.Contains("location /b/ {", File.ReadAllText(file));
@@ -84,12 +90,47 @@ public sealed class ShouldProcessTests : IDisposable
     }
 
     [Fact]
+    public void NewNginxConfWithNoRouteLeavesAnExistingConfigAsItWas()
+    {
+        var file = temp.File("default.conf");
+        var fresh = temp.File("new.conf");
+        var result = session.Run(
+            $"New-NginxConf -Route {ThreeRoutes} -OutFile $file -Confirm:$false | Out-Null; $before = Get-Content -Raw $file; " +
+            "try { @{ Path = '/x;y'; Backend = '10.0.0.1'; Port = 80 } | New-NginxConf -OutFile $file -ErrorAction SilentlyContinue } catch { $_.FullyQualifiedErrorId }; " +
+            "try { New-NginxConf -Route @() -OutFile $fresh } catch { $_.FullyQualifiedErrorId }; $before",
+            ("file", file), ("fresh", fresh));
+        Assert.Null(result.Terminating);
+        Assert.StartsWith("NoValidRoutes,", (string)result.Output[0].BaseObject);
+        Assert.StartsWith("NoValidRoutes,", (string)result.Output[1].BaseObject);
+        Assert.Equal((string)result.Output[2].BaseObject, File.ReadAllText(file));
+        Assert.Equal(["default.conf"], temp.Files());
+    }
+
+    [Fact]
     public void NewNginxConfAllowEmptyWritesAConfigWithoutRoutes()
     {
         var file = temp.File("default.conf");
-        var result = session.Run("@{ Path = '/b'; Backend = '10.0.0.2'; Port = 'x' } | New-NginxConf -OutFile $file -AllowEmpty -Confirm:$false -ErrorAction SilentlyContinue", ("file", file));
+        var result = session.Run($"New-NginxConf -Route {Route} -OutFile $file -Confirm:$false | Out-Null; " +
+            "@{ Path = '/b'; Backend = '10.0.0.2'; Port = 'x' } | New-NginxConf -OutFile $file -AllowEmpty -Confirm:$false -ErrorAction SilentlyContinue", ("file", file));
         Assert.Null(result.Terminating);
-        Assert.Equal(0, Assert.Single(result.Output).Properties["RouteCount"].Value);
-        Assert.DoesNotContain("proxy_pass", File.ReadAllText(file));
+        var written = Assert.Single(result.Output);
+        Assert.Equal(true, written.Properties["Changed"].Value);
+        Assert.Equal(0, written.Properties["RouteCount"].Value);
+        var text = File.ReadAllText(file);
+        Assert.Contains("location = /healthz", text);
+        Assert.DoesNotContain("proxy_pass", text);
+    }
+
+    [Fact]
+    public void NewNginxConfWhatIfShowsTheDiffAgainstTheCurrentFile()
+    {
+        var file = temp.File("default.conf");
+        var result = session.Run(
+            $"New-NginxConf -Route {ThreeRoutes} -OutFile $file -Confirm:$false | Out-Null; $before = Get-Content -Raw $file; " +
+            $"New-NginxConf -Route {ThreeRoutes}[0], {ThreeRoutes}[1] -OutFile $file -WhatIf; $before", ("file", file));
+        Assert.Empty(result.Errors);
+        Assert.Equal((string)result.Output[1].BaseObject, File.ReadAllText(file));
+        Assert.Equal(true, result.Output[0].Properties["Changed"].Value);
+        Assert.Matches(@"(?m)^-    location /legacy/ \{$", (string)result.Output[0].Properties["Diff"].Value);
     }
 }

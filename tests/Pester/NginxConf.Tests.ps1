@@ -318,118 +318,17 @@ Describe 'New-NginxConf errors' -Tag 'Nginx' {
     }
 }
 
-Describe 'New-NginxConf -OutFile' -Tag 'Nginx' {
+Describe 'New-NginxConf -OutFile -WhatIf in a console' -Tag 'Nginx' {
+    # The rest of -OutFile (Changed, Path, the hash, backups, NoValidRoutes, -AllowEmpty, the -WhatIf result
+    # and its diff) is tested in-process: tests/NginxKit.Cmdlets.Tests/ShouldProcessTests.cs. -Template: NewNginxConfTemplateTests.cs.
     BeforeEach { $dir = New-TestDirectory; $file = Join-Path $dir 'conf.d/default.conf' }
     AfterEach { Remove-Item $dir -Recurse -Force }
 
-    It 'writes the file and says Changed, with the path and the hash from the header' {
-        $r = New-NginxConf -Route $routes -OutFile $file
-        $r.Changed | Should -BeTrue
-        $r.Path | Should -Be $file
-        $r.RouteCount | Should -Be 3
-        $r.Hash | Should -Match '^xxh128:[0-9a-f]{32}$'
-        (Get-Content $file -TotalCount 1) | Should -Be "# nginxkit-hash: $($r.Hash)"
-        Get-Content $file -Raw | Should -BeExactly (New-NginxConf -Route $routes)
-    }
-
-    It 'leaves an unchanged file untouched: same time, no backup, Changed false' {
+    It 'tells the host what it would write, with the diff' {
         New-NginxConf -Route $routes -OutFile $file | Out-Null
-        (Get-Item $file).LastWriteTimeUtc = [datetime]::UtcNow.AddHours(-1)
-        $before = (Get-Item $file).LastWriteTimeUtc
-        $r = New-NginxConf -Route $routes -OutFile $file
-        $r.Changed | Should -BeFalse
-        (Get-Item $file).LastWriteTimeUtc | Should -Be $before
-        "$file.bak" | Should -Not -Exist
-    }
-
-    It 'keeps a backup of the replaced config' {
-        New-NginxConf -Route $routes -OutFile $file | Out-Null
-        $old = Get-Content $file -Raw
-        $r = New-NginxConf -Route $routes[0] -OutFile $file
-        $r.Changed | Should -BeTrue
-        $r.BackupPath | Should -Be "$file.bak"
-        Get-Content "$file.bak" -Raw | Should -BeExactly $old
-    }
-
-    It 'refuses to write a config without routes (NoValidRoutes), and leaves the file as it was' {
-        New-NginxConf -Route $routes -OutFile $file | Out-Null
-        $before = Get-Content $file -Raw
-        { @{ Path = '/x;y'; Backend = '10.0.0.1'; Port = 80 } | New-NginxConf -OutFile $file -ErrorAction SilentlyContinue } | Should -Throw -ErrorId 'NoValidRoutes,*'
-        Get-Content $file -Raw | Should -BeExactly $before
-        $new = Join-Path $dir 'conf.d/new.conf'
-        { New-NginxConf -Route @() -OutFile $new } | Should -Throw -ErrorId 'NoValidRoutes,*'
-        $new | Should -Not -Exist
-    }
-
-    It '-AllowEmpty writes a config without routes, which still answers /healthz' {
-        New-NginxConf -Route $routes -OutFile $file | Out-Null
-        $r = New-NginxConf -Route @() -OutFile $file -AllowEmpty
-        $r.Changed | Should -BeTrue
-        $r.RouteCount | Should -Be 0
-        $text = Get-Content $file -Raw
-        $text | Should -Match 'location = /healthz'
-        $text | Should -Not -Match 'proxy_pass'
-    }
-
-    It '-WhatIf writes nothing and shows the diff against the current file' {
-        New-NginxConf -Route $routes -OutFile $file | Out-Null
-        $before = Get-Content $file -Raw
-        $r = New-NginxConf -Route $routes[0], $routes[1] -OutFile $file -WhatIf
-        Get-Content $file -Raw | Should -BeExactly $before
-        $r.Changed | Should -BeTrue
-        $r.Diff | Should -Match '(?m)^-    location /legacy/ \{$'
         $shown = Invoke-FreshPwsh "Import-Module '$(Get-NginxKitModulePath)'; New-NginxConf -Route @{ Path = '/a'; Backend = '10.0.0.1'; Port = 80 } -OutFile '$file' -WhatIf | Out-Null"
         ($shown.Output -join "`n") | Should -Match 'What if: Write nginx config'
         ($shown.Output -join "`n") | Should -Match '\+    location /a/ \{'
-    }
-}
-
-Describe 'New-NginxConf -Template' -Tag 'Nginx' {
-    BeforeAll { $dir = New-TestDirectory }
-    AfterAll { Remove-Item $dir -Recurse -Force }
-
-    It 'places only validated values into the user''s layout' {
-        Set-Content "$dir/t.conf" "server {`n    listen {{ listen }};`n{{#routes}}    location {{ location }} { proxy_pass {{ proxy_pass }}; }`n{{/routes}}}`n"
-        $bad = [pscustomobject]@{ Path = '/evil/ { return 200; } #'; Backend = '10.0.0.1'; Port = 80 }
-        $conf = @($routes | ForEach-Object { [pscustomobject]$_ }) + $bad |
-            New-NginxConf -Template "$dir/t.conf" -Listen 8080 -ErrorVariable errs -ErrorAction SilentlyContinue
-        $errs.Count | Should -Be 1
-        $conf | Should -Match '    location /api/ \{ proxy_pass http://10\.96\.30\.7:80/; \}'
-        $conf | Should -Match 'listen 8080 default_server;'
-        $conf | Should -Not -Match 'evil'
-    }
-
-    It 'refuses a template it cannot read as TemplateNotReadable (<Case>)' -ForEach @(
-        @{ Case = 'missing'; Name = 'missing.tmpl' }
-        @{ Case = 'a directory'; Name = '.' }
-    ) {
-        { New-NginxConf -Route $routes -Template (Join-Path $dir $Name) -ErrorAction Stop } | Should -Throw -ErrorId 'TemplateNotReadable,*'
-    }
-
-    It 'places the entry''s settings where the template says' {
-        Set-Content "$dir/entry.tmpl" @"
-{{ websocket_map }}
-server {
-{{ listen_directives }}    server_name {{ server_name }};
-{{ server_settings }}{{ healthz }}
-{{#routes}}    location {{ location }} {
-        proxy_pass {{ proxy_pass }};
-{{ directives }}    }
-{{/routes}}}
-"@
-        $chat = @{ Path = '/chat'; Backend = '10.0.0.1'; Port = 80; WebSocket = $true; ProxyReadTimeout = '1h' }
-        $conf = New-NginxConf -Route $chat -Template "$dir/entry.tmpl" -ClientMaxBodySize 8m -Listen 8080
-        $conf | Should -Match 'map \$http_upgrade \$nginxkit_connection_upgrade'
-        $conf | Should -Match '(?m)^    listen 8080 default_server;$'
-        $conf | Should -Match '(?m)^    client_max_body_size 8m;$'
-        $conf | Should -Match 'location = /healthz'
-        $conf | Should -Match '(?m)^        proxy_set_header Upgrade \$http_upgrade;$'
-        $conf | Should -Match '(?m)^        proxy_read_timeout 3600s;$'
-    }
-
-    It 'refuses a template with an unknown placeholder as InvalidTemplate' {
-        Set-Content "$dir/bad.conf" "server { {{ raw_annotation }} }"
-        { New-NginxConf -Route $routes -Template "$dir/bad.conf" -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidTemplate,*'
     }
 }
 
@@ -475,10 +374,6 @@ Describe 'Test-NginxConf' -Tag 'Nginx', 'Real' {
         $r.WarningCount | Should -Be 1
         @($r.Warnings)[0].Level | Should -Be 'warn'
         $r.ErrorCount | Should -Be 0
-    }
-
-    It 'says NginxNotFound when the given nginx does not exist' {
-        { Test-NginxConf -Text 'server { }' -NginxPath /nonexistent/nginx -ErrorAction Stop } | Should -Throw -ErrorId 'NginxNotFound,*'
     }
 }
 

@@ -136,16 +136,3 @@ Describe 'Sync-NginxConf -Watch -ReloadPidFile with a pid file that names no ngi
         (Get-Served $server '/alpha/x').StatusCode | Should -Be 200
     }
 }
-
-Describe 'Sync-NginxConf -Once with a reload option' -Tag 'Kubernetes' {
-    It 'is refused with ReloadNeedsWatch, which says why, before anything is read: <Option>' -ForEach @(
-        @{ Option = '-ReloadPidFile'; Parameters = @{ ReloadPidFile = '/run/nginx/nginx.pid' } }
-        @{ Option = '-ReloadCommand'; Parameters = @{ ReloadCommand = 'nginx', '-s', 'reload' } }
-        @{ Option = '-ReloadNginx'; Parameters = @{ ReloadNginx = $true } }
-    ) {
-        $out = Join-Path $TestDrive 'default.conf'
-        { Sync-NginxConf -Once -OutFile $out -KubeConfig (Join-Path $TestDrive 'none.kubeconfig') @Parameters -ErrorAction Stop } |
-            Should -Throw -ErrorId 'ReloadNeedsWatch,*' -ExpectedMessage '*Reloading needs a watch*'
-        $out | Should -Not -Exist
-    }
-}

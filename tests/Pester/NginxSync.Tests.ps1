@@ -87,6 +87,30 @@ BeforeAll {
         [pscustomobject]@{ PowerShell = $ps; Events = $events }
     }
 
+    # A fake API server holding the Service web (its clusterIP given, port 8080), and a directory for the config.
+    function Start-WebCluster([string] $ClusterIP, [switch] $Tls) {
+        $fake = Start-FakeKubeApi -Tls:$Tls
+        $null = Add-FakeKubeObject -Server $fake -Object (New-FakeKubeService -Name web -ClusterIP $ClusterIP -Port 8080)
+        [pscustomobject]@{ Fake = $fake; Dir = New-TestDirectory }
+    }
+    function Stop-WebCluster([object] $Cluster) {
+        if (-not $Cluster) { return }
+        Stop-FakeKubeApi $Cluster.Fake
+        Remove-Item -LiteralPath $Cluster.Dir -Recurse -Force -ErrorAction Ignore
+    }
+
+    # Start-WatchInRunspace, returned once the first sync has written the file.
+    function Start-WatchToFirstWrite([string] $OutFile, [string] $KubeConfig, [hashtable] $Parameters) {
+        $watch = Start-WatchInRunspace -OutFile $OutFile -KubeConfig $KubeConfig -Parameters $Parameters
+        try {
+            $null = Wait-Until -TimeoutSec 60 -Because 'the first sync to write the file' -Condition { Test-Path -LiteralPath $OutFile }
+        } catch {
+            $watch.PowerShell.Dispose()
+            throw
+        }
+        $watch
+    }
+
     # For a Describe that runs a watcher: each reads $server, $watcher and $diagnostics from the caller's scope.
     function Wait-Served([string] $Path, [string] $Body, [int] $TimeoutSec = 30) {
         Wait-Until -TimeoutSec $TimeoutSec -Because "$Path to answer '$Body'" -Diagnostics $diagnostics -Process $watcher.Process -Condition {
@@ -917,21 +941,16 @@ Describe 'Sync-NginxConf proxies a Service port that speaks TLS over https' -Tag
 
 Describe 'Sync-NginxConf -Watch stops on Ctrl+C, and refuses conflicting switches' -Tag 'Kubernetes', 'Nginx', 'Real' -Skip:(-not $nginx) {
     BeforeAll {
-        $fake = Start-FakeKubeApi
-        $null = Add-FakeKubeObject -Server $fake -Object (New-FakeKubeService -Name web -ClusterIP 10.96.60.1 -Port 8080)
-        $dir = New-TestDirectory
+        $cluster = Start-WebCluster -ClusterIP 10.96.60.1
+        $fake, $dir = $cluster.Fake, $cluster.Dir
     }
 
-    AfterAll {
-        Stop-FakeKubeApi $fake
-        if ($dir) { Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction Ignore }
-    }
+    AfterAll { Stop-WebCluster $cluster }
 
     It 'a pipeline stop (Ctrl+C) ends the watch promptly, after the first sync wrote the file' {
         $out = Join-Path $dir 'ctrl-c/default.conf'
-        $ps = (Start-WatchInRunspace -OutFile $out -KubeConfig $fake.KubeConfig -Parameters @{ NginxPath = $nginxPath }).PowerShell
+        $ps = (Start-WatchToFirstWrite -OutFile $out -KubeConfig $fake.KubeConfig -Parameters @{ NginxPath = $nginxPath }).PowerShell
         try {
-            Wait-Until -TimeoutSec 60 -Because 'the first sync to write the file' -Condition { Test-Path -LiteralPath $out }
             $stopping = $ps.BeginStop($null, $null)
             $stopping.AsyncWaitHandle.WaitOne(30000) | Should -BeTrue -Because 'the watch must end on a pipeline stop'
             $ps.EndStop($stopping)
@@ -962,22 +981,17 @@ Describe 'Sync-NginxConf -Watch stops on Ctrl+C, and refuses conflicting switche
 Describe 'Sync-NginxConf -Watch over TLS' -Tag 'Kubernetes' {
     BeforeAll {
         # As in a cluster whose API server wants a client certificate, with the watch on HTTP/2.
-        $tls = Start-FakeKubeApi -Tls
-        $null = Add-FakeKubeObject -Server $tls -Object (New-FakeKubeService -Name web -ClusterIP 10.96.61.1 -Port 8080)
-        $dir = New-TestDirectory
+        $cluster = Start-WebCluster -ClusterIP 10.96.61.1 -Tls
+        $tls, $dir = $cluster.Fake, $cluster.Dir
     }
-    AfterAll {
-        Stop-FakeKubeApi $tls
-        if ($dir) { Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction Ignore }
-    }
+    AfterAll { Stop-WebCluster $cluster }
 
     It 'follows a Service created after the first sync, over a watch the client certificate opened' {
         $out = Join-Path $dir 'tls/default.conf'
-        $watch = Start-WatchInRunspace -OutFile $out -KubeConfig $tls.KubeConfig -Parameters @{ SkipNginxTest = $true; DebounceMs = 20 }
+        $watch = Start-WatchToFirstWrite -OutFile $out -KubeConfig $tls.KubeConfig -Parameters @{ SkipNginxTest = $true; DebounceMs = 20 }
         $ps = $watch.PowerShell
         $events = $watch.Events
         try {
-            Wait-Until -TimeoutSec 60 -Because 'the first sync to write the file' -Condition { Test-Path -LiteralPath $out }
             Wait-Until -TimeoutSec 30 -Because 'the watch to open' -Condition {
                 Get-FakeKubeRequest -Server $tls -Path /api/v1/services | Where-Object { $_.watch -and $_.status -eq 200 }
             }
