@@ -3,21 +3,12 @@ using System.Management.Automation;
 namespace NginxKit.Cmdlets.Tests;
 
 /// <summary>New-NginxKitManifest's option checks, and Test-NginxConf where no nginx is.</summary>
-public sealed class ManifestAndNginxTestTests : IDisposable
+public sealed class ManifestAndNginxTestTests : ModuleTests
 {
-    private readonly ModuleSession session = new();
-    private readonly TempDirectory temp = new();
-
-    public void Dispose()
-    {
-        session.Dispose();
-        temp.Dispose();
-    }
-
     [Fact]
     public void TheDefaultManifestIsTheEntrysSixObjects()
     {
-        var result = session.Run("New-NginxKitManifest | ForEach-Object { '{0}/{1}' -f $_.Kind, $_.Metadata.Name }");
+        var result = Session.Run("New-NginxKitManifest | ForEach-Object { '{0}/{1}' -f $_.Kind, $_.Metadata.Name }");
         Assert.Empty(result.Errors);
         Assert.Equal(
             ["Namespace/nginx-entry", "ServiceAccount/nginx-entry", "ClusterRole/nginx-entry-watch-services", "ClusterRoleBinding/nginx-entry-watch-services", "Deployment/nginx-entry", "Service/nginx-entry"],
@@ -27,14 +18,14 @@ public sealed class ManifestAndNginxTestTests : IDisposable
     [Fact]
     public void WatchedNamespacesGetARoleEachInsteadOfAClusterRole()
     {
-        var result = session.Run("(New-NginxKitManifest -WatchNamespace shop, web).Kind");
+        var result = Session.Run("(New-NginxKitManifest -WatchNamespace shop, web).Kind");
         Assert.Equal(["Namespace", "ServiceAccount", "Role", "Role", "RoleBinding", "RoleBinding", "Deployment", "Service"], result.Output.Select(o => (string)o.BaseObject));
     }
 
     [Fact]
     public void AsYamlIsOneStringOfEveryDocument()
     {
-        var result = session.Run("New-NginxKitManifest -AsYaml");
+        var result = Session.Run("New-NginxKitManifest -AsYaml");
         var yaml = (string)Assert.Single(result.Output).BaseObject;
         Assert.Equal(["kind: Namespace", "kind: ServiceAccount", "kind: ClusterRole", "kind: ClusterRoleBinding", "kind: Deployment", "kind: Service"],
             yaml.Split('\n').Where(l => l.StartsWith("kind: ", StringComparison.Ordinal)));
@@ -48,7 +39,7 @@ public sealed class ManifestAndNginxTestTests : IDisposable
     [InlineData("-TlsSecret tls -TlsNodePort 30080", 30080, "TlsNodePort '30080' is not valid: a port 1-65535 other than -NodePort, inside the cluster's --service-node-port-range (by default 30000-32767).", "NodePortRange")]
     public void ABadOptionIsInvalidManifestOptionNamingIt(string arguments, object target, string message, string rule)
     {
-        var result = session.Run($"New-NginxKitManifest {arguments}");
+        var result = Session.Run($"New-NginxKitManifest {arguments}");
         Assert.NotNull(result.Terminating);
         Assert.Equal("InvalidManifestOption,NginxKit.Commands.Kubernetes.NewNginxKitManifestCommand", result.Terminating!.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.InvalidArgument, result.Terminating.CategoryInfo.Category);
@@ -63,7 +54,7 @@ public sealed class ManifestAndNginxTestTests : IDisposable
     [InlineData("Test-NginxConf -Text 'server { }' -NginxPath /nonexistent/sbin/nginx")]
     public void TestNginxConfRefusesWhenNginxIsNotThere(string script)
     {
-        var result = session.Run(script);
+        var result = Session.Run(script);
         Assert.NotNull(result.Terminating);
         Assert.Equal("NginxNotFound,NginxKit.Commands.Nginx.TestNginxConfCommand", result.Terminating!.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.NotInstalled, result.Terminating.CategoryInfo.Category);
@@ -75,20 +66,20 @@ public sealed class ManifestAndNginxTestTests : IDisposable
     [Fact]
     public void ARelativeNginxPathIsResolvedAgainstThePowerShellLocation()
     {
-        var result = session.Run("Set-Location $dir; '' | Test-NginxConf -NginxPath ./no/nginx", ("dir", temp.Path));
+        var result = Session.Run("Set-Location $dir; '' | Test-NginxConf -NginxPath ./no/nginx", ("dir", Temp.Path));
         Assert.NotNull(result.Terminating);
         Assert.StartsWith("NginxNotFound,", result.Terminating!.FullyQualifiedErrorId);
-        Assert.Equal(temp.File("no/nginx"), result.Terminating.TargetObject);
+        Assert.Equal(Temp.File("no/nginx"), result.Terminating.TargetObject);
     }
 
     [Fact]
     public void EachUnreadableFileIsItsOwnError()
     {
-        var result = session.Run("Test-NginxConf -LiteralPath $a, $b -NginxPath /nonexistent/sbin/nginx", ("a", temp.File("one.conf")), ("b", temp.File("two.conf")));
+        var result = Session.Run("Test-NginxConf -LiteralPath $a, $b -NginxPath /nonexistent/sbin/nginx", ("a", Temp.File("one.conf")), ("b", Temp.File("two.conf")));
         Assert.Null(result.Terminating);
-        Assert.Equal([temp.File("one.conf"), temp.File("two.conf")], result.Errors.Select(e => e.TargetObject));
+        Assert.Equal([Temp.File("one.conf"), Temp.File("two.conf")], result.Errors.Select(e => e.TargetObject));
         Assert.All(result.Errors, e => Assert.Equal("ConfigNotReadable,NginxKit.Commands.Nginx.TestNginxConfCommand", e.FullyQualifiedErrorId));
         Assert.All(result.Errors, e => Assert.Equal(ErrorCategory.ReadError, e.CategoryInfo.Category));
-        Assert.Equal($"Cannot read '{temp.File("one.conf")}': Could not find file '{temp.File("one.conf")}'.", result.Errors[0].ErrorDetails.Message);
+        Assert.Equal($"Cannot read '{Temp.File("one.conf")}': Could not find file '{Temp.File("one.conf")}'.", result.Errors[0].ErrorDetails.Message);
     }
 }

@@ -3,24 +3,15 @@ using System.Management.Automation;
 namespace NginxKit.Cmdlets.Tests;
 
 /// <summary>New-NginxConf -Template: the user's layout with only validated values in it, and the templates it refuses.</summary>
-public sealed class NewNginxConfTemplateTests : IDisposable
+public sealed class NewNginxConfTemplateTests : ModuleTests
 {
     private const string Routes = "@(@{ Path = '/volume'; Backend = '10.96.12.40'; Port = 8080 }, @{ Path = '/api'; Backend = '10.96.30.7'; Port = 80 })";
-    private readonly ModuleSession session = new();
-    private readonly TempDirectory temp = new();
-
-    public void Dispose()
-    {
-        session.Dispose();
-        temp.Dispose();
-    }
-
     [Fact]
     public void OnlyValidatedValuesArePlacedIntoTheLayout()
     {
-        var template = temp.File("t.conf");
+        var template = Temp.File("t.conf");
         File.WriteAllText(template, "server {\n    listen {{ listen }};\n{{#routes}}    location {{ location }} { proxy_pass {{ proxy_pass }}; }\n{{/routes}}}\n");
-        var result = session.Run(
+        var result = Session.Run(
             $"$conf = @({Routes} | ForEach-Object {{ [pscustomobject]$_ }}) + [pscustomobject]@{{ Path = '/evil/ {{ return 200; }} #'; Backend = '10.0.0.1'; Port = 80 }} | " +
             "New-NginxConf -Template $template -Listen 8080 -ErrorVariable errs -ErrorAction SilentlyContinue; $errs.Count; $conf", ("template", template));
         Assert.Equal(2, result.Output.Count);
@@ -36,7 +27,7 @@ public sealed class NewNginxConfTemplateTests : IDisposable
     [InlineData(".")]
     public void ATemplateThatCannotBeReadIsTemplateNotReadable(string name)
     {
-        var result = session.Run($"New-NginxConf -Route {Routes} -Template $template -ErrorAction Stop", ("template", temp.File(name)));
+        var result = Session.Run($"New-NginxConf -Route {Routes} -Template $template -ErrorAction Stop", ("template", Temp.File(name)));
         Assert.NotNull(result.Terminating);
         Assert.StartsWith("TemplateNotReadable,", result.Terminating!.FullyQualifiedErrorId);
         Assert.Empty(result.Output);
@@ -45,7 +36,7 @@ public sealed class NewNginxConfTemplateTests : IDisposable
     [Fact]
     public void TheEntrysSettingsGoWhereTheTemplateSays()
     {
-        var template = temp.File("entry.tmpl");
+        var template = Temp.File("entry.tmpl");
         File.WriteAllText(template, """
             {{ websocket_map }}
             server {
@@ -57,7 +48,7 @@ public sealed class NewNginxConfTemplateTests : IDisposable
             {{/routes}}}
 
             """);
-        var result = session.Run(
+        var result = Session.Run(
             "New-NginxConf -Route @{ Path = '/chat'; Backend = '10.0.0.1'; Port = 80; WebSocket = $true; ProxyReadTimeout = '1h' } -Template $template -ClientMaxBodySize 8m -Listen 8080",
             ("template", template));
         Assert.Empty(result.Errors);
@@ -73,9 +64,9 @@ public sealed class NewNginxConfTemplateTests : IDisposable
     [Fact]
     public void AnUnknownPlaceholderIsInvalidTemplate()
     {
-        var template = temp.File("bad.conf");
+        var template = Temp.File("bad.conf");
         File.WriteAllText(template, "server { {{ raw_annotation }} }\n");
-        var result = session.Run($"New-NginxConf -Route {Routes} -Template $template -ErrorAction Stop", ("template", template));
+        var result = Session.Run($"New-NginxConf -Route {Routes} -Template $template -ErrorAction Stop", ("template", template));
         Assert.NotNull(result.Terminating);
         Assert.StartsWith("InvalidTemplate,", result.Terminating!.FullyQualifiedErrorId);
         Assert.Empty(result.Output);
