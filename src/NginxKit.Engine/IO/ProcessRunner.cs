@@ -12,25 +12,8 @@ public sealed class ProcessRunner : IProcessRunner
 
     public async Task<ProcessResult> RunAsync(ProcessSpec spec, CancellationToken cancellationToken = default)
     {
-        var psi = new ProcessStartInfo(spec.FileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        foreach (var arg in spec.Arguments) psi.ArgumentList.Add(arg);
-        if (spec.WorkingDirectory is not null) psi.WorkingDirectory = spec.WorkingDirectory;
-        if (spec.Environment is not null)
-        {
-            foreach (var (key, value) in spec.Environment)
-            {
-                if (value is null) psi.Environment.Remove(key);
-                else psi.Environment[key] = value;
-            }
-        }
+        var psi = spec.StartInfo();
+        psi.StandardOutputEncoding = Encoding.UTF8;
 
         var stopwatch = Stopwatch.StartNew();
         using var process = new Process { StartInfo = psi };

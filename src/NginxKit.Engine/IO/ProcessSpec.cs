@@ -19,6 +19,33 @@ public sealed record ProcessSpec(string FileName, IReadOnlyList<string> Argument
 
     public bool CollectOutput { get; init; } = true;
 
+    /// <summary>
+    /// How the spec starts: every stream redirected (stdin too, so the command never gets the terminal
+    /// and has nothing to wait for), stderr as UTF-8, arguments as a list, the environment on top of ours.
+    /// </summary>
+    internal ProcessStartInfo StartInfo()
+    {
+        var psi = new ProcessStartInfo(FileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        foreach (var arg in Arguments) psi.ArgumentList.Add(arg);
+        if (WorkingDirectory is not null) psi.WorkingDirectory = WorkingDirectory;
+        if (Environment is not null)
+        {
+            foreach (var (key, value) in Environment)
+            {
+                if (value is null) psi.Environment.Remove(key);
+                else psi.Environment[key] = value;
+            }
+        }
+        return psi;
+    }
+
     public override string ToString() => Arguments.Count == 0 ? FileName : $"{FileName} {string.Join(' ', Arguments.Select(Quote))}";
 
     private static string Quote(string arg) =>

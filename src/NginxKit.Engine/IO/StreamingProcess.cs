@@ -36,24 +36,7 @@ internal sealed class StreamingProcess : IStreamingProcess
 
     public static StreamingProcess Start(ProcessSpec spec)
     {
-        var psi = new ProcessStartInfo(spec.FileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true, // never the terminal: the command gets no tty and nothing to wait for
-            UseShellExecute = false,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        foreach (var arg in spec.Arguments) psi.ArgumentList.Add(arg);
-        if (spec.WorkingDirectory is not null) psi.WorkingDirectory = spec.WorkingDirectory;
-        if (spec.Environment is not null)
-        {
-            foreach (var (key, value) in spec.Environment)
-            {
-                if (value is null) psi.Environment.Remove(key);
-                else psi.Environment[key] = value;
-            }
-        }
+        var psi = spec.StartInfo();
 
         var process = new Process { StartInfo = psi };
         var running = new StreamingProcess(process, spec.ToString());
