@@ -616,6 +616,44 @@ function Get-WatcherEntry([object] $Watcher, [int] $From = 0, [string] $Kind) {
     @($all | Select-Object -Skip $From | Where-Object { -not $Kind -or $_.kind -eq $Kind })
 }
 
+function Start-SyncedNginx {
+    <#
+    .SYNOPSIS
+        nginx on a free loopback port, started on what Sync-NginxConf -Once renders from the cluster (as the
+        entry's init container leaves it), and a watcher (Start-SyncWatcher) keeping it in step: the entry's
+        two steps on this host. Returns Server and Watcher; Stop-SyncedNginx ends both.
+        -KubeConfig and -Namespace go to the -Once run (by default the fake's kubeconfig); -Watcher holds
+        Start-SyncWatcher's own parameters.
+    #>
+    param(
+        [Parameter(Mandatory)] [object] $Fake,
+        [Parameter(Mandatory)] [string] $Directory,
+        [Parameter(Mandatory)] [string] $NginxPath,
+        [string] $KubeConfig,
+        [string[]] $Namespace,
+        [hashtable] $Watcher = @{}
+    )
+    $initial = Join-Path $Directory 'initial.conf'
+    $once = @{ OutFile = $initial; KubeConfig = if ($KubeConfig) { $KubeConfig } else { $Fake.KubeConfig }; Listen = "127.0.0.1:$(Get-FreeTcpPort)"; NginxPath = $NginxPath }
+    if ($Namespace) { $once.Namespace = $Namespace }
+    $null = Sync-NginxConf -Once @once -ErrorAction Stop
+    $server = Start-NginxServer -Config (Get-Content -LiteralPath $initial -Raw) -NginxPath $NginxPath
+    try {
+        $started = Start-SyncWatcher -Fake $Fake -Nginx $server -Directory $Directory @Watcher
+    } catch {
+        Stop-NginxServer $server
+        throw
+    }
+    [pscustomobject]@{ Server = $server; Watcher = $started }
+}
+
+function Stop-SyncedNginx([object] $Synced) {
+    if (-not $Synced) { return }
+    Stop-SyncWatcher $Synced.Watcher
+    if ($Synced.Watcher) { $Synced.Watcher.Process.Dispose() }
+    Stop-NginxServer $Synced.Server
+}
+
 # What a failed wait on a watcher shows: its last log lines, its stderr once it exited, nginx's error.log.
 function Get-WatcherDiagnostics([object] $Watcher, [object] $Nginx) {
     "--- watcher log (last 25 lines):"
@@ -641,4 +679,4 @@ function Stop-SyncWatcher([object] $Watcher, [int] $TimeoutSec = 15) {
 Export-ModuleMember -Function Get-FreeTcpPort, Start-EchoBackend, Stop-EchoBackend, ConvertTo-EchoRoute,
     Start-NginxServer, Update-NginxServer, Stop-NginxServer, Invoke-RawHttp,
     New-TestCertificateAuthority, New-TestServerCertificate, Get-TlsHandshake, Invoke-TlsHttp,
-    Start-SyncWatcher, Get-WatcherLog, Get-WatcherEntry, Get-WatcherDiagnostics, Stop-SyncWatcher, Test-TcpPort
+    Start-SyncWatcher, Start-SyncedNginx, Stop-SyncedNginx, Get-WatcherLog, Get-WatcherEntry, Get-WatcherDiagnostics, Stop-SyncWatcher, Test-TcpPort

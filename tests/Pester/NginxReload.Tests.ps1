@@ -34,17 +34,14 @@ BeforeAll {
     # of them a Service on the fake API server, nginx started from Sync-NginxConf -Once's file.
     # Returns Dir, Backends, Port (by backend name), Fake, Server and Watcher; Stop-ReloadSetup ends it.
     function Start-ReloadSetup([string[]] $Backend, [hashtable] $Watcher) {
-        $setup = [pscustomobject]@{ Dir = New-TestDirectory; Backends = @(); Port = @{}; Fake = $null; Server = $null; Watcher = $null }
+        $setup = [pscustomobject]@{ Dir = New-TestDirectory; Backends = @(); Port = @{}; Fake = $null; Synced = $null; Server = $null; Watcher = $null }
         try {
             $setup.Backends = @(Start-EchoBackend -Name $Backend)
             foreach ($b in $setup.Backends) { $setup.Port[$b.Name] = $b.Port }
             $setup.Fake = Start-FakeKubeApi
             $null = Add-FakeKubeObject -Server $setup.Fake -Object (New-TestService -Name $Backend[0] -Port $setup.Port[$Backend[0]])
-            $listen = Get-FreeTcpPort
-            $initial = Join-Path $setup.Dir 'initial.conf'
-            $null = Sync-NginxConf -Once -OutFile $initial -KubeConfig $setup.Fake.KubeConfig -Listen "127.0.0.1:$listen" -NginxPath $nginxPath -ErrorAction Stop
-            $setup.Server = Start-NginxServer -Config (Get-Content -LiteralPath $initial -Raw) -NginxPath $nginxPath
-            $setup.Watcher = Start-SyncWatcher -Fake $setup.Fake -Nginx $setup.Server -Directory $setup.Dir @Watcher
+            $setup.Synced = Start-SyncedNginx -Fake $setup.Fake -Directory $setup.Dir -NginxPath $nginxPath -Watcher $Watcher
+            $setup.Server, $setup.Watcher = $setup.Synced.Server, $setup.Synced.Watcher
             $null = Wait-Until -Process $setup.Watcher.Process -Diagnostics { Get-WatcherDiagnostics $setup.Watcher } -Because 'the first sync' -Condition {
                 Get-WatcherEntry $setup.Watcher -Kind event
             }
@@ -57,9 +54,7 @@ BeforeAll {
 
     function Stop-ReloadSetup([object] $Setup) {
         if (-not $Setup) { return }
-        Stop-SyncWatcher $Setup.Watcher
-        if ($Setup.Watcher) { $Setup.Watcher.Process.Dispose() }
-        Stop-NginxServer $Setup.Server
+        Stop-SyncedNginx $Setup.Synced
         Stop-FakeKubeApi $Setup.Fake
         if ($Setup.Backends) { $Setup.Backends | Stop-EchoBackend }
         Remove-Item -LiteralPath $Setup.Dir -Recurse -Force -ErrorAction Ignore

@@ -447,19 +447,14 @@ Describe 'Sync-NginxConf -Watch keeps a real nginx in step with the cluster' -Ta
         New-ClusterService $fake (New-FakeKubeService -Name stable -Port $port.stable)
 
         # nginx starts on what -Once renders, as the init container leaves it for the pod.
-        $listenPort = Get-FreeTcpPort
-        $initial = Join-Path $dir 'initial.conf'
-        $null = Sync-NginxConf -Once -OutFile $initial -KubeConfig $kubeConfig -Listen "127.0.0.1:$listenPort" -NginxPath $nginxPath -ErrorAction Stop
-        $server = Start-NginxServer -Config (Get-Content -LiteralPath $initial -Raw) -NginxPath $nginxPath
-        $watcher = Start-SyncWatcher -Fake $fake -Nginx $server -Directory $dir
+        $synced = Start-SyncedNginx -Fake $fake -Directory $dir -NginxPath $nginxPath -KubeConfig $kubeConfig
+        $server, $watcher = $synced.Server, $synced.Watcher
 
         $diagnostics = { Get-WatcherDiagnostics $watcher $server }
     }
 
     AfterAll {
-        Stop-SyncWatcher $watcher
-        if ($watcher) { $watcher.Process.Dispose() }
-        if ($server) { Stop-NginxServer $server }
+        Stop-SyncedNginx $synced
         Stop-FakeKubeApi $fake
         if ($backends) { $backends | Stop-EchoBackend }
         if ($dir) { Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction Ignore }
@@ -694,11 +689,9 @@ Describe 'Sync-NginxConf -Watch leaves a path to its oldest claim' -Tag 'Kuberne
         $null = Add-FakeKubeObject -Server $fake -Object (New-FakeKubeService -Name web -Namespace prod -Port $port.holder -Created '2020-06-01T00:00:00Z' `
                 -Annotations @{ 'nginxkit.io/path' = '/web' })
 
-        $listenPort = Get-FreeTcpPort
-        $initial = Join-Path $dir 'initial.conf'
-        $null = Sync-NginxConf -Once -OutFile $initial -KubeConfig $fake.KubeConfig -Listen "127.0.0.1:$listenPort" -NginxPath $nginxPath -ErrorAction Stop
-        $server = Start-NginxServer -Config (Get-Content -LiteralPath $initial -Raw) -NginxPath $nginxPath
-        $watcher = Start-SyncWatcher -Fake $fake -Nginx $server -Directory $dir
+        $synced = Start-SyncedNginx -Fake $fake -Directory $dir -NginxPath $nginxPath
+        $server, $watcher = $synced.Server, $synced.Watcher
+        $listenPort = $server.Port
         $diagnostics = { Get-WatcherDiagnostics $watcher $server }
         function Get-ConflictEvent([string] $Namespace) {
             @((Invoke-KubeApi -Server $fake -Method GET -Path "/api/v1/namespaces/$Namespace/events").items | Where-Object reason -EQ 'PathConflict')
@@ -706,9 +699,7 @@ Describe 'Sync-NginxConf -Watch leaves a path to its oldest claim' -Tag 'Kuberne
     }
 
     AfterAll {
-        Stop-SyncWatcher $watcher
-        if ($watcher) { $watcher.Process.Dispose() }
-        if ($server) { Stop-NginxServer $server }
+        Stop-SyncedNginx $synced
         Stop-FakeKubeApi $fake
         if ($backends) { $backends | Stop-EchoBackend }
         if ($dir) { Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction Ignore }
@@ -806,18 +797,14 @@ Describe 'Sync-NginxConf -Watch on a list of namespaces needs only a Role in eac
         $entryUser = 'system:serviceaccount:nginx-entry:nginx-entry'
 
         Clear-FakeKubeRequest -Server $fake
-        $listenPort = Get-FreeTcpPort
-        $initial = Join-Path $dir 'initial.conf'
-        $null = Sync-NginxConf -Once -OutFile $initial -KubeConfig $entryConfig -Namespace shop, apps -Listen "127.0.0.1:$listenPort" -NginxPath $nginxPath -ErrorAction Stop
-        $server = Start-NginxServer -Config (Get-Content -LiteralPath $initial -Raw) -NginxPath $nginxPath
-        $watcher = Start-SyncWatcher -Fake $fake -Nginx $server -Directory $dir -KubeConfig $entryConfig -Parameters @{ Namespace = @('shop', 'apps') }
+        $synced = Start-SyncedNginx -Fake $fake -Directory $dir -NginxPath $nginxPath -KubeConfig $entryConfig -Namespace shop, apps `
+            -Watcher @{ KubeConfig = $entryConfig; Parameters = @{ Namespace = @('shop', 'apps') } }
+        $server, $watcher = $synced.Server, $synced.Watcher
         $diagnostics = { Get-WatcherDiagnostics $watcher $server }
     }
 
     AfterAll {
-        Stop-SyncWatcher $watcher
-        if ($watcher) { $watcher.Process.Dispose() }
-        if ($server) { Stop-NginxServer $server }
+        Stop-SyncedNginx $synced
         Stop-FakeKubeApi $fake
         if ($backends) { $backends | Stop-EchoBackend }
         if ($dir) { Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction Ignore }
