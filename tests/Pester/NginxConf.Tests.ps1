@@ -138,78 +138,8 @@ Describe 'New-NginxConf input' -Tag 'Nginx' {
     }
 }
 
-Describe 'New-NginxConf: a route''s own settings and the server''s' -Tag 'Nginx' {
-    It 'reads a route''s own settings from hashtables, objects, CSV rows and NginxRoute objects alike' {
-        $dir = New-TestDirectory
-        try {
-            $route = [ordered]@{ Path = '/chat'; Backend = '10.0.0.1'; Port = 80; WebSocket = $true; ClientMaxBodySize = '50m'; ProxyReadTimeout = '2m'; ProxySendTimeout = 30; ProxyRedirect = $true }
-            $fromHashtable = New-NginxConf -Route $route
-            [pscustomobject]$route | Export-Csv "$dir/routes.csv"
-            Import-Csv "$dir/routes.csv" | New-NginxConf | Should -BeExactly $fromHashtable
-            [pscustomobject]$route | New-NginxConf | Should -BeExactly $fromHashtable
-            [NginxKit.NginxRoute]@{ Path = '/chat'; Backend = '10.0.0.1'; Port = 80; WebSocket = $true; ClientMaxBodySize = '50m'; ProxyReadTimeout = '2m'; ProxySendTimeout = '30'; ProxyRedirect = $true } |
-                New-NginxConf | Should -BeExactly $fromHashtable
-            foreach ($line in 'proxy_set_header Upgrade $http_upgrade;', 'proxy_set_header Connection $nginxkit_connection_upgrade;', 'client_max_body_size 50m;',
-                'proxy_read_timeout 120s;', 'proxy_send_timeout 30s;', 'proxy_redirect / /chat/;') {
-                $fromHashtable | Should -Match ([regex]::Escape("        $line"))
-            }
-        }
-        finally { Remove-Item $dir -Recurse -Force }
-    }
-
-    It 'reads empty CSV cells as "not given": the route has no settings of its own' {
-        $csv = "Path,Backend,Port,WebSocket,ClientMaxBodySize,ProxyReadTimeout,ProxySendTimeout,ProxyRedirect`n/a,10.0.0.1,80,,,,,`n" | ConvertFrom-Csv
-        $csv | New-NginxConf | Should -BeExactly (New-NginxConf -Route @{ Path = '/a'; Backend = '10.0.0.1'; Port = 80 })
-    }
-
-    It 'puts -ClientMaxBodySize and the timeouts on the server, where a route''s own override them' {
-        $conf = @(
-            @{ Path = '/big'; Backend = '10.0.0.1'; Port = 80; ClientMaxBodySize = '1g' }
-            @{ Path = '/plain'; Backend = '10.0.0.2'; Port = 80 }
-        ) | New-NginxConf -ClientMaxBodySize 10M -ProxyReadTimeoutSec 45
-        $conf | Should -Match '(?m)^    client_max_body_size 10m;$'
-        $conf | Should -Match '(?m)^    proxy_read_timeout 45s;$'
-        $conf | Should -Match '(?m)^        client_max_body_size 1g;$'
-        [regex]::Matches($conf, 'client_max_body_size').Count | Should -Be 2
-    }
-
-    It '-WebSocket and -ProxyRedirect apply to every route that does not say otherwise' {
-        $conf = @(
-            @{ Path = '/a'; Backend = '10.0.0.1'; Port = 80 }
-            @{ Path = '/b'; Backend = '10.0.0.2'; Port = 80; WebSocket = 'false'; ProxyRedirect = 'false' }
-        ) | New-NginxConf -WebSocket -ProxyRedirect
-        [regex]::Matches($conf, 'proxy_set_header Upgrade').Count | Should -Be 1
-        [regex]::Matches($conf, 'proxy_redirect / /a/;').Count | Should -Be 1
-        $conf | Should -Match 'location /b/ \{\n        proxy_pass http://10\.0\.0\.2:80/;\n        proxy_redirect off;'
-    }
-
-    It 'is default_server unless -NotDefaultServer' {
-        $routes | New-NginxConf -Listen 8080 | Should -Match '(?m)^    listen 8080 default_server;$'
-        $routes | New-NginxConf -Listen 8080 -NotDefaultServer | Should -Not -Match 'default_server'
-    }
-
-    It 'gives nginx absolute TLS paths, resolved from the current location' {
-        $dir = New-TestDirectory
-        Push-Location $dir
-        try {
-            $conf = $routes | New-NginxConf -TlsCertificate ./tls.crt -TlsKey ./tls.key -ErrorAction Stop
-            $conf | Should -Match ([regex]::Escape("    ssl_certificate $dir/tls.crt;"))
-            $conf | Should -Match ([regex]::Escape("    ssl_certificate_key $dir/tls.key;"))
-            $conf | Should -Match '(?m)^    listen 443 ssl http2 default_server;$'
-            $routes | New-NginxConf -TlsCertificate ./tls.crt -TlsKey ./tls.key -NginxVersion 1.27.3 | Should -Match '(?m)^    http2 on;$'
-        }
-        finally { Pop-Location; Remove-Item $dir -Recurse -Force }
-    }
-
-    It 'stops on <Case> with InvalidTlsSetting' -ForEach @(
-        @{ Case = 'a certificate without its key'; Params = @{ TlsCertificate = '/etc/ssl/tls.crt' } }
-        @{ Case = '-RedirectHttp without TLS'; Params = @{ RedirectHttp = $true } }
-        @{ Case = 'TLS on the plain port'; Params = @{ TlsCertificate = '/c.pem'; TlsKey = '/k.pem'; TlsListen = '80' } }
-    ) {
-        { $routes | New-NginxConf @Params -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidTlsSetting,*'
-    }
-}
-
+# A route's own settings and the server-level options beside them are tested in-process:
+# tests/NginxKit.Cmdlets.Tests/NewNginxConfSettingsTests.cs.
 # New-NginxConf's refusals (bad routes, bad server-level options, claims on one path) are tested in-process:
 # tests/NginxKit.Cmdlets.Tests/NewNginxConfErrorTests.cs.
 
