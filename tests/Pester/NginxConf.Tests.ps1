@@ -15,53 +15,11 @@ BeforeAll {
         @{ Path = '/api'; Backend = '10.96.30.7'; Port = 80; Service = 'api'; Namespace = 'platform'; StripPrefix = $true }
         @{ Path = '/legacy'; Backend = '10.96.31.9'; Port = 8081; Service = 'legacy'; Namespace = 'platform'; StripPrefix = $false }
     )
-    function Get-LocationCount([string] $Text) { ([regex]::Matches($Text, '(?m)^    location /')).Count }
 }
 
-Describe 'New-NginxConf input' -Tag 'Nginx' {
-    It 'renders the same bytes from hashtables (-Route), piped hashtables, PSCustomObjects, CSV and typed routes' {
-        $dir = New-TestDirectory
-        try {
-            $fromRoute = New-NginxConf -Route $routes
-            $fromPipedHashtables = $routes | New-NginxConf
-            $fromObjects = $routes | ForEach-Object { [pscustomobject]$_ } | New-NginxConf
-            $routes | ForEach-Object { [pscustomobject]$_ } | Export-Csv "$dir/routes.csv"
-            $fromCsv = Import-Csv "$dir/routes.csv" | New-NginxConf
-            $fromTyped = $routes | ForEach-Object { [NginxKit.NginxRoute]$_ } | New-NginxConf
-            $fromCsv | Should -BeExactly $fromRoute
-            $fromObjects | Should -BeExactly $fromRoute
-            $fromPipedHashtables | Should -BeExactly $fromRoute
-            $fromTyped | Should -BeExactly $fromRoute
-            $fromRoute | Should -Match 'proxy_pass http://10\.96\.31\.9:8081;'
-        }
-        finally { Remove-Item $dir -Recurse -Force }
-    }
-
-    It 'takes Get-NginxRoute output and agrees with the same routes given as objects' {
-        $fromServices = Get-NginxRoute -Path $example -WarningAction SilentlyContinue | New-NginxConf
-        $same = Get-NginxRoute -Path $example -WarningAction SilentlyContinue |
-            Select-Object Path, Backend, Port, Service, Namespace, StripPrefix, BackendProtocol, Created | New-NginxConf
-        $same | Should -BeExactly $fromServices
-        Get-LocationCount $fromServices | Should -Be 5
-        # As they arrive from Invoke-Command or Import-Clixml: deserialized, with the same age and protocol.
-        $xml = [Management.Automation.PSSerializer]::Serialize(@(Get-NginxRoute -Path $example))
-        [Management.Automation.PSSerializer]::Deserialize($xml) | New-NginxConf | Should -BeExactly $fromServices
-    }
-
-    It 'binds -Backend by its ClusterIP and Host aliases' {
-        $a = [pscustomobject]@{ Path = '/a'; ClusterIP = '10.0.0.1'; Port = 80 } | New-NginxConf
-        $b = [pscustomobject]@{ Path = '/a'; Host = '10.0.0.1'; Port = 80 } | New-NginxConf
-        $a | Should -BeExactly $b
-        $a | Should -Match 'proxy_pass http://10\.0\.0\.1:80/;'
-    }
-
-    It 'renders byte-identical output whatever the input order' {
-        $one = $routes | New-NginxConf
-        $two = $routes[2], $routes[0], $routes[1] | New-NginxConf
-        $two | Should -BeExactly $one
-        ($one -split "`n")[0] | Should -Match '^# nginxkit-hash: xxh128:[0-9a-f]{32}$'
-    }
-
+# How New-NginxConf takes routes (every input form, aliases, order, -Route and the pipeline) is tested
+# in-process: tests/NginxKit.Cmdlets.Tests/NewNginxConfInputTests.cs. Here, the header against the real xxh128sum.
+Describe 'New-NginxConf header hash' -Tag 'Nginx' {
     It 'writes in its header the hash xxh128sum prints for the rest of the file' -Skip:(-not $xxh128sum) {
         $dir = New-TestDirectory
         try {
@@ -74,67 +32,6 @@ Describe 'New-NginxConf input' -Tag 'Nginx' {
             Get-Content "$dir/default.conf" -TotalCount 1 | Should -BeExactly "# nginxkit-hash: xxh128:$printed"
         }
         finally { Remove-Item $dir -Recurse -Force }
-    }
-
-    It 'reads piped objects by property name itself, through the fast path on this PowerShell' {
-        # The fast path reads a PSCustomObject's own members; if a PowerShell release drops the
-        # internal member it uses, reading falls back to the public lookup and this test says so.
-        $routeInput = [NginxKit.NginxRoute].Assembly.GetType('NginxKit.Infrastructure.RouteInput')
-        $routeInput.GetProperty('ReadsInstanceMembers', [Reflection.BindingFlags]'NonPublic,Static').GetValue($null) | Should -BeTrue
-        (Get-Command New-NginxConf).Parameters['Route'].ParameterSets['ByRoute'].ValueFromPipeline | Should -BeTrue
-        foreach ($name in 'Path', 'Backend', 'Port', 'Service', 'Namespace', 'StripPrefix', 'ServerName') {
-            (Get-Command New-NginxConf).Parameters[$name].ParameterSets['ByProperty'].ValueFromPipelineByPropertyName | Should -BeTrue
-        }
-    }
-
-    It 'binds by property name to -Path, -Backend and the rest when -Port is given on the command line' {
-        $dir = New-TestDirectory
-        try {
-            "Path,ClusterIP,ServiceName,Namespace`n/a,10.0.0.1,alpha,ns1`n/b,10.0.0.2,beta,ns2" | Set-Content "$dir/paths.csv"
-            $conf = Import-Csv "$dir/paths.csv" | New-NginxConf -Port 8080
-            $conf | Should -Match 'proxy_pass http://10\.0\.0\.1:8080/;'
-            $conf | Should -Match 'proxy_pass http://10\.0\.0\.2:8080/;'
-            $conf | Should -Match '# ns2/beta'
-        }
-        finally { Remove-Item $dir -Recurse -Force }
-    }
-
-    It 'takes one route or a collection with -Route, and a piped array as its routes' {
-        $a = @{ Path = '/a'; Backend = '10.0.0.1'; Port = 80 }
-        $b = [pscustomobject]@{ Path = '/b'; Backend = '10.0.0.2'; Port = 81 }
-        $both = New-NginxConf -Route $a, $b
-        Get-LocationCount $both | Should -Be 2
-        Get-LocationCount (New-NginxConf -Route $a) | Should -Be 1
-        Get-LocationCount (New-NginxConf -Route $b) | Should -Be 1
-        , @($a, $b) | New-NginxConf | Should -BeExactly $both
-        New-NginxConf -Route @() | Should -BeExactly (@() | New-NginxConf)
-        { New-NginxConf -Route $null } | Should -Throw -ErrorId 'ParameterArgumentValidationErrorNullNotAllowed,NginxKit.Commands.Nginx.NewNginxConfCommand'
-    }
-
-    It 'reads PSCustomObjects whatever their property names are made of, or whether they have any' {
-        # Names are looked up by reference first: equal names built at run time must read the same.
-        $names = 'Path', 'Backend', 'Port' | ForEach-Object { -join $_.ToCharArray() }
-        $built = [ordered]@{}
-        $built[$names[0]] = '/a'; $built[$names[1]] = '10.0.0.1'; $built[$names[2]] = 80
-        $expected = New-NginxConf -Route @{ Path = '/a'; Backend = '10.0.0.1'; Port = 80 }
-        [pscustomobject]$built | New-NginxConf | Should -BeExactly $expected
-        $withMember = [pscustomobject]@{ Path = '/a' }
-        $withMember | Add-Member -NotePropertyName Backend -NotePropertyValue '10.0.0.1'
-        $withMember | Add-Member -NotePropertyName PORT -NotePropertyValue '80'
-        $withMember | New-NginxConf | Should -BeExactly $expected
-        [pscustomobject]@{} | New-NginxConf -ErrorVariable errs -ErrorAction SilentlyContinue | Out-Null
-        $errs.Count | Should -Be 1
-        $errs[0].FullyQualifiedErrorId | Should -BeLike 'InvalidRoutePath,*'
-    }
-
-    It 'reads any object with the properties: a class instance, a typed PSCustomObject, Backend before ClusterIP' {
-        class PlainRoute { [string] $Path; [string] $Backend; [int] $Port }
-        $expected = New-NginxConf -Route @{ Path = '/a'; Backend = '10.0.0.1'; Port = 80 }
-        [PlainRoute]@{ Path = '/a'; Backend = '10.0.0.1'; Port = 80 } | New-NginxConf | Should -BeExactly $expected
-        [pscustomobject]@{ PSTypeName = 'My.Route'; Path = '/a'; Backend = '10.0.0.1'; Port = 80; Extra = 'ignored' } |
-            New-NginxConf | Should -BeExactly $expected
-        [pscustomobject]@{ Path = '/a'; ClusterIP = '10.9.9.9'; Backend = '10.0.0.1'; Port = 80 } | New-NginxConf | Should -BeExactly $expected
-        [pscustomobject]@{ path = '/a'; BACKEND = '10.0.0.1'; port = '80' } | New-NginxConf | Should -BeExactly $expected
     }
 }
 
