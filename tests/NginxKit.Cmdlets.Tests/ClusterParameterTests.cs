@@ -16,7 +16,7 @@ public sealed class ClusterParameterTests : IDisposable
     public void EveryClusterCmdletDeclaresTheParameterAlike(string name)
     {
         var result = session.Run("""
-            foreach ($command in 'Get-EntryNode', 'Set-EntryNodeLabel', 'Get-NginxRoute', 'Deploy-NginxKit', 'Remove-NginxKit', 'Sync-NginxConf') {
+            foreach ($command in 'Get-EntryNode', 'Set-EntryNodeLabel', 'Get-NginxRoute', 'Resolve-NginxRoute', 'Deploy-NginxKit', 'Remove-NginxKit', 'Sync-NginxConf') {
                 $p = (Get-Command $command).Parameters[$name]
                 $attributes = foreach ($a in $p.Attributes) {
                     switch ($a) {
@@ -31,7 +31,7 @@ public sealed class ClusterParameterTests : IDisposable
         Assert.Empty(result.Errors);
         Assert.Null(result.Terminating);
         var shapes = result.Output.Select(o => ((string)o.BaseObject)[(((string)o.BaseObject).IndexOf(' ') + 1)..]).ToList();
-        Assert.Equal(6, shapes.Count);
+        Assert.Equal(7, shapes.Count);
         Assert.Single(shapes.Distinct());
         Assert.Contains("ValidateNotNullOrEmptyAttribute", shapes[0]);
     }

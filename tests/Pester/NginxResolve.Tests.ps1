@@ -4,9 +4,7 @@
     the same backend, the same URI received, the same status, the same Location. The echo backends
     (tests/Fixtures/EchoBackend) report the request line nginx sent them.
 
-    Environment:
-      NGINXKIT_MODULE_PATH    the built NginxKit.psd1 (required)
-      NGINXKIT_ECHO_BACKEND   the built EchoBackend.dll; when unset NginxHarness builds it
+    Environment: as TestHelpers.psm1 lists it, and
       NGINXKIT_REQUIRE_REAL   1 to fail instead of skipping when nginx is not installed
       NGINXKIT_RESOLVE_SEED   the seed of the random sample; by default a new one, printed in the test's name
 #>
@@ -43,8 +41,7 @@ BeforeDiscovery {
 
 BeforeAll {
     Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
-    Import-Module "$PSScriptRoot/NginxHarness.psm1" -Force
-    Import-Module (Get-NginxKitModulePath) -Force
+    Import-TestModule NginxHarness
     $nginxPath = Find-RealTool -Name nginx
     $table = Import-PowerShellDataFile "$PSScriptRoot/NginxPathTable.psd1"
 
