@@ -12,14 +12,6 @@ public sealed class NewNginxConfInputTests : ModuleTests
 
     private static int LocationCount(string conf) => Regex.Matches(conf, "(?m)^    location /").Count;
 
-    private string[] Texts(string script, params (string Name, object? Value)[] variables)
-    {
-        var result = Session.Run(script, variables);
-        Assert.Empty(result.Errors);
-        Assert.Null(result.Terminating);
-        return [.. result.Output.Select(o => (string)o.BaseObject)];
-    }
-
     [Fact]
     public void HashtablesPipedHashtablesObjectsCsvAndTypedRoutesRenderTheSameBytes()
     {

@@ -7,14 +7,6 @@ public sealed class NewNginxConfSettingsTests : ModuleTests
 {
     private const string ThreeRoutes = "@(@{ Path = '/volume'; Backend = '10.96.12.40'; Port = 8080 }, @{ Path = '/api'; Backend = '10.96.30.7'; Port = 80 }, @{ Path = '/legacy'; Backend = '10.96.31.9'; Port = 8081; StripPrefix = $false })";
 
-    private string[] Texts(string script, params (string Name, object? Value)[] variables)
-    {
-        var result = Session.Run(script, variables);
-        Assert.Empty(result.Errors);
-        Assert.Null(result.Terminating);
-        return [.. result.Output.Select(o => (string)o.BaseObject)];
-    }
-
     [Fact]
     public void ARoutesOwnSettingsReadAlikeFromHashtablesObjectsCsvRowsAndNginxRoutes()
     {
