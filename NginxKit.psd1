@@ -35,6 +35,7 @@
         'Sync-NginxConf'
         'Test-DockerEngine'
         'Test-NginxConf'
+        'Test-NginxKitEntry'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -127,6 +127,8 @@ public static class SyncProgram
             ExposeAll = line.ExposeAll,
             SkipNginxTest = line.SkipNginxTest,
             Reloader = reloader,
+            // The manifest gives the sidecar its pod by the downward API; a watch records what it serves there.
+            Pod = PodIdentity.FromEnvironment(Environment.GetEnvironmentVariable),
         };
     }
 

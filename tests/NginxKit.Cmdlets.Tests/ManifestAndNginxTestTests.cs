@@ -19,7 +19,7 @@ public sealed class ManifestAndNginxTestTests : ModuleTests
     public void WatchedNamespacesGetARoleEachInsteadOfAClusterRole()
     {
         var result = Session.Run("(New-NginxKitManifest -WatchNamespace shop, web).Kind");
-        Assert.Equal(["Namespace", "ServiceAccount", "Role", "Role", "RoleBinding", "RoleBinding", "Deployment", "Service"], result.Output.Select(o => (string)o.BaseObject));
+        Assert.Equal(["Namespace", "ServiceAccount", "Role", "Role", "Role", "RoleBinding", "RoleBinding", "RoleBinding", "Deployment", "Service"], result.Output.Select(o => (string)o.BaseObject));
     }
 
     [Fact]

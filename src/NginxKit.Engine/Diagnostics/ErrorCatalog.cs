@@ -81,6 +81,7 @@ public static class ErrorCatalog
     public static readonly ErrorKind ContainerNotStarted = new(nameof(ContainerNotStarted), ProblemCategory.InvalidResult);
     public static readonly ErrorKind NoEntryNode = new(nameof(NoEntryNode), ProblemCategory.ResourceUnavailable);
     public static readonly ErrorKind ObjectNotManaged = new(nameof(ObjectNotManaged), ProblemCategory.PermissionDenied);
+    public static readonly ErrorKind ConfigNotFromNginxKit = new(nameof(ConfigNotFromNginxKit), ProblemCategory.InvalidData);
 
     // Docker under systemd, its install and health.
     public static readonly ErrorKind UnitNotFound = new(nameof(UnitNotFound), ProblemCategory.ObjectNotFound);

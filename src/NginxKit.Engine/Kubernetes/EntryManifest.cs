@@ -258,6 +258,13 @@ public static class EntryManifest
                                 ImagePullPolicy = "IfNotPresent",
                                 Command = [SyncPath],
                                 Args = [.. SyncArgs(o, watch: true)],
+                                // Its own pod, on which it records a Synced Event saying what nginx serves (Test-NginxKitEntry reads it).
+                                Env =
+                                [
+                                    FieldEnv(PodIdentity.NameVariable, "metadata.name"),
+                                    FieldEnv(PodIdentity.NamespaceVariable, "metadata.namespace"),
+                                    FieldEnv(PodIdentity.UidVariable, "metadata.uid"),
+                                ],
                                 VolumeMounts = WithTls(
                                     new V1VolumeMount { Name = "conf", MountPath = ConfDir },
                                     new V1VolumeMount { Name = "run", MountPath = runDir, ReadOnlyProperty = true },
@@ -351,6 +358,9 @@ public static class EntryManifest
         new V1PolicyRule { ApiGroups = [""], Resources = ["events"], Verbs = ["create"] },
     ];
 
+    /// <summary>With watched namespaces, the Role in the entry's namespace that lets the sidecar record Synced Events on its pod.</summary>
+    public static string RecordSyncRoleName(string name) => $"{name}-record-sync";
+
     private static IEnumerable<object> Rbac(EntryManifestOptions o, string name, Func<string, bool, V1ObjectMeta> meta)
     {
         var subject = new Rbacv1Subject { Kind = "ServiceAccount", Name = o.Name, NamespaceProperty = o.Namespace };
@@ -367,27 +377,34 @@ public static class EntryManifest
             };
             yield break;
         }
-        // Every Role before any RoleBinding: the order Deploy-NginxKit applies kinds in.
-        foreach (var watched in o.WatchNamespaces)
+        // Every Role before any RoleBinding: the order Deploy-NginxKit applies kinds in. The entry's
+        // own namespace gets one more, for the Synced Events the sidecar records on its pod.
+        var roles = o.WatchNamespaces.Select(watched => (Namespace: watched, Name: name, Rules: Rules()))
+            .Append((Namespace: o.Namespace, Name: RecordSyncRoleName(o.Name), Rules: [new V1PolicyRule { ApiGroups = [""], Resources = ["events"], Verbs = ["create"] }]))
+            .ToList();
+        foreach (var role in roles)
         {
-            var roleMeta = meta(name, true);
-            roleMeta.NamespaceProperty = watched;
-            yield return new V1Role { ApiVersion = "rbac.authorization.k8s.io/v1", Kind = "Role", Metadata = roleMeta, Rules = Rules() };
+            var roleMeta = meta(role.Name, true);
+            roleMeta.NamespaceProperty = role.Namespace;
+            yield return new V1Role { ApiVersion = "rbac.authorization.k8s.io/v1", Kind = "Role", Metadata = roleMeta, Rules = role.Rules };
         }
-        foreach (var watched in o.WatchNamespaces)
+        foreach (var role in roles)
         {
-            var bindingMeta = meta(name, true);
-            bindingMeta.NamespaceProperty = watched;
+            var bindingMeta = meta(role.Name, true);
+            bindingMeta.NamespaceProperty = role.Namespace;
             yield return new V1RoleBinding
             {
                 ApiVersion = "rbac.authorization.k8s.io/v1",
                 Kind = "RoleBinding",
                 Metadata = bindingMeta,
-                RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "Role", Name = name },
+                RoleRef = new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "Role", Name = role.Name },
                 Subjects = [subject],
             };
         }
     }
+
+    private static V1EnvVar FieldEnv(string name, string path) =>
+        new() { Name = name, ValueFrom = new V1EnvVarSource { FieldRef = new V1ObjectFieldSelector { ApiVersion = "v1", FieldPath = path } } };
 
     private static V1ResourceRequirements Requests(string cpu, string memory) => new()
     {

@@ -67,26 +67,21 @@ public sealed class RolloutWatcher(KubeConnection connection)
             case PodFailureKind.ImagePull:
                 return ErrorCatalog.ImagePullFailed.Problem(
                     $"Pod {pod} cannot start: {container} cannot pull image '{f.Image}' with pull policy {f.PullPolicy ?? "(default)"} ({f.Reason}{said}).",
-                    pod, f.Reason,
-                    f.PullPolicy == "IfNotPresent"
-                        ? "With IfNotPresent a node pulls only an image it lacks: load the image onto every entry node, or push it to a registry the nodes can reach and give New-NginxKitManifest -Image <registry>/nginxkit:<version>."
-                        : "Push the image to a registry the nodes can reach and give New-NginxKitManifest -Image with its full path.");
+                    pod, f.Reason, PodFailureHints.For(f, null));
             case PodFailureKind.CrashLoop:
                 var log = await LogTailAsync(f, cancellationToken).ConfigureAwait(false);
                 return ErrorCatalog.ContainerCrashLooping.Problem(
                     $"Pod {pod} cannot start: {container} keeps exiting ({f.Reason}, {f.Restarts} restarts). Its last log lines:\n{(log.Length == 0 ? "(the log is empty)" : log)}",
-                    pod, f.Reason, $"kubectl logs -n {f.Namespace} {f.Pod} -c {f.Container} --previous shows its whole log.");
+                    pod, f.Reason, PodFailureHints.For(f, null));
             case PodFailureKind.NoMatchingNode:
                 var selector = deployment.Spec?.Template?.Spec?.NodeSelector is { Count: > 0 } s ? string.Join(",", s.Select(l => $"{l.Key}={l.Value}")) : "(none)";
                 string? role = null;
                 deployment.Spec?.Template?.Spec?.NodeSelector?.TryGetValue(NodeLabeler.RoleLabel, out role);
                 return ErrorCatalog.NoEntryNode.Problem(
                     $"No node can run pod {pod}: it runs only on nodes labelled {selector}, and the scheduler found none ({f.Reason}{said}).",
-                    pod, f.Reason,
-                    $"Label the entry nodes: Set-EntryNodeLabel -Name <node>{(role is null or NodeLabeler.DefaultRole ? "" : $" -Role {role}")}; Get-EntryNode lists them.");
+                    pod, f.Reason, PodFailureHints.NoEntryNode(role));
             default:
-                return ErrorCatalog.ContainerNotStarted.Problem($"Pod {pod} cannot start: {container} cannot be created ({f.Reason}{said}).", pod, f.Reason,
-                    $"kubectl describe pod -n {f.Namespace} {f.Pod} shows the events.");
+                return ErrorCatalog.ContainerNotStarted.Problem($"Pod {pod} cannot start: {container} cannot be created ({f.Reason}{said}).", pod, f.Reason, PodFailureHints.For(f, null));
         }
     }
 

@@ -29,6 +29,13 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
     private readonly IReadOnlyList<string> namespaces = NamespaceScope.Parse(settings.Namespaces, "a namespace");
     private Dictionary<string, string> lastRoutes = new(StringComparer.Ordinal);
 
+    // What nginx has now (the config's hash and its routes), and what the last Synced Event said.
+    private (string Hash, IReadOnlyList<AcceptedRoute> Routes)? served;
+    private string? recordedHash;
+    private DateTimeOffset recordedAt = DateTimeOffset.MinValue;
+    private string? recordFailure;
+    private readonly SemaphoreSlim recording = new(1, 1);
+
     // The certificate files' fingerprint nginx last loaded, and one nginx -t refused (a key and a
     // certificate from two rotations, until the second file arrives): neither is tried again.
     private string? loadedCertificate;
@@ -59,6 +66,7 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
         var dirty = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
         var syncLoop = SyncLoopAsync(dirty.Reader, report, cancellationToken);
         var certificatePoll = settings.Render.Tls ? PollCertificateAsync(dirty.Writer, cancellationToken) : Task.CompletedTask;
+        var heartbeat = settings.Pod is not null && settings.RecordEvents ? HeartbeatAsync(report, cancellationToken) : Task.CompletedTask;
         var scopes = ClusterRoutes.Scopes(namespaces);
         var unlisted = scopes.Count;
         // The first render waits for every scope's first list; after that, each relist renders at once.
@@ -78,6 +86,7 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
             dirty.Writer.TryComplete();
             try { await syncLoop.ConfigureAwait(false); } catch (OperationCanceledException) { }
             try { await certificatePoll.ConfigureAwait(false); } catch (OperationCanceledException) { }
+            try { await heartbeat.ConfigureAwait(false); } catch (OperationCanceledException) { }
         }
     }
 
@@ -205,6 +214,49 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
             }
             var result = await SyncAsync(trigger ?? "change", report, requireRoutes: false, recordEvents: settings.RecordEvents, cancellationToken).ConfigureAwait(false);
             await report(new SyncMessage.Event(result)).ConfigureAwait(false);
+            if (settings.Pod is not null && settings.RecordEvents) await RecordSyncedAsync(report, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // Records a Synced Event again when the last one is due: a change waiting out the gap, or the heartbeat.
+    private async Task HeartbeatAsync(Func<SyncMessage, ValueTask> report, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(settings.SyncedMinGap < settings.SyncedInterval ? settings.SyncedMinGap : settings.SyncedInterval);
+        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            await RecordSyncedAsync(report, cancellationToken).ConfigureAwait(false);
+    }
+
+    // One Synced Event on the pod when what nginx serves changed (at most one per SyncedMinGap), or
+    // when the last is SyncedInterval old. The table is built only then, never on a sync that records nothing.
+    private async Task RecordSyncedAsync(Func<SyncMessage, ValueTask> report, CancellationToken cancellationToken)
+    {
+        await recording.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            (string Hash, IReadOnlyList<AcceptedRoute> Routes)? now;
+            lock (gate) now = served;
+            if (now is not { } state) return;
+            var since = DateTimeOffset.UtcNow - recordedAt;
+            var due = state.Hash != recordedHash ? since >= settings.SyncedMinGap : since >= settings.SyncedInterval;
+            if (!due) return;
+            var e = SyncedEvent.Build(settings.Pod!, state.Hash, ServedRouteTable.From(state.Routes), DateTimeOffset.UtcNow);
+            try
+            {
+                await connection.Client.CoreV1.CreateNamespacedEventAsync(e, settings.Pod!.Namespace, cancellationToken: cancellationToken).ConfigureAwait(false);
+                (recordedHash, recordedAt, recordFailure) = (state.Hash, DateTimeOffset.UtcNow, null);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && ex is not NginxKitException)
+            {
+                // Said once while it lasts: the next heartbeat tries again.
+                var why = Describe(ex);
+                if (why != recordFailure)
+                    await report(new SyncMessage.Warning($"Recording the Synced event on pod {settings.Pod!.Namespace}/{settings.Pod.Name} failed ({why}); nginx serves on, but Test-NginxKitEntry cannot see what.")).ConfigureAwait(false);
+                recordFailure = why;
+            }
+        }
+        finally
+        {
+            recording.Release();
         }
     }
 
@@ -302,18 +354,19 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
         if (unchanged && !rotated)
         {
             lastRoutes = current;
+            lock (gate) served = (conf.Hash, accepted);
             result = Done(false, false, false, false, null);
         }
         else
         {
-            result = await WriteAndReloadAsync(conf, current, Done, unchanged, certificate, once: requireRoutes, cancellationToken).ConfigureAwait(false);
+            result = await WriteAndReloadAsync(conf, accepted, current, Done, unchanged, certificate, once: requireRoutes, cancellationToken).ConfigureAwait(false);
         }
         // After nginx has the config: the owner's notice must not hold up the traffic.
         if (recordEvents) await RecordConflictsAsync(set.Conflicts, snapshot, report, cancellationToken).ConfigureAwait(false);
         return result;
     }
 
-    private async Task<SyncEvent> WriteAndReloadAsync(RenderedConf conf, Dictionary<string, string> current,
+    private async Task<SyncEvent> WriteAndReloadAsync(RenderedConf conf, IReadOnlyList<AcceptedRoute> accepted, Dictionary<string, string> current,
         Func<bool, bool, bool, bool, string?, SyncEvent> done, bool unchanged, string? certificate, bool once, CancellationToken cancellationToken)
     {
         var validated = false;
@@ -367,6 +420,7 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
             return done(true, false, false, validated, $"Writing {settings.OutFile} failed, so nginx keeps the config it has: {ex.Message}");
         }
         lastRoutes = current;
+        lock (gate) served = (conf.Hash, accepted);
         try
         {
             await settings.Reloader.ReloadAsync(runner, cancellationToken).ConfigureAwait(false);

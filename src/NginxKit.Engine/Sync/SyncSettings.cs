@@ -44,6 +44,17 @@ public sealed record SyncSettings
     /// <summary>A watch records a PathConflict Event on each Service that loses its path to an older claim.</summary>
     public bool RecordEvents { get; init; } = true;
 
+    /// <summary>The pod the sidecar runs in: a watch records a Synced Event on it saying what it serves. Null outside a pod.</summary>
+    public PodIdentity? Pod { get; init; }
+
+    /// <summary>The sidecar's heartbeat: a Synced Event at least this often, so its age tells a live sidecar from a stuck one.</summary>
+    public TimeSpan SyncedInterval { get; init; } = DefaultSyncedInterval;
+
+    public static readonly TimeSpan DefaultSyncedInterval = TimeSpan.FromMinutes(5);
+
+    /// <summary>At most one Synced Event this often while changes keep coming: the last one waits for the gap to pass.</summary>
+    public TimeSpan SyncedMinGap { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How often -Watch looks at the TLS certificate and key for a rotation to reload.</summary>
     public TimeSpan CertificatePoll { get; init; } = TimeSpan.FromSeconds(2);
 }

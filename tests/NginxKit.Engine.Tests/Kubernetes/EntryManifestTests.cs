@@ -20,7 +20,7 @@ public class EntryManifestTests
         Assert.Equal(ManifestApplier.Kinds.Except(["Role", "RoleBinding"]), kinds);
         Assert.Equal(kinds.Select(ManifestApplier.ApplyOrder).Order(), kinds.Select(ManifestApplier.ApplyOrder));
         var scoped = Scoped.Cast<IKubernetesObject>().Select(o => o.Kind).ToList();
-        Assert.Equal(["Namespace", "ServiceAccount", "Role", "Role", "RoleBinding", "RoleBinding", "Deployment", "Service"], scoped);
+        Assert.Equal(["Namespace", "ServiceAccount", "Role", "Role", "Role", "RoleBinding", "RoleBinding", "RoleBinding", "Deployment", "Service"], scoped);
         Assert.Equal(scoped.Select(ManifestApplier.ApplyOrder).Order(), scoped.Select(ManifestApplier.ApplyOrder));
         Assert.Equal(ManifestApplier.ApplyOrder("Deployment"), ManifestApplier.ApplyOrder("ConfigMap"));
         Assert.True(ManifestApplier.ApplyOrder("ConfigMap") < ManifestApplier.ApplyOrder("Service"));
@@ -217,10 +217,17 @@ public class EntryManifestTests
     {
         Assert.Empty(Scoped.OfType<V1ClusterRole>());
         Assert.Empty(Scoped.OfType<V1ClusterRoleBinding>());
-        var roles = Scoped.OfType<V1Role>().ToList();
+        var roles = Scoped.OfType<V1Role>().Where(r => r.Metadata.Name == "nginx-entry-watch-services").ToList();
         Assert.Equal(["apps", "shop"], roles.Select(r => r.Metadata.NamespaceProperty));
         Assert.All(roles, r => AssertLeastRules(r.Rules));
-        var bindings = Scoped.OfType<V1RoleBinding>().ToList();
+        // In the entry's own namespace: create Events (the sidecar's Synced Events on its pod), nothing else.
+        var recordSync = Assert.Single(Scoped.OfType<V1Role>(), r => r.Metadata.Name == "nginx-entry-record-sync");
+        Assert.Equal("nginx-entry", recordSync.Metadata.NamespaceProperty);
+        var rule = Assert.Single(recordSync.Rules);
+        Assert.Equal((new[] { "" }, new[] { "events" }, new[] { "create" }), (rule.ApiGroups.ToArray(), rule.Resources.ToArray(), rule.Verbs.ToArray()));
+        var recordBinding = Assert.Single(Scoped.OfType<V1RoleBinding>(), b => b.Metadata.Name == "nginx-entry-record-sync");
+        Assert.Equal(("nginx-entry", "Role", "nginx-entry-record-sync"), (recordBinding.Metadata.NamespaceProperty, recordBinding.RoleRef.Kind, recordBinding.RoleRef.Name));
+        var bindings = Scoped.OfType<V1RoleBinding>().Where(b => b.Metadata.Name == "nginx-entry-watch-services").ToList();
         Assert.Equal(["apps", "shop"], bindings.Select(b => b.Metadata.NamespaceProperty));
         Assert.All(bindings, b =>
         {

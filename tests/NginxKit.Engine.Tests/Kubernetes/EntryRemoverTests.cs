@@ -13,8 +13,9 @@ public class EntryRemoverTests
         // Cluster-wide, the manifest has a ClusterRole and no Role; scoped to namespaces, Roles and no ClusterRole.
         Assert.Equal(ManifestApplier.Kinds.Where(k => k is not ("Role" or "RoleBinding")).Reverse(), targets.Select(t => t.Kind));
         var scoped = EntryRemover.Targets(EntryManifest.Build(new EntryManifestOptions { Namespace = "edge", Name = "entry", WatchNamespaces = ["shop"] }), keepNamespace: false);
-        Assert.Equal(ManifestApplier.Kinds.Where(k => k is not ("ClusterRole" or "ClusterRoleBinding")).Reverse(), scoped.Select(t => t.Kind));
+        Assert.Equal(ManifestApplier.Kinds.Where(k => k is not ("ClusterRole" or "ClusterRoleBinding")).Reverse(), scoped.Select(t => t.Kind).Distinct());
         Assert.Contains(("Role", (string?)"shop", "entry-watch-services"), scoped);
+        Assert.Contains(("Role", (string?)"edge", "entry-record-sync"), scoped);
         Assert.Contains(("ClusterRole", (string?)null, "entry-watch-services"), targets);
         Assert.Contains(("Deployment", (string?)"edge", "entry"), targets);
         Assert.DoesNotContain(EntryRemover.Targets(objects, keepNamespace: true), t => t.Kind == "Namespace");
