@@ -188,7 +188,7 @@ public class EntryChecksTests
     [Fact]
     public void ATableTooLargeToRecordIsComparedByItsHashAndCounts()
     {
-        var many = Enumerable.Range(0, 1200).Select(i => Service($"svc-{i:0000}", "bulk")).ToList();
+        var many = Enumerable.Range(0, 2000).Select(i => Service($"svc-{i:0000}", "bulk")).ToList();
         var table = ServedRouteTable.FromServices(many, [], false, null);
         Assert.True(table.Text.Length > ServedRouteTable.MaxRecordedBytes);
         var e = SyncedEvent.Build(new PodIdentity("nginx-entry-a", "nginx-entry", null), "xxh128:" + new string('b', 32), table, Now);
@@ -197,7 +197,7 @@ public class EntryChecksTests
         Assert.Equal(EntryCheckStatus.Pass, Check(s with { Services = many }, EntryChecks.Config).Status);
         var r = Check(s with { Services = many.Skip(1).ToList() }, EntryChecks.Config);
         Assert.Equal(EntryCheckStatus.Fail, r.Status);
-        Assert.Contains("the pod serves 1200 routes, the Services give 1199 now, and the tables differ", r.Detail);
+        Assert.Contains("the pod serves 2000 routes, the Services give 1999 now, and the tables differ", r.Detail);
     }
 
     [Fact]

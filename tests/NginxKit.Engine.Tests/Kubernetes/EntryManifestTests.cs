@@ -224,7 +224,9 @@ public class EntryManifestTests
         var recordSync = Assert.Single(Scoped.OfType<V1Role>(), r => r.Metadata.Name == "nginx-entry-record-sync");
         Assert.Equal("nginx-entry", recordSync.Metadata.NamespaceProperty);
         var rule = Assert.Single(recordSync.Rules);
-        Assert.Equal((new[] { "" }, new[] { "events" }, new[] { "create" }), (rule.ApiGroups.ToArray(), rule.Resources.ToArray(), rule.Verbs.ToArray()));
+        Assert.Equal([""], rule.ApiGroups);
+        Assert.Equal(["events"], rule.Resources);
+        Assert.Equal(["create"], rule.Verbs);
         var recordBinding = Assert.Single(Scoped.OfType<V1RoleBinding>(), b => b.Metadata.Name == "nginx-entry-record-sync");
         Assert.Equal(("nginx-entry", "Role", "nginx-entry-record-sync"), (recordBinding.Metadata.NamespaceProperty, recordBinding.RoleRef.Kind, recordBinding.RoleRef.Name));
         var bindings = Scoped.OfType<V1RoleBinding>().Where(b => b.Metadata.Name == "nginx-entry-watch-services").ToList();
