@@ -169,6 +169,11 @@ public class EntryChecksTests
         var named = new V1Role { Metadata = new V1ObjectMeta { Name = "nginx-entry-watch-services", NamespaceProperty = "shop" }, Rules = [new V1PolicyRule { ApiGroups = [""], Resources = ["services"], Verbs = ["list"], ResourceNames = ["web"] }] };
         var limited = rbac with { Roles = [named, .. scoped.OfType<V1Role>().Where(r => r.Metadata.NamespaceProperty != "shop")] };
         Assert.Null(limited.Granting("nginx-entry", "nginx-entry", new RbacPermission("list", "services", "shop")));
+        // A rule for other verbs grants none of these.
+        var getOnly = new V1Role { Metadata = named.Metadata, Rules = [new V1PolicyRule { ApiGroups = [""], Resources = ["services", "events"], Verbs = ["get"] }] };
+        var readers = rbac with { Roles = [getOnly] };
+        Assert.Equal(["list services in shop", "watch services in shop", "create events in shop"],
+            readers.Missing("nginx-entry", "nginx-entry", spec.NeededPermissions("nginx-entry")).Where(p => p.Namespace == "shop").Select(p => p.ToString()));
     }
 
     [Fact]
