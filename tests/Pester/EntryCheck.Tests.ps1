@@ -23,9 +23,7 @@ BeforeDiscovery {
 
 BeforeAll {
     Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
-    Import-Module "$PSScriptRoot/FakeKubeApi.psm1" -Force
-    Import-Module "$PSScriptRoot/NginxHarness.psm1" -Force
-    Import-Module (Get-NginxKitModulePath) -Force
+    Import-TestModule FakeKubeApi, NginxHarness
 
     # The check by name, from one run of Test-NginxKitEntry.
     function Get-Check([object[]] $Results, [string] $Name) {
@@ -99,11 +97,8 @@ Describe 'Test-NginxKitEntry against a deployed entry' -Tag 'Kubernetes', 'Nginx
         $sidecarErr = $sidecar.StandardError.ReadToEndAsync()
 
         function Get-SyncedEvent { @((& $api GET '/api/v1/namespaces/nginx-entry/events?fieldSelector=reason%3DSynced').items) }
-        $deadline = [DateTime]::UtcNow.AddSeconds(30)
-        while ((Get-SyncedEvent).Count -eq 0) {
-            if ($sidecar.HasExited -or [DateTime]::UtcNow -gt $deadline) { throw "no Synced event from nginxkit-sync within 30 s: $($sidecarErr.IsCompleted ? $sidecarErr.Result : '(running)')" }
-            Start-Sleep -Milliseconds 100
-        }
+        $null = Wait-Until { (Get-SyncedEvent).Count -gt 0 } -Process $sidecar -Because 'a Synced event from nginxkit-sync' `
+            -Diagnostics { $sidecarErr.IsCompleted ? $sidecarErr.Result : '(nginxkit-sync still running)' }
         $server = Start-NginxServer -Config (Get-Content -LiteralPath $out -Raw) -Port $nodePort
 
         function Invoke-Check([switch] $Probe, [TimeSpan] $SyncAge = [TimeSpan]::FromMinutes(15)) {
