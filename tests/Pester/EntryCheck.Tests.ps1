@@ -211,7 +211,7 @@ Describe 'Test-NginxKitEntry against a deployed entry' -Tag 'Kubernetes', 'Nginx
         (Invoke-RawHttp -Port $nodePort -Path '/billing/').StatusCode | Should -Be 404 -Because 'nginx indeed does not serve it'
     }
 
-    It 'a stale sync: LastSync warns past -SyncAge, pointing to the sidecar''s log' {
+    It 'a stale sync: LastSync fails past -SyncAge, pointing to the sidecar''s log' {
         $last = (Get-SyncedEvent)[-1]
         $k = Invoke-Kubectl $fake @('delete', 'events', '--all', '-n', 'nginx-entry')
         $k.ExitCode | Should -Be 0 -Because $k.Error
@@ -226,7 +226,7 @@ Describe 'Test-NginxKitEntry against a deployed entry' -Tag 'Kubernetes', 'Nginx
         $old.lastTimestamp = $hourAgo
         $null = Add-FakeKubeObject -Server $fake -Object $old
         $r = Get-Check (Invoke-Check) LastSync
-        "$($r.Status)" | Should -Be 'Warn'
+        "$($r.Status)" | Should -Be 'Fail'
         $r.Detail | Should -Match '^Stale: last sync 60 min ago \(nginx-entry-a'
         $r.Hint | Should -Match 'kubectl logs -n nginx-entry nginx-entry-a -c sync'
         "$((Get-Check (Invoke-Check -SyncAge ([TimeSpan]::FromHours(2))) LastSync).Status)" | Should -Be 'Pass'

@@ -217,10 +217,10 @@ public class EntryChecksTests
     }
 
     [Fact]
-    public void AStaleSyncWarnsAndAPodWithoutOneFails()
+    public void AStaleSyncAndAPodWithoutOneFail()
     {
         var stale = Check(Healthy(), EntryChecks.LastSync, TimeSpan.FromSeconds(60));
-        Assert.Equal(EntryCheckStatus.Warn, stale.Status);
+        Assert.Equal(EntryCheckStatus.Fail, stale.Status);
         Assert.Contains("Stale: last sync 90 s ago (nginx-entry-b", stale.Detail);
         Assert.Contains("kubectl logs -n nginx-entry nginx-entry-b -c sync", stale.Hint);
 

@@ -182,7 +182,7 @@ public static class EntryChecks
         var age = s.Now - oldest.Value!.Time;
         var ages = $"last sync {Age(age)} ago ({oldest.Key}, the oldest of {records.Count})";
         if (age > syncAge)
-            return EntryCheckResult.Warn(LastSync, $"Stale: {ages}, more than {Age(syncAge)}; the sidecar records one at least every {Age(Sync.SyncSettings.DefaultSyncedInterval)}.",
+            return EntryCheckResult.Fail(LastSync, $"Stale: {ages}, more than {Age(syncAge)}; the sidecar records one at least every {Age(Sync.SyncSettings.DefaultSyncedInterval)}.",
                 $"The sidecar may be stuck or gone: kubectl logs -n {s.Namespace} {oldest.Key} -c sync; deleting the pod makes a fresh one.");
         return EntryCheckResult.Pass(LastSync, $"{char.ToUpperInvariant(ages[0])}{ages[1..]}.");
     }
