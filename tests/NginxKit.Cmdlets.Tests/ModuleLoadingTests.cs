@@ -13,7 +13,7 @@ public sealed class ModuleLoadingTests : IDisposable
     {
         var result = session.Run("(Get-Module NginxKit).ExportedCmdlets.Count; (Get-Module NginxKit).Version.ToString()");
         Assert.Null(result.Terminating);
-        Assert.Equal(24, (int)result.Output[0].BaseObject);
+        Assert.Equal(25, (int)result.Output[0].BaseObject);
         Assert.Equal("0.1.0", result.Output[1].BaseObject);
     }
 

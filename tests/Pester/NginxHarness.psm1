@@ -676,7 +676,20 @@ function Stop-SyncWatcher([object] $Watcher, [int] $TimeoutSec = 15) {
     if (-not $Watcher.Process.WaitForExit($TimeoutSec * 1000)) { Stop-ProcessTree $Watcher.Process }
 }
 
+function Start-RouteServer {
+    <#
+    .SYNOPSIS
+        nginx on a free loopback port, serving what New-NginxConf renders for -Routes.
+    #>
+    param(
+        [Parameter(Mandatory)] [object[]] $Routes,
+        [Parameter(Mandatory)] [string] $NginxPath
+    )
+    $conf = $Routes | New-NginxConf -Listen "127.0.0.1:$(Get-FreeTcpPort)" -ErrorAction Stop
+    Start-NginxServer -Config $conf -NginxPath $NginxPath
+}
+
 Export-ModuleMember -Function Get-FreeTcpPort, Start-EchoBackend, Stop-EchoBackend, ConvertTo-EchoRoute,
-    Start-NginxServer, Update-NginxServer, Stop-NginxServer, Invoke-RawHttp,
+    Start-NginxServer, Start-RouteServer, Update-NginxServer, Stop-NginxServer, Invoke-RawHttp,
     New-TestCertificateAuthority, New-TestServerCertificate, Get-TlsHandshake, Invoke-TlsHttp,
     Start-SyncWatcher, Start-SyncedNginx, Stop-SyncedNginx, Get-WatcherLog, Get-WatcherEntry, Get-WatcherDiagnostics, Stop-SyncWatcher, Test-TcpPort

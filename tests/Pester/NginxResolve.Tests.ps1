@@ -151,8 +151,7 @@ Describe 'Resolve-NginxRoute answers as a real nginx does' -Tag 'Nginx', 'Real' 
     Context 'the path table without a / route' {
         BeforeAll {
             $routes = @(ConvertTo-EchoRoute $table.NoRoot.Routes $port)
-            $conf = $routes | New-NginxConf -Listen "127.0.0.1:$(Get-FreeTcpPort)" -ErrorAction Stop
-            $server = Start-NginxServer -Config $conf -NginxPath $nginxPath
+            $server = Start-RouteServer -Routes $routes -NginxPath $nginxPath
         }
 
         AfterAll {
@@ -168,8 +167,7 @@ Describe 'Resolve-NginxRoute answers as a real nginx does' -Tag 'Nginx', 'Real' 
     Context 'the path table''s routes on their own server_name' {
         BeforeAll {
             $routes = @(ConvertTo-EchoRoute $table.ServerNames.Routes $port)
-            $conf = $routes | New-NginxConf -Listen "127.0.0.1:$(Get-FreeTcpPort)" -ErrorAction Stop
-            $server = Start-NginxServer -Config $conf -NginxPath $nginxPath
+            $server = Start-RouteServer -Routes $routes -NginxPath $nginxPath
         }
 
         AfterAll {

@@ -223,8 +223,7 @@ Describe 'Routes rendered by New-NginxConf, served by a real nginx' -Tag 'Nginx'
     Context 'without a / route' {
         BeforeAll {
             $routes = @(ConvertTo-EchoRoute $table.NoRoot.Routes $port)
-            $conf = $routes | New-NginxConf -Listen "127.0.0.1:$(Get-FreeTcpPort)" -ErrorAction Stop
-            $server = Start-NginxServer -Config $conf -NginxPath $nginxPath
+            $server = Start-RouteServer -Routes $routes -NginxPath $nginxPath
         }
 
         AfterAll {
@@ -281,8 +280,7 @@ server {
     Context 'routes on their own server_name' {
         BeforeAll {
             $routes = @(ConvertTo-EchoRoute $table.ServerNames.Routes $port)
-            $conf = $routes | New-NginxConf -Listen "127.0.0.1:$(Get-FreeTcpPort)" -ErrorAction Stop
-            $server = Start-NginxServer -Config $conf -NginxPath $nginxPath
+            $server = Start-RouteServer -Routes $routes -NginxPath $nginxPath
         }
 
         AfterAll {
