@@ -1,5 +1,6 @@
-# Install-DockerEngine, Get-DockerVersion and Test-DockerEngine: planned offline under -Root, and
-# for real on the systemd harness with Debian's docker.io.
+# Install-DockerEngine, Get-DockerVersion and Test-DockerEngine for real on the systemd harness with
+# Debian's docker.io, and a host without systemctl. The -Root plans and the errors that need no tool
+# run in process: tests/NginxKit.Cmdlets.Tests (InstallDockerEngineRootTests, DockerMissingToolTests).
 BeforeDiscovery {
     Import-Module "$PSScriptRoot/TestHelpers.psm1" -Force
     Import-Module "$PSScriptRoot/SystemdHarness.psm1" -Force
@@ -12,87 +13,7 @@ BeforeAll {
     $modulePath = Get-NginxKitModulePath
 }
 
-Describe 'Install-DockerEngine -Source Docker, planned and written under -Root' -Tag 'Docker' {
-    BeforeEach {
-        $root = New-TestDirectory
-        New-Item -ItemType Directory "$root/etc" | Out-Null
-        Set-Content "$root/etc/os-release" "PRETTY_NAME=`"Ubuntu 24.04 LTS`"`nID=ubuntu`nID_LIKE=debian`nVERSION_CODENAME=noble`nUBUNTU_CODENAME=noble"
-        $key = Join-Path $root 'docker.asc'
-        Set-Content $key "-----BEGIN PGP PUBLIC KEY BLOCK-----`n`nmQINBFit2ioBEADhWpZ8/wvZ6hUTiXOwQHXMAlaFHcPH9hAtr4F1y2+OYdbtMuth`n-----END PGP PUBLIC KEY BLOCK-----"
-    }
-    AfterEach { Remove-Item $root -Recurse -Force }
-
-    It '-WhatIf plans a signed-by keyring and source for the detected suite, and writes nothing' {
-        $r = Install-DockerEngine -Source Docker -KeyPath $key -Root $root -Architecture arm64 -WhatIf
-        $files = @($r.Plan.Steps | Where-Object Kind -eq File)
-        $files.Target | Should -Be @("$root/etc/apt/keyrings/docker.asc", "$root/etc/apt/sources.list.d/docker.list")
-        $files.Needed | Should -Be @($true, $true)
-        $files[1].Content | Should -BeExactly "deb [arch=arm64 signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/ubuntu noble stable`n"
-        ($r.Plan.Steps | Where-Object Kind -eq Command).Target | Should -Be @('apt-get update', 'apt-get install -y docker-ce docker-ce-cli containerd.io docker-buildx-plugin docker-compose-plugin')
-        ($r.Plan.Steps.Target + $r.Plan.Steps.Description) -match 'apt-key' | Should -BeNullOrEmpty
-        "$root/etc/apt" | Should -Not -Exist
-    }
-
-    It 'writes the key and the source, and a second run changes nothing' {
-        (Install-DockerEngine -Source Docker -KeyPath $key -Root $root -Architecture amd64 -Confirm:$false).Changed | Should -BeTrue
-        [IO.File]::ReadAllBytes("$root/etc/apt/keyrings/docker.asc") | Should -Be ([IO.File]::ReadAllBytes($key))
-        Get-Content "$root/etc/apt/sources.list.d/docker.list" -Raw | Should -BeExactly "deb [arch=amd64 signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/ubuntu noble stable`n"
-        $before = (Get-Item "$root/etc/apt/sources.list.d/docker.list").LastWriteTimeUtc
-        $again = @(Install-DockerEngine -Source Docker -KeyPath $key -Root $root -Architecture amd64 -Confirm:$false)
-        $again.Count | Should -Be 1
-        $again[0].Changed | Should -BeExactly $false
-        @($again.Plan.Steps | Where-Object Needed).Count | Should -Be 0
-        (Get-Item "$root/etc/apt/sources.list.d/docker.list").LastWriteTimeUtc | Should -Be $before
-    }
-
-    It 'refuses a key file that is not an OpenPGP key, and a host that is not Debian or Ubuntu' {
-        Set-Content $key 'not a key'
-        { Install-DockerEngine -Source Docker -KeyPath $key -Root $root -WhatIf -ErrorAction Stop } | Should -Throw -ErrorId 'KeyNotUsable,*'
-        Set-Content "$root/etc/os-release" "ID=fedora`nVERSION_ID=40"
-        { Install-DockerEngine -Source Docker -Root $root -WhatIf -ErrorAction Stop } | Should -Throw -ErrorId 'UnsupportedDistribution,*'
-    }
-}
-
 Describe 'The Docker cmdlets'' errors where their tool or system is missing' -Tag 'Docker' {
-    BeforeAll {
-        Import-Module $modulePath -Force
-        $dir = New-TestDirectory
-    }
-    AfterAll { Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction Ignore }
-
-    It 'Get-DockerVersion with no docker client is DockerNotFound' {
-        { Get-DockerVersion -DockerPath "$dir/no-such-docker" -ErrorAction Stop } | Should -Throw -ErrorId 'DockerNotFound,*'
-    }
-
-    It 'Get-DockerVersion with a client that prints no version is DockerVersionFailed' {
-        $fake = Join-Path $dir 'silent-docker'
-        Set-Content -LiteralPath $fake -Value "#!/bin/sh`necho 'no daemon here' >&2`nexit 1"
-        & chmod 755 $fake
-        { Get-DockerVersion -DockerPath $fake -ErrorAction Stop } | Should -Throw -ErrorId 'DockerVersionFailed,*'
-    }
-
-    It 'a unit cmdlet on a host where systemd is not PID 1 is SystemdNotRunning, naming the unit, with no systemctl command line' {
-        $err = $null
-        Get-DockerService -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
-        $err.Count | Should -Be 1
-        $err[0].FullyQualifiedErrorId | Should -BeLike 'SystemdNotRunning,*'
-        $err[0].TargetObject | Should -Be 'docker.service'
-        $err[0].ErrorDetails.Message | Should -Match 'systemd is not running'
-        $err[0].ErrorDetails.Message | Should -Not -Match 'systemctl show|-p |Get-DockerJournal'
-        $err[0].CategoryInfo.Category | Should -Be 'ResourceUnavailable'
-    }
-
-    It 'Test-DockerEngine where systemd is not PID 1 sends no one to a unit cmdlet or the unit''s log' {
-        $health = Test-DockerEngine -Socket (Join-Path $dir 'no-daemon.sock')
-        $checks = @{}
-        foreach ($check in $health.Checks) { $checks[$check.Name] = $check }
-        $checks.UnitActive.Passed | Should -BeFalse
-        $checks.UnitActive.Message | Should -Match 'systemd is not running'
-        $checks.DaemonAnswers.Passed | Should -BeFalse
-        $checks.DaemonAnswers.Fix | Should -Match 'systemd is not running here'
-        @($health.Checks | Where-Object Fix | ForEach-Object Fix) -match 'Get-DockerJournal|Start-DockerService' | Should -BeNullOrEmpty
-    }
-
     It 'a unit cmdlet on a host without systemctl is SystemctlNotFound, naming the unit' -Skip:(-not $supported) {
         # A host without systemctl, for real: in a private mount namespace, each directory that holds
         # it is overlaid with a layer whose whiteout hides it. Nothing outside that namespace changes.
@@ -129,17 +50,6 @@ foreach (`$command in 'Get-DockerService', 'Restart-DockerService') {
         } finally {
             Remove-Item -LiteralPath $layer -Recurse -Force
         }
-    }
-
-    It 'Get-DockerEnvironmentFile on a tree without the file is EnvironmentFileNotFound' {
-        $err = $null
-        Get-DockerEnvironmentFile -Root $dir -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
-        $err[0].FullyQualifiedErrorId | Should -BeLike 'EnvironmentFileNotFound,*'
-    }
-
-    It '-Restart with -Root is refused (RestartWithRoot) before anything is read or written' {
-        { Set-DockerEnvironmentFile -Root $dir -Dns 1.1.1.1 -Restart -ErrorAction Stop } | Should -Throw -ErrorId 'RestartWithRoot,*'
-        Test-Path -LiteralPath (Join-Path $dir 'etc') | Should -BeFalse
     }
 }
 

@@ -8,7 +8,8 @@
     entries on and around a whole second; rotated into several files. Every query runs through
     BOTH readers (sd-journal in process, and journalctl -o export, forced with
     NGINXKIT_JOURNAL_READER) and must give exactly what `journalctl -o json` gives on the same files:
-    the same entries (cursors), in the same order, with the same fields.
+    the same entries (cursors), in the same order, with the same fields. The checks of -Since, -Until
+    and -Priority, which read no journal, run in process (tests/NginxKit.Cmdlets.Tests).
 
     Environment: as TestHelpers.psm1 lists it, and
       NGINXKIT_REQUIRE_REAL  1 to fail instead of skipping when journalctl or systemd-journal-remote is missing
@@ -289,36 +290,6 @@ Describe 'Get-DockerJournal on real journal files' -Tag 'Journal', 'Real' -Skip:
 
         It 'returns nothing for a boot ID the journal does not hold' {
             @(Get-DockerJournal -Directory $fx.Directory -Boot ('0' * 32)).Count | Should -Be 0
-        }
-    }
-
-    Context 'parameters' {
-        It '-<Parameter> ''<Text>'' is InvalidJournalTime, saying why' -ForEach @(
-            @{ Parameter = 'Since'; Text = '99999999999 days ago'; Why = '*out of range*between 1970 and the year 9999*' }
-            @{ Parameter = 'Since'; Text = '@99999999999999'; Why = '*out of range*' }
-            @{ Parameter = 'Until'; Text = '+99999999 weeks'; Why = '*out of range*' }
-            @{ Parameter = 'Until'; Text = 'next tuesday'; Why = '*not a time journalctl understands*' }
-        ) {
-            $p = @{ Directory = $fx.Directory; $Parameter = $Text }
-            $err = $null
-            try { Get-DockerJournal @p -ErrorAction Stop } catch { $err = $_ }
-            $err.FullyQualifiedErrorId | Should -BeLike 'InvalidJournalTime,*' -Because 'not an overflow inside a generic binding error'
-            $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
-            $err.TargetObject | Should -Be $Text
-            "$err" | Should -BeLike $Why
-            "$err" | Should -BeLike "*$Text*"
-        }
-
-        It '-Since given a number, which is no time, is InvalidJournalTime' {
-            { Get-DockerJournal -Directory $fx.Directory -Since 42 -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidJournalTime,*'
-        }
-
-        It '-Priority ''<Text>'' is InvalidPriority' -ForEach @(@{ Text = 'loud' }, @{ Text = 'warning..8' }) {
-            $err = $null
-            try { Get-DockerJournal -Directory $fx.Directory -Priority $Text -ErrorAction Stop } catch { $err = $_ }
-            $err.FullyQualifiedErrorId | Should -BeLike 'InvalidPriority,*'
-            $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
-            "$err" | Should -BeLike '*is not a priority*'
         }
     }
 
