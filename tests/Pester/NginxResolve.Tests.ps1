@@ -148,9 +148,12 @@ Describe 'Resolve-NginxRoute answers as a real nginx does' -Tag 'Nginx', 'Real' 
         }
     }
 
-    Context 'the path table without a / route' {
+    Context '<Name>' -ForEach @(
+        @{ Name = 'the path table without a / route'; Part = 'NoRoot'; Requests = $noRootRequests }
+        @{ Name = 'the path table''s routes on their own server_name'; Part = 'ServerNames'; Requests = $serverNameRequests }
+    ) {
         BeforeAll {
-            $routes = @(ConvertTo-EchoRoute $table.NoRoot.Routes $port)
+            $routes = @(ConvertTo-EchoRoute $table.$Part.Routes $port)
             $server = Start-RouteServer -Routes $routes -NginxPath $nginxPath
         }
 
@@ -158,23 +161,7 @@ Describe 'Resolve-NginxRoute answers as a real nginx does' -Tag 'Nginx', 'Real' 
             if ($server) { Stop-NginxServer $server }
         }
 
-        It 'Host <HostHeader> <Request> gives nginx''s answer' -ForEach $noRootRequests {
-            $resolution = Resolve-NginxRoute -Url (Get-Url $server $Request $HostHeader) -Route $routes -Listen "127.0.0.1:$($server.Port)" -ErrorAction Stop
-            Compare-WithNginx $server $Request $HostHeader $resolution $nameByPort | Should -BeNullOrEmpty
-        }
-    }
-
-    Context 'the path table''s routes on their own server_name' {
-        BeforeAll {
-            $routes = @(ConvertTo-EchoRoute $table.ServerNames.Routes $port)
-            $server = Start-RouteServer -Routes $routes -NginxPath $nginxPath
-        }
-
-        AfterAll {
-            if ($server) { Stop-NginxServer $server }
-        }
-
-        It 'Host <HostHeader> <Request> gives nginx''s answer' -ForEach $serverNameRequests {
+        It 'Host <HostHeader> <Request> gives nginx''s answer' -ForEach $Requests {
             $resolution = Resolve-NginxRoute -Url (Get-Url $server $Request $HostHeader) -Route $routes -Listen "127.0.0.1:$($server.Port)" -ErrorAction Stop
             Compare-WithNginx $server $Request $HostHeader $resolution $nameByPort | Should -BeNullOrEmpty
         }
