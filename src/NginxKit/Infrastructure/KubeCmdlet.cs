@@ -46,4 +46,22 @@ public abstract class KubeCmdlet : AsyncCmdlet
             ThrowProblem(problem, exception);
         WriteProblem(problem, exception);
     }
+
+    /// <summary>The files the -Path items name (wildcards expanded); one ManifestNotFound error for each that names nothing.</summary>
+    protected List<string> ResolveManifestPaths(IEnumerable<string> items)
+    {
+        var paths = new List<string>();
+        foreach (var item in items)
+        {
+            try
+            {
+                paths.AddRange(GetResolvedProviderPathFromPSPath(item, out _));
+            }
+            catch (ItemNotFoundException ex)
+            {
+                WriteProblem(ErrorCatalog.ManifestNotFound.Problem($"Cannot find '{item}'.", item), ex);
+            }
+        }
+        return paths;
+    }
 }

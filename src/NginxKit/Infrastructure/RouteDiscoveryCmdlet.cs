@@ -52,7 +52,7 @@ public abstract class RouteDiscoveryCmdlet : KubeCmdlet
         {
             if (KubeConfig is not null || Context is not null)
                 ThrowProblem(ErrorCatalog.KubeParameterWithPath.Problem("-KubeConfig and -Context choose a cluster; with -Path the Services come from files. Give one or the other.", null));
-            return RouteDiscovery.FromManifests(ResolvePaths(paths), options);
+            return RouteDiscovery.FromManifests(ResolveManifestPaths(paths), options);
         }
         try
         {
@@ -77,22 +77,5 @@ public abstract class RouteDiscoveryCmdlet : KubeCmdlet
             else if (item.Warning is not null) WriteWarning(item.Warning);
             else WriteProblem(item.Problem!);
         }
-    }
-
-    private List<string> ResolvePaths(string[] items)
-    {
-        var paths = new List<string>();
-        foreach (var item in items)
-        {
-            try
-            {
-                paths.AddRange(GetResolvedProviderPathFromPSPath(item, out _));
-            }
-            catch (ItemNotFoundException ex)
-            {
-                WriteProblem(ErrorCatalog.ManifestNotFound.Problem($"Cannot find '{item}'.", item), ex);
-            }
-        }
-        return paths;
     }
 }

@@ -40,24 +40,11 @@ public sealed class DeployNginxKitCommand : KubeCmdlet
             items.AddRange(InputObject.Select(o => o.BaseObject));
             return Task.CompletedTask;
         }
-        foreach (var item in Path)
+        foreach (var file in ResolveManifestPaths(Path))
         {
-            IEnumerable<string> files;
-            try
-            {
-                files = GetResolvedProviderPathFromPSPath(item, out _);
-            }
-            catch (ItemNotFoundException ex)
-            {
-                WriteProblem(ErrorCatalog.ManifestNotFound.Problem($"Cannot find '{item}'.", item), ex);
-                continue;
-            }
-            foreach (var file in files)
-            {
-                var objects = EntryManifest.ReadFile(file, out var problem);
-                if (problem is not null) WriteProblem(problem);
-                items.AddRange(objects);
-            }
+            var objects = EntryManifest.ReadFile(file, out var problem);
+            if (problem is not null) WriteProblem(problem);
+            items.AddRange(objects);
         }
         return Task.CompletedTask;
     }

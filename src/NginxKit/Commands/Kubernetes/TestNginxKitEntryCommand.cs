@@ -58,17 +58,7 @@ public sealed class TestNginxKitEntryCommand : KubeCmdlet
         if (ParameterSetName != FromFiles) return Task.CompletedTask;
         if (KubeConfig is not null || Context is not null)
             ThrowProblem(ErrorCatalog.KubeParameterWithPath.Problem("-KubeConfig and -Context choose a cluster; with -Path the Services come from files. Give one or the other.", null));
-        foreach (var item in Path)
-        {
-            try
-            {
-                paths.AddRange(GetResolvedProviderPathFromPSPath(item, out _));
-            }
-            catch (ItemNotFoundException ex)
-            {
-                WriteProblem(ErrorCatalog.ManifestNotFound.Problem($"Cannot find '{item}'.", item), ex);
-            }
-        }
+        paths.AddRange(ResolveManifestPaths(Path));
         return Task.CompletedTask;
     }
 
