@@ -1,8 +1,8 @@
 namespace NginxKit.Cmdlets.Tests;
 
 /// <summary>
-/// -KubeConfig and -Context read alike on every cmdlet that talks to a cluster. KubeCmdlet declares them;
-/// Sync-NginxConf, whose one base class is NginxRenderCmdlet, declares its own, and must not drift.
+/// -KubeConfig and -Context read alike on every cmdlet that talks to a cluster: ClusterParameters declares
+/// them once, offered by KubeCmdlet and by Sync-NginxConf, whose one base class is NginxRenderCmdlet.
 /// </summary>
 public sealed class ClusterParameterTests : IDisposable
 {

@@ -10,24 +10,25 @@ namespace NginxKit.Infrastructure;
 /// Base for cmdlets that talk to a cluster: -KubeConfig and -Context, falling back to the
 /// session default that Connect-NginxKitCluster sets, then to kubectl's own defaults.
 /// </summary>
-public abstract class KubeCmdlet : AsyncCmdlet
+public abstract class KubeCmdlet : AsyncCmdlet, IDynamicParameters
 {
     private readonly KubeConnector cluster;
+    private readonly ClusterParameters clusterParameters = new();
 
     protected KubeCmdlet() => cluster = new KubeConnector(this);
 
-    /// <summary>A kubeconfig file; by default $env:KUBECONFIG, then ~/.kube/config, then the in-cluster service account.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? KubeConfig { get; set; }
+    /// <summary>-KubeConfig and -Context, from their one declaration.</summary>
+    public object GetDynamicParameters() => clusterParameters;
 
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(KubeContextCompleter))]
-    public string? Context { get; set; }
+    /// <summary>Stops with KubeParameterWithPath when -KubeConfig or -Context is given where the input is not a cluster.</summary>
+    protected void RefuseClusterWith(string instead)
+    {
+        if (clusterParameters.Given)
+            ThrowProblem(ErrorCatalog.KubeParameterWithPath.Problem($"-KubeConfig and -Context choose a cluster; with {instead}. Give one or the other.", null));
+    }
 
     /// <summary>The connection for this invocation, opened on first use.</summary>
-    protected KubeConnection Connection => cluster.Get(KubeConfig, Context);
+    protected KubeConnection Connection => cluster.Get(clusterParameters.KubeConfig, clusterParameters.Context);
 
     protected override void Dispose(bool disposing)
     {

@@ -50,8 +50,7 @@ public abstract class RouteDiscoveryCmdlet : KubeCmdlet
     {
         if (paths is not null)
         {
-            if (KubeConfig is not null || Context is not null)
-                ThrowProblem(ErrorCatalog.KubeParameterWithPath.Problem("-KubeConfig and -Context choose a cluster; with -Path the Services come from files. Give one or the other.", null));
+            RefuseClusterWith("-Path the Services come from files");
             return RouteDiscovery.FromManifests(ResolveManifestPaths(paths), options);
         }
         try

@@ -2,6 +2,7 @@ using k8s.Models;
 using NginxKit.Engine.Diagnostics;
 using NginxKit.Engine.Kubernetes;
 using NginxKit.Engine.Nginx;
+using NginxKit.Engine.Nginx.Routing;
 using Xunit;
 
 namespace NginxKit.Engine.Tests.Kubernetes;
@@ -276,9 +277,10 @@ public class EntryChecksTests
         })
         {
             var text = NginxConf.Render(RouteSet.Build(routes, options.ServerName).Accepted, options).Text;
-            var read = ServedRouteTable.FromConfig(text);
-            Assert.Equal(ServedRouteTable.FromRoutes(routes, ServedRouteTable.DefaultServerOf(text)).Text, read.Text);
-            Assert.Equal(options.ServerName, ServedRouteTable.DefaultServerOf(text));
+            var conf = ServedConf.Parse(text);
+            var read = ServedRouteTable.FromConfig(conf);
+            Assert.Equal(ServedRouteTable.FromRoutes(routes, ServedRouteTable.DefaultServerOf(conf)).Text, read.Text);
+            Assert.Equal(options.ServerName, ServedRouteTable.DefaultServerOf(conf));
         }
         Assert.Equal(3, set.Accepted.Count);
     }
@@ -288,14 +290,40 @@ public class EntryChecksTests
     {
         var routes = new[] { new Route("/web", "10.0.0.1", 80) { Service = "web", Namespace = "shop" } };
         var text = NginxConf.Render(RouteSet.Build(routes).Accepted, new NginxConfOptions()).Text;
-        var same = EntryChecks.EvaluateOffline("default.conf", text, ServedRouteTable.FromRoutes(routes, "_"));
+        var same = EntryChecks.EvaluateOffline("default.conf", text, ServedConf.Parse(text), ServedRouteTable.FromRoutes(routes, "_"));
         Assert.Equal([(EntryChecks.ConfigFile, EntryCheckStatus.Pass), (EntryChecks.Config, EntryCheckStatus.Pass)], same.Select(r => (r.Name, r.Status)));
         var more = routes.Append(new Route("/api", "10.0.0.2", 80) { Service = "api", Namespace = "shop" });
-        var differs = EntryChecks.EvaluateOffline("default.conf", text, ServedRouteTable.FromRoutes(more, "_"));
+        var differs = EntryChecks.EvaluateOffline("default.conf", text, ServedConf.Parse(text), ServedRouteTable.FromRoutes(more, "_"));
         Assert.Equal(EntryCheckStatus.Fail, differs[1].Status);
         Assert.Contains("1 not served: _/api/ (shop/api)", differs[1].Detail);
-        var edited = EntryChecks.EvaluateOffline("default.conf", text.Replace("proxy_redirect off;", "proxy_redirect default;"), ServedRouteTable.FromRoutes(routes, "_"));
+        var editedText = text.Replace("proxy_redirect off;", "proxy_redirect default;");
+        var edited = EntryChecks.EvaluateOffline("default.conf", editedText, ServedConf.Parse(editedText), ServedRouteTable.FromRoutes(routes, "_"));
         Assert.Equal(EntryCheckStatus.Warn, edited[0].Status);
+    }
+
+    [Fact]
+    public void OfflineOnlyManifestsThatCannotBeReadAreErrorsAndAConfigWithAnotherLayoutIsRefused()
+    {
+        var routes = new[] { new Route("/web", "10.0.0.1", 80) { Service = "web", Namespace = "shop" } };
+        var text = NginxConf.Render(RouteSet.Build(routes).Accepted, new NginxConfOptions()).Text;
+        var path = Path.Combine(Path.GetTempPath(), $"nginxkit-{Guid.NewGuid():N}.conf");
+        File.WriteAllText(path, text);
+        try
+        {
+            var unreadable = ErrorCatalog.ManifestParseError.Problem("bad YAML", "a.yaml");
+            var refused = ErrorCatalog.InvalidRoutePath.Problem("bad path", "shop/odd");
+            var report = OfflineEntryCheck.Run(path, [new DiscoveredRoute(routes[0], null, null), new DiscoveredRoute(null, null, unreadable), new DiscoveredRoute(null, null, refused)]);
+            Assert.Same(unreadable, Assert.Single(report.UnreadableManifests));
+            Assert.Equal([EntryCheckStatus.Pass, EntryCheckStatus.Pass], report.Checks.Select(c => c.Status));
+
+            // A regex location is not a layout NginxKit renders: its routes cannot be read, so it is refused, not compared.
+            File.WriteAllText(path, text.Replace("location /web/ {", "location ~ ^/web/ {"));
+            Assert.Equal(ErrorCatalog.UnsupportedConfConstruct.Id, Assert.Throws<NginxKitException>(() => OfflineEntryCheck.Run(path, [])).Problem.ErrorId);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [Fact]

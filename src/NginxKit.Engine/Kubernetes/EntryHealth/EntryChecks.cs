@@ -1,5 +1,6 @@
 using System.Globalization;
 using NginxKit.Engine.Nginx;
+using NginxKit.Engine.Nginx.Routing;
 using NginxKit.Engine.Text;
 
 namespace NginxKit.Engine.Kubernetes;
@@ -191,11 +192,11 @@ public static class EntryChecks
 
     /// <summary>
     /// The offline checks: a config file NginxKit wrote against the routes manifest files give.
-    /// <paramref name="wanted"/> is built with the config's default server name.
+    /// <paramref name="conf"/> is <paramref name="configText"/> read; <paramref name="wanted"/> is built with its default server name.
     /// </summary>
-    public static IReadOnlyList<EntryCheckResult> EvaluateOffline(string configPath, string configText, ServedRouteTable wanted)
+    public static IReadOnlyList<EntryCheckResult> EvaluateOffline(string configPath, string configText, ServedConf conf, ServedRouteTable wanted)
     {
-        var served = ServedRouteTable.FromConfig(configText);
+        var served = ServedRouteTable.FromConfig(conf);
         var file = NginxConfRenderer.HasIntactHash(configText)
             ? EntryCheckResult.Pass(ConfigFile, $"{configPath} is as NginxKit rendered it ({NginxConfRenderer.ReadHash(configText)}), {served.Count} routes.")
             : EntryCheckResult.Warn(ConfigFile, $"{configPath} was edited after NginxKit rendered it: its header hash does not match its content.",

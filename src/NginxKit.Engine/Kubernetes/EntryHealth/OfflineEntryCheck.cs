@@ -1,6 +1,8 @@
 using NginxKit.Engine.Diagnostics;
 using NginxKit.Engine.IO;
 using NginxKit.Engine.Nginx;
+using NginxKit.Engine.Nginx.Routing;
+using NginxKit.Engine.Text;
 
 namespace NginxKit.Engine.Kubernetes;
 
@@ -11,17 +13,23 @@ namespace NginxKit.Engine.Kubernetes;
 /// </summary>
 public static class OfflineEntryCheck
 {
-    /// <summary>The checks; a config that cannot be read, or that NginxKit did not write, is thrown.</summary>
-    public static IReadOnlyList<EntryCheckResult> Run(string configFile, IReadOnlyList<DiscoveredRoute> found)
+    // A manifest that cannot be read is the caller's error; a Service it refuses is one the sidecar
+    // would refuse too, and shows in the Config check as a route not served.
+    private static readonly ErrorKind[] Unreadable = [ErrorCatalog.ManifestNotFound, ErrorCatalog.ManifestNotReadable, ErrorCatalog.ManifestParseError];
+
+    /// <summary>The checks, and the manifests that could not be read; a config that cannot be read, or that NginxKit did not write, is thrown.</summary>
+    public static OfflineEntryReport Run(string configFile, IReadOnlyList<DiscoveredRoute> found)
     {
         var text = BoundedFileReader.ReadText(configFile, out var rule, out var why);
         if (text is null)
-            throw ErrorCatalog.ConfigNotReadable.Exception($"Cannot read '{configFile}': {why}.", configFile, rule);
+            throw ErrorCatalog.ConfigNotReadable.Exception($"Cannot read '{Printable.Escape(configFile)}': {why}.", configFile, rule);
         if (NginxConfRenderer.ReadHash(text) is null)
             throw ErrorCatalog.ConfigNotFromNginxKit.Exception(
-                $"'{configFile}' is not a config NginxKit rendered: it does not start with the '{NginxConfRenderer.HashMarker.Trim()}' header, so its routes cannot be read.",
+                $"'{Printable.Escape(configFile)}' is not a config NginxKit rendered: it does not start with the '{NginxConfRenderer.HashMarker.Trim()}' header, so its routes cannot be read.",
                 configFile, hint: "Give the default.conf that New-NginxConf, Sync-NginxConf or nginxkit-sync wrote.");
-        var wanted = ServedRouteTable.FromRoutes(found.Where(f => f.Route is not null).Select(f => f.Route!), ServedRouteTable.DefaultServerOf(text));
-        return EntryChecks.EvaluateOffline(configFile, text, wanted);
+        var conf = ServedConf.Parse(text, configFile);
+        var wanted = ServedRouteTable.FromRoutes(found.Where(f => f.Route is not null).Select(f => f.Route!), ServedRouteTable.DefaultServerOf(conf));
+        var problems = found.Where(f => f.Problem is { } p && Unreadable.Contains(p.Kind)).Select(f => f.Problem!).ToList();
+        return new OfflineEntryReport(problems, EntryChecks.EvaluateOffline(configFile, text, conf, wanted));
     }
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using k8s.Models;
 using NginxKit.Engine.Nginx;
+using NginxKit.Engine.Nginx.Routing;
 using NginxKit.Engine.Text;
 
 namespace NginxKit.Engine.Kubernetes;
@@ -90,51 +91,35 @@ public sealed class ServedRouteTable
     private static bool IsField(string field) => field.Length is > 0 and <= 512 && field.All(c => c is > ' ' and <= '~');
 
     /// <summary>
-    /// Reads the routes from a config NginxKit rendered (its default layout): each server block's
-    /// server_name, and in it each location with a proxy_pass, owned by the "# namespace/service"
-    /// line above it. Locations without proxy_pass (/healthz, the redirect) are not routes.
+    /// The routes a config serves, read by the model Resolve-NginxRoute uses: each server's name,
+    /// and in it each location a client can reach that proxies, owned by the Service the renderer
+    /// names above it. Locations that do not proxy (/healthz, the redirect) are not routes.
     /// </summary>
-    public static ServedRouteTable FromConfig(string text)
+    public static ServedRouteTable FromConfig(ServedConf conf)
     {
         var routes = new Dictionary<string, ServedRoute>(StringComparer.Ordinal);
-        string server = RouteSet.DefaultServerName, owner = "-";
-        string? location = null;
-        foreach (var raw in text.Split('\n'))
+        foreach (var server in conf.Servers)
         {
-            var line = raw.Trim();
-            if (line == "server {") { server = RouteSet.DefaultServerName; owner = "-"; location = null; }
-            else if (line.StartsWith("server_name ", StringComparison.Ordinal)) server = line["server_name ".Length..].TrimEnd(';').Trim();
-            else if (line.StartsWith("# ", StringComparison.Ordinal) && location is null) owner = line[2..].Trim();
-            else if (line.StartsWith("location ", StringComparison.Ordinal) && line.EndsWith('{')) location = line["location ".Length..^1].Trim();
-            else if (line.StartsWith("proxy_pass ", StringComparison.Ordinal) && location is not null)
+            var name = NameOf(server);
+            foreach (var location in server.Locations)
             {
-                var place = server + location;
-                routes[place] = new ServedRoute(place, owner, line["proxy_pass ".Length..].TrimEnd(';').Trim());
+                if (location.Proxy is null || location.Internal) continue;
+                var place = name + location;
+                routes[place] = new ServedRoute(place, Owner(location.Namespace, location.Service), location.Proxy.Written);
             }
-            else if (line == "}" && location is not null) { location = null; owner = "-"; }
         }
         return new ServedRouteTable(routes);
     }
 
-    /// <summary>The server_name of the default server in a config NginxKit rendered: the one whose listen says default_server and that routes.</summary>
-    public static string DefaultServerOf(string text)
+    /// <summary>The name of a config's default server: the first that routes and whose listen says default_server, else the first that routes.</summary>
+    public static string DefaultServerOf(ServedConf conf)
     {
-        string? name = null, first = null;
-        var isDefault = false;
-        foreach (var raw in text.Split('\n'))
-        {
-            var line = raw.Trim();
-            if (line == "server {") { name = null; isDefault = false; }
-            else if (line.StartsWith("listen ", StringComparison.Ordinal) && line.Contains(" default_server", StringComparison.Ordinal)) isDefault = true;
-            else if (line.StartsWith("server_name ", StringComparison.Ordinal)) name = line["server_name ".Length..].TrimEnd(';').Trim();
-            else if (line.StartsWith("proxy_pass ", StringComparison.Ordinal) && name is not null)
-            {
-                if (isDefault) return name;
-                first ??= name;
-            }
-        }
-        return first ?? RouteSet.DefaultServerName;
+        var routing = conf.Servers.Where(s => s.Locations.Any(l => l.Proxy is not null && !l.Internal)).ToList();
+        var server = routing.FirstOrDefault(s => s.Listens.Any(l => l.DefaultServer)) ?? routing.FirstOrDefault();
+        return server is null ? RouteSet.DefaultServerName : NameOf(server);
     }
+
+    private static string NameOf(ServedServer server) => server.Name.Length > 0 ? server.Name : RouteSet.DefaultServerName;
 
     /// <summary>How <paramref name="served"/> (recorded, or only its hash and count) differs from <paramref name="wanted"/>.</summary>
     public static RouteTableDifference Compare(ServedRouteTable? served, string servedHash, int servedCount, ServedRouteTable wanted)

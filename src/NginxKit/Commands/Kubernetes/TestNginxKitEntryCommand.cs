@@ -56,8 +56,7 @@ public sealed class TestNginxKitEntryCommand : KubeCmdlet
     protected override Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
         if (ParameterSetName != FromFiles) return Task.CompletedTask;
-        if (KubeConfig is not null || Context is not null)
-            ThrowProblem(ErrorCatalog.KubeParameterWithPath.Problem("-KubeConfig and -Context choose a cluster; with -Path the Services come from files. Give one or the other.", null));
+        RefuseClusterWith("-Path the Services come from files");
         paths.AddRange(ResolveManifestPaths(Path));
         return Task.CompletedTask;
     }
@@ -68,10 +67,9 @@ public sealed class TestNginxKitEntryCommand : KubeCmdlet
         if (ParameterSetName == FromFiles)
         {
             var found = RouteDiscovery.FromManifests(paths, new DiscoveryOptions { ExposeAll = ExposeAll });
-            // Unreadable manifests are errors; a refused Service is what the sidecar would refuse too.
-            foreach (var f in found.Where(f => f.Problem is { ErrorId: var id } && id.StartsWith("Manifest", StringComparison.Ordinal)))
-                WriteProblem(f.Problem!);
-            results = OfflineEntryCheck.Run(GetUnresolvedProviderPathFromPSPath(ConfigFile), found);
+            var report = OfflineEntryCheck.Run(GetUnresolvedProviderPathFromPSPath(ConfigFile), found);
+            foreach (var problem in report.UnreadableManifests) WriteProblem(problem);
+            results = report.Checks;
         }
         else
         {

@@ -93,8 +93,7 @@ public sealed class ResolveNginxRouteCommand : RouteDiscoveryCmdlet
     protected override async Task BeginProcessingAsync(CancellationToken cancellationToken)
     {
         await base.BeginProcessingAsync(cancellationToken);
-        if (ParameterSetName is FromRoutes or FromConfig && (KubeConfig is not null || Context is not null))
-            ThrowProblem(ErrorCatalog.KubeParameterWithPath.Problem("-KubeConfig and -Context choose a cluster; with -Route or -ConfigFile the routes are given. Give one or the other.", null));
+        if (ParameterSetName is FromRoutes or FromConfig) RefuseClusterWith("-Route or -ConfigFile the routes are given");
         if (ParameterSetName == FromConfig)
         {
             try

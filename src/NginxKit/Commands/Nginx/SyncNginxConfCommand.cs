@@ -15,26 +15,17 @@ namespace NginxKit.Commands.Nginx;
 /// </summary>
 [Cmdlet(VerbsData.Sync, "NginxConf", SupportsShouldProcess = true, DefaultParameterSetName = OnceSet)]
 [OutputType(typeof(SyncEvent))]
-public sealed class SyncNginxConfCommand : NginxRenderCmdlet
+public sealed class SyncNginxConfCommand : NginxRenderCmdlet, IDynamicParameters
 {
     private readonly KubeConnector cluster;
+    private readonly ClusterParameters clusterParameters = new();
 
     public SyncNginxConfCommand() => cluster = new KubeConnector(this);
 
-    // -KubeConfig and -Context as KubeCmdlet declares them (keep the two alike): this cmdlet's one base
-    // class is NginxRenderCmdlet, for the rendering parameters it shares with New-NginxConf.
+    /// <summary>-KubeConfig and -Context, from their one declaration: this cmdlet's one base class carries the rendering parameters.</summary>
+    public object GetDynamicParameters() => clusterParameters;
 
-    /// <summary>A kubeconfig file; by default $env:KUBECONFIG, then ~/.kube/config, then the in-cluster service account.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? KubeConfig { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(KubeContextCompleter))]
-    public string? Context { get; set; }
-
-    private Engine.Kubernetes.KubeConnection Connection => cluster.Get(KubeConfig, Context);
+    private Engine.Kubernetes.KubeConnection Connection => cluster.Get(clusterParameters.KubeConfig, clusterParameters.Context);
 
     private const string OnceSet = "Once";
     private const string Watching = "Watch";
