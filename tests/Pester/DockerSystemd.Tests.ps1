@@ -166,8 +166,8 @@ Describe 'Set-DockerEnvironmentFile on docker-ce''s unit under a real systemd' -
         $h = Start-SystemdHarness -Variant DockerCe
         $envPath = Join-Path $h.EtcDefault 'docker'
         $dropInPath = Join-Path $h.EtcSystemdSystem 'docker.service.d/zz-nginxkit-environment.conf'
-        # -NoProxy is quoted: the unquoted list the requirements show does not bind yet (its own test,
-        # in the offline Describe, fails until -NoProxy takes a list).
+        # -NoProxy is quoted; the unquoted list the requirements show has its own test in-process
+        # (tests/NginxKit.Cmdlets.Tests, DockerEnvironmentFileOfflineTests).
         $setCommand = "Set-DockerEnvironmentFile -Dns 8.8.8.8,8.8.4.4 -HttpProxy http://user:secret@proxy.example:3128 -NoProxy 'localhost,10.0.0.0/8' -Restart"
     }
     AfterAll {
@@ -872,6 +872,9 @@ Describe 'Set-DockerEnvironmentFile on Debian''s docker.io unit under a real sys
     }
 }
 
+# What the -Root cases need beyond the module and the fixture units (systemd-analyze, a writer killed
+# with kill -9) keeps them here; the rest run in-process (DockerDaemonConfigOfflineTests,
+# DockerEnvironmentFileOfflineTests).
 Describe 'Set-DockerEnvironmentFile and Set-DockerDaemonConfig offline (-Root)' -Tag 'Docker', 'Systemd', 'Real' {
     BeforeAll {
         Import-Module $script:ModulePath -Force
@@ -902,79 +905,6 @@ Describe 'Set-DockerEnvironmentFile and Set-DockerDaemonConfig offline (-Root)' 
         $bad = Invoke-Native systemd-analyze @('verify', "--root=$tree", 'docker.service')
         $bad.ExitCode | Should -Not -Be 0
         $bad.Error | Should -Match 'more than one ExecStart'
-    }
-
-    It 'Set-DockerDaemonConfig refuses "hosts" in daemon.json against the unit''s -H fd:// (ConflictingDockerSetting) and leaves daemon.json untouched' {
-        $tree = New-OfflineTree; $trees.Add($tree)
-        $daemonJson = Join-Path $tree 'etc/docker/daemon.json'
-        Write-UnixText $daemonJson '{"hosts":["unix:///var/run/docker.sock"]}'
-        $before = Get-FileState $daemonJson
-        { Set-DockerDaemonConfig -Root $tree -Dns 9.9.9.9 -ErrorAction Stop } | Should -Throw -ErrorId 'ConflictingDockerSetting,*'
-        try { Set-DockerDaemonConfig -Root $tree -Dns 9.9.9.9 -ErrorAction Stop } catch { $err = $_ }
-        $err.TargetObject | Should -Be 'hosts'
-        "$($err.ErrorDetails.Message)" | Should -Match "'-H'"
-        (Get-FileState $daemonJson | ConvertTo-Json) | Should -Be ($before | ConvertTo-Json)
-        Get-DirListing (Split-Path $daemonJson) | Should -Be @('daemon.json') -Because 'no backup, no temp file'
-    }
-
-    It 'Set-DockerDaemonConfig takes PowerShell''s own values: a PSCustomObject from ConvertFrom-Json becomes an object, every integer type a number' {
-        $tree = New-OfflineTree; $trees.Add($tree)
-        $daemonJson = Join-Path $tree 'etc/docker/daemon.json'
-        $setting = @{
-            'log-opts'                 = '{"max-size":"10m","max-file":"3"}' | ConvertFrom-Json
-            'max-concurrent-downloads' = [uint64]3
-            'max-concurrent-uploads'   = [byte]2
-            'shutdown-timeout'         = [bigint]15
-            'features'                 = [ordered]@{ buildkit = $true }
-        }
-        (Set-DockerDaemonConfig -Root $tree -Setting $setting).Changed | Should -BeTrue
-        $text = Get-Content -Raw -LiteralPath $daemonJson
-        $text | Should -Match '"max-concurrent-downloads":\s*3\s*[,}]' -Because 'a [uint64] is a JSON number, not a string'
-        $text | Should -Match '"max-concurrent-uploads":\s*2\s*[,}]'
-        $text | Should -Match '"shutdown-timeout":\s*15\s*[,}]' -Because 'a [bigint] is a JSON number too'
-        $text | Should -Match '"buildkit":\s*true'
-        $text | Should -Not -Match 'PSCustomObject|@\{' -Because 'an object is written as an object, not as its ToString()'
-        $written = $text | ConvertFrom-Json -AsHashtable
-        $written['log-opts'] | Should -BeOfType [System.Collections.IDictionary]
-        ($written['log-opts']['max-size'], $written['log-opts']['max-file']) | Should -Be @('10m', '3')
-    }
-
-    It 'Set-DockerEnvironmentFile refuses -Dns when daemon.json sets "dns" (ConflictingDockerSetting) and writes nothing' {
-        $tree = New-OfflineTree; $trees.Add($tree)
-        $daemonJson = Join-Path $tree 'etc/docker/daemon.json'
-        Write-UnixText $daemonJson '{"dns":["1.1.1.1"]}'
-        $before = Get-FileState $daemonJson
-        { Set-DockerEnvironmentFile -Root $tree -Dns 9.9.9.9 -ErrorAction Stop } | Should -Throw -ErrorId 'ConflictingDockerSetting,*'
-        (Get-FileState $daemonJson | ConvertTo-Json) | Should -Be ($before | ConvertTo-Json)
-        Test-Path -LiteralPath (Join-Path $tree 'etc/default/docker') | Should -BeFalse
-        Test-Path -LiteralPath (Join-Path $tree 'etc/systemd/system/docker.service.d') | Should -BeFalse
-        # The control: with no flag for it, the same daemon.json key is Set-DockerDaemonConfig's to change.
-        (Set-DockerDaemonConfig -Root $tree -Dns 9.9.9.9).Changed | Should -BeTrue
-        (Get-Content -LiteralPath $daemonJson -Raw | ConvertFrom-Json).dns | Should -Be @('9.9.9.9')
-    }
-
-    It 'Set-DockerDaemonConfig creates daemon.json for root alone when it holds a proxy password, and readable otherwise' {
-        $tree = New-OfflineTree; $trees.Add($tree)
-        $daemonJson = Join-Path $tree 'etc/docker/daemon.json'
-        (Set-DockerDaemonConfig -Root $tree -HttpsProxy 'http://ops:s3cret@proxy.example:3128').Changed | Should -BeTrue
-        (Get-Item -LiteralPath $daemonJson).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite')
-        $plain = New-OfflineTree; $trees.Add($plain)
-        (Set-DockerDaemonConfig -Root $plain -Dns 9.9.9.9).Changed | Should -BeTrue
-        (Get-Item -LiteralPath (Join-Path $plain 'etc/docker/daemon.json')).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite, GroupRead, OtherRead')
-    }
-
-    It 'binds -NoProxy given as a list, as written in the requirements (-NoProxy localhost,10.0.0.0/8)' {
-        $tree = New-OfflineTree; $trees.Add($tree)
-        { Set-DockerEnvironmentFile -Root $tree -NoProxy localhost, 10.0.0.0/8 -ErrorAction Stop } | Should -Not -Throw
-        (Get-Content -LiteralPath (Join-Path $tree 'etc/default/docker')) | Should -Contain 'no_proxy="localhost,10.0.0.0/8"'
-    }
-
-    It 'Get-DockerEnvironmentFile shows no proxy password in its default view' {
-        $tree = New-OfflineTree; $trees.Add($tree)
-        Write-UnixText (Join-Path $tree 'etc/default/docker') @('http_proxy="http://user:secret@proxy.example:3128"', 'export https_proxy=http://user:secret@proxy.example:3129')
-        $printed = Get-DockerEnvironmentFile -Root $tree 3>&1 | Out-String -Width 4096
-        $printed | Should -Match ([regex]::Escape('http://user:***@proxy.example:3128')) -Because 'Variables is masked'
-        $printed | Should -Not -Match 'secret'
     }
 
     It 'never leaves a partial /etc/default/docker when killed (kill -9) at random points of a write loop' -Tag 'Slow' {
