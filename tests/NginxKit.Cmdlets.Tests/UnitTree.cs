@@ -3,7 +3,8 @@ namespace NginxKit.Cmdlets.Tests;
 /// <summary>
 /// A --root tree holding a variant's fixture units (tests/Fixtures/Systemd/units, copied beside the tests),
 /// docker-ce by default, laid out as Debian 12 does: usr/lib/systemd/system with lib, bin and sbin linking
-/// into usr, an empty etc/systemd/system and etc/default. The offline tree Pester's -Root cases used.
+/// into usr, an empty etc/systemd/system and etc/default, as DockerSystemd.Tests.ps1's New-OfflineTree does. That
+/// tree also gets placeholder Exec programs, which only systemd-analyze verify needs; the cmdlets never look.
 /// </summary>
 public static class UnitTree
 {
