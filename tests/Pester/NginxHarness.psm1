@@ -683,9 +683,10 @@ function Start-RouteServer {
     #>
     param(
         [Parameter(Mandatory)] [object[]] $Routes,
-        [Parameter(Mandatory)] [string] $NginxPath
+        [Parameter(Mandatory)] [string] $NginxPath,
+        [string] $Layout = 'Auto'
     )
-    $conf = $Routes | New-NginxConf -Listen "127.0.0.1:$(Get-FreeTcpPort)" -ErrorAction Stop
+    $conf = $Routes | New-NginxConf -Listen "127.0.0.1:$(Get-FreeTcpPort)" -Layout $Layout -ErrorAction Stop
     Start-NginxServer -Config $conf -NginxPath $NginxPath
 }
 

@@ -72,7 +72,11 @@ BeforeAll {
     }
 }
 
-Describe 'Resolve-NginxRoute answers as a real nginx does' -Tag 'Nginx', 'Real' -Skip:(-not $nginx) {
+# nginx serves each config in both layouts: Resolve-NginxRoute reads either, and -Route must give what either serves.
+Describe 'Resolve-NginxRoute answers as a real nginx does, with configs in the <Layout> layout' -Tag 'Nginx', 'Real' -Skip:(-not $nginx) -ForEach @(
+    @{ Layout = 'Locations' }
+    @{ Layout = 'Maps' }
+) {
     BeforeAll {
         $names = 'volume', 'api', 'apiv2', 'root', 'legacy', 'r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7'
         $backends = @(Start-EchoBackend -Name $names)
@@ -90,7 +94,7 @@ Describe 'Resolve-NginxRoute answers as a real nginx does' -Tag 'Nginx', 'Real' 
             $routes = @(ConvertTo-EchoRoute $table.Main.Routes $port)
             $listen = "127.0.0.1:$(Get-FreeTcpPort)"
             $confFile = Join-Path $TestDrive 'default.conf'
-            $null = $routes | New-NginxConf -Listen $listen -OutFile $confFile -ErrorAction Stop
+            $null = $routes | New-NginxConf -Listen $listen -Layout $Layout -OutFile $confFile -ErrorAction Stop
             $server = Start-NginxServer -Config (Get-Content -LiteralPath $confFile -Raw) -NginxPath $nginxPath
         }
 
@@ -154,7 +158,7 @@ Describe 'Resolve-NginxRoute answers as a real nginx does' -Tag 'Nginx', 'Real' 
     ) {
         BeforeAll {
             $routes = @(ConvertTo-EchoRoute $table.$Part.Routes $port)
-            $server = Start-RouteServer -Routes $routes -NginxPath $nginxPath
+            $server = Start-RouteServer -Routes $routes -NginxPath $nginxPath -Layout $Layout
         }
 
         AfterAll {
@@ -179,7 +183,7 @@ Describe 'Resolve-NginxRoute answers as a real nginx does' -Tag 'Nginx', 'Real' 
                 New-FakeKubeService quiet -Namespace web -Port $port.r0 -NoOptIn
             ) | Out-Null
             $listen = "127.0.0.1:$(Get-FreeTcpPort)"
-            $conf = Get-NginxRoute -KubeConfig $fake.KubeConfig | New-NginxConf -Listen $listen -ErrorAction Stop
+            $conf = Get-NginxRoute -KubeConfig $fake.KubeConfig | New-NginxConf -Listen $listen -Layout $Layout -ErrorAction Stop
             $server = Start-NginxServer -Config $conf -NginxPath $nginxPath
         }
 
@@ -255,8 +259,10 @@ Describe 'Resolve-NginxRoute answers as a real nginx does' -Tag 'Nginx', 'Real' 
                 }
                 $render = @{ Listen = $listen; NotDefaultServer = $random.Next(4) -eq 0 }
                 # Two routes may claim one path: both commands refuse the later claim alike.
-                $conf = $routes | New-NginxConf @render -ErrorAction SilentlyContinue
+                $conf = $routes | New-NginxConf @render -Layout $Layout -ErrorAction SilentlyContinue
                 Update-NginxServer -Server $server -Config $conf
+                $confFile = Join-Path $TestDrive "random-$set.conf"
+                Set-Content -LiteralPath $confFile -Value $conf -NoNewline
                 foreach ($n in 1..40) {
                     $path = switch ($random.Next(5)) {
                         0 { '/' + ((1..$random.Next(1, 4) | ForEach-Object { & $pick $segments }) -join '/') }
@@ -281,7 +287,10 @@ Describe 'Resolve-NginxRoute answers as a real nginx does' -Tag 'Nginx', 'Real' 
                     $url = "http://$($hostName):$($server.Port)$path"
                     $resolution = $routes | Resolve-NginxRoute -Url $url @render -ErrorAction SilentlyContinue
                     if (-not $resolution) { $failures.Add("set $set`: $url gave no resolution"); continue }
-                    foreach ($f in Compare-WithNginx $server $path "$($hostName):$($server.Port)" $resolution $nameByPort) {
+                    # The file nginx serves, read back, must give the same answer.
+                    $fromFile = Resolve-NginxRoute -Url $url -ConfigFile $confFile -ErrorAction SilentlyContinue
+                    if (-not $fromFile) { $failures.Add("set $set`: $url gave no resolution from the config file"); continue }
+                    foreach ($f in @(Compare-WithNginx $server $path "$($hostName):$($server.Port)" $resolution $nameByPort) + @(Compare-WithNginx $server $path "$($hostName):$($server.Port)" $fromFile $nameByPort | ForEach-Object { "-ConfigFile: $_" })) {
                         $failures.Add("set $set ($(@($routes | ForEach-Object { "$($_.Path)$(if (-not $_.StripPrefix) { '(keep)' })$(if ($_.ServerName) { "@$($_.ServerName)" })" }) -join ' ')): $f")
                     }
                     $checked++

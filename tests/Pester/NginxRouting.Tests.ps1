@@ -153,7 +153,11 @@ BeforeAll {
     $table = Import-PowerShellDataFile "$PSScriptRoot/NginxPathTable.psd1"
 }
 
-Describe 'Routes rendered by New-NginxConf, served by a real nginx' -Tag 'Nginx', 'Real' -Skip:(-not $nginx) {
+# Both layouts serve the same table: the maps one must answer every request as the locations one does.
+Describe 'Routes rendered by New-NginxConf in the <Layout> layout, served by a real nginx' -Tag 'Nginx', 'Real' -Skip:(-not $nginx) -ForEach @(
+    @{ Layout = 'Locations' }
+    @{ Layout = 'Maps' }
+) {
     BeforeAll {
         $backends = @(Start-EchoBackend -Name volume, api, apiv2, root, legacy, volumenext)
         $port = @{}
@@ -169,7 +173,7 @@ Describe 'Routes rendered by New-NginxConf, served by a real nginx' -Tag 'Nginx'
             # /legacy goes first: its StripPrefix=false must not stick to the routes piped after it.
             $routes = @(ConvertTo-EchoRoute $table.Main.Routes $port)
             $listenPort = Get-FreeTcpPort
-            $conf = $routes | New-NginxConf -Listen "127.0.0.1:$listenPort" -ErrorAction Stop
+            $conf = $routes | New-NginxConf -Listen "127.0.0.1:$listenPort" -Layout $Layout -ErrorAction Stop
             $server = Start-NginxServer -Config $conf -NginxPath $nginxPath
         }
 
@@ -177,13 +181,21 @@ Describe 'Routes rendered by New-NginxConf, served by a real nginx' -Tag 'Nginx'
             if ($server) { Stop-NginxServer $server }
         }
 
-        It 'renders one location per route, each ending in /' {
-            Get-LocationCount $conf | Should -Be 5
-            foreach ($location in '/legacy/', '/volume/', '/api/', '/api/v2/', '/') {
-                $conf | Should -Match ([regex]::Escape("location $location {"))
+        It 'renders one location per route, each ending in /, or in the maps layout one map entry per route and one location /' {
+            if ($Layout -eq 'Locations') {
+                Get-LocationCount $conf | Should -Be 5
+                foreach ($location in '/legacy/', '/volume/', '/api/', '/api/v2/', '/') {
+                    $conf | Should -Match ([regex]::Escape("location $location {"))
+                }
+                $conf | Should -Match ([regex]::Escape("proxy_pass http://127.0.0.1:$($port.legacy);"))
+                $conf | Should -Match ([regex]::Escape("proxy_pass http://127.0.0.1:$($port.volume)/;"))
+            } else {
+                Get-LocationCount $conf | Should -Be 1
+                $conf | Should -Match ([regex]::Escape('"_/legacy/" "_/legacy/=p127.0.0.1:' + $port.legacy + '";'))
+                $conf | Should -Match ([regex]::Escape('"_/volume/" "_/volume/=s127.0.0.1:' + $port.volume + '"; # storage/volume'))
+                $conf | Should -Match ([regex]::Escape('"_/api/v2/" "_/api/v2/=s127.0.0.1:' + $port.apiv2 + '";'))
+                $conf | Should -Match ([regex]::Escape('"_/" "P_/=s127.0.0.1:' + $port.root + '";'))
             }
-            $conf | Should -Match ([regex]::Escape("proxy_pass http://127.0.0.1:$($port.legacy);"))
-            $conf | Should -Match ([regex]::Escape("proxy_pass http://127.0.0.1:$($port.volume)/;"))
             $conf | Should -Match 'absolute_redirect off;'
         }
 
@@ -223,7 +235,7 @@ Describe 'Routes rendered by New-NginxConf, served by a real nginx' -Tag 'Nginx'
     Context 'without a / route' {
         BeforeAll {
             $routes = @(ConvertTo-EchoRoute $table.NoRoot.Routes $port)
-            $server = Start-RouteServer -Routes $routes -NginxPath $nginxPath
+            $server = Start-RouteServer -Routes $routes -NginxPath $nginxPath -Layout $Layout
         }
 
         AfterAll {
@@ -280,7 +292,7 @@ server {
     Context 'routes on their own server_name' {
         BeforeAll {
             $routes = @(ConvertTo-EchoRoute $table.ServerNames.Routes $port)
-            $server = Start-RouteServer -Routes $routes -NginxPath $nginxPath
+            $server = Start-RouteServer -Routes $routes -NginxPath $nginxPath -Layout $Layout
         }
 
         AfterAll {
@@ -301,7 +313,7 @@ server {
                 [pscustomobject]@{ Path = '/volume'; Backend = '127.0.0.1'; Port = $VolumePort }
                 [pscustomobject]@{ Path = '/api/'; Backend = '127.0.0.1'; Port = $port.api }
             }
-            $server = Start-NginxServer -Config (Get-Routes $port.volume | New-NginxConf -Listen $listen -ErrorAction Stop) -NginxPath $nginxPath
+            $server = Start-NginxServer -Config (Get-Routes $port.volume | New-NginxConf -Listen $listen -Layout $Layout -ErrorAction Stop) -NginxPath $nginxPath
         }
 
         AfterAll {
@@ -314,7 +326,7 @@ server {
         }
 
         It 'moves /volume to another backend when its port changes, and leaves /api alone' {
-            $write = Get-Routes $port.volumenext | New-NginxConf -Listen $listen -OutFile $server.ConfPath -ErrorAction Stop
+            $write = Get-Routes $port.volumenext | New-NginxConf -Listen $listen -Layout $Layout -OutFile $server.ConfPath -ErrorAction Stop
             $write.Changed | Should -BeTrue
             $write.RouteCount | Should -Be 2
             Update-NginxServer -Server $server
@@ -323,12 +335,12 @@ server {
         }
 
         It 'writes nothing when the routes are unchanged' {
-            $write = Get-Routes $port.volumenext | New-NginxConf -Listen $listen -OutFile $server.ConfPath -ErrorAction Stop
+            $write = Get-Routes $port.volumenext | New-NginxConf -Listen $listen -Layout $Layout -OutFile $server.ConfPath -ErrorAction Stop
             $write.Changed | Should -BeFalse
         }
 
         It 'moves back on the next change' {
-            $null = Get-Routes $port.volume | New-NginxConf -Listen $listen -OutFile $server.ConfPath -ErrorAction Stop
+            $null = Get-Routes $port.volume | New-NginxConf -Listen $listen -Layout $Layout -OutFile $server.ConfPath -ErrorAction Stop
             Update-NginxServer -Server $server
             (Invoke-RawHttp -Port $server.Port -Path '/volume/a').Body | Should -BeExactly 'volume GET /a HTTP/1.1'
         }

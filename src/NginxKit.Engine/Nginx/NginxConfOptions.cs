@@ -61,6 +61,9 @@ public sealed record NginxConfOptions
     /// </summary>
     public Version? NginxVersion { get; init; }
 
+    /// <summary>Location blocks, maps, or (Auto) maps once there are enough routes for nginx's parse to matter.</summary>
+    public NginxConfLayout Layout { get; init; }
+
     public bool Tls => TlsCertificate is not null;
 
     internal static readonly Version Http2DirectiveSince = new(1, 25, 1);

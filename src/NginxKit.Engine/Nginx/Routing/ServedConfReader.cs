@@ -16,7 +16,11 @@ namespace NginxKit.Engine.Nginx.Routing;
 /// </summary>
 internal static class ServedConfReader
 {
-    private sealed record Statement(string Name, List<string> Args, List<Statement>? Block, string? Comment, int Line);
+    internal sealed record Statement(string Name, List<string> Args, List<Statement>? Block, string? Comment, int Line)
+    {
+        /// <summary>A comment after the directive on its own line, as a map entry's "# namespace/service".</summary>
+        public string? Trailing { get; init; }
+    }
 
     // Directives that leave the choice of location, the status and the URI sent upstream alone.
     private static readonly HashSet<string> Neutral = new(StringComparer.Ordinal)
@@ -28,19 +32,20 @@ internal static class ServedConfReader
         "proxy_cookie_path", "proxy_cookie_domain", "proxy_max_temp_file_size",
         "http2", "keepalive_timeout", "keepalive_requests", "send_timeout", "server_tokens", "charset", "default_type", "add_header",
         "gzip", "gzip_types", "gzip_proxied", "gzip_min_length", "gzip_vary", "types_hash_max_size", "large_client_header_buffers",
-        "resolver", "resolver_timeout", "sendfile", "tcp_nopush", "tcp_nodelay", "underscores_in_headers", "ignore_invalid_headers",
+        "resolver", "resolver_timeout", "map_hash_bucket_size", "map_hash_max_size", "sendfile", "tcp_nopush", "tcp_nodelay", "underscores_in_headers", "ignore_invalid_headers",
     };
 
     public static ServedConf Read(string text, string? source)
     {
         var statements = Parse(text, source);
+        var mapped = MappedRoutes.Read(statements, source);
         var servers = new List<ServedServer>();
         foreach (var s in statements)
         {
             switch (s.Name)
             {
                 case "server" when s.Block is not null:
-                    servers.Add(ReadServer(s, source));
+                    servers.Add(ReadServer(s, source, mapped));
                     break;
                 case "map" or "upstream" or "geo" or "split_clients" when s.Block is not null:
                     break; // they define variables and upstream names; a location names them to use them
@@ -54,10 +59,11 @@ internal static class ServedConfReader
         return new ServedConf(servers);
     }
 
-    private static bool IsNeutral(string name) => Neutral.Contains(name) || name.StartsWith("ssl_", StringComparison.Ordinal) || name.StartsWith("proxy_ssl_", StringComparison.Ordinal);
+    internal static bool IsNeutral(string name) => Neutral.Contains(name) || name.StartsWith("ssl_", StringComparison.Ordinal) || name.StartsWith("proxy_ssl_", StringComparison.Ordinal);
 
-    private static ServedServer ReadServer(Statement server, string? source)
+    private static ServedServer ReadServer(Statement server, string? source, MappedRoutes? mapped)
     {
+        Statement? dispatch = null;
         var listens = new List<ServedListen>();
         var names = new List<string>();
         var locations = new List<ServedLocation>();
@@ -87,6 +93,9 @@ internal static class ServedConfReader
                     break;
                 case "error_page" when s.Args.Count >= 2 && s.Args.Take(s.Args.Count - 1).All(code => code.Length == 3 && code[0] == '5'):
                     break; // only server errors: what a backend that fails answers, never where a request goes
+                case "location" when mapped is not null && s.Args is ["/"] && s.Block is not null && s.Block.Any(d => d.Name == "if"):
+                    dispatch = s; // the lookup of the mapped routes, read once the server's name is known
+                    break;
                 case "location":
                     locations.Add(ReadLocation(s, source));
                     break;
@@ -95,6 +104,7 @@ internal static class ServedConfReader
                     throw Refuse(source, s, "UnknownDirective", $"the directive '{Printable.Escape(s.Name)}' in a server block is not one NginxKit renders.");
             }
         }
+        if (dispatch is not null) locations.AddRange(mapped!.Locations(dispatch, names.Count > 0 ? names[0] : string.Empty, [.. locations], source).ToList());
         // A server without listen listens on port 80, as nginx run by root does.
         if (listens.Count == 0) listens.Add(new ServedListen("*", 80, false, false));
         return new ServedServer(listens, names, locations) { AbsoluteRedirect = absolute, PortInRedirect = portInRedirect };
@@ -240,9 +250,9 @@ internal static class ServedConfReader
     }
 
     // The renderer's comment above a location: "namespace/service" or "service".
-    private static string? ServiceOf(string? comment) => Owner(comment) is { } owner ? owner[(owner.IndexOf('/') + 1)..] : null;
+    internal static string? ServiceOf(string? comment) => Owner(comment) is { } owner ? owner[(owner.IndexOf('/') + 1)..] : null;
 
-    private static string? NamespaceOf(string? comment) => Owner(comment) is { } owner && owner.IndexOf('/') is var at and > 0 ? owner[..at] : null;
+    internal static string? NamespaceOf(string? comment) => Owner(comment) is { } owner && owner.IndexOf('/') is var at and > 0 ? owner[..at] : null;
 
     private static string? Owner(string? comment)
     {
@@ -254,14 +264,14 @@ internal static class ServedConfReader
     private static bool IsKubeName(string s) =>
         s.Length is >= 1 and <= 63 && s.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-') && s[0] != '-' && s[^1] != '-';
 
-    private static NginxKitException Refuse(string? source, Statement s, string rule, string why) =>
+    internal static NginxKitException Refuse(string? source, Statement s, string rule, string why) =>
         ErrorCatalog.UnsupportedConfConstruct.Exception(
             $"Cannot resolve against {(source is null ? "the config" : "'" + Printable.Escape(source) + "'")}: line {s.Line}: {why} "
             + "Resolve against the routes instead (-Route, -Path or the cluster), or against a config New-NginxConf rendered.",
             source, rule);
 
     // Tokens as nginx reads them: words (quoted or not), {, }, ;, and # comments to the end of the line.
-    private static List<Statement> Parse(string text, string? source)
+    internal static List<Statement> Parse(string text, string? source)
     {
         int at = 0, line = 1;
         return ParseBlock(text, ref at, ref line, source, top: true);
@@ -272,7 +282,7 @@ internal static class ServedConfReader
         var statements = new List<Statement>();
         var words = new List<string>();
         string? comment = null, pending = null;
-        int start = line;
+        int start = line, ended = -1;
         while (true)
         {
             SkipSpace(text, ref at, ref line);
@@ -288,6 +298,7 @@ internal static class ServedConfReader
                 var body = (end < 0 ? text[(at + 1)..] : text[(at + 1)..end]).Trim();
                 at = end < 0 ? text.Length : end;
                 if (words.Count == 0) pending = body;
+                if (words.Count == 0 && ended == line && statements.Count > 0) statements[^1] = statements[^1] with { Trailing = body };
                 continue;
             }
             if (c == ';')
@@ -295,6 +306,7 @@ internal static class ServedConfReader
                 at++;
                 if (words.Count == 0) throw Syntax(source, line, "an empty directive");
                 statements.Add(new Statement(words[0], words.Skip(1).ToList(), null, comment, start));
+                ended = line;
                 words = [];
                 pending = null;
                 continue;

@@ -52,6 +52,11 @@ public abstract class NginxRenderCmdlet : RouteDefaultsCmdlet
     [ValidateNotNullOrEmpty]
     public string? Template { get; set; }
 
+    /// <summary>Location blocks, nginx maps, or (Auto) maps once there are enough routes for nginx's parse to matter.</summary>
+    [Parameter]
+    [ValidateSet("Auto", "Locations", "Maps")]
+    public string Layout { get; set; } = "Auto";
+
     /// <summary>The validated options, for a default server named <paramref name="serverName"/> (null: "_").</summary>
     protected NginxConfOptions RenderOptions(string? serverName)
     {
@@ -78,6 +83,7 @@ public abstract class NginxRenderCmdlet : RouteDefaultsCmdlet
             RedirectHttp = RedirectHttp,
             NginxVersion = NginxVersion,
             ErrorPageRoot = ErrorPageRoot,
+            Layout = Enum.Parse<NginxConfLayout>(Layout, ignoreCase: true),
         };
         var problems = options.Validate();
         if (problems.Count > 0)
