@@ -16,6 +16,11 @@
         objects already in memory, is reported for reference only: PowerShell drops
         `$typedRoutes | Out-Null` without running a pipeline, so it is no baseline.
     (c) `$pscustomobjects | New-NginxConf` is no slower than the hand-written loop (ratio <= 1.0).
+    (d) nginx's own parse of the rendered config (`nginx -t`, Debian's nginx) for 100, 1,000 and
+        10,000 routes over 50 namespaces, some nested under others: the locations layout (a location
+        block per route) against the maps layout (-Layout Maps), time and peak memory (max RSS from
+        /usr/bin/time), samples interleaved. Goal: at 10,000 routes the maps layout parses in at most
+        a fifth of the locations layout's time. The C# core is also timed rendering each layout.
 
     The machines are noisy and have 2 cores, so nothing here asserts a time: every goal is judged on
     medians taken in this one run, after warm-up, with the compared cases interleaved so drift in
@@ -50,7 +55,7 @@ $repo = Get-BenchRepoRoot
 $module = Get-BenchModulePath
 $work = Join-Path $repo 'out/bench'
 
-$goal = [ordered]@{ core_ms = 5.0; core_speedup = 10.0; pipeline_ratio = 1.2; objects_ratio = 1.0 }
+$goal = [ordered]@{ core_ms = 5.0; core_speedup = 10.0; pipeline_ratio = 1.2; objects_ratio = 1.0; parse_ratio = 0.2 }
 
 
 function Measure-Interleaved {
@@ -121,10 +126,10 @@ if ($LASTEXITCODE -ne 0) {
     $buildLog | ForEach-Object { Write-Host "    $_" }
     throw "dotnet build of bench/NginxKit.Bench failed ($LASTEXITCODE)"
 }
-function Invoke-CoreHarness {
-    Write-Host "    timing the C# core: $RouteCount routes, $CoreIterations iterations after warm-up"
+function Invoke-CoreHarness([string] $Layout = 'Auto') {
+    Write-Host "    timing the C# core: $RouteCount routes ($Layout layout), $CoreIterations iterations after warm-up"
     # The harness reports progress on stderr; only its last stdout line is the result.
-    $json = & dotnet (Join-Path $harnessDir 'NginxKit.Bench.dll') --routes $RouteCount --iterations $CoreIterations 2>$null
+    $json = & dotnet (Join-Path $harnessDir 'NginxKit.Bench.dll') --routes $RouteCount --iterations $CoreIterations --layout $Layout 2>$null
     if ($LASTEXITCODE -ne 0) { throw "the C# harness exited with $LASTEXITCODE" }
     ($json | Select-Object -Last 1) | ConvertFrom-Json -AsHashtable
 }
@@ -380,6 +385,84 @@ finally {
 }
 
 # ---------------------------------------------------------------------------------------------
+# (d) nginx -t on each layout, and the core rendering each.
+# ---------------------------------------------------------------------------------------------
+function New-ScaleRoutes([int] $Count) {
+    # 50 namespaces, each with a route at /<ns>; every fifth Service has another nested under its own path.
+    $list = [Collections.Generic.List[object]]::new()
+    foreach ($n in 0..49) { $list.Add([pscustomobject]@{ Path = "/ns$n"; Backend = "10.97.0.$($n + 1)"; Port = 80; Service = 'home'; Namespace = "ns$n" }) }
+    for ($i = 0; $list.Count -lt $Count; $i++) {
+        $ns = $i % 50
+        $path = "/ns$ns/svc$i"
+        $list.Add([pscustomobject]@{ Path = $path; Backend = "10.96.$([math]::Floor($i / 250) % 256).$($i % 250 + 1)"; Port = 8000 + $i % 1000; Service = "svc$i"; Namespace = "ns$ns"; StripPrefix = ($i % 3 -ne 0) })
+        if ($i % 5 -eq 0 -and $list.Count -lt $Count) {
+            $list.Add([pscustomobject]@{ Path = "$path/v2"; Backend = "10.98.$([math]::Floor($i / 250) % 256).$($i % 250 + 1)"; Port = 9000; Service = "svc$i-v2"; Namespace = "ns$ns" })
+        }
+    }
+    $list
+}
+
+function Measure-NginxParse([int[]] $Counts, [int] $Samples) {
+    $nginx = (Get-Command nginx -CommandType Application -ErrorAction Ignore | Select-Object -First 1).Source
+    if (-not $nginx -and (Test-Path /usr/sbin/nginx)) { $nginx = '/usr/sbin/nginx' }
+    if (-not $nginx) { throw 'nginx is not installed: apt-get install nginx-light (or build.ps1 Test, which installs it).' }
+    $prefix = Join-Path $work "nginx-t-$PID"
+    New-Item -ItemType Directory -Force $prefix | Out-Null
+    $cases = [ordered]@{}
+    try {
+        foreach ($count in $Counts) {
+            $routes = New-ScaleRoutes $count
+            foreach ($layout in 'Locations', 'Maps') {
+                $name = "$layout $count"
+                $dir = Join-Path $prefix "$layout-$count"
+                New-Item -ItemType Directory -Force $dir | Out-Null
+                $conf = $routes | New-NginxConf -Layout $layout -Listen '127.0.0.1:18080'
+                [IO.File]::WriteAllText((Join-Path $dir 'default.conf'), $conf)
+                [IO.File]::WriteAllText((Join-Path $dir 'nginx.conf'), @"
+pid $dir/nginx.pid;
+error_log $dir/error.log;
+events {}
+http {
+    access_log off;
+    client_body_temp_path $dir/body; proxy_temp_path $dir/proxy; fastcgi_temp_path $dir/fastcgi; uwsgi_temp_path $dir/uwsgi; scgi_temp_path $dir/scgi;
+    include $dir/default.conf;
+}
+"@)
+                $cases[$name] = [ordered]@{ layout = $layout; routes = $count; dir = $dir; bytes = [Text.Encoding]::UTF8.GetByteCount($conf); ms = [Collections.Generic.List[double]]::new(); kb = [Collections.Generic.List[double]]::new() }
+            }
+        }
+        # One untimed round, then the samples, round-robin so load drifts touch every case alike.
+        for ($round = -1; $round -lt $Samples; $round++) {
+            foreach ($case in $cases.Values) {
+                # time(1) gives the peak memory; its own clock counts in 10 ms steps, so the stopwatch times it.
+                $sw = [Diagnostics.Stopwatch]::StartNew()
+                $out = & /usr/bin/time -f 'nginxkit-bench %M' $nginx -t -q -p $case.dir -c (Join-Path $case.dir 'nginx.conf') 2>&1
+                $sw.Stop()
+                if ($LASTEXITCODE -ne 0) { throw "nginx -t failed on the $($case.layout) layout of $($case.routes) routes: $out" }
+                $line = @($out | Where-Object { "$_" -like 'nginxkit-bench *' })[-1] -split ' '
+                if ($round -ge 0) { $case.ms.Add($sw.Elapsed.TotalMilliseconds); $case.kb.Add([double]$line[1]) }
+            }
+        }
+    } finally {
+        Remove-Item $prefix -Recurse -Force -ErrorAction Ignore
+    }
+    $parse = [ordered]@{}
+    foreach ($name in $cases.Keys) {
+        $case = $cases[$name]
+        $parse[$name] = [ordered]@{ layout = $case.layout; routes = $case.routes; conf_bytes = $case.bytes; median_ms = Get-Median $case.ms; max_rss_mb = [math]::Round((Get-Median $case.kb) / 1024, 1) }
+        Write-Host ("    nginx -t {0,-16} {1,8:N1} ms  {2,6:N1} MB peak  ({3:N0} bytes of config)" -f $name, $parse[$name].median_ms, $parse[$name].max_rss_mb, $case.bytes)
+    }
+    $parse
+}
+
+Write-Host '    timing nginx -t on both layouts: 100, 1,000 and 10,000 routes over 50 namespaces'
+$parse = Measure-NginxParse -Counts 100, 1000, 10000 -Samples 5
+$coreLocations = Invoke-CoreHarness -Layout Locations
+$coreMaps = Invoke-CoreHarness -Layout Maps
+Write-Host ("    C# core, locations layout: median {0:N2} ms (Render {1:N2}); maps layout: median {2:N2} ms (Render {3:N2})" -f
+    $coreLocations.median_ms, $coreLocations.render_median_ms, $coreMaps.median_ms, $coreMaps.render_median_ms)
+
+# ---------------------------------------------------------------------------------------------
 # Ratios and goals.
 # ---------------------------------------------------------------------------------------------
 function Round([double] $x, [int] $Digits = 3) { [math]::Round($x, $Digits) }
@@ -392,11 +475,14 @@ $yamlRatio = $disk['yaml | New-NginxConf'] / $disk['yaml | Out-Null']
 $typedRatio = $memory['typed | New-NginxConf'] / $memory['typed | Out-Null']
 $objectsRatio = $memory['objects | New-NginxConf'] / $handMs
 
+$parseRatio = $parse['Maps 10000'].median_ms / $parse['Locations 10000'].median_ms
+
 $met = [ordered]@{
     a_core_under_5ms       = $coreMs -lt $goal.core_ms
     a_core_10x_faster      = $coreSpeedup -ge $goal.core_speedup
     b_yaml_pipeline_ratio  = $yamlRatio -le $goal.pipeline_ratio
     c_objects_vs_hand      = $objectsRatio -le $goal.objects_ratio
+    d_maps_parse_ratio     = $parseRatio -le $goal.parse_ratio
 }
 
 function Share([string] $Part, [string] $Whole) { Round ($memory[$Part] / $memory[$Whole]) 2 }
@@ -424,10 +510,16 @@ $rows = @(
     [ordered]@{ measure = 'share: objects | no-op AsyncCmdlet'; median_ms = Round $memory['objects | BindAsync'] 2; ratio = Share 'objects | BindAsync' 'objects | New-NginxConf'; goal = ''; met = $null }
     [ordered]@{ measure = 'share: typed | no-op PSCmdlet'; median_ms = Round $memory['typed | BindOnly'] 2; ratio = Share 'typed | BindOnly' 'typed | New-NginxConf'; goal = ''; met = $null }
     [ordered]@{ measure = 'share: typed | no-op AsyncCmdlet'; median_ms = Round $memory['typed | BindAsync'] 2; ratio = Share 'typed | BindAsync' 'typed | New-NginxConf'; goal = ''; met = $null }
+    [ordered]@{ measure = 'nginx -t 10k: maps / locations'; median_ms = Round $parse['Maps 10000'].median_ms 1; ratio = Round $parseRatio 3; goal = "<= $($goal.parse_ratio)"; met = $met.d_maps_parse_ratio }
+    foreach ($name in $parse.Keys) {
+        [ordered]@{ measure = "  nginx -t $name (ref)"; median_ms = Round $parse[$name].median_ms 1; ratio = $null; goal = "$($parse[$name].max_rss_mb) MB"; met = $null }
+    }
+    [ordered]@{ measure = '  C# core, locations layout (ref)'; median_ms = Round $coreLocations.median_ms 2; ratio = $null; goal = ''; met = $null }
+    [ordered]@{ measure = '  C# core, maps layout (ref)'; median_ms = Round $coreMaps.median_ms 2; ratio = $null; goal = ''; met = $null }
 )
 
 $result = [ordered]@{
-    goal          = "10k routes: C# core < $($goal.core_ms) ms and >= $($goal.core_speedup)x the hand-written loop; New-NginxConf <= $($goal.pipeline_ratio)x the same pipeline into Out-Null; PSCustomObjects | New-NginxConf <= $($goal.objects_ratio)x the hand-written loop"
+    goal          = "10k routes: C# core < $($goal.core_ms) ms and >= $($goal.core_speedup)x the hand-written loop; New-NginxConf <= $($goal.pipeline_ratio)x the same pipeline into Out-Null; PSCustomObjects | New-NginxConf <= $($goal.objects_ratio)x the hand-written loop; nginx -t on the maps layout <= $($goal.parse_ratio)x the locations layout"
     routes        = $RouteCount
     repeat        = $Repeat
     yaml_repeat   = $YamlRepeat
@@ -458,7 +550,10 @@ $result = [ordered]@{
         yaml_pipeline         = Round $yamlRatio
         typed_pipeline        = Round $typedRatio
         objects_vs_hand       = Round $objectsRatio
+        maps_parse_vs_locations = Round $parseRatio
     }
+    nginx_parse   = $parse
+    core_by_layout = [ordered]@{ locations = $coreLocations; maps = $coreMaps }
     legend        = 'yaml = Get-NginxRoute -Path <10k Services>; typed = NginxRoute objects in memory; objects = PSCustomObjects; ratio = median / the thing after the slash; share = no-op cmdlet median / New-NginxConf median on the same input; typed | Out-Null runs no pipeline at all (PowerShell skips a lone Out-Null)'
     met           = $met
     all_met       = -not ($met.Values -contains $false)

@@ -1,7 +1,7 @@
 // Times the pure core on N typed routes: validate + order + settle (RouteSet.Build), then render
 // and hash (NginxConf.Render). Prints progress on stderr and one JSON object as the last stdout line.
 //
-//   dotnet NginxKit.Bench.dll [--routes 10000] [--iterations 50] [--warmup-ms 1500]
+//   dotnet NginxKit.Bench.dll [--routes 10000] [--iterations 50] [--warmup-ms 1500] [--layout Auto|Locations|Maps]
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -15,8 +15,14 @@ using NginxKit.Engine.Text;
 [assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
 
 int routeCount = 10_000, iterations = 50, warmupMs = 1_500;
+var layout = NginxConfLayout.Auto;
 for (int a = 0; a + 1 < args.Length; a += 2)
 {
+    if (args[a] == "--layout")
+    {
+        layout = Enum.Parse<NginxConfLayout>(args[a + 1], ignoreCase: true);
+        continue;
+    }
     var value = int.Parse(args[a + 1], CultureInfo.InvariantCulture);
     switch (args[a])
     {
@@ -39,7 +45,7 @@ for (int i = 0; i < routeCount; i++)
         Namespace = $"ns{i % 10}",
     };
 }
-var options = new NginxConfOptions();
+var options = new NginxConfOptions { Layout = layout };
 
 RenderedConf Once(out double buildMs, out double renderMs)
 {
@@ -115,6 +121,7 @@ for (int k = 0; k < iterations; k++)
 var result = new Dictionary<string, object>
 {
     ["routes"] = routeCount,
+    ["layout"] = layout.ToString(),
     ["iterations"] = iterations,
     ["warmup_iterations"] = warmups,
     ["median_ms"] = Stats.Round(Stats.Median(collected.Total)),

@@ -485,3 +485,116 @@ Describe 'New-NginxConf refuses hostile routes' -Tag 'Nginx', 'Real', 'Security'
         $result.Valid | Should -BeTrue -Because "nginx -t: $($result.Errors.Message)"
     }
 }
+
+Describe '10,000 routes over 50 namespaces, served by a real nginx' -Tag 'Nginx', 'Real', 'Scale' -Skip:(-not $nginx) {
+    BeforeAll {
+        $backends = @(Start-EchoBackend -Name b0, b1, b2, b3, b4, b5, b6, b7)
+        $port = @{}
+        foreach ($b in $backends) { $port[$b.Name] = $b.Port }
+
+        # /ns<k> for each namespace, /ns<k>/svc<i> under it, and every fifth Service with /v2 under its own path.
+        # Each route's backend is known, and a stripped route's X-Forwarded-Prefix names it exactly.
+        function New-Route([string] $Path, [int] $Index, [bool] $Strip = $true) {
+            [pscustomobject]@{ Path = $Path; Backend = '127.0.0.1'; Port = $port["b$($Index % 8)"]; Service = "svc$Index"; Namespace = "ns$($Index % 50)"; StripPrefix = $Strip; Name = "b$($Index % 8)" }
+        }
+        $routes = [Collections.Generic.List[object]]::new()
+        foreach ($n in 0..49) { $routes.Add((New-Route "/ns$n" (10000 + $n))) }
+        for ($i = 0; $routes.Count -lt 10000; $i++) {
+            $routes.Add((New-Route "/ns$($i % 50)/svc$i" $i ($i % 7 -ne 0)))
+            if ($i % 5 -eq 0) { $routes.Add((New-Route "/ns$($i % 50)/svc$i/v2" ($i + 3))) }
+        }
+        $listen = "127.0.0.1:$(Get-FreeTcpPort)"
+        $confFile = Join-Path $TestDrive 'default.conf'
+        $null = $routes | New-NginxConf -Listen $listen -OutFile $confFile -ErrorAction Stop
+        $server = Start-NginxServer -Config (Get-Content -LiteralPath $confFile -Raw) -NginxPath $nginxPath
+
+        # What nginx must answer for a route's path plus a tail, by the longest prefix among $Current.
+        function Test-Sample([object[]] $Current, [object[]] $Sample) {
+            $byPath = @{}
+            foreach ($r in $Current) { $byPath[$r.Path] = $r }
+            foreach ($r in $Sample) {
+                $request = "$($r.Path)/x/y?q=1"
+                $expected = $null
+                for ($p = $r.Path; $p; $p = $p.Substring(0, [Math]::Max(0, $p.LastIndexOf('/')))) {
+                    if ($byPath.ContainsKey($p)) { $expected = $byPath[$p]; break }
+                }
+                $response = Invoke-RawHttp -Port $server.Port -Path $request
+                if (-not $expected) {
+                    if ($response.StatusCode -ne 404) { "$request`: nginx answered $($response.StatusCode), no route claims it" }
+                    continue
+                }
+                $uri = if ($expected.StripPrefix) { $request.Substring($expected.Path.Length) } else { $request }
+                $want = "$($expected.Name) GET $uri HTTP/1.1"
+                $prefix = if ($expected.StripPrefix) { $expected.Path } else { $null }
+                if ($response.Body -cne $want -or $response.Headers['X-Echo-X-Forwarded-Prefix'] -cne $prefix) {
+                    "$request`: expected '$want' from route $($expected.Path), got $($response.StatusCode) '$($response.Body)' with X-Forwarded-Prefix '$($response.Headers['X-Echo-X-Forwarded-Prefix'])'"
+                }
+                $redirect = Invoke-RawHttp -Port $server.Port -Path $expected.Path
+                if ($redirect.StatusCode -ne 301 -or $redirect.Location -cne "$($expected.Path)/") { "$($expected.Path): expected 301 to $($expected.Path)/, got $($redirect.StatusCode) '$($redirect.Location)'" }
+            }
+        }
+        $random = [Random]::new(16)
+    }
+
+    AfterAll {
+        if ($server) { Stop-NginxServer $server }
+        if ($backends) { $backends | Stop-EchoBackend }
+    }
+
+    It 'renders the maps layout by itself, and nginx accepts it' {
+        $conf = Get-Content -LiteralPath $confFile -Raw
+        $conf | Should -Match ([regex]::Escape('"_/ns3/svc53/" "_/ns3/svc53/=s127.0.0.1:'))
+        [regex]::Matches($conf, '(?m)^\s*location\s+/').Count | Should -Be 1
+        (Test-NginxConf -Path $confFile -NginxPath $nginxPath -Strict).Valid | Should -BeTrue
+    }
+
+    It 'serves 300 sampled routes from the right backend' {
+        $sample = 1..300 | ForEach-Object { $routes[$random.Next($routes.Count)] }
+        Test-Sample $routes $sample | Should -BeNullOrEmpty
+    }
+
+    It 'serves the sample right after a series of changes: moved, removed and added routes, reloaded each time' {
+        $current = [Collections.Generic.List[object]]::new($routes)
+        $touched = [Collections.Generic.List[object]]::new()
+        foreach ($step in 1..3) {
+            foreach ($k in 1..40) {
+                # Move a route to another backend.
+                $at = $random.Next($current.Count)
+                $moved = $current[$at].PSObject.Copy()
+                $next = ([int]$moved.Name.Substring(1) + 1) % 8
+                $moved.Name = "b$next"; $moved.Port = $port[$moved.Name]
+                $current[$at] = $moved
+                $touched.Add($moved)
+            }
+            foreach ($k in 1..20) {
+                # Remove a route: its requests fall back to the route above it, or to none.
+                $at = $random.Next($current.Count)
+                $touched.Add($current[$at])
+                $current.RemoveAt($at)
+            }
+            foreach ($k in 1..20) {
+                $added = New-Route "/ns$($k % 50)/new$step-$k" (20000 + 100 * $step + $k)
+                $current.Add($added)
+                $touched.Add($added)
+            }
+            $write = $current | New-NginxConf -Listen $listen -OutFile $server.ConfPath -ErrorAction Stop
+            $write.Changed | Should -BeTrue
+            Update-NginxServer -Server $server
+            Test-Sample $current (@($touched) + @(1..100 | ForEach-Object { $current[$random.Next($current.Count)] })) | Should -BeNullOrEmpty
+        }
+    }
+
+    It 'Resolve-NginxRoute reads the 10,000-route file as nginx serves it' {
+        $sample = 1..50 | ForEach-Object { $routes[$random.Next($routes.Count)] }
+        foreach ($r in $sample) {
+            $answer = Resolve-NginxRoute -Url "http://localhost:$($server.Port)$($r.Path)/x" -ConfigFile $server.ConfPath -ErrorAction Stop
+            $response = Invoke-RawHttp -Port $server.Port -Path "$($r.Path)/x"
+            if ($answer.Status -eq 'Proxied') {
+                $response.Headers['X-Echo-Backend'] | Should -BeExactly ($port.GetEnumerator() | Where-Object Value -EQ ([int]($answer.Backend -replace '^.*:')) | ForEach-Object Key)
+                $response.Body | Should -BeExactly "$($response.Headers['X-Echo-Backend']) GET $($answer.BackendUri) HTTP/1.1"
+            } else {
+                "$($response.StatusCode)" | Should -Be $answer.Status
+            }
+        }
+    }
+}
