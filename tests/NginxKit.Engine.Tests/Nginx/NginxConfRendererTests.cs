@@ -146,7 +146,7 @@ public class NginxConfRendererTests
     public void OneLocationPerAcceptedRoute()
     {
         var routes = Enumerable.Range(0, 500).Select(i => new Route($"/svc{i}", $"10.0.{i / 256}.{i % 256}", 8000 + i));
-        var conf = Render(routes);
+        var conf = Render(routes, new NginxConfOptions { Layout = NginxConfLayout.Locations });
         Assert.Equal(500, conf.RouteCount);
         // One per route, the health check, and the error page with its fallback.
         Assert.Equal(500 + 3, CountOccurrences(conf.Text, "    location "));

@@ -85,7 +85,7 @@ public class RenderScaleTests
     public void ALargeConfigSpansChunksAndReadsBackAsOneText()
     {
         var routes = Enumerable.Range(0, 3000).Select(i => new Route($"/svc{i}", "10.0.0.1", 8000 + i % 100) { Service = $"svc{i}", Namespace = "ns" }).ToArray();
-        var conf = NginxConf.Render(RouteSet.Build(routes).Accepted, new NginxConfOptions());
+        var conf = NginxConf.Render(RouteSet.Build(routes).Accepted, new NginxConfOptions { Layout = NginxConfLayout.Locations });
         Assert.False(conf.Utf8.IsSingleSegment);
         foreach (var segment in conf.Utf8) Assert.True(segment.Length <= ConfBuffer.ChunkSize);
 
