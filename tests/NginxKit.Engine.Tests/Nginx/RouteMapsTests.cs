@@ -1,4 +1,5 @@
 using NginxKit.Engine.Diagnostics;
+using NginxKit.Engine.Kubernetes;
 using NginxKit.Engine.Nginx;
 using NginxKit.Engine.Nginx.Routing;
 using Xunit;
@@ -83,6 +84,19 @@ public class RouteMapsTests
         var maps = ServedConf.Parse(Render(routes, NginxConfLayout.Maps).Text);
         Assert.Equal(Shape(locations), Shape(maps));
         Assert.Contains("one.example /Mixed/Case/ http://[fd00::1]:85/ / /Mixed/Case", Shape(maps), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheEntryCheckReadsTheSameRouteTableFromEitherLayout()
+    {
+        var routes = Services(1000).Append(new Route("/dns", "dns.example", 80) { Service = "dns", Namespace = "ns1" }).ToList();
+        var set = RouteSet.Build(routes, RouteSet.DefaultServerName);
+        var wanted = ServedRouteTable.From(set.Accepted);
+        var maps = ServedRouteTable.FromConfig(ServedConf.Parse(Render(routes, NginxConfLayout.Maps).Text));
+        var locations = ServedRouteTable.FromConfig(ServedConf.Parse(Render(routes, NginxConfLayout.Locations).Text));
+        Assert.Equal(1001, maps.Count);
+        Assert.Equal(wanted.Hash, maps.Hash);
+        Assert.Equal(wanted.Hash, locations.Hash);
     }
 
     private static readonly string Mapped = Render([new Route("/a", "10.0.0.1", 80), new Route("/a/b", "10.0.0.2", 80)], NginxConfLayout.Maps).Text;
