@@ -19,12 +19,14 @@ public static class ClusterRoutes
     internal static IReadOnlyList<string?> Scopes(IReadOnlyList<string> namespaces) => namespaces.Count == 0 ? [null] : [.. namespaces];
 
     /// <summary>Lists Services. A bad selector is refused here, before any request, for every caller (a watch would retry a 400 forever).</summary>
-    internal static Task<V1ServiceList> ListServicesAsync(KubeConnection connection, string? @namespace, string? selector, CancellationToken cancellationToken)
+    /// <remarks>With a <paramref name="limit"/>, one page: the list's metadata names the next with its continue token.</remarks>
+    internal static Task<V1ServiceList> ListServicesAsync(KubeConnection connection, string? @namespace, string? selector, CancellationToken cancellationToken,
+        int? limit = null, string? continueToken = null)
     {
         if (selector is not null) LabelSelector.Parse(selector);
         return @namespace is null
-            ? connection.Client.CoreV1.ListServiceForAllNamespacesAsync(labelSelector: selector, cancellationToken: cancellationToken)
-            : connection.Client.CoreV1.ListNamespacedServiceAsync(@namespace, labelSelector: selector, cancellationToken: cancellationToken);
+            ? connection.Client.CoreV1.ListServiceForAllNamespacesAsync(continueParameter: continueToken, labelSelector: selector, limit: limit, cancellationToken: cancellationToken)
+            : connection.Client.CoreV1.ListNamespacedServiceAsync(@namespace, continueParameter: continueToken, labelSelector: selector, limit: limit, cancellationToken: cancellationToken);
     }
 
     internal static IEnumerable<V1Service> Sorted(IEnumerable<V1Service> services) =>

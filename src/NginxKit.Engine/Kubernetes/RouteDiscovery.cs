@@ -31,28 +31,34 @@ public static class RouteDiscovery
     {
         foreach (var service in services)
         {
-            var ns = service.Metadata?.NamespaceProperty ?? "default";
-            if (namespaces.Count > 0 && !namespaces.Contains(ns)) continue;
             if (selector is not null && !selector.Matches(service.Metadata?.Labels)) continue;
-
-            var result = ServiceRoutes.FromService(service, exposeAll);
-            if (result.Skipped is not null)
-            {
-                var text = $"Skipped Service {Printable.Escape(result.Namespace)}/{Printable.Escape(result.Name)}: {result.Skipped}.";
-                yield return result.OptedIn ? new DiscoveredRoute(null, text, null) : new DiscoveredRoute(null, null, null) { Skipped = text };
-                continue;
-            }
-            if (result.Problem is not null)
-            {
-                yield return new DiscoveredRoute(null, null, result.Problem);
-                continue;
-            }
-            // Checked here with the same rules as New-NginxConf; the default server name does not matter for validity.
-            var accepted = RouteRules.Accept(result.Route!, RouteSet.DefaultServerName, out var invalid);
-            yield return accepted is null
-                ? new DiscoveredRoute(null, null, invalid)
-                : new DiscoveredRoute(accepted.Route, null, null) { Accepted = accepted };
+            if (FromService(service, namespaces, exposeAll, RouteSet.DefaultServerName) is { } found) yield return found;
         }
+    }
+
+    /// <summary>
+    /// What one Service yields, or null when it is outside the namespaces given. It depends on that
+    /// Service alone, so a watch keeps it per Service and checks a changed Service only.
+    /// Routes without a server name of their own are placed on <paramref name="defaultServerName"/>.
+    /// </summary>
+    public static DiscoveredRoute? FromService(V1Service service, IReadOnlyCollection<string> namespaces, bool exposeAll, string defaultServerName)
+    {
+        var ns = service.Metadata?.NamespaceProperty ?? "default";
+        if (namespaces.Count > 0 && !namespaces.Contains(ns)) return null;
+
+        var result = ServiceRoutes.FromService(service, exposeAll);
+        if (result.Skipped is not null)
+        {
+            var text = $"Skipped Service {Printable.Escape(result.Namespace)}/{Printable.Escape(result.Name)}: {result.Skipped}.";
+            return result.OptedIn ? new DiscoveredRoute(null, text, null) : new DiscoveredRoute(null, null, null) { Skipped = text };
+        }
+        if (result.Problem is not null)
+            return new DiscoveredRoute(null, null, result.Problem);
+        // Checked here with the same rules as New-NginxConf; the default server name does not matter for validity.
+        var accepted = RouteRules.Accept(result.Route!, defaultServerName, out var invalid);
+        return accepted is null
+            ? new DiscoveredRoute(null, null, invalid)
+            : new DiscoveredRoute(accepted.Route, null, null) { Accepted = accepted };
     }
 
     /// <summary>

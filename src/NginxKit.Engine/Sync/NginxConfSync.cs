@@ -22,7 +22,8 @@ namespace NginxKit.Engine.Sync;
 public sealed class NginxConfSync(KubeConnection connection, SyncSettings settings, IProcessRunner runner)
 {
     private readonly object gate = new();
-    private readonly Dictionary<string, V1Service> services = new(StringComparer.Ordinal);
+    // Per Service, what it yields, in discovery's order: a change checks that Service alone.
+    private readonly SortedDictionary<ServiceKey, ServiceFinding> findings = new();
     private readonly Dictionary<string, string?> resourceVersions = new(StringComparer.Ordinal);
     private readonly HashSet<string> reported = new(StringComparer.Ordinal);
     private readonly HashSet<string> recordedConflicts = new(StringComparer.Ordinal);
@@ -30,7 +31,9 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
     private Dictionary<string, string> lastRoutes = new(StringComparer.Ordinal);
 
     // What nginx has now (the config's hash and its routes), and what the last Synced Event said.
+    // Set only once nginx has loaded it: a written file that a reload failed to load is owed a reload.
     private (string Hash, IReadOnlyList<AcceptedRoute> Routes)? served;
+    private bool reloadOwed;
     private string? recordedHash;
     private DateTimeOffset recordedAt = DateTimeOffset.MinValue;
     private string? recordFailure;
@@ -64,7 +67,7 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
     public async Task WatchAsync(Func<SyncMessage, ValueTask> report, CancellationToken cancellationToken)
     {
         var dirty = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
-        var syncLoop = SyncLoopAsync(dirty.Reader, report, cancellationToken);
+        var syncLoop = SyncLoopAsync(dirty, report, cancellationToken);
         var certificatePoll = settings.Render.Tls ? PollCertificateAsync(dirty.Writer, cancellationToken) : Task.CompletedTask;
         var heartbeat = settings.Pod is not null && settings.RecordEvents ? HeartbeatAsync(report, cancellationToken) : Task.CompletedTask;
         var scopes = ClusterRoutes.Scopes(namespaces);
@@ -189,8 +192,11 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
 
     private static string Describe(Exception ex) => KubeErrors.StatusOf(ex) is { } code ? $"HTTP {code}" : Text.UserInfo.MaskUrls(ex.InnerException?.Message ?? ex.Message);
 
-    private async Task SyncLoopAsync(ChannelReader<string> dirty, Func<SyncMessage, ValueTask> report, CancellationToken cancellationToken)
+    private async Task SyncLoopAsync(Channel<string> channel, Func<SyncMessage, ValueTask> report, CancellationToken cancellationToken)
     {
+        var dirty = channel.Reader;
+        var retry = settings.ReloadRetry;
+        Task retrying = Task.CompletedTask;
         while (await dirty.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
             dirty.TryRead(out var trigger);
@@ -214,7 +220,31 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
             }
             var result = await SyncAsync(trigger ?? "change", report, requireRoutes: false, recordEvents: settings.RecordEvents, cancellationToken).ConfigureAwait(false);
             await report(new SyncMessage.Event(result)).ConfigureAwait(false);
+            // A failed reload is tried again, sooner at first, then no more often than the longest backoff,
+            // until nginx loads the file: no change in the cluster may ever come to cause one.
+            if (!ReloadOwed)
+            {
+                retry = settings.ReloadRetry;
+            }
+            else if (retrying.IsCompleted)
+            {
+                var wait = retry;
+                retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, settings.ReloadRetryMax.Ticks));
+                retrying = RetryAfterAsync(wait, channel.Writer, cancellationToken);
+            }
             if (settings.Pod is not null && settings.RecordEvents) await RecordSyncedAsync(report, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task RetryAfterAsync(TimeSpan wait, ChannelWriter<string> dirty, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+            dirty.TryWrite("retry");
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 
@@ -260,22 +290,51 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
         }
     }
 
-    // Replaces what is known of one scope (a namespace, or all) with a fresh list.
+    // Replaces what is known of one scope (a namespace, or all) with a fresh list, read in pages so that
+    // no more than one page of full Service objects is in memory at once. A Service that has not
+    // changed since it was last seen keeps its finding.
     private async Task ListAsync(string? scope, CancellationToken cancellationToken)
     {
-        var list = await ClusterRoutes.ListServicesAsync(connection, scope, settings.Selector, cancellationToken).ConfigureAwait(false);
+        var fresh = new Dictionary<ServiceKey, ServiceFinding>();
+        Dictionary<ServiceKey, ServiceFinding> known;
+        lock (gate) known = findings.Where(f => scope is null || f.Key.Namespace == scope).ToDictionary(f => f.Key, f => f.Value);
+        string? resourceVersion = null, next = null;
+        do
+        {
+            var page = await ClusterRoutes.ListServicesAsync(connection, scope, settings.Selector, cancellationToken, ListPageSize, next).ConfigureAwait(false);
+            foreach (var service in page.Items)
+            {
+                var key = KeyOf(service);
+                var finding = known.TryGetValue(key, out var old) && old.Describes(service) ? old : Check(service);
+                if (finding is not null) fresh[key] = finding;
+            }
+            resourceVersion = page.Metadata?.ResourceVersion;
+            next = page.Metadata?.ContinueProperty;
+        }
+        while (!string.IsNullOrEmpty(next));
         lock (gate)
         {
-            if (scope is null) services.Clear();
-            else foreach (var key in services.Keys.Where(k => k.StartsWith(scope + "/", StringComparison.Ordinal)).ToList()) services.Remove(key);
-            foreach (var service in list.Items)
-                services[Key(service)] = service;
-            resourceVersions[scope ?? string.Empty] = list.Metadata?.ResourceVersion;
+            foreach (var key in known.Keys) findings.Remove(key);
+            if (scope is null) findings.Clear();
+            foreach (var (key, finding) in fresh) findings[key] = finding;
+            resourceVersions[scope ?? string.Empty] = resourceVersion;
         }
     }
 
+    // Services per list request: the API server's own pages, as kubectl's default chunk size.
+    internal const int ListPageSize = 500;
+
+    private ServiceFinding? Check(V1Service service) =>
+        ServiceFinding.Of(service, namespaces, settings.ExposeAll, DefaultServerName);
+
+    // RouteSet's server-name rule: routes without a server name of their own go on the default server, in lowercase.
+    private string DefaultServerName => (settings.Render.ServerName ?? RouteSet.DefaultServerName).ToLowerInvariant();
+
     private bool Apply(string? scope, WatchEventType type, V1Service service)
     {
+        // Checked outside the lock: the sync loop reads the index meanwhile.
+        var finding = type is WatchEventType.Added or WatchEventType.Modified ? Check(service) : null;
+        var key = KeyOf(service);
         lock (gate)
         {
             if (service.Metadata?.ResourceVersion is { } rv) resourceVersions[scope ?? string.Empty] = rv;
@@ -283,48 +342,53 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
             {
                 case WatchEventType.Added:
                 case WatchEventType.Modified:
-                    services[Key(service)] = service;
+                    if (finding is null) return findings.Remove(key);
+                    findings[key] = finding;
                     return true;
                 case WatchEventType.Deleted:
-                    return services.Remove(Key(service));
+                    return findings.Remove(key);
                 default:
                     return false; // BOOKMARK: only the resourceVersion moves on.
             }
         }
     }
 
-    private static string Key(V1Service s) => Key(s.Metadata?.NamespaceProperty, s.Metadata?.Name);
+    private static ServiceKey KeyOf(V1Service s) => new(s.Metadata?.NamespaceProperty ?? "default", s.Metadata?.Name ?? string.Empty);
 
-    private static string Key(string? ns, string? name) => $"{ns}/{name}";
-
-    // Routes from the current Services, by the same rules as Get-NginxRoute and New-NginxConf.
-    private (RouteSetResult Set, List<SyncMessage> Messages, Dictionary<string, V1Service> Snapshot) Discover()
+    // Routes from the current Services, by the same rules as Get-NginxRoute and New-NginxConf. Each
+    // Service was checked when it arrived; here the routes are only ordered and their claims settled.
+    private (RouteSetResult Set, List<SyncMessage> Messages, Dictionary<ServiceKey, ServiceFinding> Losers) Discover()
     {
-        List<V1Service> sorted;
-        Dictionary<string, V1Service> snapshot;
+        ServiceFinding[] current;
         lock (gate)
         {
-            snapshot = new Dictionary<string, V1Service>(services, StringComparer.Ordinal);
-            sorted = ClusterRoutes.Sorted(services.Values).ToList();
+            current = new ServiceFinding[findings.Count];
+            findings.Values.CopyTo(current, 0);
         }
-        var routes = new List<Route>();
+        var accepted = new List<AcceptedRoute>(current.Length);
         var messages = new List<SyncMessage>();
-        foreach (var found in RouteDiscovery.FromServices(sorted, namespaces, null, settings.ExposeAll))
+        foreach (var finding in current)
         {
-            if (found.Route is not null) routes.Add(found.Route);
-            else if (found.Warning is not null) messages.Add(new SyncMessage.Warning(found.Warning));
-            else if (found.Skipped is not null) messages.Add(new SyncMessage.Skipped(found.Skipped));
-            else messages.Add(new SyncMessage.Refused(found.Problem!));
+            if (finding.Accepted is not null) accepted.Add(finding.Accepted);
+            else if (finding.Message is not null) messages.Add(finding.Message);
         }
-        var set = RouteSet.Build(routes, settings.Render.ServerName);
+        var set = RouteSet.Settle(accepted, [], DefaultServerName);
         messages.AddRange(set.Problems.Select(p => new SyncMessage.Refused(p)));
-        return (set, messages, snapshot);
+        // The Services that lost a claim, as they were when their routes were settled, for their PathConflict Events.
+        var losers = new Dictionary<ServiceKey, ServiceFinding>();
+        if (set.Conflicts.Count > 0)
+        {
+            var wanted = set.Conflicts.Select(c => new ServiceKey(c.Loser.Route.Namespace ?? "default", c.Loser.Route.Service ?? string.Empty)).ToHashSet();
+            foreach (var finding in current)
+                if (wanted.Contains(new ServiceKey(finding.Namespace, finding.Name))) losers[new ServiceKey(finding.Namespace, finding.Name)] = finding;
+        }
+        return (set, messages, losers);
     }
 
     private async Task<SyncEvent> SyncAsync(string trigger, Func<SyncMessage, ValueTask> report, bool requireRoutes, bool recordEvents, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
-        var (set, messages, snapshot) = Discover();
+        var (set, messages, losers) = Discover();
         var accepted = set.Accepted;
         // Say each warning and refusal once, not on every sync while it stands.
         var now = messages.Select(m => m.ToString()).ToHashSet(StringComparer.Ordinal);
@@ -350,8 +414,10 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
         lock (gate) loaded = loadedCertificate ??= certificate; // nginx started with the files as they are now
         var rotated = certificate is not null && certificate != loaded;
         var unchanged = AtomicFileWriter.Holds(settings.OutFile, conf.Utf8);
+        bool owed;
+        lock (gate) owed = reloadOwed;
         SyncEvent result;
-        if (unchanged && !rotated)
+        if (unchanged && !rotated && !owed)
         {
             lastRoutes = current;
             lock (gate) served = (conf.Hash, accepted);
@@ -362,7 +428,7 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
             result = await WriteAndReloadAsync(conf, accepted, current, Done, unchanged, certificate, once: requireRoutes, cancellationToken).ConfigureAwait(false);
         }
         // After nginx has the config: the owner's notice must not hold up the traffic.
-        if (recordEvents) await RecordConflictsAsync(set.Conflicts, snapshot, report, cancellationToken).ConfigureAwait(false);
+        if (recordEvents) await RecordConflictsAsync(set.Conflicts, losers, report, cancellationToken).ConfigureAwait(false);
         return result;
     }
 
@@ -393,7 +459,8 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
 
         if (unchanged)
         {
-            // Only the certificate changed: nothing to write, a reload to load it.
+            // The file is what nginx should serve, but nginx has not loaded it: the certificate
+            // changed, or the reload after its write failed. Nothing to write, a reload to load it.
             try
             {
                 await settings.Reloader.ReloadAsync(runner, cancellationToken).ConfigureAwait(false);
@@ -402,7 +469,7 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
             {
                 return done(false, false, false, validated, ex.Problem.Message);
             }
-            lock (gate) loadedCertificate = certificate;
+            Loaded(conf, accepted, current, certificate);
             return done(false, false, settings.Reloader is not NginxReloader.None, validated, null);
         }
 
@@ -419,8 +486,8 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
             // Like a failed reload, an event that says so: a watch goes on and tries again at the next change.
             return done(true, false, false, validated, $"Writing {settings.OutFile} failed, so nginx keeps the config it has: {ex.Message}");
         }
-        lastRoutes = current;
-        lock (gate) served = (conf.Hash, accepted);
+        // Written, not yet served: until a reload succeeds, the file is owed one.
+        lock (gate) reloadOwed = true;
         try
         {
             await settings.Reloader.ReloadAsync(runner, cancellationToken).ConfigureAwait(false);
@@ -429,12 +496,25 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
         {
             return done(true, true, false, validated, ex.Problem.Message);
         }
-        lock (gate) loadedCertificate = certificate;
+        Loaded(conf, accepted, current, certificate);
         return done(true, true, settings.Reloader is not NginxReloader.None, validated, null);
     }
 
+    // nginx has loaded this config: only now is it what nginx serves, and what Synced Events report.
+    private void Loaded(RenderedConf conf, IReadOnlyList<AcceptedRoute> accepted, Dictionary<string, string> current, string? certificate)
+    {
+        lastRoutes = current;
+        lock (gate) (served, reloadOwed, loadedCertificate) = ((conf.Hash, accepted), false, certificate);
+    }
+
+    /// <summary>A reload is owed: the file holds a config nginx failed to load, and the watch tries again.</summary>
+    internal bool ReloadOwed
+    {
+        get { lock (gate) return reloadOwed; }
+    }
+
     // One PathConflict Event per lost claim while it stands; a claim lost again later gets a new one.
-    private async Task RecordConflictsAsync(IReadOnlyList<RouteConflict> conflicts, Dictionary<string, V1Service> snapshot,
+    private async Task RecordConflictsAsync(IReadOnlyList<RouteConflict> conflicts, Dictionary<ServiceKey, ServiceFinding> losers,
         Func<SyncMessage, ValueTask> report, CancellationToken cancellationToken)
     {
         var standing = new HashSet<string>(StringComparer.Ordinal);
@@ -442,12 +522,12 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
         {
             var loser = conflict.Loser.Route;
             var holder = conflict.Holder.Route;
-            if (!snapshot.TryGetValue(Key(loser.Namespace, loser.Service), out var service)) continue;
+            if (!losers.TryGetValue(new ServiceKey(loser.Namespace ?? "default", loser.Service ?? string.Empty), out var finding)) continue;
             var key = $"{loser.Namespace}/{loser.Service} {conflict.Loser.ServerName}{conflict.Loser.Location} {holder.Namespace}/{holder.Service}";
             standing.Add(key);
             if (recordedConflicts.Contains(key)) continue;
             recordedConflicts.Add(key);
-            var e = PathConflictEvent.Build(conflict, service, DateTimeOffset.UtcNow, Environment.MachineName);
+            var e = PathConflictEvent.Build(conflict, finding.Reference(), DateTimeOffset.UtcNow, Environment.MachineName);
             try
             {
                 await PathConflictEvent.RecordAsync(connection, e, cancellationToken).ConfigureAwait(false);

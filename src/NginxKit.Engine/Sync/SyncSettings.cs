@@ -55,6 +55,12 @@ public sealed record SyncSettings
     /// <summary>At most one Synced Event this often while changes keep coming: the last one waits for the gap to pass.</summary>
     public TimeSpan SyncedMinGap { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>The first wait before a failed reload is tried again; each further failure doubles it.</summary>
+    public TimeSpan ReloadRetry { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The longest wait between two tries of a reload that keeps failing.</summary>
+    public TimeSpan ReloadRetryMax { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How often -Watch looks at the TLS certificate and key for a rotation to reload.</summary>
     public TimeSpan CertificatePoll { get; init; } = TimeSpan.FromSeconds(2);
 }
