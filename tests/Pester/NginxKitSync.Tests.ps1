@@ -327,3 +327,86 @@ Describe 'nginxkit-sync watch' -Tag 'Kubernetes', 'Nginx', 'Real' -Skip:(-not $n
         $watch.ExitCode | Should -Be 0
     }
 }
+
+Describe 'nginxkit-sync watch after a reload that fails' -Tag 'Kubernetes', 'Nginx', 'Real' -Skip:(-not $nginx) {
+    BeforeAll {
+        $backends = @(Start-EchoBackend -Name alpha)
+        $fake = Start-FakeKubeApi
+        $null = Add-FakeKubeObject -Server $fake -Object (New-FakeKubeService -Name web -Port $backends[0].Port)
+        $dir = New-TestDirectory
+        $initial = Join-Path $dir 'initial.conf'
+        $once = Invoke-Sync @('once', '--out-file', $initial, '--kubeconfig', $fake.KubeConfig, '--listen', "127.0.0.1:$(Get-FreeTcpPort)")
+        if ($once.ExitCode -ne 0) { throw "nginxkit-sync once exited with $($once.ExitCode): $($once.StdErr)" }
+        $server = Start-NginxServer -Config (Get-Content -LiteralPath $initial -Raw) -NginxPath $nginxPath
+        # The reload command fails once (as when nginx's master is between restarts), then reloads.
+        $failed = Join-Path $dir 'failed-once'
+        $reload = Join-Path $dir 'reload.sh'
+        Write-UnixText -Path $reload -Line @(
+            '#!/bin/sh'
+            "if [ ! -e '$failed' ]; then : > '$failed'; echo 'nginx: master not ready' >&2; exit 1; fi"
+            "exec '$nginxPath' -p '$($server.Prefix)/' -c '$($server.MainConfPath)' -e '$($server.Prefix)/error.log' -s reload"
+        )
+        & chmod 755 $reload
+        $psi = [Diagnostics.ProcessStartInfo]::new($sync)
+        foreach ($a in 'watch', '--out-file', $server.ConfPath, '--kubeconfig', $fake.KubeConfig, '--listen', "127.0.0.1:$($server.Port)", '--reload-command', $reload) { $psi.ArgumentList.Add($a) }
+        $psi.RedirectStandardOutput = $true
+        $psi.RedirectStandardError = $true
+        $psi.UseShellExecute = $false
+        $psi.Environment['TMPDIR'] = $dir
+        $watch = [Diagnostics.Process]::Start($psi)
+        $stderr = $watch.StandardError.ReadToEndAsync()
+        $lines = [Collections.Concurrent.ConcurrentQueue[string]]::new()
+        $script:pending = $watch.StandardOutput.ReadLineAsync()
+        # The sync events so far, read without blocking.
+        function Get-Events {
+            while ($script:pending.IsCompleted -and $null -ne $script:pending.Result) {
+                $lines.Enqueue($script:pending.Result)
+                $script:pending = $watch.StandardOutput.ReadLineAsync()
+            }
+            @($lines.ToArray() | ForEach-Object { $_ | ConvertFrom-Json -Depth 16 })
+        }
+        $diagnostics = { "events: $((Get-Events | ForEach-Object { $_ | ConvertTo-Json -Compress }) -join "`n")"; "stderr: $($stderr.IsCompleted ? $stderr.Result : '(running)')" }
+    }
+
+    AfterAll {
+        if ($watch -and -not $watch.HasExited) { $watch.Kill() }
+        Stop-NginxServer $server
+        Stop-FakeKubeApi $fake
+        if ($backends) { $backends | Stop-EchoBackend }
+        if ($dir) { Remove-Item -LiteralPath $dir -Recurse -Force -ErrorAction Ignore }
+    }
+
+    It 'does not count the written config as served, retries the reload, and nginx serves the change' {
+        $null = Wait-Until -Because 'the first sync' -Diagnostics $diagnostics -Process $watch -Condition { @(Get-Events).Count -ge 1 }
+        (Get-Events)[0].Reloaded | Should -BeFalse -Because 'nginx started on the file the first sync finds'
+        $null = Add-FakeKubeObject -Server $fake -Object (New-FakeKubeService -Name api -Port $backends[0].Port)
+
+        $failure = Wait-Until -Because 'the sync whose reload fails' -Diagnostics $diagnostics -Process $watch -Condition {
+            Get-Events | Where-Object { $_.Written -and $_.Error } | Select-Object -First 1
+        }
+        $failure.Reloaded | Should -BeFalse
+        $failure.Error | Should -Match 'nginx was not reloaded'
+        @($failure.Added) | Should -Be @('_/api/')
+        Test-Path -LiteralPath $failed | Should -BeTrue
+
+        # No change in the cluster follows: only the retry can get the written file loaded.
+        $retried = Wait-Until -Because 'a retried reload' -Diagnostics $diagnostics -Process $watch -Condition {
+            Get-Events | Where-Object { $_.Trigger -eq 'retry' -and $_.Reloaded } | Select-Object -First 1
+        }
+        $retried.Written | Should -BeFalse -Because 'the file already holds the config'
+        $retried.Error | Should -BeNullOrEmpty
+        @($retried.Added) | Should -Be @('_/api/') -Because 'nginx serves the route only from this reload on'
+        $null = Wait-Until -Because '/api/ to be served' -Diagnostics $diagnostics -Condition {
+            try { (Invoke-RawHttp -Port $server.Port -Path '/api/x' -TimeoutSec 5).Body -like 'alpha GET /x*' } catch { $false }
+        }
+        # Once loaded, nothing more is owed: no further retry.
+        $count = @(Get-Events).Count
+        $null = Add-FakeKubeObject -Server $fake -Object (New-FakeKubeService -Name later -Port $backends[0].Port)
+        $later = Wait-Until -Because 'the next change''s sync' -Diagnostics $diagnostics -Process $watch -Condition {
+            Get-Events | Select-Object -Skip $count | Where-Object { @($_.Added) -contains '_/later/' } | Select-Object -First 1
+        }
+        $later.Reloaded | Should -BeTrue
+        @($later.Added) | Should -Be @('_/later/')
+        @(Get-Events | Select-Object -Skip $count | Where-Object Trigger -eq 'retry') | Should -BeNullOrEmpty
+    }
+}
