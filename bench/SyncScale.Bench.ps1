@@ -200,9 +200,13 @@ function Invoke-Burst {
     $before = @(Get-SyncEvents $watch).Count
     $script:burstTo = if ($script:burstTo -eq 'beta') { 'alpha' } else { 'beta' }
     $clock = [Diagnostics.Stopwatch]::StartNew()
-    for ($i = 1; $i -le $Burst; $i++) { Set-ServicePort "ns-$($i % $Namespaces)" "svc-$i" $port[$script:burstTo] }
+    # Services 1 and up (0 is the one the timed changes move); at 100 Services one of them changes twice.
+    for ($i = 1; $i -le $Burst; $i++) {
+        $n = 1 + ($i - 1) % ($size - 1)
+        Set-ServicePort "ns-$($n % $Namespaces)" "svc-$n" $port[$script:burstTo]
+    }
     $sendMs = $clock.Elapsed.TotalMilliseconds
-    $last = "/ns-$($Burst % $Namespaces)/svc-$Burst/x"
+    $last = "/ns-$($n % $Namespaces)/svc-$n/x"
     Wait-For -TimeoutSec $ChangeTimeoutSec -What 'the burst''s last change to be served' -Condition { Test-Served $last "$($script:burstTo) GET /x" }
     $script:created++
     $sentinel = "sentinel-$($script:run)-$($script:created)"
@@ -237,8 +241,7 @@ try {
                 $clock = [Diagnostics.Stopwatch]::StartNew()
                 for ($from = 0; $from -lt $size; $from += 1000) {
                     $to = [math]::Min($size, $from + 1000)
-                    $body = '[' + ((@(for ($i = $from; $i -lt $to; $i++) { Get-ServiceJson "svc-$i" "ns-$($i % $Namespaces)" $port.alpha })) -join ',') + ']'
-                    $null = Invoke-FakeKubeControl -Server $fake -Method POST -Path objects -Body $body
+                    $null = Add-FakeKubeObject -Server $fake -Object @(for ($i = $from; $i -lt $to; $i++) { Get-ServiceJson "svc-$i" "ns-$($i % $Namespaces)" $port.alpha })
                 }
                 $seedMs = $clock.Elapsed.TotalMilliseconds
 
@@ -256,7 +259,7 @@ try {
                 }
                 for ($i = 0; $i -lt $Warmup; $i++) { $null = Invoke-Change $(if ($i % 2) { 'move' } else { 'create' }) }
                 $samples = @(for ($i = 0; $i -lt $Changes; $i++) { Invoke-Change $(if ($i % 2) { 'move' } else { 'create' }) })
-                $burst = Invoke-Burst
+                $burstResult = Invoke-Burst
                 $rssNow = Get-ProcMb $watch.Process.Id VmRSS
                 $rssPeak = Get-ProcMb $watch.Process.Id VmHWM
                 $workers = @(Get-ChildPid $server.Process.Id)
@@ -269,7 +272,7 @@ try {
                     sync_p50_ms = Round (Get-Percentile ([double[]]@($samples | ForEach-Object SyncMs)) 50)
                     peak_rss_mb = Round $rssPeak; rss_mb = Round $rssNow; nginx_worker_rss_mb = Round $workerMb
                     config_mb = Round ($confBytes / 1MB) 2
-                    burst_reloads = $burst.Reloads; burst_syncs = $burst.Syncs; burst_send_ms = Round $burst.SendMs 0
+                    burst_reloads = $burstResult.Reloads; burst_syncs = $burstResult.Syncs; burst_send_ms = Round $burstResult.SendMs 0
                     seed_ms = Round $seedMs 0; changes = $all.Count
                     sync_errors = @(Get-SyncEvents $watch | Where-Object Error).Count
                 }
