@@ -58,7 +58,7 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
     public async Task<NginxConfWriteResult> PlanAsync(Func<SyncMessage, ValueTask> report, CancellationToken cancellationToken)
     {
         foreach (var scope in ClusterRoutes.Scopes(namespaces)) await ListAsync(scope, cancellationToken).ConfigureAwait(false);
-        var (set, messages, _) = Discover();
+        var (set, messages, _, _) = Discover();
         foreach (var message in messages) await report(message).ConfigureAwait(false);
         return NginxConf.Plan(settings.OutFile, NginxConf.Render(set.Accepted, settings.Render, settings.Template), settings.Backup);
     }
@@ -357,7 +357,8 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
 
     // Routes from the current Services, by the same rules as Get-NginxRoute and New-NginxConf. Each
     // Service was checked when it arrived; here the routes are only ordered and their claims settled.
-    private (RouteSetResult Set, List<SyncMessage> Messages, Dictionary<ServiceKey, ServiceFinding> Losers) Discover()
+    // Each message comes with the text its once-only report compares, kept with a Service's finding.
+    private (RouteSetResult Set, List<SyncMessage> Messages, List<string> MessageKeys, Dictionary<ServiceKey, ServiceFinding> Losers) Discover()
     {
         ServiceFinding[] current;
         lock (gate)
@@ -367,13 +368,23 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
         }
         var accepted = new List<AcceptedRoute>(current.Length);
         var messages = new List<SyncMessage>();
+        var keys = new List<string>();
         foreach (var finding in current)
         {
             if (finding.Accepted is not null) accepted.Add(finding.Accepted);
-            else if (finding.Message is not null) messages.Add(finding.Message);
+            else if (finding.Message is not null)
+            {
+                messages.Add(finding.Message);
+                keys.Add(finding.MessageKey!);
+            }
         }
         var set = RouteSet.Settle(accepted, [], DefaultServerName);
-        messages.AddRange(set.Problems.Select(p => new SyncMessage.Refused(p)));
+        foreach (var problem in set.Problems)
+        {
+            var refused = new SyncMessage.Refused(problem);
+            messages.Add(refused);
+            keys.Add(refused.ToString());
+        }
         // The Services that lost a claim, as they were when their routes were settled, for their PathConflict Events.
         var losers = new Dictionary<ServiceKey, ServiceFinding>();
         if (set.Conflicts.Count > 0)
@@ -382,18 +393,18 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
             foreach (var finding in current)
                 if (wanted.Contains(new ServiceKey(finding.Namespace, finding.Name))) losers[new ServiceKey(finding.Namespace, finding.Name)] = finding;
         }
-        return (set, messages, losers);
+        return (set, messages, keys, losers);
     }
 
     private async Task<SyncEvent> SyncAsync(string trigger, Func<SyncMessage, ValueTask> report, bool requireRoutes, bool recordEvents, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
-        var (set, messages, losers) = Discover();
+        var (set, messages, keys, losers) = Discover();
         var accepted = set.Accepted;
         // Say each warning and refusal once, not on every sync while it stands.
-        var now = messages.Select(m => m.ToString()).ToHashSet(StringComparer.Ordinal);
-        foreach (var message in messages)
-            if (!reported.Contains(message.ToString())) await report(message).ConfigureAwait(false);
+        var now = keys.ToHashSet(StringComparer.Ordinal);
+        for (var i = 0; i < messages.Count; i++)
+            if (!reported.Contains(keys[i])) await report(messages[i]).ConfigureAwait(false);
         reported.Clear();
         reported.UnionWith(now);
 
