@@ -95,6 +95,17 @@ public static class NginxConfRenderer
     private static ReadOnlySpan<byte> SslServerName => "        proxy_ssl_server_name on;\n"u8;
 
     /// <summary>Writes one location block, as the default render and the template's {{ locations }} do.</summary>
+    // The Service a route comes from, as its comment names it ("namespace/service"), which the config's readers take back.
+    internal static void PutOwner(Span<byte> to, ref int at, Route route)
+    {
+        if (route.Namespace is not null)
+        {
+            ConfBuffer.PutAscii(to, ref at, route.Namespace);
+            ConfBuffer.Put(to, ref at, "/"u8);
+        }
+        ConfBuffer.PutAscii(to, ref at, route.Service!);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void AppendLocation(ConfBuffer w, AcceptedRoute route, RenderParts parts)
     {
@@ -106,12 +117,7 @@ public static class NginxConfRenderer
         if (r.Service is not null)
         {
             ConfBuffer.Put(to, ref at, "    # "u8);
-            if (r.Namespace is not null)
-            {
-                ConfBuffer.PutAscii(to, ref at, r.Namespace);
-                ConfBuffer.Put(to, ref at, "/"u8);
-            }
-            ConfBuffer.PutAscii(to, ref at, r.Service);
+            PutOwner(to, ref at, r);
             ConfBuffer.Put(to, ref at, "\n"u8);
         }
         ConfBuffer.Put(to, ref at, "    location "u8);

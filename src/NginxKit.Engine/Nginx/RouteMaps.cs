@@ -223,12 +223,7 @@ internal static class RouteMaps
         if (r.Service is not null)
         {
             ConfBuffer.Put(to, ref at, " # "u8);
-            if (r.Namespace is not null)
-            {
-                ConfBuffer.PutAscii(to, ref at, r.Namespace);
-                ConfBuffer.Put(to, ref at, "/"u8);
-            }
-            ConfBuffer.PutAscii(to, ref at, r.Service);
+            NginxConfRenderer.PutOwner(to, ref at, r);
         }
         ConfBuffer.Put(to, ref at, "\n"u8);
         w.Advance(at);
