@@ -1,3 +1,5 @@
+using NginxKit.Engine.Nginx;
+
 namespace NginxKit.SyncHost;
 
 /// <summary>
@@ -43,6 +45,9 @@ public sealed record SyncCommandLine
                                     another port than --tls-listen (a Service's 443 before a pod's 8443)
           --nginx-version X.Y.Z     the nginx the config is for; by default nginx -v of the nginx
                                     found, when TLS is on (from 1.25.1, HTTP/2 is "http2 on;")
+          --layout auto|locations|maps
+                                    a location block per route, or routes as entries in nginx maps
+                                    that nginx parses faster; auto (default) takes maps from 250 routes
           --help, --version
 
         Each sync is one JSON line on standard output, with the fields of Sync-NginxConf's
@@ -72,6 +77,7 @@ public sealed record SyncCommandLine
     public bool RedirectHttp { get; init; }
     public int? RedirectPort { get; init; }
     public Version? NginxVersion { get; init; }
+    public NginxConfLayout Layout { get; init; }
 
     public bool Watch => Command == "watch";
 
@@ -93,7 +99,7 @@ public sealed record SyncCommandLine
     private static SyncCommandLine ParseOrThrow(IReadOnlyList<string> args)
     {
         string? command = null, outFile = null, kubeConfig = null, pidFile = null;
-        string? bodySize = null, serverName = null, certificate = null, key = null, nginxVersion = null;
+        string? bodySize = null, serverName = null, certificate = null, key = null, nginxVersion = null, layout = null;
         int? connectTimeout = null, readTimeout = null, sendTimeout = null, redirectPort = null;
         List<string> listen = [], namespaces = [], tlsListen = [];
         List<string>? reloadCommand = null;
@@ -158,6 +164,7 @@ public sealed record SyncCommandLine
                 case "--redirect-http": redirectHttp = Flag(); break;
                 case "--redirect-port": redirectPort = Number(redirectPort); break;
                 case "--nginx-version": nginxVersion = Once(nginxVersion); break;
+                case "--layout": layout = Once(layout); break;
                 case "--namespace":
                     var names = Value().Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
                     namespaces.AddRange(names.Length > 0 ? names : throw new FormatException($"{name} needs namespace names, separated by commas"));
@@ -176,6 +183,14 @@ public sealed record SyncCommandLine
         Version? version = null;
         if (nginxVersion is not null && (!Version.TryParse(nginxVersion, out version) || nginxVersion.Any(c => !(char.IsAsciiDigit(c) || c == '.'))))
             throw new FormatException($"--nginx-version '{Show(nginxVersion)}' is not a version: give nginx's, such as 1.27.5");
+        // By name only: Enum.Parse would also take numbers and "Maps,Locations".
+        var chosen = layout?.ToLowerInvariant() switch
+        {
+            null or "auto" => NginxConfLayout.Auto,
+            "locations" => NginxConfLayout.Locations,
+            "maps" => NginxConfLayout.Maps,
+            _ => throw new FormatException($"--layout '{Show(layout)}' is not a layout: use auto, locations or maps"),
+        };
         return new SyncCommandLine
         {
             Command = command,
@@ -201,6 +216,7 @@ public sealed record SyncCommandLine
             RedirectHttp = redirectHttp,
             RedirectPort = redirectPort,
             NginxVersion = version,
+            Layout = chosen,
         };
     }
 

@@ -94,6 +94,7 @@ public static class SyncProgram
             RedirectHttp = line.RedirectHttp,
             RedirectPort = line.RedirectPort,
             NginxVersion = line.NginxVersion,
+            Layout = line.Layout,
         };
         if (render.Validate() is [var bad, ..])
         {

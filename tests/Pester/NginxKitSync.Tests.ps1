@@ -77,6 +77,9 @@ Describe 'nginxkit-sync''s command line' -Tag 'Kubernetes' {
         @{ Case = 'a server name that is not one (InvalidServerName)'; Arguments = @('once', '--out-file', 'a', '--server-name', 'a b'); Message = "InvalidServerName: --server-name 'a b' is not valid" }
         @{ Case = 'a value for the websocket switch'; Arguments = @('once', '--out-file', 'a', '--websocket=true'); Message = '--websocket takes no value' }
         @{ Case = 'an nginx version that is not one'; Arguments = @('once', '--out-file', 'a', '--nginx-version', '1.27.x'); Message = "--nginx-version '1.27.x' is not a version" }
+        @{ Case = 'a layout that is not one'; Arguments = @('once', '--out-file', 'a', '--layout', 'grid'); Message = "--layout 'grid' is not a layout: use auto, locations or maps" }
+        @{ Case = 'a layout by number'; Arguments = @('watch', '--out-file', 'a', '--layout', '2'); Message = "--layout '2' is not a layout" }
+        @{ Case = 'a layout given twice'; Arguments = @('once', '--out-file', 'a', '--layout', 'maps', '--layout=locations'); Message = '--layout is given twice' }
     ) {
         $r = Invoke-Sync $Arguments
         $r.ExitCode | Should -Be 2
@@ -90,7 +93,8 @@ Describe 'nginxkit-sync''s command line' -Tag 'Kubernetes' {
         $r.ExitCode | Should -Be 0
         $flags = '--kubeconfig', '--out-file', '--listen', '--namespace', '--expose-all', '--reload-pid-file', '--reload-command', '--skip-nginx-test',
             '--client-max-body-size', '--websocket', '--proxy-redirect', '--proxy-connect-timeout', '--proxy-read-timeout', '--proxy-send-timeout',
-            '--not-default-server', '--server-name', '--tls-certificate', '--tls-key', '--tls-listen', '--redirect-http', '--redirect-port', '--nginx-version'
+            '--not-default-server', '--server-name', '--tls-certificate', '--tls-key', '--tls-listen', '--redirect-http', '--redirect-port', '--nginx-version',
+            '--layout'
         foreach ($flag in $flags) {
             $r.StdOut | Should -Match "(?m)^\s+$([regex]::Escape($flag))\b" -Because "--help lists $flag at the start of a line"
         }
@@ -145,6 +149,35 @@ Describe 'nginxkit-sync once against the fake API server' -Tag 'Kubernetes', 'Ng
         $event = Sync-NginxConf -Once -OutFile $b -KubeConfig $fake.KubeConfig -Listen 8080 -NginxPath $nginxPath -ErrorAction Stop
         $event.Written | Should -BeTrue
         Get-Content -LiteralPath $a -Raw | Should -BeExactly (Get-Content -LiteralPath $b -Raw)
+    }
+
+    It '--layout <Value> renders what Sync-NginxConf -Layout <Layout> renders: <Shape>' -ForEach @(
+        @{ Value = 'maps'; Layout = 'Maps'; Shape = 'routes in maps, looked up by location /' }
+        @{ Value = 'locations'; Layout = 'Locations'; Shape = 'a location per route' }
+        @{ Value = 'Auto'; Layout = 'Auto'; Shape = 'a location per route, for a few routes' }
+    ) {
+        $null = Add-FakeKubeObject -Server $fake -Object @(
+            New-TestService -Name web
+            New-TestService -Name api -Port 9090 -Namespace apps
+            New-TestService -Name docs -Annotations @{ 'nginxkit.io/path' = '/web/docs' })
+        $a = Join-Path $dir "layout-$Value/a.conf"
+        $b = Join-Path $dir "layout-$Value/b.conf"
+        $r = Invoke-Sync @('once', '--out-file', $a, '--kubeconfig', $fake.KubeConfig, '--listen', '8080', '--layout', $Value)
+        $r.ExitCode | Should -Be 0 -Because $r.StdErr
+        $r.Events[0].Routes | Should -Be 3
+        $r.Events[0].Validated | Should -BeTrue -Because 'nginx -t accepted the config'
+        $conf = Get-Content -LiteralPath $a -Raw
+        if ($Layout -eq 'Maps') {
+            $conf | Should -Match 'map \$uri \$nginxkit_prefix1 '
+            $conf | Should -Match '(?m)^\s+"_/web/docs/" '
+            $conf | Should -Not -Match 'location /web/ '
+        } else {
+            $conf | Should -Match 'location /web/docs/ '
+            $conf | Should -Not -Match '\$nginxkit_prefix'
+        }
+        $event = Sync-NginxConf -Once -OutFile $b -KubeConfig $fake.KubeConfig -Listen 8080 -Layout $Layout -NginxPath $nginxPath -ErrorAction Stop
+        $event.Written | Should -BeTrue
+        $conf | Should -BeExactly (Get-Content -LiteralPath $b -Raw)
     }
 
     It 'exits 1 with NoValidRoutes when no Service gives a route, and writes nothing' {
