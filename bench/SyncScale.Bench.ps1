@@ -25,6 +25,21 @@
     nginxkit-sync/nginxkit-sync) run in the same way in the same run, labelled "baseline", so a
     change is compared on one machine within one run.
 
+    Order. For each size, and for each host in the order of -Hosts, the fake is seeded and nginx
+    started once (on what the current build's nginxkit-sync once renders); then the builds take turns
+    in -Rounds rounds, each turn a fresh watcher of that build on the same fake and nginx: its first
+    sync, -Warmup untimed changes, then its share of the -Changes timed ones. The build that goes first
+    alternates by round (current, baseline, then baseline, current: ABBA with 2 rounds) and from one
+    size and host to the next (then BAAB), so neither build always meets the colder machine, cache
+    or nginx, and the cluster each sees grows alike. Each row's order lists its size and host's turns. A
+    build's burst, its nginx worker RSS and its config size are taken in its last turn; its peak RSS
+    is the highest over its turns. Without -BaselineDir the rounds run the one build in turn.
+
+    -Layout (Auto, Locations, Maps) is given to both hosts (Sync-NginxConf -Layout, nginxkit-sync
+    --layout) and to the initial render, and recorded in the output. A build whose host has no layout
+    option runs only with Auto, where the option is left off; with another layout that build and host
+    are left out and listed under "skipped".
+
     Run by `build.ps1 Bench` with NGINXKIT_MODULE_PATH and NGINXKIT_REPO_ROOT set; prints progress
     with Write-Host and one compact JSON object as the last line of stdout.
 #>
@@ -39,7 +54,11 @@ param(
     [int] $SettleMs = 150,
     [int] $ChangeTimeoutSec = 60,
     [ValidateSet('pwsh', 'sidecar')] [string[]] $Hosts = @('pwsh', 'sidecar'),
-    [string] $BaselineDir
+    [string] $BaselineDir,
+    # How the routes are laid out: a location each, nginx maps, or Auto (maps from 250 routes).
+    [ValidateSet('Auto', 'Locations', 'Maps')] [string] $Layout = 'Auto',
+    # Turns each build takes per size and host; the first build of a round alternates (ABBA).
+    [ValidateRange(1, 100)] [int] $Rounds = 2
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
@@ -50,6 +69,7 @@ $env:NGINXKIT_REPO_ROOT = $repo
 $module = Get-BenchModulePath
 Import-Module "$repo/tests/Pester/FakeKubeApi.psm1"
 Import-Module "$repo/tests/Pester/NginxHarness.psm1"
+Import-Module "$repo/tests/Pester/TestHelpers.psm1"
 
 $goal = [ordered]@{ p50_ms = 300.0; p95_ms = 600.0; sidecar_rss_mb = 60.0; reloads_per_burst = 5 }
 $nginxPath = @('/usr/sbin/nginx', (Get-Command nginx -CommandType Application -ErrorAction Ignore | Select-Object -First 1 -ExpandProperty Source)) |
@@ -66,7 +86,22 @@ if ($BaselineDir) {
 foreach ($b in $builds.Values) {
     if (-not $b.Module -or -not (Test-Path $b.Module)) { throw "No module at $($b.Module): run build.ps1 Build first." }
     if (-not (Test-Path $b.Sync)) { throw "No nginxkit-sync at $($b.Sync): run build.ps1 Build first." }
+    # An older build may have no layout option: it is left off for Auto, and the build skipped for another layout.
+    $helpText = (& $b.Sync --help 2>&1) -join "`n"
+    $pwsh = Get-PwshCommand
+    $hasParameter = & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command "Import-Module '$($b.Module)'; (Get-Command Sync-NginxConf).Parameters.ContainsKey('Layout')"
+    $b | Add-Member -NotePropertyMembers @{ LayoutOption = @{ sidecar = $helpText -match '(?m)^\s+--layout\b'; pwsh = "$hasParameter".Trim() -eq 'True' } }
 }
+$skipped = [Collections.Generic.List[object]]::new()
+foreach ($buildName in @($builds.Keys)) {
+    foreach ($hostKind in $Hosts) {
+        if ($Layout -ne 'Auto' -and -not $builds[$buildName].LayoutOption[$hostKind]) {
+            Write-Warning "The $buildName build's $hostKind host has no layout option: it is left out of this run on the $Layout layout."
+            $skipped.Add([ordered]@{ build = $buildName; host = $hostKind; reason = "no layout option for $Layout" })
+        }
+    }
+}
+if (-not $builds.current.LayoutOption.sidecar) { throw "$($builds.current.Sync) has no --layout: run build.ps1 Build first." }
 
 function Get-Percentile([double[]] $Values, [double] $P) {
     $s = [double[]]($Values | Sort-Object)
@@ -119,12 +154,14 @@ function Test-Served([string] $Path, [string] $Body) {
 function Start-Watcher([string] $HostKind, [object] $Build, [string] $Directory) {
     $null = New-Item -ItemType Directory -Force $Directory
     if ($HostKind -eq 'pwsh') {
-        $w = Start-SyncWatcher -Fake $fake -Nginx $server -Directory $Directory -DebounceMs $DebounceMs -ModulePath $Build.Module
+        $parameters = if ($Build.LayoutOption.pwsh) { @{ Layout = $Layout } } else { @{} }
+        $w = Start-SyncWatcher -Fake $fake -Nginx $server -Directory $Directory -DebounceMs $DebounceMs -ModulePath $Build.Module -Parameters $parameters
         return [pscustomobject]@{ Kind = 'pwsh'; Process = $w.Process; Watcher = $w; Log = $w.Log }
     }
     $log = Join-Path $Directory 'events.jsonl'
     $reload = "$nginxPath -p $($server.Prefix)/ -c $($server.MainConfPath) -e $($server.Prefix)/error.log -s reload"
     $args_ = @('watch', '--out-file', $server.ConfPath, '--kubeconfig', $fake.KubeConfig, '--listen', "127.0.0.1:$($server.Port)", '--reload-command', $reload)
+    if ($Build.LayoutOption.sidecar) { $args_ += '--layout', $Layout.ToLowerInvariant() }
     # Through sh only to send stdout to a file; exec keeps the pid the sidecar's own.
     $quoted = ($args_ | ForEach-Object { "'" + ($_ -replace "'", "'\''") + "'" }) -join ' '
     $psi = [Diagnostics.ProcessStartInfo]::new('/bin/sh')
@@ -229,60 +266,90 @@ try {
     $port = @{}
     foreach ($b in $backends) { $port[$b.Name] = $b.Port }
     foreach ($size in $Sizes) {
-        foreach ($buildName in $builds.Keys) {
-            $build = $builds[$buildName]
-            foreach ($hostKind in $Hosts) {
-                $script:run++
-                $script:created = 0; $script:moverAt = 'alpha'; $script:burstTo = 'alpha'
-                $dir = Join-Path $work "run-$($script:run)"
-                $null = New-Item -ItemType Directory -Path $dir
-                Write-Host "    $size Services, $buildName build, $hostKind`: seeding the fake"
-                $fake = Start-FakeKubeApi
-                $clock = [Diagnostics.Stopwatch]::StartNew()
-                for ($from = 0; $from -lt $size; $from += 1000) {
-                    $to = [math]::Min($size, $from + 1000)
-                    $null = Add-FakeKubeObject -Server $fake -Object @(for ($i = $from; $i -lt $to; $i++) { Get-ServiceJson "svc-$i" "ns-$($i % $Namespaces)" $port.alpha })
-                }
-                $seedMs = $clock.Elapsed.TotalMilliseconds
+        foreach ($hostKind in $Hosts) {
+            $names = @($builds.Keys | Where-Object { $n = $_; -not @($skipped | Where-Object { $_.build -eq $n -and $_.host -eq $hostKind }).Count })
+            if (-not $names) { continue }
+            $script:run++
+            $script:created = 0; $script:moverAt = 'alpha'; $script:burstTo = 'alpha'
+            $dir = Join-Path $work "run-$($script:run)"
+            $null = New-Item -ItemType Directory -Path $dir
+            Write-Host "    $size Services, $hostKind, $Layout layout: seeding the fake"
+            $fake = Start-FakeKubeApi
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            for ($from = 0; $from -lt $size; $from += 1000) {
+                $to = [math]::Min($size, $from + 1000)
+                $null = Add-FakeKubeObject -Server $fake -Object @(for ($i = $from; $i -lt $to; $i++) { Get-ServiceJson "svc-$i" "ns-$($i % $Namespaces)" $port.alpha })
+            }
+            $seedMs = $clock.Elapsed.TotalMilliseconds
 
-                # nginx starts on what the init container would leave it.
-                $initial = Join-Path $dir 'initial.conf'
-                $listen = Get-FreeTcpPort
-                $out = & $build.Sync once --out-file $initial --kubeconfig $fake.KubeConfig --listen "127.0.0.1:$listen" 2>&1
-                if ($LASTEXITCODE -ne 0) { throw "nginxkit-sync once exited with $LASTEXITCODE`: $out" }
-                $server = Start-NginxServer -Config (Get-Content -LiteralPath $initial -Raw) -NginxPath $nginxPath -TimeoutSec 60
+            # nginx starts on what the init container would leave it, and serves every build's turns.
+            $initial = Join-Path $dir 'initial.conf'
+            $listen = Get-FreeTcpPort
+            $out = & $builds.current.Sync once --out-file $initial --kubeconfig $fake.KubeConfig --listen "127.0.0.1:$listen" --layout $Layout.ToLowerInvariant() 2>&1
+            if ($LASTEXITCODE -ne 0) { throw "nginxkit-sync once exited with $LASTEXITCODE`: $out" }
+            $server = Start-NginxServer -Config (Get-Content -LiteralPath $initial -Raw) -NginxPath $nginxPath -TimeoutSec 60
 
-                $watch = Start-Watcher $hostKind $build $dir
-                Wait-For -TimeoutSec 120 -What 'the first sync' -Condition { @(Get-SyncEvents $watch).Count -gt 0 }
-                Wait-For -TimeoutSec 60 -What 'the watch to open' -Condition {
-                    Get-FakeKubeRequest -Server $fake -Path /api/v1/services | Where-Object { $_.watch -and $_.status -eq 200 }
+            $state = [ordered]@{}
+            foreach ($n in $names) { $state[$n] = @{ Samples = [Collections.Generic.List[object]]::new(); Peak = 0.0; Errors = 0; Turns = 0 } }
+            $order = [Collections.Generic.List[string]]::new()
+            for ($round = 0; $round -lt $Rounds; $round++) {
+                $turns = [string[]]@($names)
+                # The first build alternates by round, and by size and host, so no build always opens.
+                if (($round + $script:run) % 2 -eq 0) { [array]::Reverse($turns) }
+                foreach ($buildName in $turns) {
+                    $order.Add($buildName)
+                    $st = $state[$buildName]
+                    $st.Turns++
+                    $last = $round -eq $Rounds - 1
+                    # This turn's share of the timed changes: round r takes [C*r/R, C*(r+1)/R).
+                    $first = [math]::Floor($Changes * $round / $Rounds)
+                    $count = [math]::Floor($Changes * ($round + 1) / $Rounds) - $first
+                    $turnDir = Join-Path $dir "$buildName-$round"
+                    Write-Host "      round $($round + 1) of $Rounds`: $buildName build, $count timed changes"
+                    $opened = @(Get-FakeKubeRequest -Server $fake -Path /api/v1/services | Where-Object { $_.watch -and $_.status -eq 200 }).Count
+                    $watch = Start-Watcher $hostKind $builds[$buildName] $turnDir
+                    Wait-For -TimeoutSec 120 -What 'the first sync' -Condition { @(Get-SyncEvents $watch).Count -gt 0 }
+                    Wait-For -TimeoutSec 60 -What 'the watch to open' -Condition {
+                        @(Get-FakeKubeRequest -Server $fake -Path /api/v1/services | Where-Object { $_.watch -and $_.status -eq 200 }).Count -gt $opened
+                    }
+                    for ($i = 0; $i -lt $Warmup; $i++) { $null = Invoke-Change $(if ($i % 2) { 'move' } else { 'create' }) }
+                    # Creates and moves alternate over the build's whole series, whatever the turn.
+                    for ($i = $first; $i -lt $first + $count; $i++) { $st.Samples.Add((Invoke-Change $(if ($i % 2) { 'move' } else { 'create' }))) }
+                    if ($last) {
+                        $st.Burst = Invoke-Burst
+                        $st.Rss = Get-ProcMb $watch.Process.Id VmRSS
+                        $workers = @(Get-ChildPid $server.Process.Id)
+                        $st.WorkerMb = ($workers | ForEach-Object { Get-ProcMb $_ VmRSS } | Measure-Object -Sum).Sum
+                        $st.ConfBytes = (Get-Item -LiteralPath $server.ConfPath).Length
+                        # What the watcher wrote, read back: the maps layout looks routes up in $nginxkit_route maps.
+                        $st.ConfLayout = if (Select-String -LiteralPath $server.ConfPath -SimpleMatch '$nginxkit_route' -Quiet) { 'maps' } else { 'locations' }
+                    }
+                    $st.Peak = [math]::Max($st.Peak, [double](Get-ProcMb $watch.Process.Id VmHWM))
+                    $st.Errors += @(Get-SyncEvents $watch | Where-Object Error).Count
+                    Stop-Watcher $watch; $watch = $null
                 }
-                for ($i = 0; $i -lt $Warmup; $i++) { $null = Invoke-Change $(if ($i % 2) { 'move' } else { 'create' }) }
-                $samples = @(for ($i = 0; $i -lt $Changes; $i++) { Invoke-Change $(if ($i % 2) { 'move' } else { 'create' }) })
-                $burstResult = Invoke-Burst
-                $rssNow = Get-ProcMb $watch.Process.Id VmRSS
-                $rssPeak = Get-ProcMb $watch.Process.Id VmHWM
-                $workers = @(Get-ChildPid $server.Process.Id)
-                $workerMb = ($workers | ForEach-Object { Get-ProcMb $_ VmRSS } | Measure-Object -Sum).Sum
-                $confBytes = (Get-Item -LiteralPath $server.ConfPath).Length
+            }
+            foreach ($buildName in $names) {
+                $st = $state[$buildName]
+                $samples = $st.Samples
                 $all = [double[]]@($samples | ForEach-Object Ms)
                 $row = [ordered]@{
-                    services = $size; build = $buildName; host = $hostKind
+                    services = $size; build = $buildName; host = $hostKind; layout = $Layout
                     p50_ms = Round (Get-Percentile $all 50); p95_ms = Round (Get-Percentile $all 95)
                     sync_p50_ms = Round (Get-Percentile ([double[]]@($samples | ForEach-Object SyncMs)) 50)
-                    peak_rss_mb = Round $rssPeak; rss_mb = Round $rssNow; nginx_worker_rss_mb = Round $workerMb
-                    config_mb = Round ($confBytes / 1MB) 2
-                    burst_reloads = $burstResult.Reloads; burst_syncs = $burstResult.Syncs; burst_send_ms = Round $burstResult.SendMs 0
-                    seed_ms = Round $seedMs 0; changes = $all.Count
-                    sync_errors = @(Get-SyncEvents $watch | Where-Object Error).Count
+                    peak_rss_mb = Round $st.Peak; rss_mb = Round $st.Rss; nginx_worker_rss_mb = Round $st.WorkerMb
+                    config_mb = Round ($st.ConfBytes / 1MB) 2; config_layout = $st.ConfLayout
+                    burst_reloads = $st.Burst.Reloads; burst_syncs = $st.Burst.Syncs; burst_send_ms = Round $st.Burst.SendMs 0
+                    seed_ms = Round $seedMs 0; changes = $all.Count; turns = $st.Turns
+                    order = $order -join ', '
+                    sync_errors = $st.Errors
                 }
                 $rows.Add($row)
-                Write-Host ("      p50 {0} ms, p95 {1} ms, sync {2} ms, peak RSS {3} MB, nginx worker {4} MB, config {5} MB, burst: {6} reloads in {7} syncs" -f
-                    $row.p50_ms, $row.p95_ms, $row.sync_p50_ms, $row.peak_rss_mb, $row.nginx_worker_rss_mb, $row.config_mb, $row.burst_reloads, $row.burst_syncs)
-                Stop-Watcher $watch; $watch = $null
-                Stop-NginxServer $server; $server = $null
-                Stop-FakeKubeApi $fake; $fake = $null
+                Write-Host ("      {8}: p50 {0} ms, p95 {1} ms, sync {2} ms, peak RSS {3} MB, nginx worker {4} MB, config {5} MB, burst: {6} reloads in {7} syncs" -f
+                    $row.p50_ms, $row.p95_ms, $row.sync_p50_ms, $row.peak_rss_mb, $row.nginx_worker_rss_mb, $row.config_mb, $row.burst_reloads, $row.burst_syncs, $buildName)
             }
+            Stop-NginxServer $server; $server = $null
+            Stop-FakeKubeApi $fake; $fake = $null
         }
     }
 }
@@ -300,7 +367,7 @@ $curve = [Collections.Generic.List[object]]::new()
 foreach ($r in $rows) {
     $smaller = $rows | Where-Object { $_.build -eq $r.build -and $_.host -eq $r.host -and $_.services * 10 -eq $r.services } | Select-Object -First 1
     if (-not $smaller) { continue }
-    $ratio = [ordered]@{ services = "$($smaller.services) -> $($r.services)"; build = $r.build; host = $r.host }
+    $ratio = [ordered]@{ services = "$($smaller.services) -> $($r.services)"; build = $r.build; host = $r.host; layout = $r.layout }
     foreach ($m in 'p50_ms', 'sync_p50_ms', 'peak_rss_mb', 'nginx_worker_rss_mb', 'config_mb') {
         $ratio[$m] = if ($smaller[$m]) { Round ($r[$m] / $smaller[$m]) 2 } else { $null }
     }
@@ -324,11 +391,13 @@ $result = [ordered]@{
         nginx = ((& $nginxPath -v 2>&1) -join '').Trim()
     }
     sizes    = $Sizes; namespaces = $Namespaces; changes = $Changes; burst = $Burst; debounce_ms = $DebounceMs
-    legend   = 'p50/p95: API request -> first answer from the new config through nginx (debounce, nginx -t, write and reload included); sync: SyncEvent.DurationMs; peak_rss: the watcher process''s VmHWM (pwsh for Sync-NginxConf, the NativeAOT binary for nginxkit-sync); curve: cost at N*10 over cost at N'
+    layout   = $Layout; rounds = $Rounds; skipped = $skipped
+    order    = "per size and host, builds take turns in $Rounds rounds, the first build alternating by round (ABBA); each turn a fresh watcher on the same fake and nginx"
+    legend   = 'p50/p95: API request -> first answer from the new config through nginx (debounce, nginx -t, write and reload included); sync: SyncEvent.DurationMs; peak_rss: the highest VmHWM of the build''s watcher processes over its turns (pwsh for Sync-NginxConf, the NativeAOT binary for nginxkit-sync); burst, rss, nginx_worker_rss and config: in the build''s last turn (config_layout: maps or locations, read from the file); order: the turns of that size and host; curve: cost at N*10 over cost at N'
     rows     = $rows
     curve    = $curve
     met      = $met
     all_met  = -not ($met.Values -contains $false)
-    table    = @($rows | ForEach-Object { [ordered]@{ measure = "$($_.services) Services, $($_.build), $($_.host)"; p50_ms = $_.p50_ms; p95_ms = $_.p95_ms; peak_rss_mb = $_.peak_rss_mb; nginx_mb = $_.nginx_worker_rss_mb; config_mb = $_.config_mb; burst_reloads = $_.burst_reloads } })
+    table    = @($rows | ForEach-Object { [ordered]@{ measure = "$($_.services) Services, $($_.build), $($_.host), $($_.layout.ToLowerInvariant())"; p50_ms = $_.p50_ms; p95_ms = $_.p95_ms; peak_rss_mb = $_.peak_rss_mb; nginx_mb = $_.nginx_worker_rss_mb; config_mb = $_.config_mb; burst_reloads = $_.burst_reloads } })
 }
 $result | ConvertTo-Json -Compress -Depth 6
