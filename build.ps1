@@ -8,7 +8,8 @@
                nginxkit-sync (NativeAOT) into out/nginxkit-sync/.
       Image    the entry image (src/Container/Dockerfile) with the docker engine, tagged nginxkit:<version>.
       Test     xunit for the core, the cmdlets in-process and the help builder, then Pester through Import-Module; ends with "N passed, N failed, N skipped".
-      Bench    runs bench/*.Bench.ps1, writes bench/results.json and prints a table.
+      Bench    runs bench/*.Bench.ps1, writes bench/results.json and prints a table; -BenchName runs only the
+               benches named and replaces only their entries in bench/results.json.
       Package  a .nupkg in out/packages that Install-PSResource/Save-PSResource accept from a folder repository.
       Demo     the main job on examples/: Services to routes to a validated nginx config; then live, a Service
                change synced into a local nginx (the fake API server and an echo backend as stand-ins).
@@ -28,6 +29,9 @@ param(
 
     # Pester tag filter, e.g. -Tag Nginx; by default every test runs.
     [string[]] $Tag,
+
+    # Bench: only these benches, by name (bench/<Name>.Bench.ps1), wildcards allowed, e.g. -BenchName NginxConf; by default all.
+    [string[]] $BenchName,
 
     # Skip installing test prerequisites with apt-get.
     [switch] $NoInstall,
@@ -337,22 +341,27 @@ function Invoke-Bench {
     Assert-Built
     $env:NGINXKIT_MODULE_PATH = $ModuleManifest
     $env:NGINXKIT_REPO_ROOT = $Root
-    $results = [ordered]@{
-        machine   = Get-BenchMachine
-        timestamp = [DateTime]::UtcNow.ToString('o')
-        version   = $Version
-    }
-    foreach ($script in Get-ChildItem "$Root/bench" -Filter '*.Bench.ps1' | Sort-Object Name) {
+    $out = Join-Path $Root 'bench/results.json'
+    $scripts = @(Get-ChildItem "$Root/bench" -Filter '*.Bench.ps1' | Sort-Object Name |
+        Where-Object { $n = $_.Name -replace '\.Bench\.ps1$'; -not $BenchName -or @($BenchName | Where-Object { $n -like $_ }).Count })
+    if (-not $scripts) { throw "No bench is named $($BenchName -join ', '): bench/ has $((Get-ChildItem "$Root/bench" -Filter '*.Bench.ps1').Name -replace '\.Bench\.ps1$' -join ', ')." }
+    # A subset replaces only its own entries: the others keep the numbers of the run that made them.
+    $results = if ($BenchName -and (Test-Path $out)) { Get-Content $out -Raw | ConvertFrom-Json -AsHashtable } else { [ordered]@{} }
+    $results.machine = Get-BenchMachine
+    $results.timestamp = [DateTime]::UtcNow.ToString('o')
+    $results.version = $Version
+    foreach ($script in $scripts) {
         $name = $script.Name -replace '\.Bench\.ps1$'
         Write-Host "==> Bench $name"
         # Progress lines go to the console as they come; the last JSON line is the result.
         $lines = Invoke-ChildPwsh -AllowFailure ". '$($script.FullName)'" | ForEach-Object { if ("$_" -notlike '{*') { Write-Host $_ }; "$_" }
         $json = @($lines | Where-Object { $_ -like '{*' }) | Select-Object -Last 1
         $results[$name] = if ($json) { $json | ConvertFrom-Json -AsHashtable } else { @{ error = "bench script failed (exit $LASTEXITCODE)" } }
+        $results[$name].timestamp = $results.timestamp
     }
-    $out = Join-Path $Root 'bench/results.json'
     $results | ConvertTo-Json -Depth 8 | Set-Content $out
-    foreach ($name in $results.Keys | Where-Object { $results[$_] -is [System.Collections.IDictionary] -and $results[$_].Contains('table') }) {
+    $ran = $scripts.Name -replace '\.Bench\.ps1$'
+    foreach ($name in $ran | Where-Object { $results[$_] -is [System.Collections.IDictionary] -and $results[$_].Contains('table') }) {
         Write-Host "`n$name"
         $results[$name].table | ForEach-Object { [pscustomobject]$_ } | Format-Table -AutoSize | Out-String -Width 250 | Write-Host
     }
