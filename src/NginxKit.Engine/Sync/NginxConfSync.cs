@@ -194,31 +194,12 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
 
     private async Task SyncLoopAsync(Channel<string> channel, Func<SyncMessage, ValueTask> report, CancellationToken cancellationToken)
     {
-        var dirty = channel.Reader;
+        var bursts = new ChangeDebouncer(channel.Reader, settings.Debounce, settings.MaxDelay, settings.Time);
         var retry = settings.ReloadRetry;
         Task retrying = Task.CompletedTask;
-        while (await dirty.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        while (await bursts.NextAsync(cancellationToken).ConfigureAwait(false) is { } burst)
         {
-            dirty.TryRead(out var trigger);
-            var first = Stopwatch.StartNew();
-            // Wait for quiet, but never longer than MaxDelay from the first change.
-            while (true)
-            {
-                var left = settings.MaxDelay - first.Elapsed;
-                if (left <= TimeSpan.Zero) break;
-                using var quiet = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                quiet.CancelAfter(left < settings.Debounce ? left : settings.Debounce);
-                try
-                {
-                    if (!await dirty.WaitToReadAsync(quiet.Token).ConfigureAwait(false)) break;
-                    while (dirty.TryRead(out _)) { }
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    break;
-                }
-            }
-            var result = await SyncAsync(trigger ?? "change", report, requireRoutes: false, recordEvents: settings.RecordEvents, cancellationToken).ConfigureAwait(false);
+            var result = await SyncAsync(burst[0], report, requireRoutes: false, recordEvents: settings.RecordEvents, cancellationToken).ConfigureAwait(false);
             await report(new SyncMessage.Event(result)).ConfigureAwait(false);
             // A failed reload is tried again, sooner at first, then no more often than the longest backoff,
             // until nginx loads the file: no change in the cluster may ever come to cause one.
@@ -230,17 +211,17 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
             {
                 var wait = retry;
                 retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, settings.ReloadRetryMax.Ticks));
-                retrying = RetryAfterAsync(wait, channel.Writer, cancellationToken);
+                retrying = RetryAfterAsync(wait, channel.Writer, settings.Time, cancellationToken);
             }
             if (settings.Pod is not null && settings.RecordEvents) await RecordSyncedAsync(report, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private static async Task RetryAfterAsync(TimeSpan wait, ChannelWriter<string> dirty, CancellationToken cancellationToken)
+    private static async Task RetryAfterAsync(TimeSpan wait, ChannelWriter<string> dirty, TimeProvider time, CancellationToken cancellationToken)
     {
         try
         {
-            await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
             dirty.TryWrite("retry");
         }
         catch (OperationCanceledException)

@@ -26,6 +26,9 @@ public sealed record SyncSettings
     /// <summary>The longest a change waits while changes keep coming.</summary>
     public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>The clock the debounce and the reload retry wait on.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>nginx for the pre-write test; null finds it, and without one only the allow-lists check.</summary>
     public string? NginxPath { get; init; }
 
