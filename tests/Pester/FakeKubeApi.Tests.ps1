@@ -492,6 +492,14 @@ spec:
         $watch.query | Should -Match 'resourceVersion=\d+'
     }
 
+    It 'shows each patch of a burst sent in one control request as its own change (get nodes -w)' {
+        $r = Watch-Nodes -Server $fake -Target $fake -Change {
+            $null = Invoke-FakeKubePatch -Server $fake -Patch @(foreach ($i in 1..3) { @{ path = '/api/v1/nodes/n1'; patch = @{ metadata = @{ labels = @{ step = "s$i" } } } } })
+        }
+        $rows = @($r.Output -split "`n" | Where-Object { $_ -match '^n1\s' })
+        $rows.Count | Should -Be 4 -Because "the initial list shows n1 once and each of the three MODIFIED events once more:`n$($r.Output)`n$($r.Error)"
+    }
+
     It 'exits non-zero with NotFound for a missing node (get node missing)' {
         $r = Kubectl @('get', 'node', 'missing')
         $r.ExitCode | Should -Not -Be 0
@@ -937,6 +945,28 @@ Describe 'FakeKubeApi wire protocol' -Tag 'Kubernetes', 'Fidelity' {
 
         $scoped = Get-WatchEvents $fake "/api/v1/nodes?watch=true&resourceVersion=$rv&fieldSelector=metadata.name%3Dn2"
         $scoped.type | Should -Be @('DELETED')
+    }
+
+    It 'applies the patches of one control request as a PATCH each: a MODIFIED event apiece, in order, up to the first that fails' {
+        $rv = [long](Invoke-Api -Server $fake -Method GET -Path /api/v1/nodes).Body.metadata.resourceVersion
+        $patched = @(Invoke-FakeKubePatch -Server $fake -Patch @(
+                foreach ($value in 'x', 'y', 'z') { @{ path = '/api/v1/nodes/n1'; patch = @{ metadata = @{ labels = @{ step = $value } } } } }
+                @{ path = '/api/v1/nodes/n2'; type = 'application/json-patch+json'; patch = @(@{ op = 'add'; path = '/metadata/labels/step'; value = 'j' }) }))
+        $patched.metadata.labels.step | Should -Be @('x', 'y', 'z', 'j')
+
+        $events = Get-WatchEvents $fake "/api/v1/nodes?watch=true&resourceVersion=$rv"
+        $events.type | Should -Be @('MODIFIED', 'MODIFIED', 'MODIFIED', 'MODIFIED')
+        $events.object.metadata.resourceVersion | ForEach-Object { [long]$_ } | Should -Be @(($rv + 1), ($rv + 2), ($rv + 3), ($rv + 4))
+        $events.object.metadata.labels.step | Should -Be @('x', 'y', 'z', 'j')
+        (Get-NodeJson $fake n1).metadata.labels.zone | Should -Be 'a' -Because 'a merge patch keeps what it does not name'
+
+        # A failed JSON patch test answers 422 as the API does; the patch before it stays applied.
+        { Invoke-FakeKubePatch -Server $fake -Patch @{ path = '/api/v1/nodes/n1'; patch = @{ metadata = @{ labels = @{ step = 'w' } } } },
+            @{ path = '/api/v1/nodes/n1'; type = 'application/json-patch+json'; patch = @(@{ op = 'test'; path = '/metadata/labels/zone'; value = 'z' }) } } |
+            Should -Throw '*answered 422*'
+        (Get-NodeJson $fake n1).metadata.labels.step | Should -Be 'w'
+        { Invoke-FakeKubePatch -Server $fake -Patch @{ path = '/api/v1/nodes/missing'; patch = @{ metadata = @{ labels = @{ a = 'b' } } } } } |
+            Should -Throw '*answered 404*nodes "missing" not found*'
     }
 
     It 'starts a watch without a resourceVersion with ADDED for every object, and sends bookmarks when allowed' {

@@ -6,6 +6,7 @@
 #   Start-FakeKubeApi / Stop-FakeKubeApi
 #                                  one fake per call, with a kubeconfig (cluster, context and user "fake")
 #   Add-FakeKubeObject             seeds objects straight into the store
+#   Invoke-FakeKubePatch           PATCH requests applied in one step: a burst of watch events with no gap
 #   Set-FakeKubePodLog             what pods/{name}/log answers for one container (of a seeded Pod)
 #   Add-FakeKubeFault / Clear-FakeKubeFault
 #                                  answer matching requests with a Status error (403, 409 once, ...)
@@ -285,6 +286,32 @@ function Add-FakeKubeObject {
     }
 }
 
+function Invoke-FakeKubePatch {
+    <#
+    .SYNOPSIS
+        Applies PATCH requests in one step, in order, as the API would one by one, and returns the patched objects.
+    .DESCRIPTION
+        Each -Patch is @{ path = an object's API path; patch = the body; type = its content type (merge
+        patch when absent); fieldManager = optional }. Each patch that changes the object is a change of
+        its own (a new resourceVersion, one MODIFIED watch event), and no other request comes between
+        them, so a watcher gets the whole burst at once however slowly the test itself runs. The first
+        patch that fails throws with its Status message; those before it stay applied.
+    .EXAMPLE
+        $patches = 1..100 | ForEach-Object { @{ path = '/api/v1/namespaces/default/services/web'; patch = @{ spec = @{ ports = @(@{ name = 'http'; port = 8000 + $_ }) } } } }
+        Invoke-FakeKubePatch -Server $fake -Patch $patches
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory, Position = 0)] [object] $Server,
+        [Parameter(Mandatory, ValueFromPipeline, Position = 1)] [System.Collections.IDictionary[]] $Patch
+    )
+    begin { $all = [Collections.Generic.List[object]]::new() }
+    process { foreach ($p in $Patch) { $all.Add($p) } }
+    end {
+        Invoke-FakeKubeControl -Server $Server -Method POST -Path patches -Body (ConvertTo-Json -InputObject $all.ToArray() -Depth 64 -Compress)
+    }
+}
+
 function Set-FakeKubePodLog {
     <#
     .SYNOPSIS
@@ -514,6 +541,6 @@ function New-FakeKubeService {
     }
 }
 
-Export-ModuleMember -Function Get-KubeTestTarget, Start-FakeKubeApi, Stop-FakeKubeApi, Add-FakeKubeObject, Set-FakeKubePodLog, Add-FakeKubeFault,
+Export-ModuleMember -Function Get-KubeTestTarget, Start-FakeKubeApi, Stop-FakeKubeApi, Add-FakeKubeObject, Invoke-FakeKubePatch, Set-FakeKubePodLog, Add-FakeKubeFault,
     Clear-FakeKubeFault, Get-FakeKubeRequest, Clear-FakeKubeRequest, Close-FakeKubeWatch, Invoke-FakeKubeCompaction,
     Reset-FakeKubeApi, Invoke-Kubectl, Get-FakeKubeApiPath, New-FakeKubeConfig, New-FakeKubeServiceAccountToken, New-FakeKubeService

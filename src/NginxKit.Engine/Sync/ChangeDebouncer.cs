@@ -12,27 +12,35 @@ internal sealed class ChangeDebouncer(ChannelReader<string> changes, TimeSpan de
     /// <summary>The next burst, oldest change first; null once the channel is complete and empty.</summary>
     public async ValueTask<IReadOnlyList<string>?> NextAsync(CancellationToken cancellationToken)
     {
-        if (!await changes.WaitToReadAsync(cancellationToken).ConfigureAwait(false)) return null;
-        var burst = new List<string>();
-        while (changes.TryRead(out var change)) burst.Add(change);
-        var first = time.GetTimestamp();
+        string? first;
+        do
+        {
+            if (!await changes.WaitToReadAsync(cancellationToken).ConfigureAwait(false)) return null;
+        }
+        while (!changes.TryRead(out first));
+        var burst = new List<string> { first };
+        var start = time.GetTimestamp();
         while (true)
         {
-            var left = maxDelay - time.GetElapsedTime(first);
+            var left = maxDelay - time.GetElapsedTime(start);
+            if (left <= TimeSpan.Zero) return burst;
             var wait = left < debounce ? left : debounce;
-            if (wait <= TimeSpan.Zero) return burst;
-            // Quiet for the whole wait ends the burst; a change starts the wait again.
-            using var quiet = new CancellationTokenSource(wait, time);
-            using var either = CancellationTokenSource.CreateLinkedTokenSource(quiet.Token, cancellationToken);
-            try
+            if (wait > TimeSpan.Zero)
             {
-                if (!await changes.WaitToReadAsync(either.Token).ConfigureAwait(false)) return burst;
+                // Quiet for the whole wait ends the burst; a change starts the wait again.
+                using var quiet = new CancellationTokenSource(wait, time);
+                using var either = CancellationTokenSource.CreateLinkedTokenSource(quiet.Token, cancellationToken);
+                try
+                {
+                    if (!await changes.WaitToReadAsync(either.Token).ConfigureAwait(false)) return burst;
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    return burst;
+                }
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                return burst;
-            }
-            while (changes.TryRead(out var change)) burst.Add(change);
+            if (!changes.TryRead(out var change)) return burst;
+            do burst.Add(change); while (changes.TryRead(out change));
         }
     }
 }

@@ -437,7 +437,7 @@ public sealed class ApiEndpoints(Registry registry, FaultInjector faults, Reques
     private static bool IsTrue(StringValues value) => value.FirstOrDefault() is "true" or "1" or "True";
 
     // The apiserver names an unnamed manager after the User-Agent's product: "kubectl/v1.32..." is "kubectl".
-    private static string DefaultManager(string userAgent) =>
+    internal static string DefaultManager(string userAgent) =>
         userAgent.Split('/')[0] is { Length: > 0 } product ? product[..Math.Min(product.Length, 128)] : "unknown";
 
     private static KubeApiException Injected(FakeFault fault, ApiRoute? route, string method, bool watch)

@@ -7,7 +7,7 @@ namespace FakeKubeApi;
 
 /// <summary>
 /// The test-control API under /_fake/ (not part of Kubernetes, never authenticated, never
-/// logged): reset, seeding, fault injection, the request log, closing watches, compaction.
+/// logged): reset, seeding, patches in one step, fault injection, the request log, closing watches, compaction.
 /// </summary>
 public static class ControlEndpoints
 {
@@ -25,6 +25,11 @@ public static class ControlEndpoints
         {
             var stored = server.AddObjects(await ReadJsonAsync(request));
             return Json(201, new JsonArray(stored.Select(o => (JsonNode)o).ToArray()));
+        }));
+        fake.MapPost("/patches", (HttpRequest request) => RunAsync(async () =>
+        {
+            var patched = server.Patch(await ReadJsonAsync(request), ApiEndpoints.DefaultManager(request.Headers.UserAgent.ToString()));
+            return Ok(new JsonArray(patched.Select(o => (JsonNode)o).ToArray()));
         }));
         fake.MapGet("/faults", () => Run(() => Ok(Faults(server))));
         fake.MapPost("/faults", (HttpRequest request) => RunAsync(async () =>

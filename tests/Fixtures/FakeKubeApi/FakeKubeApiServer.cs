@@ -140,6 +140,32 @@ public sealed class FakeKubeApiServer : IAsyncDisposable
         return list.Select(o => Registry.Seed(o as JsonObject ?? throw KubeStatus.BadRequest("each object must be a JSON object"))).ToList();
     }
 
+    /// <summary>
+    /// Applies PATCH requests in one step, in order, as the API would one by one: each item is
+    /// {"path": an object's API path, "type": the patch's content type (merge patch when absent),
+    /// "patch": the body, "fieldManager": optional}. Watches get each change as its own event, and
+    /// no other request comes between them. The first that fails answers its Status; those before
+    /// it stay applied. Returns the patched objects.
+    /// </summary>
+    public IReadOnlyList<JsonObject> Patch(JsonNode patches, string defaultManager)
+    {
+        var items = (patches is JsonArray a ? a.ToList() : [patches])
+            .Select(p => p as JsonObject ?? throw KubeStatus.BadRequest("each patch must be a JSON object")).ToList();
+        return Store.Locked(() => items.Select(item =>
+        {
+            var path = Json.Str(item["path"]) ?? throw KubeStatus.BadRequest("path is required");
+            if (ApiRoute.Parse(path) is not { Name: { } name, Subresource: null or "status", LegacyWatch: false } route)
+                throw KubeStatus.BadRequest($"{path} is not an object's path");
+            var type = Json.Str(item["type"]) ?? Patches.MergePatchType;
+            if (!Patches.Accepted.Contains(type)) throw KubeStatus.UnsupportedMediaType(type, Patches.Accepted);
+            var manager = Json.Str(item["fieldManager"]);
+            if (type == Patches.ApplyPatchType && manager is null) throw KubeStatus.BadRequest($"PATCH {path}: fieldManager is required for apply requests");
+            var body = item["patch"] ?? throw KubeStatus.BadRequest("patch is required");
+            var options = new WriteOptions(manager ?? defaultManager, Subresource: route.Subresource);
+            return Registry.Patch(route.Type, route.Namespace, name, type, body.ToJsonString(), options, force: false).Object;
+        }).ToList());
+    }
+
     private static List<JsonNode?> ListItems(JsonNode? node) =>
         node is JsonObject o && Json.Str(o["kind"]) is { } kind && kind.EndsWith("List", StringComparison.Ordinal) && o["items"] is JsonArray items
             ? items.ToList()

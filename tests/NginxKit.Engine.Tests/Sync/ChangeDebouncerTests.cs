@@ -22,9 +22,10 @@ public class ChangeDebouncerTests
         private readonly DateTimeOffset start;
         private readonly Task reading;
 
-        public Burst(TimeSpan debounce, TimeSpan maxDelay)
+        public Burst(TimeSpan debounce, TimeSpan maxDelay, params string[] queued)
         {
             start = clock.GetUtcNow();
+            foreach (var change in queued) changes.Writer.TryWrite(change);
             reading = Inline(() => ReadAsync(new ChangeDebouncer(changes.Reader, debounce, maxDelay, clock)));
         }
 
@@ -97,6 +98,19 @@ public class ChangeDebouncerTests
         // The last batch comes once the changes stop, after the debounce's quiet, or sooner at MaxDelay.
         var lastSent = TimeSpan.FromMilliseconds(gapMs * 99);
         Assert.InRange(batches[^1].At, lastSent, lastSent + Debounce);
+    }
+
+    [Fact]
+    public void Changes_already_waiting_when_the_debouncer_reads_are_one_batch_after_the_debounce()
+    {
+        var sent = Enumerable.Range(1, 100).Select(i => $"change {i}").ToArray();
+        var burst = new Burst(Debounce, MaxDelay, sent);
+        burst.Advance(Debounce - TimeSpan.FromMilliseconds(1));
+        Assert.Empty(burst.Batches);
+        burst.Advance(MaxDelay);
+        var batch = Assert.Single(burst.End());
+        Assert.Equal(Debounce, batch.At);
+        Assert.Equal(sent, batch.Changes);
     }
 
     [Fact]
