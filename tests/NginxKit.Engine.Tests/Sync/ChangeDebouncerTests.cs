@@ -9,6 +9,7 @@ namespace NginxKit.Engine.Tests.Sync;
 // inline, the fake clock fires its timers inline, and without a synchronization context awaits
 // resume inline too: each write and each millisecond of time has taken full effect on the
 // debouncer when it returns. No real time passes and nothing races.
+[System.Runtime.Versioning.SupportedOSPlatform("linux")] // as the engine is
 public class ChangeDebouncerTests
 {
     private static readonly TimeSpan Debounce = new SyncSettings { OutFile = "x" }.Debounce;
