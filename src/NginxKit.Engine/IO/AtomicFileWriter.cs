@@ -18,7 +18,8 @@ public static class AtomicFileWriter
     {
         var full = System.IO.Path.GetFullPath(path);
         CheckIsFilePath(full);
-        return FileAccessErrors.Guard(full, () => ReadExisting(full)) is { } existing && SameBytes(bytes, existing);
+        var content = bytes;
+        return FileAccessErrors.Guard(full, () => FileHolds(full, content) == true);
     }
 
     /// <summary>Compares without writing; the result's Diff shows what a write would change.</summary>
@@ -68,8 +69,10 @@ public static class AtomicFileWriter
         var directory = System.IO.Path.GetDirectoryName(path)!;
         var hash = ContentHash.Of(content);
 
-        var existing = ReadExisting(path);
-        if (existing is not null && SameBytes(content, existing))
+        // Compared a chunk at a time: a large config that did not change is never read whole.
+        var holds = FileHolds(path, content);
+        var exists = holds is not null;
+        if (holds == true)
         {
             // Same bytes: only a mode asked for (a credential's 0600) may still need setting.
             if (options.Mode is { } wanted && !OperatingSystem.IsWindows() && File.GetUnixFileMode(path) != wanted)
@@ -80,26 +83,35 @@ public static class AtomicFileWriter
             return new FileWriteResult(path, false, hash, hash, null);
         }
 
-        if (existing is not null && LinuxInodeFlags.IsPinned(path))
+        if (exists && LinuxInodeFlags.IsPinned(path))
             throw FileAccessErrors.Pinned(path);
         if (options.CreateDirectory)
             Directory.CreateDirectory(directory);
         RemoveStaleTemps(directory, System.IO.Path.GetFileName(path));
 
-        var mode = options.Mode ?? (existing is not null && !OperatingSystem.IsWindows() ? File.GetUnixFileMode(path) : options.NewFileMode);
+        var mode = options.Mode ?? (exists && !OperatingSystem.IsWindows() ? File.GetUnixFileMode(path) : options.NewFileMode);
         // Owner and ACLs are read with Linux's statx and xattrs; elsewhere a replacement is the writer's.
-        var keepFrom = existing is not null && options.KeepOwnerAndAcl && OperatingSystem.IsLinux() ? path : null;
+        var keepFrom = exists && options.KeepOwnerAndAcl && OperatingSystem.IsLinux() ? path : null;
         string? backup = null;
+        string? previousHash = null;
         byte[]? previousBackup = null;
-        if (existing is not null && options.Backup)
+        if (exists && options.Backup)
         {
             backup = path + options.BackupSuffix;
             previousBackup = ReadExisting(backup);
-            WriteReplacing(backup, new ReadOnlySequence<byte>(existing), mode, keepFrom, options.Mode is not null, directoryFlags);
+            // The backup is copied from the file as it is, and hashed on the way.
+            var hasher = new System.IO.Hashing.XxHash128();
+            WriteReplacing(backup, stream => CopyHashing(path, stream, hasher), mode, keepFrom, options.Mode is not null, directoryFlags);
+            previousHash = ContentHash.From(hasher);
         }
+        else if (exists)
+        {
+            previousHash = HashOfFile(path);
+        }
+        var written = content;
         try
         {
-            WriteReplacing(path, content, mode, keepFrom, options.Mode is not null, directoryFlags);
+            WriteReplacing(path, stream => { foreach (var segment in written) stream.Write(segment.Span); }, mode, keepFrom, options.Mode is not null, directoryFlags);
         }
         catch when (backup is not null)
         {
@@ -107,7 +119,67 @@ public static class AtomicFileWriter
             RestoreBackup(backup, previousBackup, mode, directoryFlags);
             throw;
         }
-        return new FileWriteResult(path, true, hash, existing is null ? null : ContentHash.Of(existing), backup);
+        return new FileWriteResult(path, true, hash, previousHash, backup);
+    }
+
+    // Whether the file holds exactly these bytes, read a chunk at a time; null when there is no file.
+    private static bool? FileHolds(string path, in ReadOnlySequence<byte> content)
+    {
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        using (stream)
+        {
+            // A regular file's size answers most changes; a file that reports none is read all the same.
+            if (stream.CanSeek && stream.Length != 0 && stream.Length != content.Length) return false;
+            var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+            try
+            {
+                var rest = new SequenceReader<byte>(content);
+                int read;
+                while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+                    if (!rest.IsNext(buffer.AsSpan(0, read), advancePast: true)) return false;
+                return rest.End;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    private const int ChunkSize = 64 * 1024;
+
+    private static void CopyHashing(string source, Stream destination, System.IO.Hashing.XxHash128 hasher)
+    {
+        using var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        try
+        {
+            int read;
+            while ((read = input.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                hasher.Append(buffer.AsSpan(0, read));
+                destination.Write(buffer, 0, read);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static string HashOfFile(string path)
+    {
+        var hasher = new System.IO.Hashing.XxHash128();
+        CopyHashing(path, Stream.Null, hasher);
+        return ContentHash.From(hasher);
     }
 
     // Bytes that are not UTF-8 show as \xNN in a diff, never as U+FFFD.
@@ -168,7 +240,7 @@ public static class AtomicFileWriter
     // The same steps everywhere: a temp file flushed to disk (FileStream.Flush(true)), then
     // File.Move over the target (rename(2), or MoveFileEx with MOVEFILE_REPLACE_EXISTING on Windows).
     // Only Linux gets the directory fsync, which needs open(2) flags and has no Windows equivalent.
-    private static void WriteReplacing(string path, in ReadOnlySequence<byte> content, UnixFileMode mode, string? keepFrom, bool exactMode, int directoryFlags)
+    private static void WriteReplacing(string path, Action<FileStream> fill, UnixFileMode mode, string? keepFrom, bool exactMode, int directoryFlags)
     {
         var directory = System.IO.Path.GetDirectoryName(path)!;
         var temp = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
@@ -178,7 +250,7 @@ public static class AtomicFileWriter
             if (!OperatingSystem.IsWindows()) streamOptions.UnixCreateMode = mode;
             using (var stream = new FileStream(temp, streamOptions))
             {
-                foreach (var segment in content) stream.Write(segment.Span);
+                fill(stream);
                 stream.Flush(flushToDisk: true);
             }
             // Owner and ACLs first: chown clears set-id bits, and setting an ACL rewrites the group bits.
@@ -218,7 +290,7 @@ public static class AtomicFileWriter
         {
             if (previous is null) File.Delete(backup);
             else if (!SameBytes(new ReadOnlySequence<byte>(previous), File.ReadAllBytes(backup)))
-                WriteReplacing(backup, new ReadOnlySequence<byte>(previous), mode, null, false, directoryFlags);
+                WriteReplacing(backup, stream => stream.Write(previous), mode, null, false, directoryFlags);
         }
         catch (IOException)
         {

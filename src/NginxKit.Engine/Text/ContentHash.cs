@@ -34,7 +34,7 @@ public static class ContentHash
 
     public static string Of(string text) => Of(Encoding.UTF8.GetBytes(text));
 
-    private static string From(XxHash128 hasher)
+    internal static string From(XxHash128 hasher)
     {
         Span<byte> digest = stackalloc byte[16];
         hasher.GetCurrentHash(digest);

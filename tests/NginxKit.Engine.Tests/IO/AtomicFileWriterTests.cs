@@ -62,6 +62,54 @@ public sealed class AtomicFileWriterTests : IDisposable
         Assert.False(File.Exists(path + ".bak"));
     }
 
+    // Files are compared and backed up a chunk at a time: every byte of a large one still counts.
+    [Theory]
+    [InlineData(0)]
+    [InlineData(65_535)]
+    [InlineData(65_536)]
+    [InlineData(199_999)]
+    public void ALargeFileDifferingInOneByteOfTheSameLengthIsRewrittenWithAnExactBackup(int at)
+    {
+        var path = PathOf("large.conf");
+        var old = Enumerable.Range(0, 200_000).Select(i => (byte)('a' + i % 26)).ToArray();
+        File.WriteAllBytes(path, old);
+        var content = (byte[])old.Clone();
+        content[at] = (byte)'#';
+        Assert.False(AtomicFileWriter.Holds(path, new System.Buffers.ReadOnlySequence<byte>(content)));
+        var result = AtomicFileWriter.Write(path, content);
+        Assert.True(result.Changed);
+        Assert.Equal(content, File.ReadAllBytes(path));
+        Assert.Equal(old, File.ReadAllBytes(path + ".bak"));
+        Assert.Equal(ContentHash.Of(old), result.PreviousHash);
+        Assert.True(AtomicFileWriter.Holds(path, new System.Buffers.ReadOnlySequence<byte>(content)));
+        Assert.False(AtomicFileWriter.Write(path, content).Changed);
+    }
+
+    [Theory]
+    [InlineData("abc", "abcd")]
+    [InlineData("abcd", "abc")]
+    [InlineData("", "x")]
+    [InlineData("x", "")]
+    public void AFileThatIsAPrefixOfTheContentOrTheOtherWayRoundDoesNotHoldIt(string existing, string content)
+    {
+        var path = PathOf("prefix.conf");
+        File.WriteAllText(path, existing);
+        var bytes = System.Text.Encoding.UTF8.GetBytes(content);
+        Assert.False(AtomicFileWriter.Holds(path, new System.Buffers.ReadOnlySequence<byte>(bytes)));
+        Assert.True(AtomicFileWriter.Write(path, content, new AtomicWriteOptions { Backup = false }).Changed);
+        Assert.Equal(content, File.ReadAllText(path));
+        Assert.False(File.Exists(path + ".bak"));
+    }
+
+    [Fact]
+    public void AnEmptyFileHoldsEmptyContentAndAMissingOneHoldsNothing()
+    {
+        var path = PathOf("empty.conf");
+        Assert.False(AtomicFileWriter.Holds(path, System.Buffers.ReadOnlySequence<byte>.Empty));
+        File.WriteAllText(path, "");
+        Assert.True(AtomicFileWriter.Holds(path, System.Buffers.ReadOnlySequence<byte>.Empty));
+    }
+
     [Fact]
     public void AChangeKeepsABackupOfTheOldContentAndTheFileMode()
     {
