@@ -92,6 +92,50 @@ public static class RouteSet
         return new RouteSetResult(kept, problems) { Conflicts = conflicts ?? [] };
     }
 
+    /// <summary>
+    /// What changed between two settled sets, each in <see cref="Settle"/>'s order: the places (server
+    /// name and location) that are new or now proxy elsewhere, and those gone, each in ordinal order.
+    /// Both are sorted, so they are walked side by side, with no index of either built.
+    /// </summary>
+    internal static (List<string> Added, List<string> Removed) Changes(IReadOnlyList<AcceptedRoute> before, IReadOnlyList<AcceptedRoute> after, string defaultServerName)
+    {
+        var added = new List<string>();
+        var removed = new List<string>();
+        int i = 0, j = 0;
+        while (i < before.Count || j < after.Count)
+        {
+            int c = i == before.Count ? 1 : j == after.Count ? -1 : CompareSettled(before[i], after[j], defaultServerName);
+            if (c < 0) removed.Add(Place(before[i++]));
+            else if (c > 0) added.Add(Place(after[j++]));
+            else
+            {
+                var (was, now) = (before[i++], after[j++]);
+                // One place in case-blind terms, but nginx matches case-sensitively: another location.
+                if (was.Location != now.Location)
+                {
+                    removed.Add(Place(was));
+                    added.Add(Place(now));
+                }
+                else if (was.Https != now.Https || was.BackendAddress != now.BackendAddress || was.Route.Port != now.Route.Port || was.Route.StripPrefix != now.Route.StripPrefix)
+                {
+                    added.Add(Place(now));
+                }
+            }
+        }
+        added.Sort(StringComparer.Ordinal);
+        removed.Sort(StringComparer.Ordinal);
+        return (added, removed);
+    }
+
+    private static string Place(AcceptedRoute route) => route.ServerName + route.Location;
+
+    // Settle's order between kept routes: by server, then location without regard to case.
+    private static int CompareSettled(AcceptedRoute a, AcceptedRoute b, string defaultServerName)
+    {
+        int c = CompareServer(a.ServerName, b.ServerName, defaultServerName);
+        return c != 0 ? c : CompareLocations(a.Location, b.Location);
+    }
+
     /// <summary>Why the holder keeps the place: the older creation time, or the name order when that cannot tell.</summary>
     internal static string Why(AcceptedRoute holder, AcceptedRoute loser) =>
         holder.Route.Created is { } held && (loser.Route.Created is null || held < loser.Route.Created)

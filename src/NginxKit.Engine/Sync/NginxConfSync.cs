@@ -28,7 +28,6 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
     private readonly HashSet<string> reported = new(StringComparer.Ordinal);
     private readonly HashSet<string> recordedConflicts = new(StringComparer.Ordinal);
     private readonly IReadOnlyList<string> namespaces = NamespaceScope.Parse(settings.Namespaces, "a namespace");
-    private Dictionary<string, string> lastRoutes = new(StringComparer.Ordinal);
 
     // What nginx has now (the config's hash and its routes), and what the last Synced Event said.
     // Set only once nginx has loaded it: a written file that a reload failed to load is owed a reload.
@@ -390,9 +389,9 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
         reported.UnionWith(now);
 
         var conf = NginxConf.Render(accepted, settings.Render, settings.Template);
-        var current = accepted.ToDictionary(r => $"{r.ServerName}{r.Location}", r => r.ProxyPass, StringComparer.Ordinal);
-        var added = current.Where(c => !lastRoutes.TryGetValue(c.Key, out var v) || v != c.Value).Select(c => c.Key).Order(StringComparer.Ordinal).ToList();
-        var removed = lastRoutes.Keys.Where(k => !current.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
+        IReadOnlyList<AcceptedRoute> before;
+        lock (gate) before = served?.Routes ?? [];
+        var (added, removed) = RouteSet.Changes(before, accepted, DefaultServerName);
 
         SyncEvent Done(bool changed, bool written, bool reloaded, bool validated, string? error) =>
             new(DateTimeOffset.UtcNow, trigger, changed, written, reloaded, validated, conf.Hash, accepted.Count, messages.Count(m => m is SyncMessage.Refused),
@@ -411,20 +410,19 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
         SyncEvent result;
         if (unchanged && !rotated && !owed)
         {
-            lastRoutes = current;
             lock (gate) served = (conf.Hash, accepted);
             result = Done(false, false, false, false, null);
         }
         else
         {
-            result = await WriteAndReloadAsync(conf, accepted, current, Done, unchanged, certificate, once: requireRoutes, cancellationToken).ConfigureAwait(false);
+            result = await WriteAndReloadAsync(conf, accepted, Done, unchanged, certificate, once: requireRoutes, cancellationToken).ConfigureAwait(false);
         }
         // After nginx has the config: the owner's notice must not hold up the traffic.
         if (recordEvents) await RecordConflictsAsync(set.Conflicts, losers, report, cancellationToken).ConfigureAwait(false);
         return result;
     }
 
-    private async Task<SyncEvent> WriteAndReloadAsync(RenderedConf conf, IReadOnlyList<AcceptedRoute> accepted, Dictionary<string, string> current,
+    private async Task<SyncEvent> WriteAndReloadAsync(RenderedConf conf, IReadOnlyList<AcceptedRoute> accepted,
         Func<bool, bool, bool, bool, string?, SyncEvent> done, bool unchanged, string? certificate, bool once, CancellationToken cancellationToken)
     {
         var validated = false;
@@ -461,7 +459,7 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
             {
                 return done(false, false, false, validated, ex.Problem.Message);
             }
-            Loaded(conf, accepted, current, certificate);
+            Loaded(conf, accepted, certificate);
             return done(false, false, settings.Reloader is not NginxReloader.None, validated, null);
         }
 
@@ -488,14 +486,13 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
         {
             return done(true, true, false, validated, ex.Problem.Message);
         }
-        Loaded(conf, accepted, current, certificate);
+        Loaded(conf, accepted, certificate);
         return done(true, true, settings.Reloader is not NginxReloader.None, validated, null);
     }
 
     // nginx has loaded this config: only now is it what nginx serves, and what Synced Events report.
-    private void Loaded(RenderedConf conf, IReadOnlyList<AcceptedRoute> accepted, Dictionary<string, string> current, string? certificate)
+    private void Loaded(RenderedConf conf, IReadOnlyList<AcceptedRoute> accepted, string? certificate)
     {
-        lastRoutes = current;
         lock (gate) (served, reloadOwed, loadedCertificate) = ((conf.Hash, accepted), false, certificate);
     }
 

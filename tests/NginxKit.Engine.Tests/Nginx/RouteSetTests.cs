@@ -27,6 +27,44 @@ public class RouteSetTests
         }
     }
 
+    // Changes walks two settled sets side by side; it must say what an index of each by place would say.
+    [Theory]
+    [InlineData(1, 3)]
+    [InlineData(2, 3)]
+    [InlineData(3, 300)]
+    [InlineData(4, 1)]
+    public void ChangesBetweenTwoSettledSetsAreWhatComparingThemByPlaceFinds(int seed, int servers)
+    {
+        var random = new Random(seed);
+        string[] paths = ["/", "/web", "/Web", "/api", "/api/v1", "/API/v1", "/shop", "/a/b/c"];
+        Route Any() => new(random.Next(4) == 0 ? paths[random.Next(paths.Length)] : $"/p{random.Next(400)}/{(random.Next(2) == 0 ? "x" : "X")}",
+            $"10.0.0.{random.Next(1, 4)}", 80 + random.Next(2))
+        {
+            Service = $"s{random.Next(1000)}", Namespace = $"n{random.Next(5)}", StripPrefix = random.Next(4) != 0,
+            ServerName = random.Next(3) == 0 ? null : $"h{random.Next(servers)}.example.com",
+            BackendProtocol = random.Next(10) == 0 ? "https" : null,
+            Created = DateTimeOffset.UnixEpoch.AddSeconds(random.Next(100)),
+        };
+        static Dictionary<string, string> ByPlace(IReadOnlyList<AcceptedRoute> set) =>
+            set.ToDictionary(r => r.ServerName + r.Location, r => r.ProxyPass, StringComparer.Ordinal);
+        var routes = Enumerable.Range(0, 1500).Select(_ => Any()).ToList();
+        for (int round = 0; round < 20; round++)
+        {
+            var before = RouteSet.Build(routes).Accepted;
+            // Some routes go, some come, some move to another backend.
+            routes = routes.Where(_ => random.Next(10) != 0)
+                .Select(r => random.Next(10) == 0 ? r with { Port = r.Port == 80 ? 81 : 80 } : random.Next(20) == 0 ? r with { StripPrefix = !r.StripPrefix } : r)
+                .Concat(Enumerable.Range(0, random.Next(200)).Select(_ => Any())).ToList();
+            var after = RouteSet.Build(routes).Accepted;
+            var (was, now) = (ByPlace(before), ByPlace(after));
+            var (added, removed) = RouteSet.Changes(before, after, RouteSet.DefaultServerName);
+            Assert.Equal(now.Where(c => !was.TryGetValue(c.Key, out var v) || v != c.Value).Select(c => c.Key).Order(StringComparer.Ordinal), added);
+            Assert.Equal(was.Keys.Where(k => !now.ContainsKey(k)).Order(StringComparer.Ordinal), removed);
+            Assert.NotEmpty(added);
+            Assert.NotEmpty(removed);
+        }
+    }
+
     [Fact]
     public void LocationsAreOrderedWithinEachServerAndTheDefaultServerComesFirst()
     {
