@@ -52,7 +52,7 @@ public static class SyncProgram
                 log.Event(await sync.OnceAsync(m => { log.Write(m); return ValueTask.CompletedTask; }, cancellationToken).ConfigureAwait(false));
                 return Ok;
             }
-            await sync.WatchAsync(m => { log.Write(m); return ValueTask.CompletedTask; }, cancellationToken).ConfigureAwait(false);
+            await sync.WatchAsync(m => { log.Write(m); CompactAfterWrite(m); return ValueTask.CompletedTask; }, cancellationToken).ConfigureAwait(false);
             return Ok;
         }
         catch (NginxKitException ex)
@@ -70,6 +70,16 @@ public static class SyncProgram
             // Stopped before a single render finished: nothing was written.
             return Failed;
         }
+    }
+
+    // The sidecar idles between changes. Once nginx serves a written config, its render, its test and
+    // the routes it replaced are garbage: a compacting collection returns their pages before the next
+    // change, where the GC's own budget would let several syncs' worth pile up first. At 10,000
+    // Services it took the peak RSS from 62 to 57 MB, with the same latency (bench/SyncScale.Bench.ps1).
+    private static void CompactAfterWrite(SyncMessage message)
+    {
+        if (message is SyncMessage.Event { Value.Written: true })
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
     }
 
     /// <summary>The engine's settings, checked by the same rules as Sync-NginxConf's parameters.</summary>

@@ -104,27 +104,30 @@ internal static partial class NginxConfFiles
         return sb.ToString();
     }
 
-    // Blanks what follows a # outside quotes, keeping every offset where it was.
+    // Blanks what follows a # outside quotes, keeping every offset where it was. Written straight
+    // into the new string: a config of 10,000 routes is 1.5 MB of text, and it is copied once.
     private static string WithoutComments(string text)
     {
         if (!text.Contains('#')) return text;
-        var chars = text.ToCharArray();
-        char quote = '\0';
-        for (int i = 0; i < chars.Length; i++)
+        return string.Create(text.Length, text, static (chars, source) =>
         {
-            var c = chars[i];
-            if (quote != '\0')
+            source.CopyTo(chars);
+            char quote = '\0';
+            for (int i = 0; i < chars.Length; i++)
             {
-                if (c == '\\') i++;
-                else if (c == quote) quote = '\0';
+                var c = chars[i];
+                if (quote != '\0')
+                {
+                    if (c == '\\') i++;
+                    else if (c == quote) quote = '\0';
+                }
+                else if (c is '"' or '\'') quote = c;
+                else if (c == '#')
+                {
+                    while (i < chars.Length && chars[i] != '\n') chars[i++] = ' ';
+                }
             }
-            else if (c is '"' or '\'') quote = c;
-            else if (c == '#')
-            {
-                while (i < chars.Length && chars[i] != '\n') chars[i++] = ' ';
-            }
-        }
-        return new string(chars);
+        });
     }
 
     /// <summary>Refuses the test when a named file exists and is not a regular file (or a directory, which nginx reports itself).</summary>
