@@ -371,7 +371,10 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
         {
             var wanted = set.Conflicts.Select(c => new ServiceKey(c.Loser.Route.Namespace ?? "default", c.Loser.Route.Service ?? string.Empty)).ToHashSet();
             foreach (var finding in current)
-                if (wanted.Contains(new ServiceKey(finding.Namespace, finding.Name))) losers[new ServiceKey(finding.Namespace, finding.Name)] = finding;
+            {
+                var key = new ServiceKey(finding.Namespace, finding.Name);
+                if (wanted.Contains(key)) losers[key] = finding;
+            }
         }
         return (set, messages, keys, losers);
     }
@@ -405,10 +408,8 @@ public sealed class NginxConfSync(KubeConnection connection, SyncSettings settin
         lock (gate) loaded = loadedCertificate ??= certificate; // nginx started with the files as they are now
         var rotated = certificate is not null && certificate != loaded;
         var unchanged = AtomicFileWriter.Holds(settings.OutFile, conf.Utf8);
-        bool owed;
-        lock (gate) owed = reloadOwed;
         SyncEvent result;
-        if (unchanged && !rotated && !owed)
+        if (unchanged && !rotated && !ReloadOwed)
         {
             lock (gate) served = (conf.Hash, accepted);
             result = Done(false, false, false, false, null);
